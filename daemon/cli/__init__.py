@@ -1,0 +1,302 @@
+"""The igsync command line (typer)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from daemon import __version__
+from daemon.cli import customers
+from daemon.cli.context import admin, err, fail, out, settings_or_exit
+from daemon.cli.render import customers_table, deliveries_table, status_table
+from daemon.clock import utcnow
+from daemon.crypto import TokenCipher, generate_key
+from daemon.logs import configure_logging
+from daemon.models import DeliveryStatus
+from daemon.queries import list_customers, list_deliveries, status_counts
+from daemon.settings import FLAVOURS, Listen, parse_listen, read_environment
+from daemon.store import Store
+from wp_bridge.signing import generate_secret
+
+app = typer.Typer(
+    name="igsync",
+    help="igsync: Instagram leads for WooCommerce. Exchanges forwarded authorization codes, "
+    "stores customers and pushes leads back to WordPress.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold tokens
+)
+app.add_typer(customers.app, name="customers")
+deliveries_app = typer.Typer(help="Leads on their way to WordPress.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Long-lived Instagram tokens.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption keys and the shared secret.", no_args_is_help=True)
+app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"igsync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Settings come from IGSYNC_* variables and the file named by IGSYNC_ENV_FILE (or ./.env)."""
+
+
+@app.command()
+def run() -> None:
+    """Run the daemon: intake on IGSYNC_LISTEN, workers, sweeps; stops cleanly on SIGTERM."""
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    from daemon.service import Daemon  # the web stack loads only for commands that serve
+
+    try:
+        Daemon.build(settings).serve_forever()
+    except OSError as exc:
+        raise fail(f"cannot listen on {settings.listen}: {exc.strerror}") from None
+
+
+@app.command()
+def sandbox(
+    listen: Annotated[str, typer.Option(help="HOST:PORT to serve on.")] = "127.0.0.1:8766",
+    app_id: Annotated[
+        str | None, typer.Option(help="App id to accept [default: IGSYNC_INSTAGRAM_APP_ID].")
+    ] = None,
+    app_secret: Annotated[
+        str | None,
+        typer.Option(help="App secret [default: IGSYNC_INSTAGRAM_APP_SECRET].", show_default=False),
+    ] = None,
+    redirect_uri: Annotated[
+        list[str] | None,
+        typer.Option(help="A valid redirect URI (repeatable) [default: IGSYNC_REDIRECT_URI]."),
+    ] = None,
+    flavour: Annotated[
+        str | None,
+        typer.Option(help="instagram_login or basic_display [default: IGSYNC_INSTAGRAM_API]."),
+    ] = None,
+    latency_ms: Annotated[int, typer.Option(min=0, help="Latency added to every API call.")] = 0,
+) -> None:
+    """Serve the sandbox: a local emulator of Instagram's OAuth and Graph API (not Instagram)."""
+    import uvicorn
+
+    from daemon.sandbox import Faults, SandboxConfig, SandboxState, create_sandbox_app
+    from daemon.serving import bind, server_config
+
+    env = read_environment()
+    app_id = app_id or env.get("IGSYNC_INSTAGRAM_APP_ID")
+    app_secret = app_secret or env.get("IGSYNC_INSTAGRAM_APP_SECRET")
+    uris = redirect_uri or [u for u in [env.get("IGSYNC_REDIRECT_URI")] if u]
+    chosen = flavour or env.get("IGSYNC_INSTAGRAM_API") or "instagram_login"
+    if not (app_id and app_secret and uris):
+        raise fail(
+            "the sandbox needs an app id, app secret and redirect URI "
+            "(options or IGSYNC_* settings)"
+        )
+    if chosen not in FLAVOURS:
+        raise fail(f"--flavour must be one of {', '.join(FLAVOURS)}")
+    try:
+        where: Listen = parse_listen(listen)
+    except ValueError as exc:
+        raise fail(f"--listen {exc}") from None
+    state = SandboxState(
+        SandboxConfig(app_id, app_secret, frozenset(uris), chosen),
+        Faults(latency_ms=latency_ms),
+    )
+    sock = bind(where)
+    out.print(
+        f"igsync sandbox (not Instagram) on http://{where}: point IGSYNC_INSTAGRAM_OAUTH_URL, "
+        f"IGSYNC_INSTAGRAM_GRAPH_URL and IGSYNC_INSTAGRAM_AUTHORIZE_URL (…/oauth/authorize) at it"
+    )
+    uvicorn.Server(server_config(create_sandbox_app(state))).run(sockets=[sock])
+
+
+@app.command()
+def demo(
+    shoppers: Annotated[int, typer.Option(min=1, max=5, help="How many shoppers connect.")] = 5,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(help="Keep the demo database here (default: a temporary folder, removed)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option(help="Show the daemon's log.")] = False,
+) -> None:
+    """Run the whole pipeline locally: sandbox + daemon + a simulated shop; print the customers."""
+    from daemon.demo import run_demo
+
+    configure_logging("INFO" if verbose else "WARNING")
+    out.print(
+        "[bold]igsync demo[/]: shoppers connect Instagram (sandbox) to a shop; "
+        "the daemon turns their codes into customers and leads."
+    )
+    result = run_demo(shoppers=shoppers, state_dir=state_dir, say=out.print)
+    store = Store(result.database_url)
+    try:
+        with store.read() as session:
+            views = list_customers(session, TokenCipher([result.encryption_key]), limit=50)
+            counts = status_counts(session, now=utcnow(), refresh_window=timedelta(days=10))
+    finally:
+        store.dispose()
+    out.print(customers_table(views, title="Customers stored by igsync"))
+    delivered = counts.deliveries.get(DeliveryStatus.DELIVERED, 0)
+    out.print(
+        f"{result.forwarded} code(s) forwarded, {result.cancelled} shopper(s) cancelled, "
+        f"{counts.customers} customer(s) stored, {delivered} lead(s) delivered; "
+        f"the shop received {result.leads_received} lead(s)."
+    )
+    if state_dir is None:
+        shutil.rmtree(
+            Path(result.database_url.removeprefix("sqlite:///")).parent, ignore_errors=True
+        )
+    if delivered != result.forwarded or counts.customers != result.forwarded:
+        raise fail("not every forwarded code reached the shop as a lead", code=1)
+
+
+@app.command()
+def status(as_json: JsonFlag = False) -> None:
+    """Counts of codes, customers, tokens due for refresh, deliveries pending and failed."""
+    with admin() as ctx, ctx.store.read() as session:
+        counts = status_counts(
+            session, now=utcnow(), refresh_window=timedelta(days=ctx.settings.refresh_window_days)
+        )
+    if as_json:
+        out.print_json(json.dumps(counts.as_dict()))
+    else:
+        out.print(status_table(counts))
+
+
+@deliveries_app.command("list")
+def deliveries_list(
+    failed: Annotated[bool, typer.Option("--failed", help="Only those WordPress refused.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recent deliveries with their status and WordPress's last answer."""
+    with admin() as ctx, ctx.store.read() as session:
+        rows = list_deliveries(
+            session, status=DeliveryStatus.FAILED if failed else None, limit=limit
+        )
+    if as_json:
+        out.print_json(
+            json.dumps(
+                [
+                    {
+                        "id": d.id,
+                        "customer": u,
+                        "status": d.status,
+                        "attempts": d.attempts,
+                        "http_status": d.last_http_status,
+                        "last_error": d.last_error,
+                    }
+                    for d, u in rows
+                ]
+            )
+        )
+    elif not rows:
+        out.print("No deliveries." if not failed else "No failed deliveries.")
+    else:
+        out.print(deliveries_table(rows))
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Delivery ids (default: every failed one).")
+    ] = None,
+) -> None:
+    """Queue refused deliveries again (after fixing the WordPress side)."""
+    from daemon.deliveries import retry_failed
+
+    with admin() as ctx:
+        count = retry_failed(ctx.store, now=utcnow(), delivery_ids=ids)
+    out.print(f"{count} delivery(ies) queued again; a running daemon sends them within a sweep.")
+
+
+@tokens_app.command("refresh")
+def tokens_refresh(
+    limit: Annotated[int, typer.Option(min=1, help="At most this many tokens.")] = 1000,
+) -> None:
+    """Refresh the long-lived tokens that are due now (the daemon does this on its own too)."""
+    from daemon.instagram import InstagramClient, InstagramEndpoints
+    from daemon.leases import worker_name
+    from daemon.refresh import TokenRefresher
+
+    with admin() as ctx:
+        client = InstagramClient(
+            InstagramEndpoints.from_settings(ctx.settings),
+            timeout=ctx.settings.http_timeout_seconds,
+        )
+        refresher = TokenRefresher(
+            ctx.store,
+            ctx.cipher,
+            client,
+            owner=worker_name(),
+            window=timedelta(days=ctx.settings.refresh_window_days),
+        )
+        outcomes = [refresher.run_claimed(token_id) for token_id in refresher.claim_due(limit)]
+        client.close()
+    refreshed = outcomes.count("active")
+    out.print(
+        f"{len(outcomes)} token(s) due: {refreshed} refreshed, "
+        f"{outcomes.count('invalid')} invalid (customer must reconnect), "
+        f"{len(outcomes) - refreshed - outcomes.count('invalid')} to retry later."
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema to the newest migration."""
+    settings = settings_or_exit()
+    store = Store(settings.database_url)
+    try:
+        store.migrate()
+        current, _head = store.schema_revision()
+    finally:
+        store.dispose()
+    out.print(f"database at revision {current} ({store.url.render_as_string(hide_password=True)})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the newest one shipped."""
+    settings = settings_or_exit()
+    store = Store(settings.database_url)
+    try:
+        current, head = store.schema_revision()
+    finally:
+        store.dispose()
+    out.print(
+        f"database: {current or 'empty'}; newest: {head}"
+        + ("" if current == head else " (run `igsync db upgrade`)")
+    )
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new encryption key and shared secret, as lines for the env file."""
+    out.print(f"IGSYNC_ENCRYPTION_KEYS={generate_key()}")
+    out.print(f"IGSYNC_SHARED_SECRET={generate_secret()}")
+    err.print(
+        "Keep these secret. To rotate the encryption key, put the new key first: "
+        "IGSYNC_ENCRYPTION_KEYS=new,old."
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,143 @@
+"""`igsync customers list|show|search|export`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from daemon.cli.context import admin, err, fail, out
+from daemon.cli.render import customer_detail, customers_table
+from daemon.queries import (
+    EXPORT_FIELDS,
+    count_customers,
+    find_customer,
+    iter_customers,
+    list_customers,
+    search_customers,
+)
+
+app = typer.Typer(help="Inspect, search and export stored customers.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Limit = Annotated[int, typer.Option(min=1, max=10_000, help="How many rows at most.")]
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command("list")
+def list_(
+    limit: Limit = 50,
+    page: Annotated[int, typer.Option(min=1, help="Page number (of --limit rows).")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """List customers, oldest first, one page at a time."""
+    with admin() as ctx, ctx.store.read() as session:
+        views = list_customers(session, ctx.cipher, limit=limit, offset=(page - 1) * limit)
+        if as_json:
+            out.print_json(json.dumps([v.as_dict() for v in views]))
+        elif not views:
+            out.print("No customers yet." if page == 1 else f"Page {page} is empty.")
+        else:
+            out.print(customers_table(views, title=f"Customers (page {page})"))
+
+
+@app.command()
+def show(
+    customer: Annotated[str, typer.Argument(help="Customer id, @username or Instagram user id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one customer in full (the token masked)."""
+    with admin() as ctx, ctx.store.read() as session:
+        view = find_customer(session, ctx.cipher, customer)
+        if view is None:
+            raise fail(f"no customer matches {customer!r}", code=1)
+        if as_json:
+            out.print_json(json.dumps(view.as_dict()))
+        else:
+            out.print(customer_detail(view))
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Start of a username, or a full email address.")],
+    limit: Limit = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find customers by username prefix or by email."""
+    with admin() as ctx, ctx.store.read() as session:
+        views = search_customers(session, ctx.cipher, text, limit=limit)
+        if as_json:
+            out.print_json(json.dumps([v.as_dict() for v in views]))
+        elif not views:
+            out.print(f"No customer matches {text!r}.")
+        else:
+            out.print(customers_table(views, title=f"Customers matching {text!r}"))
+
+
+@app.command()
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or json.")] = ExportFormat.csv,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Export every customer (no tokens), streaming: memory stays flat however many there are."""
+    with admin() as ctx, ctx.store.read() as session:
+        total = count_customers(session)
+        stream: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+        show_progress = err.is_terminal and output is not None
+        try:
+            with Progress(
+                TextColumn("exporting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                disable=not show_progress,
+            ) as progress:
+                task = progress.add_task("export", total=total)
+                rows = (v.as_dict() for v in iter_customers(session))
+                written = _write(stream, fmt, rows, advance=lambda: progress.advance(task))
+        finally:
+            if output:
+                stream.close()
+        if output:
+            err.print(f"exported {written} customer(s) to {output}")
+
+
+def _write(
+    stream: IO[str],
+    fmt: ExportFormat,
+    rows: Iterable[dict[str, Any]],
+    *,
+    advance: Callable[[], None],
+) -> int:
+    written = 0
+    if fmt is ExportFormat.csv:
+        writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+    else:
+        stream.write("[")
+    for row in rows:
+        if fmt is ExportFormat.csv:
+            writer.writerow(row)
+        else:
+            stream.write(
+                ("," if written else "") + "\n" + json.dumps({k: row[k] for k in EXPORT_FIELDS})
+            )
+        written += 1
+        advance()
+    if fmt is ExportFormat.json:
+        stream.write("\n]\n")
+    return written

@@ -1,0 +1,182 @@
+"""Pushing queued leads to WordPress until it has them (the outbox's worker).
+
+A delivery is claimed only when no older delivery of the same customer is still pending, so
+WordPress sees a customer's leads in the order they were made. Unreachable WordPress and 5xx
+answers are retried with backoff forever (nothing acknowledged is dropped); a 4xx is a
+refusal, recorded as failed with WordPress's reason for `igsync deliveries` to show.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from daemon import leases
+from daemon.backoff import DELIVERY_BACKOFF
+from daemon.clock import Clock, utcnow
+from daemon.models import Delivery, DeliveryStatus
+from daemon.retry import decide_retry
+from daemon.store import Store
+from wp_bridge.wordpress import WordPressClient, WordPressError
+
+log = logging.getLogger(__name__)
+
+
+def _no_older_pending() -> ColumnElement[bool]:
+    older = aliased(Delivery)
+    return ~exists(
+        select(col(older.id)).where(
+            col(older.customer_id) == col(Delivery.customer_id),
+            col(older.id) < col(Delivery.id),
+            col(older.status) == DeliveryStatus.PENDING,
+        )
+    )
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        store: Store,
+        wordpress: WordPressClient,
+        *,
+        owner: str,
+        clock: Clock = utcnow,
+        on_retry: Callable[[int, datetime], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.wordpress = wordpress
+        self.owner = owner
+        self.clock = clock
+        self.on_retry = on_retry
+        self.rng = rng
+
+    def process(self, delivery_id: int) -> str | None:
+        """Claim this delivery if it is due and first in its customer's line, and push it."""
+        with self.store.write() as session:
+            claimed = leases.claim_due(
+                session,
+                Delivery,
+                statuses=(DeliveryStatus.PENDING,),
+                now=self.clock(),
+                owner=self.owner,
+                limit=1,
+                extra=(col(Delivery.id) == delivery_id, _no_older_pending()),
+            )
+        return self.run_claimed(delivery_id) if claimed else None
+
+    def claim_due(self, limit: int) -> list[int]:
+        with self.store.write() as session:
+            return leases.claim_due(
+                session,
+                Delivery,
+                statuses=(DeliveryStatus.PENDING,),
+                now=self.clock(),
+                owner=self.owner,
+                limit=limit,
+                extra=(_no_older_pending(),),
+            )
+
+    def run_claimed(self, delivery_id: int) -> str | None:
+        with self.store.read() as session:
+            delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        try:
+            http_status = self.wordpress.push_lead(delivery.payload, delivery.idempotency_key)
+        except WordPressError as error:
+            return self._failed(delivery, error)
+        now = self.clock()
+        with self.store.write() as session:
+            done = leases.finish(
+                session,
+                Delivery,
+                delivery_id,
+                self.owner,
+                status=DeliveryStatus.DELIVERED,
+                delivered_at=now,
+                last_http_status=http_status,
+                last_error=None,
+                attempts=delivery.attempts + 1,
+            )
+        if not done:
+            log.warning("delivery %s: lease lost after a successful push", delivery_id)
+            return None
+        log.info("delivery %s: lead delivered to WordPress", delivery_id)
+        self._kick_next_of_customer(delivery.customer_id)
+        return DeliveryStatus.DELIVERED
+
+    def _failed(self, delivery: Delivery, error: WordPressError) -> str | None:
+        assert delivery.id is not None
+        now = self.clock()
+        decision = decide_retry(
+            retryable=error.retryable,
+            reason=error.reason,
+            attempts=delivery.attempts,
+            now=now,
+            backoff=DELIVERY_BACKOFF,
+            rng=self.rng,
+        )
+        status = DeliveryStatus.FAILED if decision.give_up else DeliveryStatus.PENDING
+        with self.store.write() as session:
+            done = leases.finish(
+                session,
+                Delivery,
+                delivery.id,
+                self.owner,
+                status=status,
+                attempts=decision.attempts,
+                next_attempt_at=decision.next_attempt_at,
+                last_error=decision.reason,
+                last_http_status=error.http_status,
+            )
+        if not done:
+            return None
+        if decision.give_up:
+            log.warning("delivery %s: refused by WordPress: %s", delivery.id, decision.reason)
+            self._kick_next_of_customer(delivery.customer_id)
+        else:
+            log.info(
+                "delivery %s: attempt %d failed (%s), retrying at %s",
+                delivery.id,
+                decision.attempts,
+                decision.reason,
+                decision.next_attempt_at.isoformat(timespec="seconds"),
+            )
+            if self.on_retry is not None:
+                self.on_retry(delivery.id, decision.next_attempt_at)
+        return status
+
+    def _kick_next_of_customer(self, customer_id: int) -> None:
+        """A customer's next lead was waiting behind this one: it may go now."""
+        if self.on_retry is None:
+            return
+        with self.store.read() as session:
+            next_id = session.execute(
+                select(col(Delivery.id))
+                .where(
+                    col(Delivery.customer_id) == customer_id,
+                    col(Delivery.status) == DeliveryStatus.PENDING,
+                )
+                .order_by(col(Delivery.id))
+                .limit(1)
+            ).scalar()
+        if next_id is not None:
+            self.on_retry(next_id, self.clock())
+
+
+def retry_failed(store: Store, *, now: datetime, delivery_ids: list[int] | None = None) -> int:
+    """Put refused deliveries back in the queue (after the WordPress side was fixed)."""
+    statement = update(Delivery).where(col(Delivery.status) == DeliveryStatus.FAILED)
+    if delivery_ids:
+        statement = statement.where(col(Delivery.id).in_(delivery_ids))
+    with store.write() as session:
+        result = session.execute(
+            statement.values(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=0)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,188 @@
+"""HTTP client for Instagram's OAuth and Graph endpoints (requests, shared session, timeouts).
+
+Every failure leaves as an InstagramError subclass. Messages never contain the code, token or
+app secret that was sent: requests' own exceptions quote URLs with access_token in the query,
+so they are replaced, not chained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from daemon.instagram.errors import InstagramError, UpstreamUnavailable, parse_error
+from daemon.instagram.flavours import FLAVOURS, Flavour, MalformedAnswer
+from daemon.instagram.types import LongLivedToken, Profile, ShortLivedToken
+from daemon.redact import Secret, scrub
+from daemon.settings import ApiFlavour, Settings
+
+CONNECT_TIMEOUT_SECONDS = 3.05
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class InstagramEndpoints:
+    """Where the endpoints live (Instagram, or the sandbox) and which app is calling."""
+
+    app_id: str
+    app_secret: Secret
+    flavour: ApiFlavour = "instagram_login"
+    oauth_url: str = "https://api.instagram.com"
+    graph_url: str = "https://graph.instagram.com"
+    authorize_url: str | None = None  # None: the flavour's documented authorize URL
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InstagramEndpoints:
+        return cls(
+            app_id=settings.instagram_app_id,
+            app_secret=settings.instagram_app_secret,
+            flavour=settings.instagram_api,
+            oauth_url=settings.instagram_oauth_url,
+            graph_url=settings.instagram_graph_url,
+            authorize_url=settings.instagram_authorize_url,
+        )
+
+
+class InstagramClient:
+    def __init__(
+        self,
+        endpoints: InstagramEndpoints,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 10.0,
+        pool_size: int = 16,
+    ) -> None:
+        self.endpoints = endpoints
+        self.flavour: Flavour = FLAVOURS[endpoints.flavour]
+        self._timeout = (CONNECT_TIMEOUT_SECONDS, timeout)
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self._session = session
+
+    def authorize_url(self, redirect_uri: str, state: str, scopes: tuple[str, ...] = ()) -> str:
+        """The URL to send the shopper to; Instagram comes back to redirect_uri with a code."""
+        query = urlencode(
+            {
+                "client_id": self.endpoints.app_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": ",".join(scopes or self.flavour.scopes),
+                "state": state,
+            }
+        )
+        return f"{self.endpoints.authorize_url or self.flavour.authorize_url}?{query}"
+
+    def exchange_code(self, code: str, redirect_uri: str) -> ShortLivedToken:
+        """POST /oauth/access_token: the single-use code for a short-lived (1 hour) token."""
+        secret = self.endpoints.app_secret.reveal()
+        payload = self._call(
+            "POST",
+            f"{self.endpoints.oauth_url}/oauth/access_token",
+            data={
+                "client_id": self.endpoints.app_id,
+                "client_secret": secret,
+                "grant_type": "authorization_code",
+                "redirect_uri": redirect_uri,
+                "code": code,
+            },
+            secrets=(code, secret),
+        )
+        return self._parsed(lambda: self.flavour.parse_exchange(payload))
+
+    def exchange_long_lived(self, short_lived_token: str) -> LongLivedToken:
+        """GET /access_token (ig_exchange_token): a short-lived token for a 60-day one."""
+        secret = self.endpoints.app_secret.reveal()
+        payload = self._call(
+            "GET",
+            f"{self.endpoints.graph_url}/access_token",
+            params={
+                "grant_type": "ig_exchange_token",
+                "client_secret": secret,
+                "access_token": short_lived_token,
+            },
+            secrets=(short_lived_token, secret),
+        )
+        return self._parsed(lambda: _long_lived(payload))
+
+    def refresh(self, long_lived_token: str) -> LongLivedToken:
+        """GET /refresh_access_token (ig_refresh_token): allowed once the token is 24 hours old."""
+        payload = self._call(
+            "GET",
+            f"{self.endpoints.graph_url}/refresh_access_token",
+            params={"grant_type": "ig_refresh_token", "access_token": long_lived_token},
+            secrets=(long_lived_token,),
+        )
+        return self._parsed(lambda: _long_lived(payload))
+
+    def profile(self, access_token: str) -> Profile:
+        """GET /me with the flavour's fields."""
+        payload = self._call(
+            "GET",
+            f"{self.endpoints.graph_url}/me",
+            params={"fields": ",".join(self.flavour.profile_fields), "access_token": access_token},
+            secrets=(access_token,),
+        )
+        return self._parsed(lambda: self.flavour.parse_profile(payload))
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        secrets: tuple[str, ...],
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        try:
+            response = self._session.request(
+                method, url, params=params, data=data, timeout=self._timeout
+            )
+        except requests.Timeout:
+            raise UpstreamUnavailable(f"no answer within {self._timeout[1]:g}s") from None
+        except requests.RequestException as exc:
+            raise UpstreamUnavailable(f"connection failed ({type(exc).__name__})") from None
+        body = response.content
+        if not response.ok:
+            error = parse_error(response.status_code, response.headers, body)
+            error.message = scrub(error.message, secrets)
+            error.args = (error.message,)
+            raise error
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            raise UpstreamUnavailable(
+                "answer was not a JSON object", http_status=response.status_code
+            )
+        return payload
+
+    @staticmethod
+    def _parsed(parse: Callable[[], T]) -> T:
+        """A 2xx answer missing documented fields is treated as a transient upstream fault."""
+        try:
+            return parse()
+        except MalformedAnswer as exc:
+            raise UpstreamUnavailable(str(exc)) from None
+
+
+def _long_lived(payload: Mapping[str, Any]) -> LongLivedToken:
+    token = payload.get("access_token")
+    expires_in = payload.get("expires_in")
+    if not isinstance(token, str) or not token or not isinstance(expires_in, int):
+        raise MalformedAnswer("token answer lacks access_token or expires_in")
+    return LongLivedToken(token, expires_in, str(payload.get("token_type") or "bearer"))
+
+
+__all__ = ["InstagramClient", "InstagramEndpoints", "InstagramError"]

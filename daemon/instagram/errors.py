@@ -1,0 +1,195 @@
+"""Instagram's error payloads as typed errors that say whether retrying can help.
+
+Two payload shapes exist. The OAuth endpoint answers
+  {"error_type": "OAuthException", "code": 400, "error_message": "..."}
+and the Graph endpoints answer
+  {"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}.
+`parse_error` maps either (plus the HTTP status and headers) to one of the classes below.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
+TRANSIENT_GRAPH_CODES = frozenset({1, 2})  # "unknown error", "service temporarily unavailable"
+INVALID_TOKEN_CODE = 190
+
+
+class InstagramError(Exception):
+    """Base class. `retryable` tells the caller whether the same call may succeed later."""
+
+    retryable = False
+    kind = "instagram_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        code: int | None = None,
+        subcode: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.code = code
+        self.subcode = subcode
+        self.retry_after = retry_after
+
+    def describe(self) -> str:
+        """One line for logs and the CLI: kind, status and Instagram's message (no secrets)."""
+        status = f" HTTP {self.http_status}" if self.http_status else ""
+        code = f" code {self.code}" if self.code is not None else ""
+        return f"{self.kind}{status}{code}: {self.message}"
+
+
+class CodeRejected(InstagramError):
+    """The authorization code is unknown, expired or already used: never retry."""
+
+    kind = "code_rejected"
+
+
+class ClientRejected(InstagramError):
+    """The app id, secret or redirect_uri is wrong: a configuration error, never retried."""
+
+    kind = "client_rejected"
+
+
+class TokenInvalid(InstagramError):
+    """Code 190: the token is invalid or expired; the customer must connect again."""
+
+    kind = "token_invalid"
+
+
+class RequestRejected(InstagramError):
+    """Any other refusal (bad parameter, missing permission): retrying the same call won't help."""
+
+    kind = "request_rejected"
+
+
+class RateLimited(InstagramError):
+    """Codes 4, 17, 32, 613 or HTTP 429: retry later, no sooner than `retry_after` if known."""
+
+    retryable = True
+    kind = "rate_limited"
+
+
+class UpstreamUnavailable(InstagramError):
+    """5xx, a timeout, a dropped connection or an unreadable answer: retry with backoff."""
+
+    retryable = True
+    kind = "upstream_unavailable"
+
+
+def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> InstagramError:
+    """The typed error for a non-2xx answer from Instagram."""
+    payload = _json_object(body)
+    retry_after = _retry_after(headers)
+    if "error" in payload and isinstance(payload["error"], dict):
+        return _graph_error(status, payload["error"], retry_after)
+    if "error_message" in payload or "error_type" in payload:
+        return _oauth_error(status, payload, retry_after)
+    if status == 429:
+        return RateLimited("too many requests", http_status=status, retry_after=retry_after)
+    if status >= 500:
+        return UpstreamUnavailable("Instagram answered a server error", http_status=status)
+    return RequestRejected("Instagram refused the request", http_status=status)
+
+
+def _graph_error(
+    status: int, error: dict[str, object], retry_after: float | None
+) -> InstagramError:
+    code = _int_or_none(error.get("code"))
+    subcode = _int_or_none(error.get("error_subcode"))
+    message = str(error.get("message") or "no message")
+    details = {"http_status": status, "code": code, "subcode": subcode}
+    if code in RATE_LIMIT_CODES or status == 429:
+        return RateLimited(message, retry_after=retry_after, **details)
+    if code == INVALID_TOKEN_CODE:
+        return TokenInvalid(message, **details)
+    if _mentions_client(message):  # Meta sends "Error validating client secret." with code 1
+        return ClientRejected(message, **details)
+    if code in TRANSIENT_GRAPH_CODES or status >= 500:
+        return UpstreamUnavailable(message, **details)
+    return RequestRejected(message, **details)
+
+
+def _oauth_error(
+    status: int, payload: dict[str, object], retry_after: float | None
+) -> InstagramError:
+    code = _int_or_none(payload.get("code"))
+    message = str(payload.get("error_message") or payload.get("error_type") or "no message")
+    details = {"http_status": status, "code": code}
+    if status == 429 or code in RATE_LIMIT_CODES:
+        return RateLimited(message, retry_after=retry_after, **details)
+    if status >= 500:
+        return UpstreamUnavailable(message, **details)
+    lowered = message.lower()
+    if _mentions_client(message) or "redirect_uri" in lowered:
+        return ClientRejected(message, **details)
+    if "code" in lowered:
+        return CodeRejected(message, **details)
+    return RequestRejected(message, **details)
+
+
+def _mentions_client(message: str) -> bool:
+    lowered = message.lower()
+    return any(
+        word in lowered
+        for word in ("client secret", "client_secret", "client_id", "platform app", "app id")
+    )
+
+
+def _json_object(body: bytes) -> dict[str, object]:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _int_or_none(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait: Retry-After if given, else a minute when the usage headers show 100%."""
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if value and value.isdigit():
+        return float(value)
+    for name in ("X-App-Usage", "X-Business-Use-Case-Usage"):
+        usage = headers.get(name) or headers.get(name.lower())
+        if usage and _usage_exhausted(usage):
+            return 60.0
+    return None
+
+
+def _usage_exhausted(header: str) -> bool:
+    try:
+        usage = json.loads(header)
+    except ValueError:
+        return False
+    if not isinstance(usage, dict):
+        return False
+    # X-App-Usage is one object; X-Business-Use-Case-Usage maps ids to lists of objects.
+    entries: list[object] = (
+        [usage]
+        if "call_count" in usage
+        else [item for value in usage.values() if isinstance(value, list) for item in value]
+    )
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        for key in ("call_count", "total_cputime", "total_time"):
+            if isinstance(entry.get(key), int | float) and entry[key] >= 100:
+                return True
+    return False

@@ -1,0 +1,89 @@
+"""The two API flavours: Instagram API with Instagram Login (default) and Basic Display (legacy).
+
+They share the token endpoints and differ in the authorize host, scopes, the exchange answer's
+shape and the profile fields; each difference lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from daemon.instagram.types import Profile, ShortLivedToken
+from daemon.settings import ApiFlavour
+
+
+class MalformedAnswer(ValueError):
+    """A 2xx answer without the fields the documentation promises."""
+
+
+@dataclass(frozen=True)
+class Flavour:
+    name: ApiFlavour
+    authorize_url: str
+    scopes: tuple[str, ...]
+    profile_fields: tuple[str, ...]
+    parse_profile: Callable[[Mapping[str, Any]], Profile]
+
+    def parse_exchange(self, payload: Mapping[str, Any]) -> ShortLivedToken:
+        """Both documented shapes: {"data": [{...}]} (Instagram Login) and flat (Basic Display)."""
+        entry: Any = payload
+        data = payload.get("data")
+        if isinstance(data, list) and data and isinstance(data[0], Mapping):
+            entry = data[0]
+        token = entry.get("access_token")
+        user_id = entry.get("user_id")
+        if not isinstance(token, str) or not token or user_id in (None, ""):
+            raise MalformedAnswer("code exchange answer lacks access_token or user_id")
+        permissions = entry.get("permissions") or ()
+        if isinstance(permissions, str):
+            permissions = tuple(p.strip() for p in permissions.split(",") if p.strip())
+        return ShortLivedToken(token, str(user_id), tuple(str(p) for p in permissions))
+
+
+def _login_profile(payload: Mapping[str, Any]) -> Profile:
+    user_id = payload.get("user_id") or payload.get("id")
+    username = payload.get("username")
+    if not user_id or not isinstance(username, str):
+        raise MalformedAnswer("profile answer lacks user_id or username")
+    return Profile(
+        user_id=str(user_id),
+        username=username,
+        name=_optional_str(payload.get("name")),
+        account_type=_optional_str(payload.get("account_type")),
+    )
+
+
+def _basic_display_profile(payload: Mapping[str, Any]) -> Profile:
+    user_id = payload.get("id")
+    username = payload.get("username")
+    if not user_id or not isinstance(username, str):
+        raise MalformedAnswer("profile answer lacks id or username")
+    return Profile(
+        user_id=str(user_id),
+        username=username,
+        account_type=_optional_str(payload.get("account_type")),
+    )
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+FLAVOURS: dict[ApiFlavour, Flavour] = {
+    "instagram_login": Flavour(
+        name="instagram_login",
+        authorize_url="https://www.instagram.com/oauth/authorize",
+        scopes=("instagram_business_basic",),
+        profile_fields=("user_id", "username", "name", "account_type"),
+        parse_profile=_login_profile,
+    ),
+    "basic_display": Flavour(
+        name="basic_display",
+        authorize_url="https://api.instagram.com/oauth/authorize",
+        scopes=("user_profile", "user_media"),
+        profile_fields=("id", "username", "account_type"),
+        parse_profile=_basic_display_profile,
+    ),
+}

@@ -1,0 +1,34 @@
+"""What Instagram's endpoints answer, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, repr=False)
+class ShortLivedToken:
+    access_token: str
+    user_id: str
+    permissions: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # the token itself never reaches a log line
+        return f"ShortLivedToken(user_id={self.user_id!r}, permissions={self.permissions!r})"
+
+
+@dataclass(frozen=True, repr=False)
+class LongLivedToken:
+    access_token: str
+    expires_in: int
+    token_type: str = "bearer"  # noqa: S105 (a token type, not a secret)
+
+    def __repr__(self) -> str:
+        return f"LongLivedToken(expires_in={self.expires_in!r})"
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    username: str
+    name: str | None = None
+    account_type: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,39 @@
+"""The lead WordPress receives: built from the customer and the forward's WordPress context.
+
+Instagram never returns an email address; email and WordPress user come only from the
+context WordPress sent with the code, never invented.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from daemon.clock import isoformat_utc
+from daemon.models import Customer
+
+LEAD_SCHEMA_VERSION = 1
+
+
+def idempotency_key(code_id: int) -> str:
+    """Stable per received code, so a retried or re-run push is recognised by WordPress."""
+    return f"igsync-lead-{code_id}"
+
+
+def build_lead(
+    customer: Customer, context: dict[str, Any], *, code_id: int, connected_at: datetime
+) -> dict[str, Any]:
+    return {
+        "version": LEAD_SCHEMA_VERSION,
+        "idempotency_key": idempotency_key(code_id),
+        "ig_user_id": customer.ig_user_id,
+        "username": customer.username,
+        "name": customer.name,
+        "account_type": customer.account_type,
+        "api": customer.api_flavour,
+        "wp_user_id": context.get("wp_user_id"),
+        "email": context.get("email"),
+        "return_url": context.get("return_url"),
+        "source": context.get("source"),
+        "connected_at": isoformat_utc(connected_at),
+    }

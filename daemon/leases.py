@@ -1,0 +1,125 @@
+"""Claiming rows of a work table with a lease, so that each row is worked by one worker at a time.
+
+A claim is one UPDATE ... WHERE <due and unleased> ... RETURNING id statement: atomic on SQLite
+(one writer) and on PostgreSQL (the candidate subquery takes row locks with SKIP LOCKED, so
+concurrent daemons pick disjoint rows). A worker that dies holds its rows only until the lease
+expires; `release` and `finish` check the owner, so a worker whose lease ran out cannot
+overwrite the work of the one that took over.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlmodel import Session, col
+
+from daemon.models import Leased
+
+DEFAULT_LEASE = timedelta(minutes=2)
+
+
+def worker_name() -> str:
+    """host:pid:random, unique per process, readable in `igsync status` and the tables."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _unleased(model: type[Leased], now: datetime) -> ColumnElement[bool]:
+    return or_(col(model.lease_expires_at).is_(None), col(model.lease_expires_at) < now)
+
+
+def claim_due(
+    session: Session,
+    model: type[Leased],
+    *,
+    statuses: Iterable[str],
+    now: datetime,
+    owner: str,
+    limit: int,
+    lease: timedelta = DEFAULT_LEASE,
+    extra: Iterable[ColumnElement[bool]] = (),
+) -> list[int]:
+    """Lease up to `limit` due rows (oldest next_attempt_at first); the ids actually claimed."""
+    table: Any = model
+    candidates = (
+        select(table.id)
+        .where(
+            table.status.in_(list(statuses)),
+            table.next_attempt_at <= now,
+            _unleased(model, now),
+            *extra,
+        )
+        .order_by(table.next_attempt_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    statement = (
+        update(table)
+        .where(table.id.in_(candidates.scalar_subquery()), _unleased(model, now))
+        .values(lease_owner=owner, lease_expires_at=now + lease)
+        .returning(table.id)
+    )
+    return list(session.execute(statement).scalars())
+
+
+def claim_one(
+    session: Session,
+    model: type[Leased],
+    row_id: int,
+    *,
+    statuses: Iterable[str],
+    now: datetime,
+    owner: str,
+    lease: timedelta = DEFAULT_LEASE,
+) -> bool:
+    """Lease one row if it is in one of `statuses` and nobody holds it (due or not)."""
+    table: Any = model
+    statement = (
+        update(table)
+        .where(table.id == row_id, table.status.in_(list(statuses)), _unleased(model, now))
+        .values(lease_owner=owner, lease_expires_at=now + lease)
+        .returning(table.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def finish(session: Session, model: type[Leased], row_id: int, owner: str, **values: Any) -> bool:
+    """Write `values` and drop the lease, if `owner` still holds it; False if it was lost."""
+    return _update_owned(
+        session, model, row_id, owner, lease_owner=None, lease_expires_at=None, **values
+    )
+
+
+def extend(session: Session, model: type[Leased], row_id: int, owner: str, **values: Any) -> bool:
+    """Write `values` keeping the lease (a step done, more to come); False if it was lost."""
+    return _update_owned(session, model, row_id, owner, **values)
+
+
+def _update_owned(
+    session: Session, model: type[Leased], row_id: int, owner: str, **values: Any
+) -> bool:
+    table: Any = model
+    statement = (
+        update(table)
+        .where(and_(table.id == row_id, table.lease_owner == owner))
+        .values(**values)
+        .returning(table.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def release_owned(session: Session, model: type[Leased], owner: str) -> int:
+    """Drop every lease `owner` holds (a clean shutdown), so another worker may start at once."""
+    table: Any = model
+    result = session.execute(
+        update(table)
+        .where(table.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,129 @@
+"""The tables: received codes, customers, tokens, outbound deliveries, seen webhook ids.
+
+Work tables (codes, tokens, deliveries) share the Leased columns: a worker claims a row by
+writing its name and a lease expiry; a worker that dies simply lets the lease run out, and
+the row is claimed again. `next_attempt_at` carries backoff between attempts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+
+class CodeStatus(StrEnum):
+    PENDING = "pending"  # stored encrypted, waiting for the exchange
+    EXCHANGED = "exchanged"  # short-lived token held, waiting for the long-lived upgrade
+    UPGRADED = "upgraded"  # long-lived token held, waiting for the profile
+    COMPLETED = "completed"  # customer and token stored, lead queued
+    FAILED = "failed"  # terminal: Instagram refused, see last_error
+    EXPIRED = "expired"  # terminal: the code's hour (or the short token's) ran out
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_CODE_STATUSES
+
+
+TERMINAL_CODE_STATUSES = frozenset({CodeStatus.COMPLETED, CodeStatus.FAILED, CodeStatus.EXPIRED})
+ACTIVE_CODE_STATUSES = (CodeStatus.PENDING, CodeStatus.EXCHANGED, CodeStatus.UPGRADED)
+
+
+class TokenStatus(StrEnum):
+    ACTIVE = "active"
+    INVALID = "invalid"  # Instagram said the token is no longer valid: the customer reconnects
+    REVOKED = "revoked"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # WordPress refused it (4xx); `igsync deliveries retry` re-queues
+
+
+class Leased(SQLModel):
+    """Columns every work table carries so that a worker can claim, retry and hand over rows."""
+
+    attempts: int = 0
+    next_attempt_at: datetime
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    last_error: str | None = None
+
+
+class ReceivedCode(Leased, table=True):
+    __tablename__ = "received_codes"
+    __table_args__ = (Index("ix_received_codes_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(unique=True, max_length=64)
+    code_ciphertext: str | None = None  # erased once exchanged or expired
+    redirect_uri: str
+    received_at: datetime  # when WordPress received the code (its hour starts here)
+    accepted_at: datetime  # when the intake committed it
+    expires_at: datetime  # deadline of the current step: the code's hour, then the token's
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=CodeStatus.PENDING, max_length=16)
+    ig_user_id: str | None = None
+    permissions: str | None = None
+    token_ciphertext: str | None = None  # the short, then long-lived token while in flight
+    token_expires_at: datetime | None = None
+    customer_id: int | None = Field(default=None, foreign_key="customers.id")
+    updated_at: datetime
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ig_user_id: str = Field(unique=True, max_length=64)
+    username: str = Field(index=True, max_length=64)
+    name: str | None = None
+    account_type: str | None = Field(default=None, max_length=32)
+    api_flavour: str = Field(max_length=32)
+    wp_user_id: int | None = Field(default=None, index=True)
+    email: str | None = Field(default=None, max_length=254)
+    source: str | None = Field(default=None, max_length=64)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Token(Leased, table=True):
+    __tablename__ = "tokens"
+    __table_args__ = (Index("ix_tokens_refresh_due", "status", "expires_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", unique=True)
+    access_token_ciphertext: str
+    permissions: str | None = None
+    status: str = Field(default=TokenStatus.ACTIVE, max_length=16)
+    obtained_at: datetime  # refresh is allowed only 24 hours after this
+    expires_at: datetime
+    refreshed_at: datetime | None = None
+
+
+class Delivery(Leased, table=True):
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=64)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    code_id: int | None = Field(default=None, foreign_key="received_codes.id")
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=16)
+    last_http_status: int | None = None
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+
+class SeenWebhook(SQLModel, table=True):
+    """Ids of accepted signed requests, kept past the signature tolerance to refuse replays."""
+
+    __tablename__ = "seen_webhooks"
+
+    webhook_id: str = Field(primary_key=True, max_length=128)
+    seen_at: datetime = Field(index=True)

@@ -1,0 +1,287 @@
+"""Moving a received code to a stored customer: exchange -> long-lived -> profile -> store.
+
+Each step's result is committed before the next begins (status pending -> exchanged ->
+upgraded -> completed), so a crash repeats at most the step in flight, and a code already
+consumed at Instagram is never exchanged twice. The worker holds a lease on the row
+throughout; see daemon.leases.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from daemon import leases
+from daemon.backoff import CODE_BACKOFF
+from daemon.clock import Clock, utcnow
+from daemon.crypto import CipherError, TokenCipher
+from daemon.instagram import InstagramClient, InstagramError, Profile
+from daemon.leads import build_lead, idempotency_key
+from daemon.models import (
+    ACTIVE_CODE_STATUSES,
+    CodeStatus,
+    Customer,
+    Delivery,
+    ReceivedCode,
+    Token,
+    TokenStatus,
+)
+from daemon.retry import decide_retry
+from daemon.store import Store
+
+log = logging.getLogger(__name__)
+
+SHORT_LIVED_LIFETIME = timedelta(hours=1)
+ERASED_SECRETS: dict[str, Any] = {"code_ciphertext": None, "token_ciphertext": None}
+
+
+class LeaseLost(Exception):
+    """Another worker took the row over (our lease ran out); stop without writing."""
+
+
+class CodePipeline:
+    def __init__(
+        self,
+        store: Store,
+        cipher: TokenCipher,
+        client: InstagramClient,
+        *,
+        owner: str,
+        clock: Clock = utcnow,
+        on_completed: Callable[[int], None] | None = None,
+        on_retry: Callable[[int, datetime], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.cipher = cipher
+        self.client = client
+        self.owner = owner
+        self.clock = clock
+        self.on_completed = on_completed  # called with the new Delivery id
+        self.on_retry = on_retry  # called with (code id, when) after a retryable failure
+        self.rng = rng
+
+    def process(self, code_id: int) -> str | None:
+        """Claim the code if nobody holds it and advance it; its status afterwards, or None."""
+        with self.store.write() as session:
+            claimed = leases.claim_one(
+                session,
+                ReceivedCode,
+                code_id,
+                statuses=ACTIVE_CODE_STATUSES,
+                now=self.clock(),
+                owner=self.owner,
+            )
+        return self.run_claimed(code_id) if claimed else None
+
+    def claim_due(self, limit: int) -> list[int]:
+        with self.store.write() as session:
+            return leases.claim_due(
+                session,
+                ReceivedCode,
+                statuses=ACTIVE_CODE_STATUSES,
+                now=self.clock(),
+                owner=self.owner,
+                limit=limit,
+            )
+
+    def run_claimed(self, code_id: int) -> str | None:
+        """Advance a code this worker holds until it completes, fails or must wait."""
+        try:
+            return self._advance(code_id)
+        except LeaseLost:
+            log.warning("code %s: lease lost to another worker; leaving it", code_id)
+            return None
+
+    def _advance(self, code_id: int) -> str:
+        while True:
+            with self.store.read() as session:
+                row = session.get(ReceivedCode, code_id)
+            assert row is not None
+            status = CodeStatus(row.status)
+            if status.is_terminal:
+                return status
+            try:
+                if status is CodeStatus.UPGRADED:
+                    profile = self.client.profile(self._token(row))
+                    return self._complete(row, profile)
+                values = self._exchange(row) if status is CodeStatus.PENDING else self._upgrade(row)
+            except (InstagramError, CipherError) as error:
+                return self._failed(row, error)
+            with self.store.write() as session:
+                if not leases.extend(session, ReceivedCode, code_id, self.owner, **values):
+                    raise LeaseLost(code_id)
+
+    def _exchange(self, row: ReceivedCode) -> dict[str, Any]:
+        assert row.code_ciphertext is not None
+        short = self.client.exchange_code(
+            self.cipher.decrypt(row.code_ciphertext), row.redirect_uri
+        )
+        now = self.clock()
+        log.info("code %s: exchanged for a short-lived token (user %s)", row.id, short.user_id)
+        return self._step_done(
+            CodeStatus.EXCHANGED,
+            now,
+            code_ciphertext=None,
+            ig_user_id=short.user_id,
+            permissions=",".join(short.permissions) or None,
+            token_ciphertext=self.cipher.encrypt(short.access_token),
+            token_expires_at=now + SHORT_LIVED_LIFETIME,
+            expires_at=now + SHORT_LIVED_LIFETIME,
+        )
+
+    def _upgrade(self, row: ReceivedCode) -> dict[str, Any]:
+        long_lived = self.client.exchange_long_lived(self._token(row))
+        now = self.clock()
+        expires_at = now + timedelta(seconds=long_lived.expires_in)
+        log.info("code %s: upgraded to a long-lived token", row.id)
+        return self._step_done(
+            CodeStatus.UPGRADED,
+            now,
+            token_ciphertext=self.cipher.encrypt(long_lived.access_token),
+            token_expires_at=expires_at,
+            expires_at=expires_at,
+        )
+
+    @staticmethod
+    def _step_done(status: CodeStatus, now: datetime, **values: Any) -> dict[str, Any]:
+        return {
+            "status": status,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": None,
+            "updated_at": now,
+            **values,
+        }
+
+    def _token(self, row: ReceivedCode) -> str:
+        assert row.token_ciphertext is not None
+        return self.cipher.decrypt(row.token_ciphertext)
+
+    def _complete(self, row: ReceivedCode, profile: Profile) -> str:
+        """Customer, token and the lead's delivery in one transaction with the status change."""
+        for attempt in range(2):
+            try:
+                with self.store.write() as session:
+                    delivery_id = self._store_customer(session, row, profile, self.clock())
+                break
+            except IntegrityError:  # the same Instagram user connected twice at once
+                if attempt == 1:
+                    raise
+        log.info("code %s: customer @%s stored, lead queued", row.id, profile.username)
+        if self.on_completed is not None:
+            self.on_completed(delivery_id)
+        return CodeStatus.COMPLETED
+
+    def _store_customer(
+        self, session: Session, row: ReceivedCode, profile: Profile, now: datetime
+    ) -> int:
+        assert row.id is not None and row.token_ciphertext and row.token_expires_at
+        customer = session.exec(
+            select(Customer).where(Customer.ig_user_id == profile.user_id)
+        ).first() or Customer(
+            ig_user_id=profile.user_id,
+            username=profile.username.lower(),
+            api_flavour=self.client.flavour.name,
+            created_at=now,
+            updated_at=now,
+        )
+        context = row.context or {}
+        customer.username = profile.username.lower()  # Instagram usernames are case-insensitive
+        customer.name = profile.name or customer.name
+        customer.account_type = profile.account_type or customer.account_type
+        customer.wp_user_id = context.get("wp_user_id") or customer.wp_user_id
+        customer.email = context.get("email") or customer.email
+        customer.source = context.get("source") or customer.source
+        customer.updated_at = now
+        session.add(customer)
+        session.flush()
+        assert customer.id is not None
+
+        token = session.exec(select(Token).where(Token.customer_id == customer.id)).first()
+        token = token or Token(
+            customer_id=customer.id,
+            access_token_ciphertext="",
+            obtained_at=now,
+            expires_at=now,
+            next_attempt_at=now,
+        )
+        token.access_token_ciphertext = row.token_ciphertext
+        token.permissions = row.permissions
+        token.status = TokenStatus.ACTIVE
+        token.obtained_at = row.updated_at
+        token.expires_at = row.token_expires_at
+        token.attempts, token.next_attempt_at, token.last_error = 0, now, None
+        session.add(token)
+
+        delivery = Delivery(
+            idempotency_key=idempotency_key(row.id),
+            customer_id=customer.id,
+            code_id=row.id,
+            payload=build_lead(customer, context, code_id=row.id, connected_at=now),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        session.add(delivery)
+        session.flush()
+        assert delivery.id is not None
+        done = leases.finish(
+            session,
+            ReceivedCode,
+            row.id,
+            self.owner,
+            customer_id=customer.id,
+            **self._step_done(CodeStatus.COMPLETED, now, **ERASED_SECRETS),
+        )
+        if not done:
+            raise LeaseLost(row.id)
+        return delivery.id
+
+    def _failed(self, row: ReceivedCode, error: InstagramError | CipherError) -> str:
+        assert row.id is not None
+        now = self.clock()
+        if isinstance(error, InstagramError):
+            retryable, reason, floor = error.retryable, error.describe(), error.retry_after
+        else:  # a key was removed too early: retry while the operator can still restore it
+            retryable, reason, floor = True, str(error), None
+        decision = decide_retry(
+            retryable=retryable,
+            reason=reason,
+            attempts=row.attempts,
+            now=now,
+            backoff=CODE_BACKOFF,
+            deadline=row.expires_at,
+            floor_seconds=floor,
+            rng=self.rng,
+        )
+        values: dict[str, Any] = {
+            "attempts": decision.attempts,
+            "last_error": decision.reason,
+            "next_attempt_at": decision.next_attempt_at,
+            "updated_at": now,
+        }
+        if decision.give_up:
+            terminal = CodeStatus.FAILED if not retryable else CodeStatus.EXPIRED
+            values.update(status=terminal, **ERASED_SECRETS)
+        with self.store.write() as session:
+            if not leases.finish(session, ReceivedCode, row.id, self.owner, **values):
+                raise LeaseLost(row.id)
+        if decision.give_up:
+            log.warning("code %s: %s (%s)", row.id, values["status"], decision.reason)
+            return str(values["status"])
+        log.info(
+            "code %s: attempt %d failed, retrying at %s: %s",
+            row.id,
+            decision.attempts,
+            decision.next_attempt_at.isoformat(timespec="seconds"),
+            decision.reason,
+        )
+        if self.on_retry is not None:
+            self.on_retry(row.id, decision.next_attempt_at)
+        return row.status

@@ -1,0 +1,256 @@
+"""Read-side queries for the CLI: customer views, search, streaming export, status counts.
+
+Pages are fetched in three indexed queries (customers, then their tokens and latest lead by
+customer id) instead of one wide join, so the first page costs the same with a million rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from daemon.clock import isoformat_utc
+from daemon.crypto import CipherError, TokenCipher
+from daemon.models import (
+    ACTIVE_CODE_STATUSES,
+    CodeStatus,
+    Customer,
+    Delivery,
+    DeliveryStatus,
+    ReceivedCode,
+    Token,
+    TokenStatus,
+)
+from daemon.redact import mask
+from daemon.refresh import due_conditions
+
+EXPORT_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    customer: Customer
+    token: Token | None
+    token_masked: str
+    lead_status: str | None
+    lead_error: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        c, t = self.customer, self.token
+        return {
+            "id": c.id,
+            "ig_user_id": c.ig_user_id,
+            "username": c.username,
+            "name": c.name,
+            "account_type": c.account_type,
+            "api": c.api_flavour,
+            "email": c.email,
+            "wp_user_id": c.wp_user_id,
+            "source": c.source,
+            "token": self.token_masked,
+            "token_status": t.status if t else None,
+            "token_expires_at": isoformat_utc(t.expires_at) if t else None,
+            "lead_status": self.lead_status,
+            "lead_error": self.lead_error,
+            "created_at": isoformat_utc(c.created_at),
+            "updated_at": isoformat_utc(c.updated_at),
+        }
+
+
+EXPORT_FIELDS = (
+    "id",
+    "ig_user_id",
+    "username",
+    "name",
+    "account_type",
+    "api",
+    "email",
+    "wp_user_id",
+    "source",
+    "token_status",
+    "token_expires_at",
+    "lead_status",
+    "created_at",
+    "updated_at",
+)
+
+
+def _views(
+    session: Session, cipher: TokenCipher | None, customers: Sequence[Customer]
+) -> list[CustomerView]:
+    ids = [c.id for c in customers]
+    if not ids:
+        return []
+    tokens = {
+        t.customer_id: t
+        for t in session.execute(select(Token).where(col(Token.customer_id).in_(ids))).scalars()
+    }
+    latest = (
+        select(col(Delivery.customer_id), func.max(col(Delivery.id)).label("last_id"))
+        .where(col(Delivery.customer_id).in_(ids))
+        .group_by(col(Delivery.customer_id))
+        .subquery()
+    )
+    leads = {
+        d.customer_id: d
+        for d in session.execute(
+            select(Delivery).join(latest, col(Delivery.id) == latest.c.last_id)
+        ).scalars()
+    }
+    views = []
+    for customer in customers:
+        token, lead = tokens.get(customer.id), leads.get(customer.id)
+        views.append(
+            CustomerView(
+                customer,
+                token,
+                _masked(cipher, token),
+                lead.status if lead else None,
+                lead.last_error if lead else None,
+            )
+        )
+    return views
+
+
+def _masked(cipher: TokenCipher | None, token: Token | None) -> str:
+    if token is None:
+        return "-"
+    if cipher is None:
+        return "(encrypted)"
+    try:
+        return mask(cipher.decrypt(token.access_token_ciphertext))
+    except CipherError:
+        return "(unreadable with the configured keys)"
+
+
+def list_customers(
+    session: Session, cipher: TokenCipher | None, *, limit: int, offset: int = 0
+) -> list[CustomerView]:
+    rows = (
+        session.execute(select(Customer).order_by(col(Customer.id)).limit(limit).offset(offset))
+        .scalars()
+        .all()
+    )
+    return _views(session, cipher, rows)
+
+
+def search_customers(
+    session: Session, cipher: TokenCipher | None, text: str, *, limit: int
+) -> list[CustomerView]:
+    """Username prefix (walks the username index), or exact email when the text has an @."""
+    text = text.strip()
+    if "@" in text[1:]:  # an email address; a leading @ only marks a username
+        where = func.lower(col(Customer.email)) == text.lower()
+    else:
+        prefix, username = text.lstrip("@").lower(), col(Customer.username)
+        where = (username >= prefix) & (username < prefix + "\U0010ffff")
+    rows = (
+        session.execute(select(Customer).where(where).order_by(col(Customer.username)).limit(limit))
+        .scalars()
+        .all()
+    )
+    return _views(session, cipher, rows)
+
+
+def find_customer(session: Session, cipher: TokenCipher | None, key: str) -> CustomerView | None:
+    """By id, @username or Instagram user id."""
+    key = key.strip()
+    if key.isdigit():
+        customer = (
+            session.get(Customer, int(key))
+            or session.execute(select(Customer).where(col(Customer.ig_user_id) == key)).scalar()
+        )
+    else:
+        customer = session.execute(
+            select(Customer).where(col(Customer.username) == key.lstrip("@").lower())
+        ).scalar()
+    if customer is None:
+        return None
+    return _views(session, cipher, [customer])[0]
+
+
+def iter_customers(
+    session: Session, cipher: TokenCipher | None = None, *, batch: int = EXPORT_BATCH
+) -> Iterator[CustomerView]:
+    """Every customer in id order, `batch` at a time (keyset pagination: constant memory)."""
+    last_id = 0
+    while True:
+        rows = (
+            session.execute(
+                select(Customer)
+                .where(col(Customer.id) > last_id)
+                .order_by(col(Customer.id))
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            return
+        yield from _views(session, cipher, rows)
+        last_id = rows[-1].id or last_id
+        session.expunge_all()
+
+
+def count_customers(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Customer)).scalar_one())
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    codes: dict[str, int]
+    customers: int
+    tokens: dict[str, int]
+    tokens_due: int
+    deliveries: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "codes": self.codes,
+            "customers": self.customers,
+            "tokens": self.tokens,
+            "tokens_due_for_refresh": self.tokens_due,
+            "deliveries": self.deliveries,
+        }
+
+
+def status_counts(session: Session, *, now: datetime, refresh_window: timedelta) -> StatusCounts:
+    def grouped(model: Any, statuses: Sequence[str]) -> dict[str, int]:
+        found = dict(
+            session.execute(select(model.status, func.count()).group_by(model.status)).all()
+        )
+        return {status: int(found.get(status, 0)) for status in statuses}
+
+    tokens_due = session.execute(
+        select(func.count())
+        .select_from(Token)
+        .where(col(Token.status) == TokenStatus.ACTIVE, *due_conditions(now, refresh_window))
+    ).scalar_one()
+    return StatusCounts(
+        codes=grouped(
+            ReceivedCode,
+            [*ACTIVE_CODE_STATUSES, CodeStatus.COMPLETED, CodeStatus.FAILED, CodeStatus.EXPIRED],
+        ),
+        customers=count_customers(session),
+        tokens=grouped(Token, list(TokenStatus)),
+        tokens_due=int(tokens_due),
+        deliveries=grouped(Delivery, list(DeliveryStatus)),
+    )
+
+
+def list_deliveries(
+    session: Session, *, status: str | None, limit: int
+) -> list[tuple[Delivery, str]]:
+    """Deliveries (newest first) with their customer's username."""
+    statement = select(Delivery, col(Customer.username)).join(
+        Customer, col(Customer.id) == col(Delivery.customer_id)
+    )
+    if status:
+        statement = statement.where(col(Delivery.status) == status)
+    rows = session.execute(statement.order_by(col(Delivery.id).desc()).limit(limit)).all()
+    return [(row[0], row[1]) for row in rows]

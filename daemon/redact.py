@@ -1,0 +1,45 @@
+"""Keeping secrets out of output: a string type that hides itself, and masking for display."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class Secret:
+    """A secret value whose repr and str never show it; `.reveal()` is the one way in."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def mask(value: str | None) -> str:
+    """A token for display: enough to tell two apart, never enough to use one."""
+    if not value:
+        return "-"
+    if len(value) <= 12:
+        return "*" * 8
+    return f"{value[:4]}…{value[-4:]}"
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every occurrence of the given secrets replaced, for error messages."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    return text

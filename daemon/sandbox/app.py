@@ -1,0 +1,236 @@
+"""The sandbox's HTTP surface: Instagram's paths, an authorize page, and /_sandbox controls."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from pathlib import Path
+from string import Template
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from daemon import __version__
+from daemon.sandbox.state import (
+    ACCOUNT_TYPES,
+    AuthorizeRefused,
+    SandboxError,
+    SandboxState,
+    graph_error,
+    oauth_error,
+)
+
+PAGE = Template((Path(__file__).parent / "page.html").read_text(encoding="utf-8"))
+BANNER = "igsync sandbox: a local emulator of Instagram's OAuth endpoints. This is not Instagram."
+
+
+def create_sandbox_app(state: SandboxState) -> FastAPI:
+    app = FastAPI(
+        title="igsync sandbox (not Instagram)", version=__version__, docs_url=None, redoc_url=None
+    )
+
+    @app.get("/", response_class=HTMLResponse)
+    async def home() -> str:
+        return _page(
+            "igsync sandbox",
+            f"<p>{html.escape(BANNER)}</p><p>App id: "
+            f"<code>{html.escape(state.config.app_id)}</code> &middot; flavour: "
+            f"<code>{state.config.flavour}</code></p>",
+        )
+
+    @app.get("/oauth/authorize", response_class=HTMLResponse)
+    async def authorize_page(request: Request) -> HTMLResponse:
+        query = dict(request.query_params)
+        try:
+            state.check_authorize(
+                query.get("client_id", ""),
+                query.get("redirect_uri", ""),
+                query.get("response_type", ""),
+                query.get("scope", ""),
+            )
+        except AuthorizeRefused as refused:
+            return HTMLResponse(
+                _page("Error", f"<p class=error>{html.escape(str(refused))}</p>"), 400
+            )
+        return HTMLResponse(_consent_form(query, ACCOUNT_TYPES[state.config.flavour]))
+
+    @app.post("/oauth/authorize")
+    async def authorize_submit(request: Request) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        redirect_uri = form.get("redirect_uri", "")
+        try:
+            scopes = state.check_authorize(
+                form.get("client_id", ""),
+                redirect_uri,
+                form.get("response_type", ""),
+                form.get("scope", ""),
+            )
+            if form.get("decision") != "allow":
+                return RedirectResponse(
+                    _with_query(
+                        redirect_uri,
+                        {
+                            "error": "access_denied",
+                            "error_reason": "user_denied",
+                            "error_description": "The user denied your request.",
+                            "state": form.get("state", ""),
+                        },
+                    ),
+                    status_code=302,
+                )
+            username = form.get("username", "").strip().lower()
+            if (
+                not username
+                or not username.replace("_", "").replace(".", "").isalnum()
+                or len(username) > 30
+            ):
+                raise AuthorizeRefused("Enter a username: letters, digits, . and _ (30 at most)")
+            code = state.grant(redirect_uri, scopes, username, form.get("account_type", "BUSINESS"))
+        except AuthorizeRefused as refused:
+            return HTMLResponse(
+                _page("Error", f"<p class=error>{html.escape(str(refused))}</p>"), 400
+            )
+        return RedirectResponse(
+            _with_query(redirect_uri, {"code": code, "state": form.get("state", "")}) + "#_",
+            status_code=302,
+        )
+
+    @app.post("/oauth/access_token")
+    async def access_token(request: Request) -> Response:
+        if (fault := await _inject_faults(state, "oauth")) is not None:
+            return fault
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        return _answer(lambda: state.exchange_code(form))
+
+    @app.get("/access_token")
+    @app.get("/{version}/access_token")
+    async def long_lived(request: Request, version: str = "") -> Response:
+        if (fault := await _inject_faults(state, "graph")) is not None:
+            return fault
+        return _answer(lambda: state.exchange_long_lived(dict(request.query_params)))
+
+    @app.get("/refresh_access_token")
+    @app.get("/{version}/refresh_access_token")
+    async def refresh(request: Request, version: str = "") -> Response:
+        if (fault := await _inject_faults(state, "graph")) is not None:
+            return fault
+        return _answer(lambda: state.refresh(dict(request.query_params)))
+
+    @app.get("/me")
+    @app.get("/{version}/me")
+    async def me(request: Request, version: str = "") -> Response:
+        if (fault := await _inject_faults(state, "graph")) is not None:
+            return fault
+        try:
+            answer, usage = state.me(dict(request.query_params))
+        except SandboxError as error:
+            return _error_response(error)
+        return JSONResponse(answer, headers=usage)
+
+    _add_control_routes(app, state)
+    return app
+
+
+def _add_control_routes(app: FastAPI, state: SandboxState) -> None:
+    """/_sandbox/*: counters, fault injection and time travel, for tests and benchmarks."""
+
+    @app.get("/_sandbox/stats")
+    async def stats() -> dict[str, Any]:
+        return state.stats()
+
+    @app.get("/_sandbox/faults")
+    async def get_faults() -> dict[str, Any]:
+        return state.faults.as_dict()
+
+    @app.post("/_sandbox/faults")
+    async def set_faults(request: Request) -> Response:
+        try:
+            changes = await request.json()
+            if not isinstance(changes, dict):
+                raise ValueError("expected a JSON object")
+            state.faults.update(changes)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, 422)
+        return JSONResponse(state.faults.as_dict())
+
+    @app.post("/_sandbox/clock")
+    async def clock(request: Request) -> Response:
+        payload = await request.json()
+        seconds = payload.get("advance_seconds") if isinstance(payload, dict) else None
+        if not isinstance(seconds, int | float) or seconds < 0:
+            return JSONResponse({"error": "advance_seconds must be a non-negative number"}, 422)
+        state.advance(float(seconds))
+        return JSONResponse({"offset_seconds": state.offset_seconds})
+
+
+async def _inject_faults(state: SandboxState, shape: str) -> Response | None:
+    """Apply injected latency and failures to one API call ("oauth" or "graph" error shape)."""
+    faults = state.faults
+    fault = faults.take()
+    if faults.latency_ms:
+        await asyncio.sleep(faults.latency_ms / 1000)
+    if fault == "hang":
+        await asyncio.sleep(faults.hang_seconds)
+    elif fault == "rate_limit":
+        usage = {"X-App-Usage": '{"call_count":100,"total_cputime":25,"total_time":25}'}
+        message = "Application request limit reached"
+        error = (
+            oauth_error(message, status=429, code=4)
+            if shape == "oauth"
+            else graph_error(message, 4, headers=usage)
+        )
+        error.headers.update(usage)
+        return _error_response(error)
+    elif fault == "fail":
+        status = faults.fail_status
+        message = "An unexpected error has occurred. Please retry your request later."
+        error = (
+            oauth_error(message, status=status, code=status)
+            if shape == "oauth"
+            else graph_error(message, 2, status=status)
+        )
+        return _error_response(error)
+    return None
+
+
+def _answer(call: Any) -> Response:
+    try:
+        return JSONResponse(call())
+    except SandboxError as error:
+        return _error_response(error)
+
+
+def _error_response(error: SandboxError) -> JSONResponse:
+    return JSONResponse(error.payload, error.status, headers=error.headers)
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def _consent_form(query: dict[str, str], account_types: tuple[str, ...]) -> str:
+    hidden = "".join(
+        f'<input type=hidden name="{name}" value="{html.escape(query.get(name, ""))}">'
+        for name in ("client_id", "redirect_uri", "response_type", "scope", "state")
+    )
+    options = "".join(f"<option>{t}</option>" for t in account_types)
+    scopes = html.escape(query.get("scope", ""))
+    body = f"""
+<form method=post action="/oauth/authorize">
+  {hidden}
+  <p>An app wants to connect to your Instagram account and use: <code>{scopes}</code></p>
+  <label>Username
+    <input id=username name=username value="sandbox_shopper" required maxlength=30></label>
+  <label>Account type <select id=account_type name=account_type>{options}</select></label>
+  <p><button id=allow name=decision value=allow>Allow</button>
+     <button id=deny name=decision value=deny>Cancel</button></p>
+</form>"""
+    return _page("Connect to the sandbox", body)
+
+
+def _page(title: str, body: str) -> str:
+    return PAGE.substitute(title=html.escape(title), banner=html.escape(BANNER), body=body)

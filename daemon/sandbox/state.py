@@ -1,0 +1,355 @@
+"""The sandbox's behaviour, apart from HTTP: what Meta documents, enforced on in-memory state.
+
+- Authorization codes are single-use and valid for one hour; the exchange must name the same
+  redirect_uri as the authorize request, to the character, and the right client secret.
+- Short-lived tokens live one hour; long-lived ones 60 days and can be refreshed only once they
+  are 24 hours old and before they expire.
+- Errors use the documented payloads: the OAuth shape on /oauth/access_token, the Graph shape
+  elsewhere; rate limits answer code 4 (app) or 17 (user) with X-App-Usage.
+Time can be moved forward (`advance`) so that expiry is testable without waiting, and faults
+can be injected (latency, 5xx, rate limiting, hanging) for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from daemon.settings import ApiFlavour
+
+CODE_LIFETIME = 3600
+SHORT_LIVED_LIFETIME = 3600
+LONG_LIVED_LIFETIME = 60 * 24 * 3600  # 5,184,000 s
+REFRESH_MIN_AGE = 24 * 3600
+SCOPES: dict[ApiFlavour, frozenset[str]] = {
+    "instagram_login": frozenset(
+        {
+            "instagram_business_basic",
+            "instagram_business_manage_messages",
+            "instagram_business_manage_comments",
+            "instagram_business_content_publish",
+            "instagram_business_manage_insights",
+        }
+    ),
+    "basic_display": frozenset({"user_profile", "user_media"}),
+}
+ACCOUNT_TYPES: dict[ApiFlavour, tuple[str, ...]] = {
+    "instagram_login": ("BUSINESS", "CREATOR"),  # Instagram Login serves professional accounts only
+    "basic_display": ("PERSONAL", "BUSINESS", "CREATOR"),
+}
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    app_id: str
+    app_secret: str
+    redirect_uris: frozenset[str]
+    flavour: ApiFlavour = "instagram_login"
+    calls_per_user_per_hour: int = 200  # Basic Display's documented per-user budget
+
+
+@dataclass
+class Faults:
+    """Injected misbehaviour for the API endpoints (not the authorize page)."""
+
+    latency_ms: int = 0  # added to every API call
+    fail_next: int = 0  # the next N API calls answer `fail_status`
+    fail_status: int = 500
+    rate_limit_next: int = 0  # the next N API calls answer an app-level rate limit (code 4)
+    hang_next: int = 0  # the next N API calls answer only after `hang_seconds` (client timeouts)
+    hang_seconds: float = 30.0
+
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def update(self, changes: dict[str, Any]) -> None:
+        with self._lock:
+            for key, value in changes.items():
+                if key.startswith("_") or key not in self.__dataclass_fields__:
+                    raise ValueError(f"unknown fault {key!r}")
+                setattr(self, key, type(getattr(self, key))(value))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def take(self) -> str | None:
+        """The fault the next API call suffers ("hang", "rate_limit", "fail"), if any."""
+        with self._lock:
+            for counter, fault in (
+                ("hang_next", "hang"),
+                ("rate_limit_next", "rate_limit"),
+                ("fail_next", "fail"),
+            ):
+                if getattr(self, counter) > 0:
+                    setattr(self, counter, getattr(self, counter) - 1)
+                    return fault
+        return None
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    account_type: str
+
+    @property
+    def user_id(self) -> str:
+        """Stable per username, shaped like an Instagram professional account id."""
+        return "178414" + str(int(hashlib.sha256(self.username.encode()).hexdigest(), 16))[:11]
+
+    @property
+    def app_scoped_id(self) -> str:
+        return str(int(hashlib.sha256(b"app:" + self.username.encode()).hexdigest(), 16))[:17]
+
+    @property
+    def name(self) -> str:
+        return self.username.replace("_", " ").replace(".", " ").title()
+
+
+@dataclass
+class IssuedCode:
+    account: Account
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    issued_at: float
+    used: bool = False
+
+
+@dataclass
+class IssuedToken:
+    account: Account
+    long_lived: bool
+    issued_at: float
+    expires_at: float
+    scopes: tuple[str, ...]
+
+
+class SandboxError(Exception):
+    """An answer other than 200: HTTP status, JSON payload and headers."""
+
+    def __init__(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None):
+        super().__init__(status)
+        self.status, self.payload, self.headers = status, payload, headers or {}
+
+
+def oauth_error(message: str, status: int = 400, code: int = 400) -> SandboxError:
+    return SandboxError(
+        status, {"error_type": "OAuthException", "code": code, "error_message": message}
+    )
+
+
+def graph_error(
+    message: str,
+    code: int,
+    status: int = 400,
+    subcode: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> SandboxError:
+    error: dict[str, Any] = {
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": secrets.token_urlsafe(9),
+    }
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return SandboxError(status, {"error": error}, headers)
+
+
+class AuthorizeRefused(Exception):
+    """The authorize request itself is invalid: Instagram shows an error page, no redirect."""
+
+
+@dataclass
+class SandboxState:
+    config: SandboxConfig
+    faults: Faults = field(default_factory=Faults)
+    offset_seconds: float = 0.0
+    _codes: dict[str, IssuedCode] = field(default_factory=dict)
+    _tokens: dict[str, IssuedToken] = field(default_factory=dict)
+    _calls: dict[str, deque[float]] = field(default_factory=dict)
+    exchange_attempts: Counter[str] = field(default_factory=Counter)
+    exchanges: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- time -----------------------------------------------------------------
+    def now(self) -> float:
+        return time.time() + self.offset_seconds
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.offset_seconds += seconds
+
+    # -- authorize --------------------------------------------------------------
+    def check_authorize(
+        self, client_id: str, redirect_uri: str, response_type: str, scope: str
+    ) -> tuple[str, ...]:
+        if client_id != self.config.app_id:
+            raise AuthorizeRefused("Invalid platform app")
+        if redirect_uri not in self.config.redirect_uris:
+            raise AuthorizeRefused(
+                "Invalid redirect_uri: it is not one of the app's Valid OAuth Redirect URIs"
+            )
+        if response_type != "code":
+            raise AuthorizeRefused("Invalid response_type: only 'code' is supported")
+        scopes = tuple(s for s in scope.replace(" ", ",").split(",") if s)
+        unknown = [s for s in scopes if s not in SCOPES[self.config.flavour]]
+        if not scopes or unknown:
+            raise AuthorizeRefused(f"Invalid Scopes: {', '.join(unknown) or '(none given)'}")
+        return scopes
+
+    def grant(
+        self, redirect_uri: str, scopes: tuple[str, ...], username: str, account_type: str
+    ) -> str:
+        """The shopper clicked Allow: a new single-use code."""
+        if account_type not in ACCOUNT_TYPES[self.config.flavour]:
+            raise AuthorizeRefused(f"This app cannot be used with a {account_type.lower()} account")
+        code = "AQSBX" + secrets.token_urlsafe(96)
+        with self._lock:
+            self._codes[code] = IssuedCode(
+                Account(username, account_type), redirect_uri, scopes, self.now()
+            )
+        return code
+
+    # -- API endpoints ------------------------------------------------------------
+    def exchange_code(self, form: dict[str, str]) -> dict[str, Any]:
+        for name in ("client_id", "client_secret", "grant_type", "redirect_uri", "code"):
+            if not form.get(name):
+                raise oauth_error(f"Missing required parameter: {name}")
+        if form["client_id"] != self.config.app_id:
+            raise oauth_error("Invalid platform app")
+        if not secrets.compare_digest(form["client_secret"], self.config.app_secret):
+            raise oauth_error("Error validating client secret.")
+        if form["grant_type"] != "authorization_code":
+            raise oauth_error("Invalid grant_type: expected authorization_code")
+        code = form["code"].removesuffix("#_")
+        with self._lock:
+            self.exchange_attempts[code] += 1
+            issued = self._codes.get(code)
+            if issued is None or issued.used:
+                raise oauth_error("Matching code was not found or was already used")
+            if self.now() - issued.issued_at > CODE_LIFETIME:
+                raise oauth_error("This authorization code has expired")
+            if form["redirect_uri"] != issued.redirect_uri:
+                raise oauth_error(
+                    "Error validating verification code. Please make sure your redirect_uri is "
+                    "identical to the one you used in the OAuth dialog request"
+                )
+            issued.used = True
+            self.exchanges[code] += 1
+            token = self._issue(issued.account, long_lived=False, scopes=issued.scopes)
+        entry = {
+            "access_token": token,
+            "user_id": issued.account.user_id,
+            "permissions": ",".join(issued.scopes),
+        }
+        if self.config.flavour == "basic_display":
+            return {"access_token": token, "user_id": int(issued.account.user_id)}
+        return {"data": [entry]}
+
+    def exchange_long_lived(self, params: dict[str, str]) -> dict[str, Any]:
+        if params.get("grant_type") != "ig_exchange_token":
+            raise graph_error("Unsupported grant type: expected ig_exchange_token", 100)
+        if not secrets.compare_digest(params.get("client_secret", ""), self.config.app_secret):
+            raise graph_error("Error validating client secret.", 101)
+        with self._lock:
+            issued = self._valid_token(params.get("access_token", ""))
+            if issued.long_lived:
+                raise graph_error("Invalid token: only short-lived tokens can be exchanged", 100)
+            token = self._issue(issued.account, long_lived=True, scopes=issued.scopes)
+        return {"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_LIFETIME}
+
+    def refresh(self, params: dict[str, str]) -> dict[str, Any]:
+        if params.get("grant_type") != "ig_refresh_token":
+            raise graph_error("Unsupported grant type: expected ig_refresh_token", 100)
+        with self._lock:
+            issued = self._valid_token(params.get("access_token", ""))
+            if not issued.long_lived:
+                raise graph_error("Invalid token: short-lived tokens cannot be refreshed", 100)
+            if self.now() - issued.issued_at < REFRESH_MIN_AGE:
+                raise graph_error(
+                    "Token cannot be refreshed until it is at least 24 hours old", 100
+                )
+            token = self._issue(issued.account, long_lived=True, scopes=issued.scopes)
+        return {"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_LIFETIME}
+
+    def me(self, params: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+        with self._lock:
+            token = params.get("access_token", "")
+            issued = self._valid_token(token)
+            usage = self._count_call(token)
+        account = issued.account
+        available: dict[str, Any] = {
+            "id": account.app_scoped_id
+            if self.config.flavour == "instagram_login"
+            else account.user_id,
+            "user_id": account.user_id,
+            "username": account.username,
+            "account_type": account.account_type,
+            "media_count": 0,
+        }
+        if self.config.flavour == "instagram_login":
+            available["name"] = account.name
+        else:
+            available.pop("user_id")
+        fields = [f for f in params.get("fields", "id,username").split(",") if f]
+        unknown = [f for f in fields if f not in available]
+        if unknown:
+            raise graph_error(f"(#100) Tried accessing nonexisting field ({unknown[0]})", 100)
+        answer = {f: available[f] for f in fields}
+        answer.setdefault("id", available["id"])
+        return answer, usage
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "codes_issued": len(self._codes),
+                "exchanges": sum(self.exchanges.values()),
+                "exchange_attempts": sum(self.exchange_attempts.values()),
+                "codes_exchanged_more_than_once": sorted(
+                    c[:12] for c, n in self.exchanges.items() if n > 1
+                ),
+                "tokens_issued": len(self._tokens),
+            }
+
+    def exchanges_of(self, code: str) -> int:
+        with self._lock:
+            return self.exchanges[code]
+
+    # -- internals (called with the lock held) -----------------------------------------
+    def _issue(self, account: Account, *, long_lived: bool, scopes: tuple[str, ...]) -> str:
+        token = ("IGSBXL" if long_lived else "IGSBXS") + secrets.token_urlsafe(120)
+        lifetime = LONG_LIVED_LIFETIME if long_lived else SHORT_LIVED_LIFETIME
+        now = self.now()
+        self._tokens[token] = IssuedToken(account, long_lived, now, now + lifetime, scopes)
+        return token
+
+    def _valid_token(self, token: str) -> IssuedToken:
+        issued = self._tokens.get(token)
+        if issued is None:
+            raise graph_error("Invalid OAuth access token - Cannot parse access token", 190)
+        if self.now() >= issued.expires_at:
+            raise graph_error(
+                "Error validating access token: Session has expired", 190, subcode=463
+            )
+        return issued
+
+    def _count_call(self, token: str) -> dict[str, str]:
+        """Per-user calls in the last hour; over budget answers code 17 with X-App-Usage."""
+        now = self.now()
+        window = self._calls.setdefault(token, deque())
+        while window and window[0] <= now - 3600:
+            window.popleft()
+        limit = self.config.calls_per_user_per_hour
+        percent = min(100, int(100 * (len(window) + 1) / limit))
+        headers = {
+            "X-App-Usage": json.dumps({"call_count": percent, "total_cputime": 1, "total_time": 1})
+        }
+        if len(window) >= limit:
+            raise graph_error("User request limit reached", 17, headers=headers)
+        window.append(now)
+        return headers

@@ -1,0 +1,130 @@
+"""Assembling the daemon from settings: store, cipher, clients, workers, scheduler, intake."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import uvicorn
+from fastapi import FastAPI
+
+from daemon.clock import Clock, utcnow
+from daemon.crypto import TokenCipher
+from daemon.deliveries import DeliveryWorker
+from daemon.instagram import InstagramClient, InstagramEndpoints
+from daemon.leases import worker_name
+from daemon.pipeline import CodePipeline
+from daemon.refresh import TokenRefresher
+from daemon.scheduler import Scheduler
+from daemon.serving import bind, server_config
+from daemon.settings import Settings
+from daemon.store import Store
+from wp_bridge.intake import create_intake_app
+from wp_bridge.signing import Signer
+from wp_bridge.wordpress import WordPressClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Daemon:
+    settings: Settings
+    store: Store
+    scheduler: Scheduler
+    intake: FastAPI
+    instagram: InstagramClient
+    wordpress: WordPressClient
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Daemon:
+        store = Store(settings.database_url)
+        cipher = TokenCipher(settings.encryption_keys)
+        signer = Signer(settings.shared_secret.reveal())
+        pool = settings.concurrency + 4
+        instagram = InstagramClient(
+            InstagramEndpoints.from_settings(settings),
+            timeout=settings.http_timeout_seconds,
+            pool_size=pool,
+        )
+        wordpress = WordPressClient(
+            settings.wp_url, signer, timeout=settings.http_timeout_seconds, pool_size=pool
+        )
+        owner = worker_name()
+        # The workers and the scheduler refer to each other (a finished code kicks its
+        # delivery; a failed attempt is kicked again later), hence the late binding below.
+        kicks: dict[str, Scheduler] = {}
+
+        def kick_delivery(delivery_id: int, when: datetime | None = None) -> None:
+            kicks["scheduler"].kick_delivery(delivery_id, when)
+
+        def kick_code(code_id: int, when: datetime | None = None) -> None:
+            kicks["scheduler"].kick_code(code_id, when)
+
+        pipeline = CodePipeline(
+            store,
+            cipher,
+            instagram,
+            owner=owner,
+            clock=clock,
+            on_completed=kick_delivery,
+            on_retry=kick_code,
+        )
+        deliveries = DeliveryWorker(
+            store, wordpress, owner=owner, clock=clock, on_retry=kick_delivery
+        )
+        refresher = TokenRefresher(
+            store,
+            cipher,
+            instagram,
+            owner=owner,
+            clock=clock,
+            window=timedelta(days=settings.refresh_window_days),
+        )
+        scheduler = Scheduler(
+            store=store,
+            owner=owner,
+            codes=pipeline,
+            deliveries=deliveries,
+            tokens=refresher,
+            concurrency=settings.concurrency,
+            sweep_interval=settings.sweep_interval_seconds,
+            clock=clock,
+        )
+        kicks["scheduler"] = scheduler
+        intake = create_intake_app(
+            store=store,
+            cipher=cipher,
+            signer=signer,
+            redirect_uri=settings.redirect_uri,
+            on_accepted=kick_code,
+            clock=clock,
+        )
+        return cls(settings, store, scheduler, intake, instagram, wordpress)
+
+    def start(self) -> None:
+        """Migrate, then start the workers. The intake is served separately."""
+        self.store.migrate()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.instagram.close()
+        self.wordpress.close()
+        self.store.dispose()
+
+    def serve_forever(self) -> None:
+        """`igsync run`: serve the intake in this thread until SIGTERM/SIGINT, then stop cleanly."""
+        sock = bind(self.settings.listen)
+        self.start()
+        log.info(
+            "igsync listening on http://%s (database: %s)",
+            self.settings.listen,
+            self.store.url.render_as_string(hide_password=True),
+        )
+        try:
+            uvicorn.Server(server_config(self.intake, log_level="warning")).run(sockets=[sock])
+        finally:
+            log.info("shutting down")
+            self.stop()
+            sock.close()

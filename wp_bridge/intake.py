@@ -1,0 +1,225 @@
+"""The intake: the HTTP app WordPress forwards codes to (WordPress -> daemon).
+
+Checks run cheapest-first and nothing is stored until all pass: size (413), Standard Webhooks
+signature and freshness (401), payload shape (422), replayed webhook-id (401). The answer is
+202 only once the code is committed; 200 with the first id when the code was seen before;
+503 when the database cannot take the write (WordPress keeps the code and retries).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.exc import SQLAlchemyError
+
+from daemon import __version__
+from daemon.clock import Clock, isoformat_utc, to_utc, utcnow
+from daemon.codes import CodeForward, ReplayedRequest, accept_code, get_code
+from daemon.crypto import TokenCipher
+from daemon.store import Store
+from wp_bridge.signing import SignatureError, Signer
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
+PRINTABLE_ASCII = r"^[\x21-\x7e]+$"
+
+
+class ForwardContext(BaseModel):
+    """What WordPress knows about the shopper; the only source of email and WP user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    wp_user_id: int | None = Field(default=None, ge=1)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    return_url: str | None = Field(default=None, max_length=2048)
+    source: str | None = Field(default=None, max_length=64, pattern=r"^[\x20-\x7e]+$")
+
+    @field_validator("return_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_http_url(value)
+        return value
+
+
+class CodeForwardBody(BaseModel):
+    """The body of POST /v1/codes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, Field(min_length=1, max_length=1024, pattern=PRINTABLE_ASCII)]
+    redirect_uri: Annotated[str, Field(max_length=2048)]
+    received_at: AwareDatetime
+    context: ForwardContext = Field(default_factory=ForwardContext)
+
+    @field_validator("code")
+    @classmethod
+    def _strip_fragment(cls, value: str) -> str:
+        """Instagram appends `#_` to the redirect; it is not part of the code."""
+        value = value.removesuffix("#_")
+        if not value:
+            raise ValueError("code is empty once the trailing #_ is removed")
+        return value
+
+    @field_validator("redirect_uri")
+    @classmethod
+    def _redirect_is_url(cls, value: str) -> str:
+        return _require_http_url(value)
+
+
+def _require_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or re.search(r"[\s\x00-\x1f]", value)
+    ):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+class IntakeError(Exception):
+    def __init__(self, status: int, error: str, detail: Any) -> None:
+        super().__init__(error)
+        self.status, self.error, self.detail = status, error, detail
+
+    def response(self) -> JSONResponse:
+        headers = {"Retry-After": "30"} if self.status == 503 else None
+        return JSONResponse({"error": self.error, "detail": self.detail}, self.status, headers)
+
+
+def create_intake_app(
+    *,
+    store: Store,
+    cipher: TokenCipher,
+    signer: Signer,
+    redirect_uri: str,
+    on_accepted: Callable[[int], None] = lambda _code_id: None,
+    clock: Clock = utcnow,
+) -> FastAPI:
+    """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker)."""
+    app = FastAPI(title="igsync intake", version=__version__, docs_url=None, redoc_url=None)
+
+    @app.exception_handler(IntakeError)
+    async def _intake_error(_request: Request, exc: IntakeError) -> JSONResponse:
+        return exc.response()
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post(
+        "/v1/codes",
+        status_code=202,
+        tags=["codes"],
+        summary="Forward an authorization code (signed, Standard Webhooks)",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": CodeForwardBody.model_json_schema()}},
+            }
+        },
+        responses={200: {"description": "Already received"}, 401: {}, 413: {}, 422: {}, 503: {}},
+    )
+    async def post_code(request: Request) -> JSONResponse:
+        body = await _read_limited(request)
+        message = _verify(signer, request, body, clock)
+        forward = _parse_forward(body, redirect_uri)
+        try:
+            acceptance = await run_in_threadpool(
+                accept_code, store, cipher, forward, webhook_id=message.webhook_id, now=clock()
+            )
+        except ReplayedRequest:
+            raise IntakeError(401, "replayed", "this webhook-id was already accepted") from None
+        except SQLAlchemyError as exc:
+            log.error("intake: could not store a code: %s", type(exc).__name__)
+            raise IntakeError(
+                503, "storage_unavailable", "the code could not be stored; retry"
+            ) from None
+        if acceptance.created:
+            log.info("intake: code %s accepted (%s)", acceptance.id, acceptance.status)
+            on_accepted(acceptance.id)
+        return JSONResponse(
+            {"id": acceptance.id, "status": acceptance.status},
+            status_code=202 if acceptance.created else 200,
+        )
+
+    @app.get("/v1/codes/{code_id}", tags=["codes"], summary="Status of a forwarded code (signed)")
+    async def code_status(code_id: int, request: Request) -> JSONResponse:
+        _verify(signer, request, b"", clock)
+        row = await run_in_threadpool(get_code, store, code_id)
+        if row is None:
+            raise IntakeError(404, "not_found", f"no code with id {code_id}")
+        return JSONResponse(
+            {
+                "id": row.id,
+                "status": row.status,
+                "received_at": isoformat_utc(row.received_at),
+                "expires_at": isoformat_utc(row.expires_at),
+                "attempts": row.attempts,
+                "last_error": row.last_error,
+                "customer_id": row.customer_id,
+            }
+        )
+
+    return app
+
+
+async def _read_limited(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise IntakeError(413, "too_large", f"body exceeds {MAX_BODY_BYTES} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise IntakeError(413, "too_large", f"body exceeds {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _verify(signer: Signer, request: Request, body: bytes, clock: Clock) -> Any:
+    try:
+        return signer.verify(request.headers, body, now=clock().timestamp())
+    except SignatureError as exc:
+        raise IntakeError(401, "bad_signature", str(exc)) from None
+
+
+def _parse_forward(body: bytes, redirect_uri: str) -> CodeForward:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise IntakeError(422, "malformed_json", "body is not valid UTF-8 JSON") from None
+    try:
+        parsed = CodeForwardBody.model_validate(payload)
+    except ValidationError as exc:
+        # Only where and what: the offending input may be the code itself.
+        detail = [
+            {"field": ".".join(map(str, err["loc"])) or "body", "problem": err["msg"]}
+            for err in exc.errors(include_input=False, include_url=False)
+        ]
+        raise IntakeError(422, "invalid_payload", detail) from None
+    if parsed.redirect_uri != redirect_uri:
+        raise IntakeError(
+            422,
+            "redirect_uri_mismatch",
+            "redirect_uri differs from IGSYNC_REDIRECT_URI; Instagram requires the exact URI",
+        )
+    return CodeForward(
+        code=parsed.code,
+        redirect_uri=parsed.redirect_uri,
+        received_at=to_utc(parsed.received_at),
+        context=parsed.context.model_dump(exclude_none=True),
+    )

@@ -1,0 +1,89 @@
+"""A WordPress stand-in: the bridge plugin's lead route, in memory, for the demo and benchmarks.
+
+It speaks the plugin's contract (signed POST /wp-json/igsync/v1/leads, replay refusal, upsert
+by Idempotency-Key, WP_Error-shaped refusals) so the demo runs on a machine without WordPress.
+The plugin itself is tested against a real WordPress; this stand-in is not a substitute there.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from wp_bridge.signing import SignatureError, Signer
+from wp_bridge.wordpress import LEADS_ROUTE
+
+
+@dataclass
+class StandinShop:
+    signer: Signer
+    leads: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
+    arrivals: list[str] = field(default_factory=list)  # idempotency keys, in arrival order
+    requests_seen: int = 0
+    fail_next: int = 0  # answer 503 to the next N pushes (WordPress down)
+    _seen_ids: set[str] = field(default_factory=set)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def receive(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        with self._changed:
+            self.requests_seen += 1
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return 503, _wp_error("igsync_unavailable", "Maintenance", 503)
+            try:
+                message = self.signer.verify(headers, body, now=time.time())
+            except SignatureError as exc:
+                return 401, _wp_error("igsync_bad_signature", str(exc), 401)
+            if message.webhook_id in self._seen_ids:
+                return 401, _wp_error("igsync_replayed", "webhook-id already used", 401)
+            self._seen_ids.add(message.webhook_id)
+            try:
+                lead = json.loads(body)
+            except ValueError:
+                return 400, _wp_error("igsync_bad_json", "body is not JSON", 400)
+            key = headers.get("idempotency-key") or ""
+            if not key or not isinstance(lead, dict) or not lead.get("ig_user_id"):
+                return 400, _wp_error(
+                    "igsync_invalid_lead", "missing ig_user_id or Idempotency-Key", 400
+                )
+            created = key not in self.leads
+            self.leads[key] = lead
+            if created:
+                self.arrivals.append(key)
+            self._changed.notify_all()
+            return (201 if created else 200), {
+                "status": "created" if created else "updated",
+                "key": key,
+            }
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """Block until `count` distinct leads arrived (or the timeout passed)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.leads) >= count, timeout=timeout)
+
+
+def _wp_error(code: str, message: str, status: int) -> dict[str, Any]:
+    return {"code": code, "message": message, "data": {"status": status}}
+
+
+def create_standin_app(shop: StandinShop) -> FastAPI:
+    app = FastAPI(title="WordPress stand-in (igsync)", docs_url=None, redoc_url=None)
+
+    @app.post(LEADS_ROUTE)
+    async def leads(request: Request) -> JSONResponse:
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status, payload = shop.receive(headers, body)
+        return JSONResponse(payload, status)
+
+    @app.get("/wp-json/")
+    async def index() -> dict[str, str]:
+        return {"name": "igsync WordPress stand-in"}
+
+    return app

@@ -1,0 +1,104 @@
+"""The daemon's client for the bridge plugin's REST routes (daemon -> WordPress), signed.
+
+Each attempt is a new Standard Webhooks message (fresh webhook-id and timestamp, so the
+plugin's replay check never refuses a retry); the lead's `Idempotency-Key` stays the same
+across attempts, and the plugin upserts by it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from daemon import __version__
+from wp_bridge.signing import Signer
+
+LEADS_ROUTE = "/wp-json/igsync/v1/leads"
+RETRYABLE_CLIENT_STATUSES = frozenset({408, 409, 425, 429})
+
+
+class WordPressError(Exception):
+    retryable = False
+
+    def __init__(self, reason: str, http_status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.http_status = http_status
+
+
+class WordPressUnavailable(WordPressError):
+    """WordPress is down, slow, or answered 5xx/429: try again later."""
+
+    retryable = True
+
+
+class WordPressRejected(WordPressError):
+    """WordPress refused the lead (4xx): retrying the same request won't help."""
+
+
+def encode_json(payload: Any) -> bytes:
+    """The exact bytes that are signed and sent."""
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+class WordPressClient:
+    def __init__(
+        self,
+        wp_url: str,
+        signer: Signer,
+        *,
+        timeout: float = 10.0,
+        session: requests.Session | None = None,
+        pool_size: int = 16,
+    ) -> None:
+        self.wp_url = wp_url.rstrip("/")
+        self._signer = signer
+        self._timeout = (3.05, timeout)
+        if session is None:
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(pool_maxsize=pool_size))
+            session.mount("https://", HTTPAdapter(pool_maxsize=pool_size))
+        self._session = session
+
+    def push_lead(self, lead: dict[str, Any], idempotency_key: str) -> int:
+        """POST the lead; the HTTP status on success, WordPressError otherwise."""
+        body = encode_json(lead)
+        headers = {
+            **self._signer.headers(body),
+            "Content-Type": "application/json",
+            "Idempotency-Key": idempotency_key,
+            "User-Agent": f"igsync/{__version__}",
+        }
+        try:
+            response = self._session.post(
+                self.wp_url + LEADS_ROUTE, data=body, headers=headers, timeout=self._timeout
+            )
+        except requests.Timeout:
+            raise WordPressUnavailable(f"no answer within {self._timeout[1]:g}s") from None
+        except requests.RequestException as exc:
+            raise WordPressUnavailable(f"connection failed ({type(exc).__name__})") from None
+        status = response.status_code
+        if 200 <= status < 300:
+            return status
+        reason = f"HTTP {status}: {_wp_error_reason(response)}"
+        if status >= 500 or status in RETRYABLE_CLIENT_STATUSES:
+            raise WordPressUnavailable(reason, status)
+        raise WordPressRejected(reason, status)
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def _wp_error_reason(response: requests.Response) -> str:
+    """WP_Error's JSON (`{"code", "message", "data": {"status"}}`) as one short line."""
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict) and payload.get("message"):
+        code = f"{payload['code']}: " if payload.get("code") else ""
+        return f"{code}{payload['message']}"[:300]
+    return (response.reason or "no reason given")[:300]
