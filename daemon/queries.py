@@ -160,7 +160,7 @@ def search_customers(
 def find_customer(session: Session, cipher: TokenCipher | None, key: str) -> CustomerView | None:
     """By id, @username or Instagram user id."""
     key = key.strip()
-    if key.isdigit():
+    if key.isascii() and key.isdigit():
         customer = (
             session.get(Customer, int(key))
             or session.execute(select(Customer).where(col(Customer.ig_user_id) == key)).scalar()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable
 
 
@@ -43,3 +45,18 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "[redacted]")
     return text
+
+
+_QUERY_SECRET = re.compile(r"((?:access_token|client_secret|code)=)[^&\s\"']+")
+
+
+class QuerySecretFilter(logging.Filter):
+    """Redacts secret query parameters in records of loggers that print URLs (urllib3 does, at
+    DEBUG; Meta's token endpoints take access_token and client_secret in the query string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _QUERY_SECRET.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import uvicorn
 from fastapi import FastAPI
 
 from daemon.clock import Clock, utcnow
@@ -17,7 +18,7 @@ from daemon.leases import worker_name
 from daemon.pipeline import CodePipeline
 from daemon.refresh import TokenRefresher
 from daemon.scheduler import Scheduler
-from daemon.serving import bind, server_config
+from daemon.serving import ServerThread
 from daemon.settings import Settings
 from daemon.store import Store
 from wp_bridge.intake import create_intake_app
@@ -114,17 +115,24 @@ class Daemon:
         self.store.dispose()
 
     def serve_forever(self) -> None:
-        """`igsync run`: serve the intake in this thread until SIGTERM/SIGINT, then stop cleanly."""
-        sock = bind(self.settings.listen)
+        """`igsync run`: serve the intake until SIGTERM or SIGINT, then stop cleanly.
+
+        The main thread owns the signals and the intake runs on its own thread, so that a stop
+        always goes through the same path: intake closed, jobs in flight finished, leases handed
+        back, exit status 0.
+        """
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        intake = ServerThread(self.intake, self.settings.listen)
         self.start()
+        intake.start()
         log.info(
-            "igsync listening on http://%s (database: %s)",
-            self.settings.listen,
+            "igsync listening on %s (database: %s)",
+            intake.url,
             self.store.url.render_as_string(hide_password=True),
         )
-        try:
-            uvicorn.Server(server_config(self.intake, log_level="warning")).run(sockets=[sock])
-        finally:
-            log.info("shutting down")
-            self.stop()
-            sock.close()
+        stop.wait()
+        log.info("shutting down")
+        intake.stop()
+        self.stop()

@@ -191,7 +191,12 @@ def _http_url(raw: str) -> str:
 
 def parse_listen(raw: str) -> Listen:
     host, sep, port = raw.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+    if (
+        not sep
+        or not host
+        or not (port.isascii() and port.isdigit())
+        or not 0 <= int(port) <= 65535
+    ):
         raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:8765")
     return Listen(host.strip("[]"), int(port))
 
@@ -224,7 +229,8 @@ def _fernet_keys(raw: str) -> tuple[Secret, ...]:
 
 def _int_between(low: int, high: int) -> Callable[[str], int]:
     def parse(raw: str) -> int:
-        if not raw.lstrip("-").isdigit() or not low <= int(raw) <= high:
+        digits = raw.lstrip("-")
+        if not (digits.isascii() and digits.isdigit()) or not low <= int(raw) <= high:
             raise ValueError(f"must be a whole number from {low} to {high}")
         return int(raw)
 

@@ -29,14 +29,16 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 class Store:
     """Owns the engine; hands out read sessions and write transactions."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(
+        self, database_url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS
+    ) -> None:
         self.url = make_url(database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             _create_private_sqlite_file(self.url.database)
             self.engine = create_engine(
                 self.url,
-                connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                connect_args={"check_same_thread": False, "timeout": busy_timeout},
                 pool_size=16,
                 max_overflow=16,
             )

@@ -178,7 +178,12 @@ def create_intake_app(
 
 async def _read_limited(request: Request) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if (
+        declared is not None
+        and declared.isascii()
+        and declared.isdigit()
+        and int(declared) > MAX_BODY_BYTES
+    ):
         raise IntakeError(413, "too_large", f"body exceeds {MAX_BODY_BYTES} bytes")
     chunks: list[bytes] = []
     size = 0

@@ -78,7 +78,8 @@ class Signer:
             raise SignatureError("missing webhook-id, webhook-timestamp or webhook-signature")
         if len(webhook_id) > MAX_ID_LENGTH or not webhook_id.isprintable():
             raise SignatureError("malformed webhook-id")
-        if not raw_timestamp.isdigit() or len(raw_timestamp) > 12:
+        # isascii: str.isdigit() also accepts digits like '²' that int() refuses
+        if not (raw_timestamp.isascii() and raw_timestamp.isdigit()) or len(raw_timestamp) > 12:
             raise SignatureError("malformed webhook-timestamp")
         timestamp = int(raw_timestamp)
         current = time.time() if now is None else now

@@ -7,6 +7,7 @@ so they are replaced, not chained.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -18,10 +19,12 @@ from requests.adapters import HTTPAdapter
 from daemon.instagram.errors import InstagramError, UpstreamUnavailable, parse_error
 from daemon.instagram.flavours import FLAVOURS, Flavour, MalformedAnswer
 from daemon.instagram.types import LongLivedToken, Profile, ShortLivedToken
-from daemon.redact import Secret, scrub
+from daemon.redact import QuerySecretFilter, Secret, scrub
 from daemon.settings import ApiFlavour, Settings
 
 CONNECT_TIMEOUT_SECONDS = 3.05
+# This client puts tokens in URLs (as Meta documents); urllib3 logs URLs at DEBUG.
+logging.getLogger("urllib3.connectionpool").addFilter(QuerySecretFilter())
 T = TypeVar("T")
 
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
+# 4 app, 17 user, 32 page, 613 custom; 800xx are the Business Use Case limits (80002: Instagram).
+RATE_LIMIT_CODES = frozenset(
+    {4, 17, 32, 613, 80001, 80002, 80004, 80005, 80006, 80008, 80009, 80014}
+)
 TRANSIENT_GRAPH_CODES = frozenset({1, 2})  # "unknown error", "service temporarily unavailable"
 INVALID_TOKEN_CODE = 190
 
@@ -71,7 +74,7 @@ class RequestRejected(InstagramError):
 
 
 class RateLimited(InstagramError):
-    """Codes 4, 17, 32, 613 or HTTP 429: retry later, no sooner than `retry_after` if known."""
+    """Codes 4, 17, 32, 613, 800xx or HTTP 429: retry later, not before `retry_after` if known."""
 
     retryable = True
     kind = "rate_limited"
@@ -156,7 +159,7 @@ def _int_or_none(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return None
 
@@ -164,7 +167,7 @@ def _int_or_none(value: object) -> int | None:
 def _retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait: Retry-After if given, else a minute when the usage headers show 100%."""
     value = headers.get("Retry-After") or headers.get("retry-after")
-    if value and value.isdigit():
+    if value and value.isascii() and value.isdigit():
         return float(value)
     for name in ("X-App-Usage", "X-Business-Use-Case-Usage"):
         usage = headers.get(name) or headers.get(name.lower())

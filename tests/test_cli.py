@@ -1,0 +1,252 @@
+"""The admin CLI: list, show, search, export, status, deliveries, db, keys; tokens masked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from daemon.cli import app
+from daemon.crypto import TokenCipher
+from daemon.deliveries import DeliveryWorker
+from daemon.models import CodeStatus, DeliveryStatus
+from daemon.pipeline import CodePipeline
+from daemon.queries import EXPORT_FIELDS
+from daemon.settings import load_settings
+from daemon.store import Store
+from tests.conftest import Sandbox, Shop, make_settings, store_code
+from tests.test_daemon import daemon_env
+from wp_bridge.signing import Signer, generate_secret
+from wp_bridge.wordpress import WordPressClient
+
+
+@dataclass
+class Filled:
+    env: dict[str, str]
+    tokens: list[str]
+    runner: CliRunner
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        result = self.runner.invoke(app, list(args), env=self.env)
+        return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def filled(
+    sandbox: Sandbox,
+    shop: Shop,
+    shared_secret: str,
+    encryption_key: str,
+    tmp_path: Path,
+    cipher: TokenCipher,
+    signer: Signer,
+) -> Iterator[Filled]:
+    """Three customers through the real pipeline; the third's lead refused by WordPress."""
+    settings = make_settings(
+        sandbox,
+        wp_url=shop.url,
+        shared_secret=shared_secret,
+        encryption_key=encryption_key,
+        state_dir=tmp_path,
+    )
+    store = Store(settings.database_url)
+    store.migrate()
+    pipeline = CodePipeline(store, cipher, sandbox.client(), owner="t")
+    good = DeliveryWorker(store, WordPressClient(shop.url, signer), owner="t")
+    bad = DeliveryWorker(store, WordPressClient(shop.url, Signer(generate_secret())), owner="t")
+    people = [
+        ("lena.bakes", "lena@example.com", 7),
+        ("tom_runs", None, None),
+        ("lenny.k", "lk@example.com", 9),
+    ]
+    for n, (username, email, wp_user) in enumerate(people):
+        code_id = store_code(
+            store,
+            cipher,
+            sandbox.new_code(username),
+            sandbox.redirect_uri,
+            now=pipeline.clock(),
+            email=email,
+            wp_user_id=wp_user,
+        )
+        assert pipeline.process(code_id) == CodeStatus.COMPLETED
+        worker = bad if n == 2 else good
+        assert worker.process(n + 1) in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+    store.dispose()
+    env = {**daemon_env(settings), "COLUMNS": "250"}
+    yield Filled(env, [t for t in sandbox.state._tokens], CliRunner())
+
+
+def assert_no_token(filled: Filled, output: str) -> None:
+    for token in filled.tokens:
+        assert token not in output
+
+
+def test_customers_list_table_and_json(filled: Filled) -> None:
+    code, out, _ = filled.run("customers", "list")
+    assert code == 0
+    for name in (
+        "@lena.bakes",
+        "@tom_runs",
+        "@lenny.k",
+        "lena@example.com",
+        "delivered",
+        "failed",
+        "IGSB…",
+    ):
+        assert name in out
+    assert_no_token(filled, out)
+    code, out, _ = filled.run("customers", "list", "--json")
+    rows = json.loads(out)
+    assert [r["username"] for r in rows] == ["lena.bakes", "tom_runs", "lenny.k"]
+    assert rows[0]["token"].startswith("IGSB…") and len(rows[0]["token"]) == 9
+    assert rows[2]["lead_status"] == "failed" and "401" in rows[2]["lead_error"]
+    assert_no_token(filled, out)
+
+
+def test_customers_list_pages(filled: Filled) -> None:
+    _, out, _ = filled.run("customers", "list", "--limit", "2", "--page", "2", "--json")
+    assert [r["username"] for r in json.loads(out)] == ["lenny.k"]
+    code, out, _ = filled.run("customers", "list", "--limit", "2", "--page", "3")
+    assert code == 0 and "Page 3 is empty." in out
+
+
+def test_customers_show_by_username_id_or_instagram_id(filled: Filled) -> None:
+    code, out, _ = filled.run("customers", "show", "@lena.bakes", "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["email"] == "lena@example.com" and shown["wp_user_id"] == 7
+    assert json.loads(filled.run("customers", "show", "1", "--json")[1])["username"] == "lena.bakes"
+    assert json.loads(filled.run("customers", "show", shown["ig_user_id"], "--json")[1])["id"] == 1
+    code, out, _ = filled.run("customers", "show", "tom_runs")
+    assert code == 0 and "tom_runs" in out
+    assert_no_token(filled, out)
+    code, _, err = filled.run("customers", "show", "@nobody")
+    assert code == 1 and "no customer matches '@nobody'" in err
+
+
+def test_customers_search_by_prefix_and_email(filled: Filled) -> None:
+    _, out, _ = filled.run("customers", "search", "LEN", "--json")
+    assert [r["username"] for r in json.loads(out)] == ["lena.bakes", "lenny.k"]
+    _, out, _ = filled.run("customers", "search", "lk@EXAMPLE.com", "--json")
+    assert [r["username"] for r in json.loads(out)] == ["lenny.k"]
+    code, out, _ = filled.run("customers", "search", "zzz")
+    assert code == 0 and "No customer matches 'zzz'." in out
+
+
+def test_customers_export_csv_and_json(filled: Filled, tmp_path: Path) -> None:
+    code, out, _ = filled.run("customers", "export", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and tuple(rows[0]) == EXPORT_FIELDS
+    assert [r["username"] for r in rows] == ["lena.bakes", "tom_runs", "lenny.k"]
+    assert "token" not in rows[0]
+    target = tmp_path / "customers.json"
+    code, _, err = filled.run("customers", "export", "--format", "json", "--output", str(target))
+    exported = json.loads(target.read_text())
+    assert code == 0 and len(exported) == 3 and f"exported 3 customer(s) to {target}" in err
+    assert exported[1] == {k: exported[1][k] for k in EXPORT_FIELDS}
+    assert_no_token(filled, out + target.read_text())
+
+
+def test_status_counts(filled: Filled) -> None:
+    code, out, _ = filled.run("status", "--json")
+    counts = json.loads(out)
+    assert code == 0
+    assert counts["codes"]["completed"] == 3 and counts["customers"] == 3
+    assert counts["deliveries"] == {"pending": 0, "delivered": 2, "failed": 1}
+    assert counts["tokens"]["active"] == 3 and counts["tokens_due_for_refresh"] == 0
+    code, out, _ = filled.run("status")
+    assert code == 0 and "deliveries failed" in out
+
+
+def test_failed_deliveries_are_shown_and_can_be_retried(filled: Filled) -> None:
+    code, out, _ = filled.run("deliveries", "list", "--failed")
+    assert code == 0 and "@lenny.k" in out and "HTTP 401: igsync_bad_signature" in out
+    code, out, _ = filled.run("deliveries", "retry")
+    assert code == 0 and "1 delivery(ies) queued again" in out
+    _, out, _ = filled.run("deliveries", "list", "--failed")
+    assert "No failed deliveries." in out
+
+
+def test_db_commands_and_an_unmigrated_database(filled: Filled, tmp_path: Path) -> None:
+    assert "database: 0001; newest: 0001" in filled.run("db", "current")[1]
+    fresh = {**filled.env, "IGSYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'x.db'}"}
+    result = filled.runner.invoke(app, ["customers", "list"], env=fresh)
+    assert result.exit_code == 2 and "run `igsync db upgrade`" in result.stderr
+    result = filled.runner.invoke(app, ["db", "upgrade"], env=fresh)
+    assert result.exit_code == 0 and "database at revision 0001" in result.stdout
+    assert (
+        filled.runner.invoke(app, ["customers", "list"], env=fresh).stdout.strip()
+        == "No customers yet."
+    )
+
+
+def test_keys_generate_prints_settings_that_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["keys", "generate"])
+    lines = dict(line.split("=", 1) for line in result.stdout.split())
+    settings = load_settings(
+        {
+            **lines,
+            "IGSYNC_INSTAGRAM_APP_ID": "1",
+            "IGSYNC_INSTAGRAM_APP_SECRET": "s",
+            "IGSYNC_REDIRECT_URI": "https://x.example/cb",
+            "IGSYNC_WP_URL": "https://x.example",
+        }
+    )
+    assert settings.shared_secret.reveal() == lines["IGSYNC_SHARED_SECRET"]
+
+
+def test_help_and_version() -> None:
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    for verb in (
+        "run",
+        "sandbox",
+        "demo",
+        "customers",
+        "status",
+        "deliveries",
+        "tokens",
+        "db",
+        "keys",
+    ):
+        assert verb in result.stdout
+    assert CliRunner().invoke(app, ["--version"]).stdout.strip() == "igsync 0.1.0"
+
+
+def test_the_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon", "demo"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "5 code(s) forwarded, 1 shopper(s) cancelled, 5 customer(s) stored, 5 lead(s) delivered; "
+        "the shop received 5 lead(s)." in result.stdout
+    )
+    for username in (
+        "@lena.bakes",
+        "@tom_runs_far",
+        "@studio.kiln",
+        "@ana_wears_green",
+        "@northwind.coffee",
+    ):
+        assert username in result.stdout
+    assert (
+        "@maybe_later: cancelled at the consent page (access_denied/user_denied)" in result.stdout
+    )

@@ -1,0 +1,274 @@
+"""The intake: signed forwards are stored once and answered 202 only after commit; bad ones
+are refused with a reason and leave nothing behind."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlmodel import func, select
+
+from daemon.clock import utcnow
+from daemon.codes import code_digest
+from daemon.crypto import TokenCipher
+from daemon.models import ReceivedCode, SeenWebhook
+from daemon.serving import ServerThread
+from daemon.store import Store
+from wp_bridge.forward import forward_body, forward_code
+from wp_bridge.intake import MAX_BODY_BYTES, create_intake_app
+from wp_bridge.signing import Signer
+
+REDIRECT_URI = "https://shop.example/wp-json/igsync/v1/callback"
+CODE = "AQBx-hBsH3kmWzRbP9sQ1f0_long-random-code"
+
+
+class Intake:
+    def __init__(self, url: str, store: Store, signer: Signer, accepted: list[int]) -> None:
+        self.url, self.store, self.signer, self.accepted = url, store, signer, accepted
+        self.http = requests.Session()
+
+    def post(self, body: bytes, headers: dict[str, str] | None = None) -> requests.Response:
+        headers = headers if headers is not None else self.signer.headers(body)
+        return self.http.post(
+            f"{self.url}/v1/codes",
+            data=body,
+            headers={**headers, "Content-Type": "application/json"},
+            timeout=5,
+        )
+
+    def stored(self) -> int:
+        with self.store.read() as session:
+            return session.execute(select(func.count()).select_from(ReceivedCode)).scalar_one()
+
+    def remembered_ids(self) -> int:
+        with self.store.read() as session:
+            return session.execute(select(func.count()).select_from(SeenWebhook)).scalar_one()
+
+
+@pytest.fixture
+def intake(store: Store, cipher: TokenCipher, signer: Signer) -> Iterator[Intake]:
+    accepted: list[int] = []
+    app = create_intake_app(
+        store=store,
+        cipher=cipher,
+        signer=signer,
+        redirect_uri=REDIRECT_URI,
+        on_accepted=accepted.append,
+    )
+    with ServerThread(app) as server:
+        yield Intake(server.url, store, signer, accepted)
+
+
+def test_a_signed_forward_is_stored_encrypted_and_answered_202(
+    intake: Intake, cipher: TokenCipher, tmp_path: Path
+) -> None:
+    body = forward_body(
+        CODE, REDIRECT_URI, wp_user_id=7, email="lena@example.com", source="my-account"
+    )
+    answer = forward_code(intake.http, intake.url, intake.signer, body)
+    assert answer.status_code == 202
+    assert answer.json() == {"id": 1, "status": "pending"}
+    assert intake.accepted == [1]
+    with intake.store.read() as session:
+        row = session.get(ReceivedCode, 1)
+    assert row is not None
+    assert row.code_hash == code_digest(CODE)
+    assert row.code_ciphertext and cipher.decrypt(row.code_ciphertext) == CODE
+    assert row.context == {"wp_user_id": 7, "email": "lena@example.com", "source": "my-account"}
+    assert row.expires_at - row.received_at == timedelta(hours=1)
+    # the raw database file never holds the code in clear
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("igsync.db*"))
+    assert CODE.encode() not in raw
+
+
+def test_the_same_code_twice_is_stored_once(intake: Intake) -> None:
+    first = forward_code(intake.http, intake.url, intake.signer, forward_body(CODE, REDIRECT_URI))
+    second = forward_code(
+        intake.http, intake.url, intake.signer, forward_body(CODE + "#_", REDIRECT_URI)
+    )
+    assert (first.status_code, second.status_code) == (202, 200)
+    assert first.json()["id"] == second.json()["id"]
+    assert intake.stored() == 1 and intake.accepted == [first.json()["id"]]
+
+
+def test_a_replayed_request_is_refused_and_stores_nothing(intake: Intake) -> None:
+    body = forward_body(CODE, REDIRECT_URI)
+    headers = intake.signer.headers(body)
+    assert intake.post(body, headers).status_code == 202
+    other = forward_body(CODE + "x", REDIRECT_URI)
+    replay_same = intake.post(body, headers)
+    replay_other_body = intake.post(
+        other,
+        {
+            **headers,
+            "webhook-signature": intake.signer.signature(
+                headers["webhook-id"], int(headers["webhook-timestamp"]), other
+            ),
+        },
+    )
+    for answer in (replay_same, replay_other_body):
+        assert answer.status_code == 401 and answer.json()["error"] == "replayed"
+    assert intake.stored() == 1
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda h, s: {**h, "webhook-signature": "v1,AAAA"}, "no valid v1 signature"),
+        (lambda h, s: {k: v for k, v in h.items() if k != "webhook-signature"}, "missing"),
+        (lambda h, s: s.headers(b"{}"), "no valid v1 signature"),  # a signature over another body
+        (lambda h, s: Signer("whsec_" + "QUFB" * 10).headers(b"x"), "no valid v1 signature"),
+    ],
+)
+def test_forged_requests_are_refused_and_store_nothing(
+    intake: Intake, mutate: object, reason: str
+) -> None:
+    body = forward_body(CODE, REDIRECT_URI)
+    headers = mutate(intake.signer.headers(body), intake.signer)  # type: ignore[operator]
+    answer = intake.post(body, headers)
+    assert answer.status_code == 401 and reason in answer.json()["detail"]
+    assert intake.stored() == 0 and intake.remembered_ids() == 0 and intake.accepted == []
+
+
+def test_a_stale_request_is_refused(intake: Intake) -> None:
+    body = forward_body(CODE, REDIRECT_URI)
+    stale = intake.signer.headers(body, now=utcnow().timestamp() - 301)
+    answer = intake.post(body, stale)
+    assert answer.status_code == 401 and "tolerance" in answer.json()["detail"]
+    assert intake.stored() == 0
+
+
+def signed_json(intake: Intake, payload: object) -> requests.Response:
+    return intake.post(json.dumps(payload).encode())
+
+
+def valid_payload(**changes: object) -> dict[str, object]:
+    payload: dict[str, object] = {
+        "code": CODE,
+        "redirect_uri": REDIRECT_URI,
+        "received_at": utcnow().isoformat(),
+        "context": {},
+    }
+    payload.update(changes)
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (valid_payload(code=""), "code"),
+        (valid_payload(code="AQ\x00abc"), "code"),
+        (valid_payload(code="AQ abc"), "code"),
+        (valid_payload(code="#_"), "code"),
+        (valid_payload(code="A" * 1025), "code"),
+        (valid_payload(redirect_uri="javascript:alert(1)"), "redirect_uri"),
+        (valid_payload(received_at="yesterday"), "received_at"),
+        (valid_payload(received_at="2026-11-24T10:00:00"), "received_at"),  # no timezone
+        (valid_payload(unexpected=1), "unexpected"),
+        (valid_payload(context={"wp_user_id": 0}), "context.wp_user_id"),
+        (valid_payload(context={"email": "not-an-email"}), "context.email"),
+        (valid_payload(context={"return_url": "ftp://x"}), "context.return_url"),
+        (valid_payload(context={"favourite_colour": "red"}), "context.favourite_colour"),
+        ({"redirect_uri": REDIRECT_URI}, "code"),
+        ([1, 2, 3], "body"),
+    ],
+)
+def test_malformed_payloads_get_422_with_the_field_and_store_nothing(
+    intake: Intake, payload: object, field: str
+) -> None:
+    answer = signed_json(intake, payload)
+    assert answer.status_code == 422
+    detail = answer.json()["detail"]
+    assert any(item["field"] == field for item in detail), detail
+    assert "AQ\x00abc" not in answer.text and CODE not in answer.text  # the input is never echoed
+    assert intake.stored() == 0
+
+
+def test_bad_json_gets_422(intake: Intake) -> None:
+    answer = intake.post(b'{"code": "AQ', None)
+    assert answer.status_code == 422 and answer.json()["error"] == "malformed_json"
+    assert intake.post(b"\xff\xfe", None).status_code == 422
+
+
+def test_another_redirect_uri_is_refused_before_it_wastes_the_code(intake: Intake) -> None:
+    answer = signed_json(intake, valid_payload(redirect_uri="https://shop.example/other"))
+    assert answer.status_code == 422 and answer.json()["error"] == "redirect_uri_mismatch"
+    assert intake.stored() == 0
+
+
+def test_an_oversized_body_gets_413(intake: Intake) -> None:
+    big = json.dumps(valid_payload(context={"source": "x" * MAX_BODY_BYTES})).encode()
+    answer = intake.post(big)
+    assert answer.status_code == 413
+    chunked = intake.http.post(
+        f"{intake.url}/v1/codes",
+        data=iter([big[:40_000], big[40_000:]]),
+        headers=intake.signer.headers(big),
+        timeout=5,
+    )
+    assert chunked.status_code == 413
+    assert intake.stored() == 0
+
+
+def test_a_code_already_past_its_hour_is_recorded_as_expired(intake: Intake) -> None:
+    body = forward_body(CODE, REDIRECT_URI, received_at=utcnow() - timedelta(minutes=61))
+    answer = forward_code(intake.http, intake.url, intake.signer, body)
+    assert answer.status_code == 202 and answer.json()["status"] == "expired"
+    with intake.store.read() as session:
+        row = session.get(ReceivedCode, answer.json()["id"])
+    assert row is not None and row.code_ciphertext is None
+    assert intake.accepted == [answer.json()["id"]]
+
+
+def test_code_status_needs_a_signature(intake: Intake) -> None:
+    code_id = forward_code(
+        intake.http, intake.url, intake.signer, forward_body(CODE, REDIRECT_URI)
+    ).json()["id"]
+    unsigned = intake.http.get(f"{intake.url}/v1/codes/{code_id}", timeout=5)
+    assert unsigned.status_code == 401
+    signed = intake.http.get(
+        f"{intake.url}/v1/codes/{code_id}", headers=intake.signer.headers(b""), timeout=5
+    )
+    assert signed.status_code == 200
+    assert signed.json()["status"] == "pending" and CODE not in signed.text
+    missing = intake.http.get(
+        f"{intake.url}/v1/codes/999", headers=intake.signer.headers(b""), timeout=5
+    )
+    assert missing.status_code == 404
+
+
+def test_healthz_and_openapi(intake: Intake) -> None:
+    assert intake.http.get(f"{intake.url}/healthz", timeout=5).json() == {"status": "ok"}
+    schema = intake.http.get(f"{intake.url}/openapi.json", timeout=5).json()
+    body_schema = schema["paths"]["/v1/codes"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["schema"]
+    assert set(body_schema["required"]) == {"code", "redirect_uri", "received_at"}
+
+
+def test_a_database_that_cannot_write_gets_503_never_202(
+    store: Store, cipher: TokenCipher, signer: Signer, tmp_path: Path
+) -> None:
+    """Another process holds the write lock past the busy timeout: WordPress must retry later."""
+    impatient = Store(str(store.url), busy_timeout=0.2)
+    app = create_intake_app(
+        store=impatient, cipher=cipher, signer=signer, redirect_uri=REDIRECT_URI
+    )
+    blocker = sqlite3.connect(tmp_path / "igsync.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with ServerThread(app) as server, requests.Session() as http:
+            answer = forward_code(http, server.url, signer, forward_body(CODE, REDIRECT_URI))
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        impatient.dispose()
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+    assert answer.json()["error"] == "storage_unavailable"
+    with store.read() as session:
+        assert session.execute(select(func.count()).select_from(ReceivedCode)).scalar_one() == 0

@@ -1,0 +1,152 @@
+"""The sandbox's authorize page and controls behave as Meta documents, and say they are not it."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import requests
+
+from daemon.instagram import CodeRejected, UpstreamUnavailable
+from tests.conftest import APP_ID, Sandbox
+
+
+def authorize_query(sandbox: Sandbox, **overrides: str) -> dict[str, str]:
+    query = {
+        "client_id": APP_ID,
+        "redirect_uri": sandbox.redirect_uri,
+        "response_type": "code",
+        "scope": "instagram_business_basic",
+        "state": "xyz",
+    }
+    query.update(overrides)
+    return query
+
+
+def test_the_consent_page_says_it_is_a_sandbox(sandbox: Sandbox) -> None:
+    page = requests.get(
+        f"{sandbox.url}/oauth/authorize?{urlencode(authorize_query(sandbox))}", timeout=5
+    )
+    assert page.status_code == 200
+    assert "This is not Instagram" in page.text
+    assert (
+        "id=allow" in page.text
+        and "id=deny" in page.text
+        and "instagram_business_basic" in page.text
+    )
+
+
+def test_allow_redirects_with_code_state_and_the_fragment(sandbox: Sandbox) -> None:
+    answer = requests.post(
+        f"{sandbox.url}/oauth/authorize",
+        timeout=5,
+        allow_redirects=False,
+        data={**authorize_query(sandbox), "username": "Lena.Bakes", "decision": "allow"},
+    )
+    assert answer.status_code == 302
+    location = answer.headers["Location"]
+    assert location.startswith(sandbox.redirect_uri + "?") and location.endswith("#_")
+    query = parse_qs(urlsplit(location).query)
+    assert query["state"] == ["xyz"] and query["code"][0].startswith("AQ")
+
+
+def test_cancel_redirects_with_the_documented_error_fields(sandbox: Sandbox) -> None:
+    answer = requests.post(
+        f"{sandbox.url}/oauth/authorize",
+        timeout=5,
+        allow_redirects=False,
+        data={**authorize_query(sandbox), "username": "x", "decision": "deny"},
+    )
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert query == {
+        "error": ["access_denied"],
+        "error_reason": ["user_denied"],
+        "error_description": ["The user denied your request."],
+        "state": ["xyz"],
+    }
+
+
+def test_invalid_authorize_requests_get_an_error_page_not_a_redirect(sandbox: Sandbox) -> None:
+    cases = {
+        "Invalid platform app": authorize_query(sandbox, client_id="999"),
+        "Invalid redirect_uri": authorize_query(
+            sandbox, redirect_uri=sandbox.redirect_uri + "?x=1"
+        ),
+        "Invalid Scopes: business_basic": authorize_query(sandbox, scope="business_basic"),
+        "Invalid response_type": authorize_query(sandbox, response_type="token"),
+    }
+    for message, query in cases.items():
+        page = requests.get(f"{sandbox.url}/oauth/authorize?{urlencode(query)}", timeout=5)
+        assert page.status_code == 400 and message in page.text, message
+
+
+def test_instagram_login_refuses_personal_accounts(sandbox: Sandbox) -> None:
+    answer = requests.post(
+        f"{sandbox.url}/oauth/authorize",
+        timeout=5,
+        allow_redirects=False,
+        data={
+            **authorize_query(sandbox),
+            "username": "me",
+            "account_type": "PERSONAL",
+            "decision": "allow",
+        },
+    )
+    assert answer.status_code == 400 and "personal account" in answer.text
+
+
+def test_codes_are_stable_per_user_and_never_repeat(sandbox: Sandbox) -> None:
+    codes = {sandbox.new_code("same.person") for _ in range(5)}
+    assert len(codes) == 5
+    client = sandbox.client()
+    users = {client.exchange_code(code, sandbox.redirect_uri).user_id for code in codes}
+    assert len(users) == 1
+
+
+def test_controls_inject_faults_and_report_counts(sandbox: Sandbox) -> None:
+    answer = requests.post(
+        f"{sandbox.url}/_sandbox/faults", json={"latency_ms": 5, "fail_next": 1}, timeout=5
+    )
+    assert answer.json()["latency_ms"] == 5 and answer.json()["fail_next"] == 1
+    bad = requests.post(f"{sandbox.url}/_sandbox/faults", json={"explode": True}, timeout=5)
+    assert bad.status_code == 422 and "unknown fault" in bad.json()["error"]
+    code = sandbox.new_code()
+    client = sandbox.client()
+    with pytest.raises(UpstreamUnavailable):  # the injected failure, before the code is looked at
+        client.exchange_code(code, sandbox.redirect_uri)
+    client.exchange_code(code, sandbox.redirect_uri)
+    with pytest.raises(CodeRejected):
+        client.exchange_code(code, sandbox.redirect_uri)
+    stats = requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json()
+    assert stats["exchanges"] == 1 and stats["exchange_attempts"] == 2
+    assert stats["codes_exchanged_more_than_once"] == []
+
+
+def test_clock_control_moves_time_forward(sandbox: Sandbox) -> None:
+    code = sandbox.new_code()
+    assert requests.post(
+        f"{sandbox.url}/_sandbox/clock", json={"advance_seconds": 3601}, timeout=5
+    ).ok
+    assert (
+        requests.post(
+            f"{sandbox.url}/_sandbox/clock", json={"advance_seconds": -1}, timeout=5
+        ).status_code
+        == 422
+    )
+    answer = requests.post(
+        f"{sandbox.url}/oauth/access_token",
+        timeout=5,
+        data={
+            "client_id": APP_ID,
+            "client_secret": sandbox.app_secret,
+            "grant_type": "authorization_code",
+            "redirect_uri": sandbox.redirect_uri,
+            "code": code,
+        },
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error_type": "OAuthException",
+        "code": 400,
+        "error_message": "This authorization code has expired",
+    }
