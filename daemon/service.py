@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +16,7 @@ from daemon.leases import worker_name
 from daemon.pipeline import CodePipeline
 from daemon.refresh import TokenRefresher
 from daemon.scheduler import Scheduler
-from daemon.serving import ServerThread
+from daemon.serving import serve_until_signalled
 from daemon.settings import Settings
 from daemon.store import Store
 from wp_bridge.intake import create_intake_app
@@ -115,24 +113,18 @@ class Daemon:
         self.store.dispose()
 
     def serve_forever(self) -> None:
-        """`igsync run`: serve the intake until SIGTERM or SIGINT, then stop cleanly.
-
-        The main thread owns the signals and the intake runs on its own thread, so that a stop
-        always goes through the same path: intake closed, jobs in flight finished, leases handed
-        back, exit status 0.
-        """
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
-        intake = ServerThread(self.intake, self.settings.listen)
+        """`igsync run`: migrate, start the workers, serve the intake until SIGTERM or SIGINT,
+        then stop cleanly (jobs in flight finished, leases handed back, exit status 0)."""
         self.start()
-        intake.start()
+        try:
+            serve_until_signalled(self.intake, self.settings.listen, self._announce)
+            log.info("shutting down")
+        finally:
+            self.stop()
+
+    def _announce(self, url: str) -> None:
         log.info(
             "igsync listening on %s (database: %s)",
-            intake.url,
+            url,
             self.store.url.render_as_string(hide_password=True),
         )
-        stop.wait()
-        log.info("shutting down")
-        intake.stop()
-        self.stop()

@@ -6,8 +6,10 @@ connections made before uvicorn's loop runs simply wait in the backlog: no readi
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -15,7 +17,7 @@ import uvicorn
 from daemon.settings import Listen
 
 
-def bind(listen: Listen) -> socket.socket:
+def _bind(listen: Listen) -> socket.socket:
     family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -25,7 +27,7 @@ def bind(listen: Listen) -> socket.socket:
     return sock
 
 
-def server_config(app: Any, *, log_level: str = "warning") -> uvicorn.Config:
+def _server_config(app: Any, *, log_level: str = "warning") -> uvicorn.Config:
     return uvicorn.Config(
         app,
         log_level=log_level.lower(),
@@ -41,11 +43,11 @@ class ServerThread:
     """An app served on a background thread, for the demo and for tests."""
 
     def __init__(self, app: Any, listen: Listen | None = None) -> None:
-        self._socket = bind(listen or Listen("127.0.0.1", 0))
+        self._socket = _bind(listen or Listen("127.0.0.1", 0))
         host, port = self._socket.getsockname()[:2]
         self.url = f"http://{host}:{port}"
         self.listen = Listen(host, port)
-        self._server = uvicorn.Server(server_config(app))
+        self._server = uvicorn.Server(_server_config(app))
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},
@@ -67,3 +69,18 @@ class ServerThread:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def serve_until_signalled(app: Any, listen: Listen, on_ready: Callable[[str], None]) -> None:
+    """Serve `app` until SIGTERM or SIGINT, then close it and return normally.
+
+    The calling (main) thread owns the signals and the app runs on a ServerThread, so a stop
+    always returns here, whatever uvicorn does with signals, and the caller cleans up after.
+    """
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    server = ServerThread(app, listen).start()
+    on_ready(server.url)
+    stop.wait()
+    server.stop()

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 from typer.testing import CliRunner
 
 from daemon.cli import app
@@ -250,3 +253,76 @@ def test_the_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     assert (
         "@maybe_later: cancelled at the consent page (access_denied/user_denied)" in result.stdout
     )
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "igsync"
+    result = subprocess.run(
+        [str(script), "--version"], check=False, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "igsync 0.1.0"
+
+
+def test_the_sandbox_command_serves_the_emulator_and_stops_on_sigterm(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "daemon",
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--app-id",
+        "1790000000000042",
+        "--app-secret",
+        "s3cret",
+        "--redirect-uri",
+        "https://shop.example/cb",
+    ]
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "COLUMNS": "300"}
+    process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    try:
+        banner = process.stdout.readline()
+        match = re.search(r" on (http://127\.0\.0\.1:\d+): ", banner)
+        assert match, banner
+        base = match.group(1)
+        assert "igsync sandbox (not Instagram)" in banner
+        page = requests.get(
+            f"{base}/oauth/authorize",
+            timeout=5,
+            params={
+                "client_id": "1790000000000042",
+                "redirect_uri": "https://shop.example/cb",
+                "response_type": "code",
+                "scope": "instagram_business_basic",
+                "state": "s",
+            },
+        )
+        assert page.status_code == 200 and "This is not Instagram" in page.text
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_the_sandbox_command_explains_what_it_needs(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["sandbox"], env={"HOME": str(tmp_path), "IGSYNC_INSTAGRAM_APP_ID": ""}
+    )
+    assert result.exit_code == 2
+    assert "the sandbox needs an app id, app secret and redirect URI" in result.stderr
+
+
+def test_the_env_example_documents_every_setting() -> None:
+    root = Path(__file__).resolve().parent.parent
+    read = set(
+        re.findall(r'reader\.\w+\(\s*"([A-Z_]+)"', (root / "daemon" / "settings.py").read_text())
+    )
+    documented = set(
+        re.findall(
+            r"^#?IGSYNC_([A-Z_]+)=", (root / "config" / "igsync.env.example").read_text(), re.M
+        )
+    )
+    assert len(read) >= 17
+    assert read == documented

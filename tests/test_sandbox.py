@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -150,3 +151,13 @@ def test_clock_control_moves_time_forward(sandbox: Sandbox) -> None:
         "code": 400,
         "error_message": "This authorization code has expired",
     }
+
+
+def test_injected_latency_delays_every_api_call(sandbox: Sandbox) -> None:
+    client = sandbox.client()
+    code = sandbox.new_code()  # the consent page is not an API call: no latency there
+    sandbox.state.faults.update({"latency_ms": 150})
+    started = time.monotonic()
+    short = client.exchange_code(code, sandbox.redirect_uri)
+    client.profile(short.access_token)
+    assert time.monotonic() - started >= 0.3

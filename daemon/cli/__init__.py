@@ -95,10 +95,8 @@ def sandbox(
     latency_ms: Annotated[int, typer.Option(min=0, help="Latency added to every API call.")] = 0,
 ) -> None:
     """Serve the sandbox: a local emulator of Instagram's OAuth and Graph API (not Instagram)."""
-    import uvicorn
-
     from daemon.sandbox import Faults, SandboxConfig, SandboxState, create_sandbox_app
-    from daemon.serving import bind, server_config
+    from daemon.serving import serve_until_signalled
 
     env = read_environment()
     app_id = app_id or env.get("IGSYNC_INSTAGRAM_APP_ID")
@@ -120,12 +118,18 @@ def sandbox(
         SandboxConfig(app_id, app_secret, frozenset(uris), chosen),
         Faults(latency_ms=latency_ms),
     )
-    sock = bind(where)
-    out.print(
-        f"igsync sandbox (not Instagram) on http://{where}: point IGSYNC_INSTAGRAM_OAUTH_URL, "
-        f"IGSYNC_INSTAGRAM_GRAPH_URL and IGSYNC_INSTAGRAM_AUTHORIZE_URL (…/oauth/authorize) at it"
-    )
-    uvicorn.Server(server_config(create_sandbox_app(state))).run(sockets=[sock])
+
+    def ready(url: str) -> None:
+        out.print(
+            f"igsync sandbox (not Instagram) on {url}: point IGSYNC_INSTAGRAM_OAUTH_URL and "
+            f"IGSYNC_INSTAGRAM_GRAPH_URL at it, "
+            f"IGSYNC_INSTAGRAM_AUTHORIZE_URL at {url}/oauth/authorize"
+        )
+
+    try:
+        serve_until_signalled(create_sandbox_app(state), where, ready)
+    except OSError as exc:
+        raise fail(f"cannot listen on {where}: {exc.strerror}") from None
 
 
 @app.command()
