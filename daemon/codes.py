@@ -53,16 +53,23 @@ def code_digest(code: str) -> str:
 
 
 def accept_code(
-    store: Store, cipher: TokenCipher, forward: CodeForward, *, webhook_id: str, now: datetime
+    store: Store,
+    cipher: TokenCipher,
+    forward: CodeForward,
+    *,
+    webhook_id: str | None,
+    now: datetime,
 ) -> Acceptance:
-    """Store the code once, remember the webhook id; ReplayedRequest if the id was seen."""
+    """Store the code once and remember the signed request's webhook id (ReplayedRequest if it
+    was seen); the catch-up poll, which signed nothing to us, passes no id."""
     digest = code_digest(forward.code)
     for attempt in range(3):
         try:
             with store.write() as session:
-                if session.get(SeenWebhook, webhook_id) is not None:
-                    raise ReplayedRequest(webhook_id)
-                session.add(SeenWebhook(webhook_id=webhook_id, seen_at=now))
+                if webhook_id is not None:
+                    if session.get(SeenWebhook, webhook_id) is not None:
+                        raise ReplayedRequest(webhook_id)
+                    session.add(SeenWebhook(webhook_id=webhook_id, seen_at=now))
                 existing = session.exec(
                     select(ReceivedCode).where(ReceivedCode.code_hash == digest)
                 ).first()

@@ -15,17 +15,19 @@ from daemon.models import Customer
 LEAD_SCHEMA_VERSION = 1
 
 
-def idempotency_key(code_id: int) -> str:
-    """Stable per received code, so a retried or re-run push is recognised by WordPress."""
-    return f"igsync-lead-{code_id}"
+def idempotency_key(code_hash: str) -> str:
+    """Stable per received code and unique everywhere: derived from the code itself, not from a
+    row id, which restarts at 1 in a new database (a reset, a move to PostgreSQL, a second
+    daemon) and would make WordPress overwrite one shopper's lead with another's."""
+    return f"igsync-lead-{code_hash[:40]}"
 
 
 def build_lead(
-    customer: Customer, context: dict[str, Any], *, code_id: int, connected_at: datetime
+    customer: Customer, context: dict[str, Any], *, key: str, connected_at: datetime
 ) -> dict[str, Any]:
     return {
         "version": LEAD_SCHEMA_VERSION,
-        "idempotency_key": idempotency_key(code_id),
+        "idempotency_key": key,
         "ig_user_id": customer.ig_user_id,
         "username": customer.username,
         "name": customer.name,

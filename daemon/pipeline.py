@@ -220,11 +220,12 @@ class CodePipeline:
         token.attempts, token.next_attempt_at, token.last_error = 0, now, None
         session.add(token)
 
+        key = idempotency_key(row.code_hash)
         delivery = Delivery(
-            idempotency_key=idempotency_key(row.id),
+            idempotency_key=key,
             customer_id=customer.id,
             code_id=row.id,
-            payload=build_lead(customer, context, code_id=row.id, connected_at=now),
+            payload=build_lead(customer, context, key=key, connected_at=now),
             created_at=now,
             next_attempt_at=now,
         )

@@ -1,7 +1,8 @@
 """Wiring the workers to APScheduler 3 triggers. No logic of its own.
 
 - on intake, a code is kicked at once; retries are kicked at their backoff time;
-- periodic sweeps catch what a kick missed (a restart, a lease that ran out);
+- periodic sweeps catch what a kick missed (a restart, a lease that ran out), and a poll of
+  the WordPress plugin's queue fetches codes whose forward never arrived;
 - each daemon has its own in-memory job store (APScheduler 3 cannot share one between
   processes); the database rows and their leases are what is shared.
 """
@@ -50,6 +51,7 @@ class Scheduler:
         codes: CodeWorker,
         deliveries: CodeWorker,
         tokens: Worker,
+        catch_up: Callable[[], object],
         concurrency: int,
         sweep_interval: float,
         clock: Clock = utcnow,
@@ -57,6 +59,7 @@ class Scheduler:
         self.store = store
         self.owner = owner
         self.codes, self.deliveries, self.tokens = codes, deliveries, tokens
+        self.catch_up = catch_up
         self.concurrency = concurrency
         self.sweep_interval = sweep_interval
         self.clock = clock
@@ -69,11 +72,12 @@ class Scheduler:
 
     def start(self) -> None:
         now = datetime.now(UTC)
-        sweeps: list[tuple[str, Callable[[], None], float]] = [
+        sweeps: list[tuple[str, Callable[[], object], float]] = [
             ("sweep-codes", lambda: self._sweep(self.codes), self.sweep_interval),
             ("sweep-deliveries", lambda: self._sweep(self.deliveries), self.sweep_interval),
             ("refresh-tokens", lambda: self._sweep(self.tokens), REFRESH_INTERVAL_SECONDS),
             ("housekeeping", self._housekeeping, HOUSEKEEPING_INTERVAL_SECONDS),
+            ("catch-up", self._guarded(self.catch_up), self.sweep_interval),
         ]
         for job_id, func, seconds in sweeps:
             self._aps.add_job(func, "interval", seconds=seconds, id=job_id, next_run_time=now)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
+from daemon.catchup import QueueCatchUp
 from daemon.clock import Clock, utcnow
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
@@ -80,7 +81,16 @@ class Daemon:
             clock=clock,
             window=timedelta(days=settings.refresh_window_days),
         )
+        catch_up = QueueCatchUp(
+            store,
+            cipher,
+            wordpress,
+            redirect_uri=settings.redirect_uri,
+            clock=clock,
+            on_accepted=kick_code,
+        )
         scheduler = Scheduler(
+            catch_up=catch_up.run_once,
             store=store,
             owner=owner,
             codes=pipeline,

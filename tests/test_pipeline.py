@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from daemon import leases
+from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
 from daemon.instagram import UpstreamUnavailable
 from daemon.models import CodeStatus, Customer, Delivery, ReceivedCode, Token
@@ -111,10 +112,10 @@ def test_a_code_becomes_a_customer_a_token_and_a_lead(
     )  # a working long-lived token
     assert (token.expires_at - clock()).days == 60
     assert recorder.completed == [delivery.id]
-    assert delivery.idempotency_key == f"igsync-lead-{code_id}"
+    assert delivery.idempotency_key == f"igsync-lead-{code_digest(code)[:40]}"
     assert delivery.payload == {
         "version": 1,
-        "idempotency_key": f"igsync-lead-{code_id}",
+        "idempotency_key": f"igsync-lead-{code_digest(code)[:40]}",
         "ig_user_id": customer.ig_user_id,
         "username": "lena.bakes",
         "name": "Lena Bakes",

@@ -202,11 +202,17 @@ def _verify(signer: Signer, request: Request, body: bytes, clock: Clock) -> Any:
         raise IntakeError(401, "bad_signature", str(exc)) from None
 
 
-def _parse_forward(body: bytes, redirect_uri: str) -> CodeForward:
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise IntakeError(422, "malformed_json", "body is not valid UTF-8 JSON") from None
+class InvalidForward(ValueError):
+    """A forward that can never be stored: what is wrong, and where."""
+
+    def __init__(self, error: str, detail: Any) -> None:
+        super().__init__(error)
+        self.error, self.detail = error, detail
+
+
+def validate_forward(payload: object, redirect_uri: str) -> CodeForward:
+    """A forward's JSON payload as a CodeForward, or InvalidForward (used by the intake and the
+    catch-up poll alike, so both accept exactly the same codes)."""
     try:
         parsed = CodeForwardBody.model_validate(payload)
     except ValidationError as exc:
@@ -215,10 +221,9 @@ def _parse_forward(body: bytes, redirect_uri: str) -> CodeForward:
             {"field": ".".join(map(str, err["loc"])) or "body", "problem": err["msg"]}
             for err in exc.errors(include_input=False, include_url=False)
         ]
-        raise IntakeError(422, "invalid_payload", detail) from None
+        raise InvalidForward("invalid_payload", detail) from None
     if parsed.redirect_uri != redirect_uri:
-        raise IntakeError(
-            422,
+        raise InvalidForward(
             "redirect_uri_mismatch",
             "redirect_uri differs from IGSYNC_REDIRECT_URI; Instagram requires the exact URI",
         )
@@ -228,3 +233,14 @@ def _parse_forward(body: bytes, redirect_uri: str) -> CodeForward:
         received_at=to_utc(parsed.received_at),
         context=parsed.context.model_dump(exclude_none=True),
     )
+
+
+def _parse_forward(body: bytes, redirect_uri: str) -> CodeForward:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise IntakeError(422, "malformed_json", "body is not valid UTF-8 JSON") from None
+    try:
+        return validate_forward(payload, redirect_uri)
+    except InvalidForward as invalid:
+        raise IntakeError(422, invalid.error, invalid.detail) from None

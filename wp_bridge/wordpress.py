@@ -17,6 +17,8 @@ from daemon import __version__
 from wp_bridge.signing import Signer
 
 LEADS_ROUTE = "/wp-json/igsync/v1/leads"
+QUEUE_ROUTE = "/wp-json/igsync/v1/queue"
+ACK_ROUTE = "/wp-json/igsync/v1/queue/ack"
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 409, 425, 429})
 
 
@@ -65,16 +67,46 @@ class WordPressClient:
 
     def push_lead(self, lead: dict[str, Any], idempotency_key: str) -> int:
         """POST the lead; the HTTP status on success, WordPressError otherwise."""
-        body = encode_json(lead)
+        response = self._send(
+            "POST", LEADS_ROUTE, encode_json(lead), {"Idempotency-Key": idempotency_key}
+        )
+        return response.status_code
+
+    def fetch_queue(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Codes the plugin queued that the daemon has not acknowledged (the catch-up poll)."""
+        response = self._send("GET", f"{QUEUE_ROUTE}?limit={limit}", b"")
+        try:
+            codes = response.json()["codes"]
+        except (ValueError, KeyError, TypeError):
+            raise WordPressUnavailable("the queue answer is not the expected JSON") from None
+        if not isinstance(codes, list):
+            raise WordPressUnavailable("the queue answer is not the expected JSON")
+        return [item for item in codes if isinstance(item, dict)]
+
+    def ack_queue(self, ids: list[int]) -> int:
+        """Tell the plugin these queued codes are stored here; it erases them."""
+        response = self._send("POST", ACK_ROUTE, encode_json({"ids": ids}))
+        acked = response.json().get("acked", 0) if response.content else 0
+        return int(acked)
+
+    def _send(
+        self, method: str, route: str, body: bytes, extra: dict[str, str] | None = None
+    ) -> requests.Response:
+        """One signed request (a fresh webhook-id each time); WordPressError unless 2xx."""
         headers = {
             **self._signer.headers(body),
             "Content-Type": "application/json",
-            "Idempotency-Key": idempotency_key,
             "User-Agent": f"igsync/{__version__}",
+            **(extra or {}),
         }
         try:
-            response = self._session.post(
-                self.wp_url + LEADS_ROUTE, data=body, headers=headers, timeout=self._timeout
+            response = self._session.request(
+                method,
+                self.wp_url + route,
+                data=body or None,
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,
             )
         except requests.Timeout:
             raise WordPressUnavailable(f"no answer within {self._timeout[1]:g}s") from None
@@ -82,7 +114,7 @@ class WordPressClient:
             raise WordPressUnavailable(f"connection failed ({type(exc).__name__})") from None
         status = response.status_code
         if 200 <= status < 300:
-            return status
+            return response
         reason = f"HTTP {status}: {_wp_error_reason(response)}"
         if status >= 500 or status in RETRYABLE_CLIENT_STATUSES:
             raise WordPressUnavailable(reason, status)

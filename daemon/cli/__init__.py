@@ -291,6 +291,21 @@ def db_current() -> None:
     )
 
 
+@app.command("wp-plugin")
+def wp_plugin(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The zip file to write.")] = Path(
+        "igsync-bridge.zip"
+    ),
+) -> None:
+    """Build the WordPress bridge plugin's installable zip (Plugins > Add New > Upload)."""
+    from wp_bridge.plugin import build_zip
+
+    count = build_zip(output)
+    out.print(
+        f"wrote {output} ({count} files): upload it in wp-admin, Plugins > Add New > Upload Plugin"
+    )
+
+
 @keys_app.command("generate")
 def keys_generate() -> None:
     """Print a new encryption key and shared secret, as lines for the env file."""

@@ -1,0 +1,183 @@
+<?php
+/**
+ * REST routes (namespace igsync/v1). Every route has a permission_callback: the shopper's
+ * routes are public (the state is their protection), the daemon's are signed.
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Route registration and the daemon-facing handlers.
+ */
+final class Igsync_Rest {
+
+	const NS = 'igsync/v1';
+
+	/**
+	 * Registers every route.
+	 */
+	public static function register_routes(): void {
+		$optional_text = array(
+			'type'     => 'string',
+			'required' => false,
+		);
+		register_rest_route(
+			self::NS,
+			'/start',
+			array(
+				'methods'             => 'GET',
+				'callback'            => array( 'Igsync_Connect', 'start' ),
+				'permission_callback' => '__return_true', // Anyone may start; the state binds the visitor.
+				'args'                => array(
+					'return_to'     => array_merge( $optional_text, array( 'maxLength' => 2048 ) ),
+					'source'        => array_merge( $optional_text, array( 'pattern' => '^[a-z0-9_-]{0,64}$' ) ),
+					'_igsync_nonce' => $optional_text,
+				),
+			)
+		);
+		register_rest_route(
+			self::NS,
+			'/callback',
+			array(
+				'methods'             => 'GET',
+				'callback'            => array( 'Igsync_Connect', 'callback' ),
+				'permission_callback' => '__return_true', // Instagram sends the shopper here; the state is checked inside.
+				'args'                => array(
+					'state'             => array_merge( $optional_text, array( 'maxLength' => 128 ) ),
+					'code'              => array_merge( $optional_text, array( 'maxLength' => 1024 ) ),
+					'error'             => array_merge( $optional_text, array( 'maxLength' => 64 ) ),
+					'error_reason'      => array_merge( $optional_text, array( 'maxLength' => 64 ) ),
+					'error_description' => array_merge( $optional_text, array( 'maxLength' => 512 ) ),
+				),
+			)
+		);
+		register_rest_route(
+			self::NS,
+			'/queue',
+			array(
+				'methods'             => 'GET',
+				'callback'            => array( __CLASS__, 'queue' ),
+				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
+				'args'                => array(
+					'limit' => array(
+						'type'    => 'integer',
+						'minimum' => 1,
+						'maximum' => 500,
+						'default' => 100,
+					),
+				),
+			)
+		);
+		register_rest_route(
+			self::NS,
+			'/queue/ack',
+			array(
+				'methods'             => 'POST',
+				'callback'            => array( __CLASS__, 'ack' ),
+				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
+				'args'                => array(
+					'ids' => array(
+						'type'     => 'array',
+						'required' => true,
+						'minItems' => 1,
+						'maxItems' => 500,
+						'items'    => array(
+							'type'    => 'integer',
+							'minimum' => 1,
+						),
+					),
+				),
+			)
+		);
+		register_rest_route(
+			self::NS,
+			'/leads',
+			array(
+				'methods'             => 'POST',
+				'callback'            => array( __CLASS__, 'lead' ),
+				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
+				'args'                => self::lead_schema(),
+			)
+		);
+	}
+
+	/**
+	 * The lead body's schema (validated by WordPress before the handler runs).
+	 *
+	 * @return array<string, array<string, mixed>>
+	 */
+	private static function lead_schema(): array {
+		$nullable = static fn( array $schema ): array => array_merge(
+			$schema,
+			array(
+				'type'     => array( $schema['type'], 'null' ),
+				'required' => false,
+			)
+		);
+		return array(
+			'version'         => array( 'type' => 'integer', 'required' => false, 'minimum' => 1 ),
+			'idempotency_key' => array( 'type' => 'string', 'required' => true, 'pattern' => '^[A-Za-z0-9_.:-]{1,64}$' ),
+			'ig_user_id'      => array( 'type' => 'string', 'required' => true, 'pattern' => '^[0-9]{1,64}$' ),
+			'username'        => array( 'type' => 'string', 'required' => true, 'pattern' => '^[A-Za-z0-9._]{1,64}$' ),
+			'name'            => $nullable( array( 'type' => 'string', 'maxLength' => 255 ) ),
+			'account_type'    => $nullable( array( 'type' => 'string', 'maxLength' => 32 ) ),
+			'api'             => $nullable( array( 'type' => 'string', 'maxLength' => 32 ) ),
+			'email'           => $nullable( array( 'type' => 'string', 'format' => 'email' ) ),
+			'wp_user_id'      => $nullable( array( 'type' => 'integer', 'minimum' => 1 ) ),
+			'return_url'      => $nullable( array( 'type' => 'string', 'format' => 'uri' ) ),
+			'source'          => $nullable( array( 'type' => 'string', 'maxLength' => 64 ) ),
+			'connected_at'    => $nullable( array( 'type' => 'string', 'format' => 'date-time' ) ),
+		);
+	}
+
+	/**
+	 * GET igsync/v1/queue: codes the daemon has not acknowledged (its catch-up poll).
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response
+	 */
+	public static function queue( WP_REST_Request $request ): WP_REST_Response {
+		Igsync_Queue::prune();
+		$response = new WP_REST_Response( array( 'codes' => Igsync_Queue::pending( (int) $request->get_param( 'limit' ) ) ) );
+		$response->header( 'Cache-Control', 'no-store' );
+		return $response;
+	}
+
+	/**
+	 * POST igsync/v1/queue/ack: the daemon stored these codes.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response
+	 */
+	public static function ack( WP_REST_Request $request ): WP_REST_Response {
+		return new WP_REST_Response( array( 'acked' => Igsync_Queue::ack( (array) $request->get_param( 'ids' ) ) ) );
+	}
+
+	/**
+	 * POST igsync/v1/leads: upsert a lead by its idempotency key.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public static function lead( WP_REST_Request $request ) {
+		$key    = (string) $request->get_param( 'idempotency_key' );
+		$header = (string) $request->get_header( 'idempotency-key' );
+		if ( '' !== $header && ! hash_equals( $key, $header ) ) {
+			return new WP_Error( 'igsync_key_mismatch', 'Idempotency-Key header and idempotency_key differ', array( 'status' => 400 ) );
+		}
+		$lead = array();
+		foreach ( Igsync_Leads::FIELDS as $field ) {
+			$lead[ $field ] = $request->get_param( $field );
+		}
+		$result = Igsync_Leads::upsert( $lead );
+		return new WP_REST_Response(
+			array(
+				'status' => $result,
+				'key'    => $key,
+			),
+			'created' === $result ? 201 : 200
+		);
+	}
+}

@@ -1,0 +1,146 @@
+<?php
+/**
+ * Standard Webhooks signatures, both directions (https://www.standardwebhooks.com).
+ *
+ * Signed content: "{webhook-id}.{webhook-timestamp}.{body}", HMAC-SHA256 with the shared
+ * secret's key, sent as "v1,<base64>". Verification compares with hash_equals, allows five
+ * minutes of clock difference, and refuses a webhook-id it has already accepted.
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Signs and verifies with the shared secret from the settings.
+ */
+final class Igsync_Signature {
+
+	const TOLERANCE    = 300;
+	const REPLAY_TABLE = 'igsync_seen';
+
+	/**
+	 * Whether a secret has the whsec_ + base64 (24 to 64 bytes) form.
+	 *
+	 * @param string $secret Candidate secret.
+	 * @return bool
+	 */
+	public static function is_valid_secret( string $secret ): bool {
+		if ( ! str_starts_with( $secret, 'whsec_' ) ) {
+			return false;
+		}
+		$key = base64_decode( substr( $secret, 6 ), true );
+		return false !== $key && strlen( $key ) >= 24 && strlen( $key ) <= 64;
+	}
+
+	/**
+	 * The HMAC key, or '' when no valid secret is configured.
+	 *
+	 * @return string
+	 */
+	public static function key(): string {
+		$secret = Igsync_Settings::get( 'shared_secret' );
+		if ( ! self::is_valid_secret( $secret ) ) {
+			return '';
+		}
+		return (string) base64_decode( substr( $secret, 6 ), true );
+	}
+
+	/**
+	 * The "v1,<base64>" signature of a message.
+	 *
+	 * @param string $key       HMAC key.
+	 * @param string $id        webhook-id.
+	 * @param int    $timestamp webhook-timestamp.
+	 * @param string $body      Raw body.
+	 * @return string
+	 */
+	public static function signature( string $key, string $id, int $timestamp, string $body ): string {
+		return 'v1,' . base64_encode( hash_hmac( 'sha256', $id . '.' . $timestamp . '.' . $body, $key, true ) );
+	}
+
+	/**
+	 * Headers for a new signed request carrying $body.
+	 *
+	 * @param string $body Raw body.
+	 * @return array<string, string>
+	 */
+	public static function headers( string $body ): array {
+		$id        = 'msg_' . bin2hex( random_bytes( 12 ) );
+		$timestamp = time();
+		return array(
+			'webhook-id'        => $id,
+			'webhook-timestamp' => (string) $timestamp,
+			'webhook-signature' => self::signature( self::key(), $id, $timestamp, $body ),
+		);
+	}
+
+	/**
+	 * Verifies a signed REST request and remembers its id; the permission_callback of every
+	 * route the daemon calls.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return true|WP_Error
+	 */
+	public static function verify_request( WP_REST_Request $request ) {
+		$key = self::key();
+		if ( '' === $key ) {
+			return new WP_Error( 'igsync_not_configured', __( 'igsync is not configured: no shared secret.', 'igsync-bridge' ), array( 'status' => 503 ) );
+		}
+		$id        = (string) $request->get_header( 'webhook-id' );
+		$timestamp = (string) $request->get_header( 'webhook-timestamp' );
+		$signature = (string) $request->get_header( 'webhook-signature' );
+		if ( '' === $id || '' === $timestamp || '' === $signature ) {
+			return self::refused( 'missing webhook-id, webhook-timestamp or webhook-signature' );
+		}
+		if ( strlen( $id ) > 128 || ! ctype_graph( $id ) ) {
+			return self::refused( 'malformed webhook-id' );
+		}
+		if ( ! ctype_digit( $timestamp ) || strlen( $timestamp ) > 12 ) {
+			return self::refused( 'malformed webhook-timestamp' );
+		}
+		if ( abs( time() - (int) $timestamp ) > self::TOLERANCE ) {
+			return self::refused( 'webhook-timestamp is outside the 5-minute tolerance' );
+		}
+		$expected = self::signature( $key, $id, (int) $timestamp, $request->get_body() );
+		$valid    = false;
+		foreach ( explode( ' ', $signature ) as $candidate ) {
+			if ( hash_equals( $expected, trim( $candidate ) ) ) {
+				$valid = true;
+			}
+		}
+		if ( ! $valid ) {
+			return self::refused( 'no valid v1 signature' );
+		}
+		if ( ! self::remember( $id ) ) {
+			return self::refused( 'this webhook-id was already accepted' );
+		}
+		return true;
+	}
+
+	/**
+	 * Records an accepted id; false if it was there already (a replay).
+	 *
+	 * @param string $id webhook-id.
+	 * @return bool
+	 */
+	private static function remember( string $id ): bool {
+		global $wpdb;
+		$table = $wpdb->prefix . self::REPLAY_TABLE;
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- an atomic insert is the replay check.
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE seen_at < %s LIMIT 500", gmdate( 'Y-m-d H:i:s', time() - 3 * self::TOLERANCE ) ) );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
+		$inserted = $wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$table} (webhook_id, seen_at) VALUES (%s, %s)", $id, gmdate( 'Y-m-d H:i:s' ) ) );
+		return 1 === $inserted;
+	}
+
+	/**
+	 * A 401 with the reason.
+	 *
+	 * @param string $reason Why.
+	 * @return WP_Error
+	 */
+	private static function refused( string $reason ): WP_Error {
+		return new WP_Error( 'igsync_bad_signature', $reason, array( 'status' => 401 ) );
+	}
+}
