@@ -202,7 +202,9 @@ define( 'WP_AUTO_UPDATE_CORE', false );
 define( 'WP_HTTP_BLOCK_EXTERNAL', true );  // loopback only: the daemon, the sandbox
 define( 'WP_ACCESSIBLE_HOSTS', 'localhost,127.0.0.1' );
 define( 'FS_METHOD', 'direct' );
-define( 'ABSPATH', __DIR__ . '/' );
+if ( ! defined( 'ABSPATH' ) ) {{
+	define( 'ABSPATH', __DIR__ . '/' );
+}}
 require_once ABSPATH . 'wp-settings.php';
 """)
     (root / "router.php").write_text(ROUTER)
