@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,3 +327,15 @@ def test_the_env_example_documents_every_setting() -> None:
     )
     assert len(read) >= 17
     assert read == documented
+
+
+def test_wp_plugin_builds_an_installable_zip(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "igsync-bridge.zip"
+    result = CliRunner().invoke(app, ["wp-plugin", "--output", str(target)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and f"wrote {target}" in result.stdout
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        header = archive.read("igsync-bridge/igsync-bridge.php").decode()
+    assert "igsync-bridge/uninstall.php" in names
+    assert all(name.startswith("igsync-bridge/") for name in names)
+    assert "Plugin Name:       igsync bridge" in header and "Requires PHP:      8.2" in header

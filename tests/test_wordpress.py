@@ -12,6 +12,7 @@ import html
 import io
 import re
 import secrets
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,7 @@ from daemon.serving import ServerThread
 from daemon.settings import Listen
 from daemon.store import Store
 from tests.conftest import APP_ID, Sandbox, eventually, make_settings
-from tests.wordpress import ADMIN, SHOPPER, WordPress, free_port, start_wordpress
+from tests.wordpress import ADMIN, SHOPPER, WordPress, free_port, mariadb, start_wordpress
 from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.wordpress import LEADS_ROUTE, WordPressClient, encode_json
 
@@ -277,6 +278,52 @@ def test_a_state_from_another_visitor_is_refused(
     assert daemon.codes_stored() == 0
 
 
+def start_flow(wp: WordPress, http: requests.Session) -> str:
+    """Click the connect button; the state the shop created."""
+    page = http.get(f"{wp.url}/connect/", timeout=30)
+    link = html.unescape(re.search(r'id="igsync-connect" href="([^"]+)"', page.text).group(1))  # type: ignore[union-attr]
+    authorize = http.get(link, allow_redirects=False, timeout=30).headers["Location"]
+    return parse_qs(urlsplit(authorize).query)["state"][0]
+
+
+def test_an_expired_state_is_refused(
+    configured: WordPress, daemon: RunningDaemon, ig: Sandbox
+) -> None:
+    daemon.start()
+    with requests.Session() as guest:
+        state = start_flow(configured, guest)
+        # ten minutes pass: WordPress's own expiry of the stored state
+        mariadb(
+            f"UPDATE {configured.database}.wp_options SET option_value = UNIX_TIMESTAMP() - 1 "  # noqa: S608 (our generated name)
+            "WHERE option_name LIKE '_transient_timeout_igsync_state_%'"
+        )
+        answer = guest.get(
+            configured.callback_url,
+            params={"code": ig.new_code("too.slow"), "state": state},
+            allow_redirects=False,
+            timeout=30,
+        )
+    assert notice(answer.headers["Location"]) == "invalid_state"
+    assert daemon.codes_stored() == 0
+
+
+def test_a_trailing_fragment_marker_is_stripped_from_the_code(
+    configured: WordPress, daemon: RunningDaemon, ig: Sandbox
+) -> None:
+    daemon.start()
+    code = ig.new_code("fragment.keeper")
+    with requests.Session() as guest:
+        state = start_flow(configured, guest)
+        answer = guest.get(
+            configured.callback_url,
+            params={"code": code + "#_", "state": state},
+            allow_redirects=False,
+            timeout=30,
+        )
+    assert notice(answer.headers["Location"]) == "connected"
+    eventually(lambda: ig.state.exchanges_of(code) == 1, what="the code, without #_, exchanged")
+
+
 def test_a_replayed_callback_is_refused(
     configured: WordPress, daemon: RunningDaemon, ig: Sandbox
 ) -> None:
@@ -429,6 +476,41 @@ def test_every_shopper_connected_above_has_a_lead_of_their_own(configured: WordP
     ):
         assert page.count(f"<td>@{username}</td>") == 1, username
     assert "@changed.mind" not in page and "@tamperer" not in page and "@attacker" not in page
+
+
+def test_uninstalling_removes_the_plugins_tables_and_settings(configured: WordPress) -> None:
+    """Runs next to last: it takes the plugin out of this module's WordPress."""
+    uninstall = (
+        "<?php require __DIR__ . '/wp-load.php';"
+        " require_once ABSPATH . 'wp-admin/includes/plugin.php';"
+        " deactivate_plugins( 'igsync-bridge/igsync-bridge.php' );"
+        " uninstall_plugin( 'igsync-bridge/igsync-bridge.php' );"
+        " echo get_option( 'igsync_settings' ) === false ? 'settings gone' : 'settings kept';"
+    )
+    (configured.root / "igsync-uninstall.php").write_text(uninstall)
+    result = subprocess.run(
+        ["php", "igsync-uninstall.php"],
+        cwd=configured.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout.endswith("settings gone"), result.stderr
+    tables = subprocess.run(
+        [
+            "mariadb",
+            "-uroot",
+            "-N",
+            "-e",
+            f"SHOW TABLES FROM {configured.database} LIKE 'wp_igsync%'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert tables.strip() == ""
 
 
 def test_no_php_notice_or_warning_was_logged(configured: WordPress) -> None:
