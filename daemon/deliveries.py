@@ -20,6 +20,7 @@ from sqlmodel import col
 from daemon import leases
 from daemon.backoff import DELIVERY_BACKOFF
 from daemon.clock import Clock, utcnow
+from daemon.metrics import Metrics
 from daemon.models import Delivery, DeliveryStatus
 from daemon.retry import decide_retry
 from daemon.store import Store
@@ -49,9 +50,11 @@ class DeliveryWorker:
         clock: Clock = utcnow,
         on_retry: Callable[[int, datetime], None] | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.wordpress = wordpress
+        self.metrics = metrics or Metrics()
         self.owner = owner
         self.clock = clock
         self.on_retry = on_retry
@@ -107,6 +110,7 @@ class DeliveryWorker:
         if not done:
             log.warning("delivery %s: lease lost after a successful push", delivery_id)
             return None
+        self.metrics.deliveries_delivered.inc()
         log.info("delivery %s: lead delivered to WordPress", delivery_id)
         self._kick_next_of_customer(delivery.customer_id)
         return DeliveryStatus.DELIVERED
@@ -114,6 +118,8 @@ class DeliveryWorker:
     def _failed(self, delivery: Delivery, error: WordPressError) -> str | None:
         assert delivery.id is not None
         now = self.clock()
+        kind = "unavailable" if error.retryable else "rejected"
+        self.metrics.upstream_errors.labels("wordpress", kind).inc()
         decision = decide_retry(
             retryable=error.retryable,
             reason=error.reason,

@@ -23,6 +23,7 @@ from daemon.clock import Clock, utcnow
 from daemon.crypto import CipherError, TokenCipher
 from daemon.instagram import InstagramClient, InstagramError, Profile
 from daemon.leads import build_lead, idempotency_key
+from daemon.metrics import Metrics
 from daemon.models import (
     ACTIVE_CODE_STATUSES,
     CodeStatus,
@@ -57,10 +58,12 @@ class CodePipeline:
         on_completed: Callable[[int], None] | None = None,
         on_retry: Callable[[int, datetime], None] | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.cipher = cipher
         self.client = client
+        self.metrics = metrics or Metrics()
         self.owner = owner
         self.clock = clock
         self.on_completed = on_completed  # called with the new Delivery id
@@ -120,9 +123,10 @@ class CodePipeline:
 
     def _exchange(self, row: ReceivedCode) -> dict[str, Any]:
         assert row.code_ciphertext is not None
-        short = self.client.exchange_code(
-            self.cipher.decrypt(row.code_ciphertext), row.redirect_uri
-        )
+        code = self.cipher.decrypt(row.code_ciphertext)
+        with self.metrics.exchange_seconds.time():
+            short = self.client.exchange_code(code, row.redirect_uri)
+        self.metrics.codes_exchanged.inc()
         now = self.clock()
         log.info("code %s: exchanged for a short-lived token (user %s)", row.id, short.user_id)
         return self._step_done(
@@ -248,6 +252,7 @@ class CodePipeline:
         assert row.id is not None
         now = self.clock()
         if isinstance(error, InstagramError):
+            self.metrics.upstream_errors.labels("instagram", error.kind).inc()
             retryable, reason, floor = error.retryable, error.describe(), error.retry_after
         else:  # a key was removed too early: retry while the operator can still restore it
             retryable, reason, floor = True, str(error), None
@@ -274,6 +279,7 @@ class CodePipeline:
             if not leases.finish(session, ReceivedCode, row.id, self.owner, **values):
                 raise LeaseLost(row.id)
         if decision.give_up:
+            self.metrics.codes_failed.labels(str(values["status"])).inc()
             log.warning("code %s: %s (%s)", row.id, values["status"], decision.reason)
             return str(values["status"])
         log.info(

@@ -23,6 +23,7 @@ from daemon.clock import Clock, utcnow
 from daemon.housekeeping import run_housekeeping
 from daemon.models import Delivery, ReceivedCode, Token
 from daemon.store import Store
+from daemon.systemd import notify, watchdog_interval
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,12 @@ class Scheduler:
         self.clock = clock
         self._stopping = threading.Event()
         self._aps = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=concurrency)},
+            # The heartbeat has an executor of its own: it proves the scheduler loop is alive
+            # even while every worker waits on a slow upstream.
+            executors={
+                "default": ThreadPoolExecutor(max_workers=concurrency),
+                "heartbeat": ThreadPoolExecutor(max_workers=1),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -81,6 +87,16 @@ class Scheduler:
         ]
         for job_id, func, seconds in sweeps:
             self._aps.add_job(func, "interval", seconds=seconds, id=job_id, next_run_time=now)
+        if (interval := watchdog_interval()) is not None:
+            self._aps.add_job(
+                notify,
+                "interval",
+                args=["WATCHDOG=1"],
+                seconds=interval,
+                id="watchdog",
+                executor="heartbeat",
+                next_run_time=now,
+            )
         self._aps.start()
         log.info(
             "scheduler started: %d workers, sweeps every %gs", self.concurrency, self.sweep_interval

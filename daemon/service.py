@@ -14,12 +14,14 @@ from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
 from daemon.instagram import InstagramClient, InstagramEndpoints
 from daemon.leases import worker_name
+from daemon.metrics import Metrics
 from daemon.pipeline import CodePipeline
 from daemon.refresh import TokenRefresher
 from daemon.scheduler import Scheduler
 from daemon.serving import serve_until_signalled
 from daemon.settings import Settings
 from daemon.store import Store
+from daemon.systemd import notify
 from wp_bridge.intake import create_intake_app
 from wp_bridge.signing import Signer
 from wp_bridge.wordpress import WordPressClient
@@ -61,6 +63,13 @@ class Daemon:
         def kick_code(code_id: int, when: datetime | None = None) -> None:
             kicks["scheduler"].kick_code(code_id, when)
 
+        metrics = Metrics()
+        metrics.watch_store(store, clock)
+
+        def accepted(code_id: int) -> None:
+            metrics.codes_received.inc()
+            kick_code(code_id)
+
         pipeline = CodePipeline(
             store,
             cipher,
@@ -69,9 +78,10 @@ class Daemon:
             clock=clock,
             on_completed=kick_delivery,
             on_retry=kick_code,
+            metrics=metrics,
         )
         deliveries = DeliveryWorker(
-            store, wordpress, owner=owner, clock=clock, on_retry=kick_delivery
+            store, wordpress, owner=owner, clock=clock, on_retry=kick_delivery, metrics=metrics
         )
         refresher = TokenRefresher(
             store,
@@ -87,7 +97,7 @@ class Daemon:
             wordpress,
             redirect_uri=settings.redirect_uri,
             clock=clock,
-            on_accepted=kick_code,
+            on_accepted=accepted,
         )
         scheduler = Scheduler(
             catch_up=catch_up.run_once,
@@ -106,8 +116,9 @@ class Daemon:
             cipher=cipher,
             signer=signer,
             redirect_uri=settings.redirect_uri,
-            on_accepted=kick_code,
+            on_accepted=accepted,
             clock=clock,
+            metrics=metrics.registry,
         )
         return cls(settings, store, scheduler, intake, instagram, wordpress)
 
@@ -124,17 +135,21 @@ class Daemon:
 
     def serve_forever(self) -> None:
         """`igsync run`: migrate, start the workers, serve the intake until SIGTERM or SIGINT,
-        then stop cleanly (jobs in flight finished, leases handed back, exit status 0)."""
+        then stop cleanly (jobs in flight finished, leases handed back, exit status 0).
+        Under systemd (Type=notify) READY=1 follows migrations and listening, STOPPING=1 the
+        signal."""
         self.start()
         try:
-            serve_until_signalled(self.intake, self.settings.listen, self._announce)
+            serve_until_signalled(self.intake, self.settings.listen, self._ready)
+            notify("STOPPING=1", "STATUS=stopping")
             log.info("shutting down")
         finally:
             self.stop()
 
-    def _announce(self, url: str) -> None:
+    def _ready(self, url: str) -> None:
         log.info(
             "igsync listening on %s (database: %s)",
             url,
             self.store.url.render_as_string(hide_password=True),
         )
+        notify("READY=1", f"STATUS=listening on {url}")

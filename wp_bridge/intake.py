@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -107,6 +108,7 @@ def create_intake_app(
     redirect_uri: str,
     on_accepted: Callable[[int], None] = lambda _code_id: None,
     clock: Clock = utcnow,
+    metrics: CollectorRegistry | None = None,
 ) -> FastAPI:
     """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker)."""
     app = FastAPI(title="igsync intake", version=__version__, docs_url=None, redoc_url=None)
@@ -118,6 +120,14 @@ def create_intake_app(
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    async def prometheus_metrics() -> PlainTextResponse:
+        """Prometheus text format; the database gauges are read at scrape time."""
+        if metrics is None:
+            raise IntakeError(404, "not_found", "metrics are not enabled")
+        body = await run_in_threadpool(generate_latest, metrics)
+        return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
     @app.post(
         "/v1/codes",

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from wp_bridge.signing import SignatureError, Signer
-from wp_bridge.wordpress import LEADS_ROUTE
+from wp_bridge.wordpress import LEADS_ROUTE, QUEUE_ROUTE
 
 
 @dataclass
@@ -81,6 +81,15 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
         headers = {k.lower(): v for k, v in request.headers.items()}
         status, payload = shop.receive(headers, body)
         return JSONResponse(payload, status)
+
+    @app.get(QUEUE_ROUTE)
+    async def queue(request: Request) -> JSONResponse:
+        """The plugin's catch-up queue: empty, since the stand-in never fails a forward."""
+        try:
+            shop.signer.verify(dict(request.headers), b"", now=time.time())
+        except SignatureError as exc:
+            return JSONResponse(_wp_error("igsync_bad_signature", str(exc), 401), 401)
+        return JSONResponse({"codes": []})
 
     @app.get("/wp-json/")
     async def index() -> dict[str, str]:

@@ -291,6 +291,20 @@ def db_current() -> None:
     )
 
 
+@app.command()
+def doctor() -> None:
+    """Check the installed configuration: settings, database, keys, WordPress, Instagram, intake."""
+    from daemon.doctor import FAIL, run_checks
+
+    marks = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
+    failed = False
+    for check in run_checks():
+        out.print(f"{marks[check.verdict]} {check.name:<16} {check.detail}", markup=True)
+        failed = failed or check.verdict == FAIL
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command("wp-plugin")
 def wp_plugin(
     output: Annotated[Path, typer.Option("--output", "-o", help="The zip file to write.")] = Path(

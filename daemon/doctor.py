@@ -1,0 +1,151 @@
+"""`igsync doctor`: checks of an installed daemon, each with a verdict and one line of detail.
+
+Every check is a function returning a Check; none changes anything (the database write test
+rolls back).
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from daemon.crypto import CipherError, TokenCipher
+from daemon.models import Token
+from daemon.settings import Settings, SettingsError, load_settings
+from daemon.store import Store
+from wp_bridge.signing import Signer
+from wp_bridge.wordpress import QUEUE_ROUTE, WordPressClient, WordPressError, WordPressRejected
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    verdict: str
+    detail: str
+
+
+def run_checks(load: Callable[[], Settings] = load_settings) -> Iterator[Check]:
+    try:
+        settings = load()
+    except SettingsError as exc:
+        yield Check("settings", FAIL, str(exc))
+        return
+    yield Check(
+        "settings", OK, f"loaded ({settings.instagram_api}, app {settings.instagram_app_id})"
+    )
+    store = Store(settings.database_url, busy_timeout=5)
+    try:
+        yield _database(store)
+        yield _keys(store, TokenCipher(settings.encryption_keys))
+    finally:
+        store.dispose()
+    yield _wordpress(settings)
+    yield from _instagram(settings)
+    yield _intake(settings)
+
+
+def _database(store: Store) -> Check:
+    where = store.url.render_as_string(hide_password=True)
+    try:
+        current, head = store.schema_revision()
+        if current != head:
+            return Check(
+                "database",
+                FAIL,
+                f"{where}: schema at {current or 'nothing'}, not {head}: run `igsync db upgrade`",
+            )
+        with store.engine.connect() as connection, connection.begin() as transaction:
+            connection.execute(
+                text(
+                    "INSERT INTO seen_webhooks (webhook_id, seen_at) "
+                    "VALUES ('doctor-write-test', CURRENT_TIMESTAMP)"
+                )
+            )
+            transaction.rollback()
+    except Exception as exc:  # any driver error is the verdict itself
+        return Check("database", FAIL, f"{where}: {type(exc).__name__}: cannot read and write")
+    if store.is_sqlite and store.url.database:
+        mode = stat.S_IMODE(Path(store.url.database).stat().st_mode)
+        if mode & 0o077:
+            return Check(
+                "database", WARN, f"{where}: writable, but the file mode is {mode:o}, not 600"
+            )
+    return Check("database", OK, f"{where}: schema {current}, writable")
+
+
+def _keys(store: Store, cipher: TokenCipher) -> Check:
+    with store.read() as session:
+        sample = session.execute(select(col(Token.access_token_ciphertext)).limit(1)).scalar()
+    if sample is None:
+        return Check("encryption keys", OK, "valid Fernet keys (no stored token to try yet)")
+    try:
+        cipher.decrypt(sample)
+    except CipherError:
+        return Check(
+            "encryption keys", FAIL, "stored tokens cannot be decrypted with IGSYNC_ENCRYPTION_KEYS"
+        )
+    rotation = (
+        " (the newest stored token uses an older key)" if cipher.needs_rotation(sample) else ""
+    )
+    return Check("encryption keys", OK, f"they decrypt the stored tokens{rotation}")
+
+
+def _wordpress(settings: Settings) -> Check:
+    client = WordPressClient(settings.wp_url, Signer(settings.shared_secret.reveal()), timeout=5)
+    try:
+        client.fetch_queue(limit=1)
+    except WordPressRejected as error:
+        hint = (
+            "the shared secret differs from the plugin's"
+            if error.http_status == 401
+            else "is the igsync bridge plugin active?"
+        )
+        return Check("wordpress", FAIL, f"{settings.wp_url}{QUEUE_ROUTE}: {error.reason} ({hint})")
+    except WordPressError as error:
+        return Check("wordpress", FAIL, f"{settings.wp_url}: {error.reason}")
+    finally:
+        client.close()
+    return Check(
+        "wordpress", OK, f"{settings.wp_url}: the bridge plugin answers and the signatures match"
+    )
+
+
+def _instagram(settings: Settings) -> Iterator[Check]:
+    """Reachability only: an unauthenticated call must come back as Instagram's own error JSON."""
+    probes = (
+        ("instagram oauth", "POST", f"{settings.instagram_oauth_url}/oauth/access_token"),
+        ("instagram graph", "GET", f"{settings.instagram_graph_url}/me"),
+    )
+    for name, method, url in probes:
+        try:
+            answer = requests.request(method, url, timeout=5)
+            payload = answer.json()
+        except requests.RequestException as exc:
+            yield Check(name, FAIL, f"{url}: unreachable ({type(exc).__name__})")
+            continue
+        except ValueError:
+            yield Check(name, FAIL, f"{url}: answered HTTP {answer.status_code} without JSON")
+            continue
+        shaped = isinstance(payload, dict) and ("error" in payload or "error_message" in payload)
+        yield Check(name, OK if shaped else WARN, f"{url}: reachable (HTTP {answer.status_code})")
+
+
+def _intake(settings: Settings) -> Check:
+    url = f"http://{settings.listen}/healthz"
+    try:
+        answer = requests.get(url, timeout=3)
+    except requests.RequestException:
+        return Check(
+            "intake", WARN, f"{url}: nothing answers (fine if the daemon is not started yet)"
+        )
+    if answer.ok:
+        return Check("intake", OK, f"{url}: the daemon is running")
+    return Check("intake", FAIL, f"{url}: HTTP {answer.status_code}")
