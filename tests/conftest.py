@@ -7,6 +7,7 @@ against a real WordPress).
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +32,21 @@ from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.standin import StandinShop, create_standin_app
 
 APP_ID = "1790000000000042"
+
+# Every secret the suite uses: app secrets, shared secrets, keys, and each code and token the
+# sandboxes issued. No test's log may contain any of them (see _no_secret_in_logs).
+SECRETS: set[str] = set()
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    caplog.set_level(logging.DEBUG)
+    yield
+    # In teardown caplog.text is the teardown phase's (empty); the test's records are by phase.
+    records = [*caplog.get_records("setup"), *caplog.get_records("call")]
+    logged = "\n".join(record.getMessage() for record in records)
+    leaked = sorted(secret[:6] + "…" for secret in SECRETS if secret in logged)
+    assert not leaked, f"secrets in the log: {leaked}"
 
 
 class FakeClock:
@@ -89,6 +105,7 @@ def _sandbox(flavour: ApiFlavour) -> Iterator[Sandbox]:
     state = SandboxState(SandboxConfig(APP_ID, secret, frozenset({redirect_uri}), flavour))
     with ServerThread(create_sandbox_app(state)) as server:
         yield Sandbox(state, server.url, redirect_uri, secret)
+    SECRETS.update({secret, *state._codes, *state._tokens})
 
 
 @pytest.fixture
@@ -103,7 +120,9 @@ def basic_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def shared_secret() -> str:
-    return generate_secret()
+    secret = generate_secret()
+    SECRETS.add(secret)
+    return secret
 
 
 @pytest.fixture
@@ -113,7 +132,9 @@ def signer(shared_secret: str) -> Signer:
 
 @pytest.fixture
 def encryption_key() -> str:
-    return generate_key()
+    key = generate_key()
+    SECRETS.add(key)
+    return key
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from daemon.service import Daemon
 from daemon.serving import ServerThread
 from daemon.settings import Listen
 from daemon.store import Store
-from tests.conftest import APP_ID, Sandbox, eventually, make_settings
+from tests.conftest import APP_ID, SECRETS, Sandbox, eventually, make_settings
 from tests.wordpress import ADMIN, SHOPPER, WordPress, free_port, mariadb, start_wordpress
 from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.wordpress import LEADS_ROUTE, WordPressClient, encode_json
@@ -61,6 +61,7 @@ def ig(wp: WordPress, shared: dict[str, str]) -> Iterator[Sandbox]:
     state = SandboxState(SandboxConfig(APP_ID, shared["app_secret"], frozenset({wp.callback_url})))
     with ServerThread(create_sandbox_app(state)) as server:
         yield Sandbox(state, server.url, wp.callback_url, shared["app_secret"])
+    SECRETS.update({*state._codes, *state._tokens})
 
 
 @pytest.fixture(scope="module")

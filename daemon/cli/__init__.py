@@ -331,5 +331,30 @@ def keys_generate() -> None:
     )
 
 
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored token and pending code under the first key of
+    IGSYNC_ENCRYPTION_KEYS (the daemon may keep running); then the old key can go."""
+    from daemon.rotation import rotate_all
+
+    with admin() as ctx:
+        report = rotate_all(ctx.store, ctx.cipher)
+    out.print(
+        f"{report.rotated} value(s) re-encrypted, {report.current + report.changed_meanwhile} "
+        f"already under the current key, {report.unreadable} unreadable with any configured key."
+    )
+    if report.unreadable:
+        raise fail(
+            "some values can be read by no configured key: keep looking for the key that wrote "
+            "them before removing any",
+            code=1,
+        )
+    if len(ctx.settings.encryption_keys) > 1:
+        out.print(
+            "Everything is under the first key now: the other keys can be removed from "
+            "IGSYNC_ENCRYPTION_KEYS (restart the daemon after)."
+        )
+
+
 def main() -> None:
     app()
