@@ -123,3 +123,35 @@ def release_owned(session: Session, model: type[Leased], owner: str) -> int:
         .values(lease_owner=None, lease_expires_at=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def release_dead_local_owners(session: Session, model: type[Leased]) -> int:
+    """Drop leases held by processes of this host that no longer exist (a crash, kill -9):
+    a restarted daemon resumes their work at once instead of waiting for the leases to expire.
+    Owners on other hosts, and live ones, keep their leases (a reused pid looks alive: safe)."""
+    table: Any = model
+    prefix = f"{socket.gethostname()}:"
+    owners = session.execute(
+        select(table.lease_owner).where(table.lease_owner.like(prefix + "%")).distinct()
+    ).scalars()
+    dead = [owner for owner in owners if not _process_alive(owner.split(":")[1])]
+    if not dead:
+        return 0
+    result = session.execute(
+        update(table)
+        .where(table.lease_owner.in_(dead))
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _process_alive(pid: str) -> bool:
+    if not (pid.isascii() and pid.isdigit()):
+        return True  # not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

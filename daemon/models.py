@@ -44,6 +44,12 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # WordPress refused it (4xx); `igsync deliveries retry` re-queues
 
 
+class ErasureStatus(StrEnum):
+    PENDING = "pending"  # erased here, WordPress not yet told
+    COMPLETED = "completed"  # erased here and in WordPress
+    FAILED = "failed"  # WordPress refused the erasure (4xx); see last_error
+
+
 class Leased(SQLModel):
     """Columns every work table carries so that a worker can claim, retry and hand over rows."""
 
@@ -120,6 +126,25 @@ class Delivery(Leased, table=True):
     delivered_at: datetime | None = None
 
 
+class Erasure(Leased, table=True):
+    """A data-deletion request: done here at once, then pushed to WordPress until it confirms.
+    The Instagram user id is kept only until WordPress has erased it too."""
+
+    __tablename__ = "erasures"
+    __table_args__ = (Index("ix_erasures_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    confirmation_code: str = Field(unique=True, max_length=32)
+    subject_hash: str = Field(index=True, max_length=64)  # sha256 of the Instagram user id
+    ig_user_id: str | None = Field(default=None, max_length=64)
+    source: str = Field(max_length=16)  # "meta" (the callback) or "cli" (igsync forget)
+    status: str = Field(default=ErasureStatus.PENDING, max_length=16)
+    customers_erased: int = 0
+    wp_leads_erased: int | None = None
+    requested_at: datetime
+    completed_at: datetime | None = None
+
+
 class SeenWebhook(SQLModel, table=True):
     """Ids of accepted signed requests, kept past the signature tolerance to refuse replays."""
 
@@ -127,3 +152,7 @@ class SeenWebhook(SQLModel, table=True):
 
     webhook_id: str = Field(primary_key=True, max_length=128)
     seen_at: datetime = Field(index=True)
+
+
+WORK_TABLES: tuple[type[Leased], ...] = (ReceivedCode, Delivery, Token, Erasure)
+"""The tables whose rows workers lease."""

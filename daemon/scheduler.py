@@ -21,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from daemon import leases
 from daemon.clock import Clock, utcnow
 from daemon.housekeeping import run_housekeeping
-from daemon.models import Delivery, ReceivedCode, Token
+from daemon.models import WORK_TABLES
 from daemon.store import Store
 from daemon.systemd import notify, watchdog_interval
 
@@ -52,6 +52,7 @@ class Scheduler:
         codes: CodeWorker,
         deliveries: CodeWorker,
         tokens: Worker,
+        erasures: CodeWorker,
         catch_up: Callable[[], object],
         concurrency: int,
         sweep_interval: float,
@@ -60,6 +61,7 @@ class Scheduler:
         self.store = store
         self.owner = owner
         self.codes, self.deliveries, self.tokens = codes, deliveries, tokens
+        self.erasures = erasures
         self.catch_up = catch_up
         self.concurrency = concurrency
         self.sweep_interval = sweep_interval
@@ -81,6 +83,7 @@ class Scheduler:
         sweeps: list[tuple[str, Callable[[], object], float]] = [
             ("sweep-codes", lambda: self._sweep(self.codes), self.sweep_interval),
             ("sweep-deliveries", lambda: self._sweep(self.deliveries), self.sweep_interval),
+            ("sweep-erasures", lambda: self._sweep(self.erasures), self.sweep_interval),
             ("refresh-tokens", lambda: self._sweep(self.tokens), REFRESH_INTERVAL_SECONDS),
             ("housekeeping", self._housekeeping, HOUSEKEEPING_INTERVAL_SECONDS),
             ("catch-up", self._guarded(self.catch_up), self.sweep_interval),
@@ -108,6 +111,9 @@ class Scheduler:
     def kick_delivery(self, delivery_id: int, when: datetime | None = None) -> None:
         self._once(self.deliveries.process, delivery_id, when)
 
+    def kick_erasure(self, erasure_id: int, when: datetime | None = None) -> None:
+        self._once(self.erasures.process, erasure_id, when)
+
     def stop(self) -> None:
         """Finish the jobs in flight, skip queued ones, hand back every lease."""
         self._stopping.set()
@@ -115,8 +121,7 @@ class Scheduler:
             self._aps.shutdown(wait=True)
         with self.store.write() as session:
             released = sum(
-                leases.release_owned(session, model, self.owner)
-                for model in (ReceivedCode, Delivery, Token)
+                leases.release_owned(session, model, self.owner) for model in WORK_TABLES
             )
         log.info("scheduler stopped (%d lease(s) handed back)", released)
 

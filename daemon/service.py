@@ -12,9 +12,12 @@ from daemon.catchup import QueueCatchUp
 from daemon.clock import Clock, utcnow
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
+from daemon.erasure import ErasureWorker
 from daemon.instagram import InstagramClient, InstagramEndpoints
-from daemon.leases import worker_name
+from daemon.leases import release_dead_local_owners, worker_name
+from daemon.meta_callbacks import create_meta_router
 from daemon.metrics import Metrics
+from daemon.models import WORK_TABLES
 from daemon.pipeline import CodePipeline
 from daemon.refresh import TokenRefresher
 from daemon.scheduler import Scheduler
@@ -60,6 +63,9 @@ class Daemon:
         def kick_delivery(delivery_id: int, when: datetime | None = None) -> None:
             kicks["scheduler"].kick_delivery(delivery_id, when)
 
+        def kick_erasure(erasure_id: int, when: datetime | None = None) -> None:
+            kicks["scheduler"].kick_erasure(erasure_id, when)
+
         def kick_code(code_id: int, when: datetime | None = None) -> None:
             kicks["scheduler"].kick_code(code_id, when)
 
@@ -91,6 +97,7 @@ class Daemon:
             clock=clock,
             window=timedelta(days=settings.refresh_window_days),
         )
+        erasures = ErasureWorker(store, wordpress, owner=owner, clock=clock, on_retry=kick_erasure)
         catch_up = QueueCatchUp(
             store,
             cipher,
@@ -106,6 +113,7 @@ class Daemon:
             codes=pipeline,
             deliveries=deliveries,
             tokens=refresher,
+            erasures=erasures,
             concurrency=settings.concurrency,
             sweep_interval=settings.sweep_interval_seconds,
             clock=clock,
@@ -119,12 +127,27 @@ class Daemon:
             on_accepted=accepted,
             clock=clock,
             metrics=metrics.registry,
+            routers=[
+                create_meta_router(
+                    store=store,
+                    app_secret=settings.instagram_app_secret.reveal(),
+                    on_erasure=kick_erasure,
+                    clock=clock,
+                )
+            ],
         )
         return cls(settings, store, scheduler, intake, instagram, wordpress)
 
     def start(self) -> None:
-        """Migrate, then start the workers. The intake is served separately."""
+        """Migrate, take back the work of crashed local daemons, start the workers. The intake
+        is served separately."""
         self.store.migrate()
+        with self.store.write() as session:
+            released = sum(release_dead_local_owners(session, model) for model in WORK_TABLES)
+        if released:
+            log.warning(
+                "resumed %d row(s) left leased by a daemon that died on this host", released
+            )
         self.scheduler.start()
 
     def stop(self) -> None:

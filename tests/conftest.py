@@ -197,6 +197,20 @@ def make_settings(
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
 
+@pytest.fixture
+def shop_settings(
+    sandbox: Sandbox, shop: Shop, shared_secret: str, encryption_key: str, tmp_path: Path
+) -> Settings:
+    """A daemon's settings against this test's sandbox and WordPress stand-in."""
+    return make_settings(
+        sandbox,
+        wp_url=shop.url,
+        shared_secret=shared_secret,
+        encryption_key=encryption_key,
+        state_dir=tmp_path,
+    )
+
+
 def store_code(
     store: Store,
     cipher: TokenCipher,

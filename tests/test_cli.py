@@ -181,12 +181,12 @@ def test_failed_deliveries_are_shown_and_can_be_retried(filled: Filled) -> None:
 
 
 def test_db_commands_and_an_unmigrated_database(filled: Filled, tmp_path: Path) -> None:
-    assert "database: 0001; newest: 0001" in filled.run("db", "current")[1]
+    assert "database: 0002; newest: 0002" in filled.run("db", "current")[1]
     fresh = {**filled.env, "IGSYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'x.db'}"}
     result = filled.runner.invoke(app, ["customers", "list"], env=fresh)
     assert result.exit_code == 2 and "run `igsync db upgrade`" in result.stderr
     result = filled.runner.invoke(app, ["db", "upgrade"], env=fresh)
-    assert result.exit_code == 0 and "database at revision 0001" in result.stdout
+    assert result.exit_code == 0 and "database at revision 0002" in result.stdout
     assert (
         filled.runner.invoke(app, ["customers", "list"], env=fresh).stdout.strip()
         == "No customers yet."

@@ -27,24 +27,15 @@ from daemon.service import Daemon
 from daemon.serving import ServerThread
 from daemon.settings import Settings
 from daemon.store import Store
-from tests.conftest import Sandbox, Shop, eventually, make_settings, store_code
+from tests.conftest import Sandbox, Shop, eventually, store_code
 from wp_bridge.forward import forward_body, forward_code
 from wp_bridge.signing import Signer
 
 
 @pytest.fixture
-def settings(
-    sandbox: Sandbox, shop: Shop, shared_secret: str, encryption_key: str, tmp_path: Path
-) -> Settings:
+def settings(shop_settings: Settings) -> Settings:
     # Sweeps an hour apart: anything that happens within a test was driven by the kicks.
-    return make_settings(
-        sandbox,
-        wp_url=shop.url,
-        shared_secret=shared_secret,
-        encryption_key=encryption_key,
-        state_dir=tmp_path,
-        sweep_interval_seconds=3600,
-    )
+    return replace(shop_settings, sweep_interval_seconds=3600)
 
 
 class Running:

@@ -21,7 +21,7 @@ from daemon.cli import app
 from daemon.service import Daemon
 from daemon.serving import ServerThread
 from daemon.settings import Settings
-from tests.conftest import Sandbox, Shop, eventually, make_settings
+from tests.conftest import Sandbox, Shop, eventually
 from tests.test_daemon import daemon_env, forward_many
 from wp_bridge.signing import Signer
 
@@ -67,16 +67,8 @@ def test_the_unit_verifies(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def settings(
-    sandbox: Sandbox, shop: Shop, shared_secret: str, encryption_key: str, tmp_path: Path
-) -> Settings:
-    return make_settings(
-        sandbox,
-        wp_url=shop.url,
-        shared_secret=shared_secret,
-        encryption_key=encryption_key,
-        state_dir=tmp_path,
-    )
+def settings(shop_settings: Settings) -> Settings:
+    return shop_settings
 
 
 @pytest.fixture

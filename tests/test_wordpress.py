@@ -1,8 +1,8 @@
 """The bridge plugin inside a real WordPress (Debian's package, PHP's built-in server, MariaDB),
 driven over HTTP like a shopper's browser, with the daemon and the sandbox on loopback.
 
-Results are read back through WordPress (its admin pages, its CSV export, its signed queue
-route), never from igsync's own database.
+What WordPress holds is read back through WordPress (its admin pages, its CSV export, its
+signed queue route), never from igsync's own database.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ import pytest
 import requests
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
+from daemon.clock import utcnow
 from daemon.crypto import generate_key
-from daemon.models import ReceivedCode
+from daemon.meta import build_signed_request
+from daemon.models import Customer, ReceivedCode, Token, TokenStatus
 from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from daemon.service import Daemon
 from daemon.serving import ServerThread
@@ -461,6 +463,59 @@ def test_a_headless_browser_clicks_through_and_the_leads_page_shows_the_lead(
         assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     finally:
         browser.quit()
+
+
+def test_meta_callbacks_through_the_plugin_revoke_then_erase_in_both_places(
+    configured: WordPress, daemon: RunningDaemon, ig: Sandbox
+) -> None:
+    """Meta calls the shop (the daemon is on loopback): the plugin relays, the daemon verifies,
+    revokes, erases, and tells the plugin to erase the lead and the user meta."""
+    wp = configured
+    daemon.start()
+    admin = wp.admin()
+    _, back = connect(wp, admin, "deleted.later")  # the administrator connects, as a customer
+    assert notice(back) == "connected"
+    eventually(lambda: "@deleted.later" in leads_page(admin, wp), what="the lead")
+    assert daemon.daemon is not None
+    store = daemon.daemon.store
+    with store.read() as session:
+        customer = session.execute(
+            select(Customer).where(col(Customer.username) == "deleted.later")
+        ).scalar_one()
+    meta = f"{wp.url}/wp-json/igsync/v1/meta"
+
+    def signed(user_id: str, secret: str = ig.app_secret) -> dict[str, str]:
+        return {"signed_request": build_signed_request(user_id, secret, issued_at=utcnow())}
+
+    forged = requests.post(
+        f"{meta}/data-deletion", data=signed(customer.ig_user_id, "x"), timeout=30
+    )
+    assert forged.status_code == 403 and forged.json()["error"] == "bad_signed_request"
+    malformed = requests.post(f"{meta}/deauthorize", data={"signed_request": "a b"}, timeout=30)
+    assert malformed.status_code == 400 and malformed.json()["code"] == "rest_invalid_param"
+
+    revoked = requests.post(f"{meta}/deauthorize", data=signed(customer.ig_user_id), timeout=30)
+    assert revoked.status_code == 200 and revoked.json()["tokens_revoked"] == 1
+    with store.read() as session:
+        token = session.execute(
+            select(Token).where(col(Token.customer_id) == customer.id)
+        ).scalar_one()
+    assert token.status == TokenStatus.REVOKED
+    assert "@deleted.later" in leads_page(admin, wp)  # deauthorizing keeps the lead
+
+    deleted = requests.post(f"{meta}/data-deletion", data=signed(customer.ig_user_id), timeout=30)
+    assert deleted.status_code == 200
+    receipt = deleted.json()
+    assert receipt["url"].startswith(f"{wp.url}/wp-json/igsync/v1/meta/deletion-status")
+    eventually(
+        lambda: requests.get(receipt["url"], timeout=30).json().get("status") == "completed",
+        what="the deletion completed, as its status URL says",
+    )
+    assert "@deleted.later" not in leads_page(admin, wp)
+    profile = admin.get(f"{wp.url}/wp-admin/profile.php", timeout=30).text
+    assert "@deleted.later" not in profile
+    with store.read() as session:
+        assert session.get(Customer, customer.id) is None
 
 
 def test_every_shopper_connected_above_has_a_lead_of_their_own(configured: WordPress) -> None:

@@ -141,6 +141,10 @@ def start_wordpress(work: Path) -> WordPress:
         what
         for what, ok in (
             ("Debian's wordpress package", (WORDPRESS_SOURCE / "wp-settings.php").is_file()),
+            (
+                "a WordPress theme (wordpress-theme-twentytwentythree)",
+                any((WORDPRESS_SOURCE / "wp-content" / "themes").glob("*/style.css")),
+            ),
             ("php", shutil.which("php") is not None),
             ("the mariadb client", shutil.which("mariadb") is not None),
         )

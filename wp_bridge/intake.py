@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -109,9 +109,13 @@ def create_intake_app(
     on_accepted: Callable[[int], None] = lambda _code_id: None,
     clock: Clock = utcnow,
     metrics: CollectorRegistry | None = None,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker)."""
+    """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker);
+    `routers` adds routes served on the same listener (Meta's callbacks)."""
     app = FastAPI(title="igsync intake", version=__version__, docs_url=None, redoc_url=None)
+    for router in routers:
+        app.include_router(router)
 
     @app.exception_handler(IntakeError)
     async def _intake_error(_request: Request, exc: IntakeError) -> JSONResponse:
@@ -121,7 +125,12 @@ def create_intake_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=PlainTextResponse,
+        responses={404: {"description": "This intake serves no metrics"}},
+    )
     async def prometheus_metrics() -> PlainTextResponse:
         """Prometheus text format; the database gauges are read at scrape time."""
         if metrics is None:
@@ -137,7 +146,7 @@ def create_intake_app(
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": CodeForwardBody.model_json_schema()}},
+                "content": {"application/json": {"schema": _inline_schema(CodeForwardBody)}},
             }
         },
         responses={200: {"description": "Already received"}, 401: {}, 413: {}, 422: {}, 503: {}},
@@ -165,7 +174,12 @@ def create_intake_app(
             status_code=202 if acceptance.created else 200,
         )
 
-    @app.get("/v1/codes/{code_id}", tags=["codes"], summary="Status of a forwarded code (signed)")
+    @app.get(
+        "/v1/codes/{code_id}",
+        tags=["codes"],
+        summary="Status of a forwarded code (signed)",
+        responses={401: {"description": "Signature missing, wrong or stale"}, 404: {}},
+    )
     async def code_status(code_id: int, request: Request) -> JSONResponse:
         _verify(signer, request, b"", clock)
         row = await run_in_threadpool(get_code, store, code_id)
@@ -184,6 +198,24 @@ def create_intake_app(
         )
 
     return app
+
+
+def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with its `$defs` inlined (an OpenAPI document has no `$defs`)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return dict(inline(schema))
 
 
 async def _read_limited(request: Request) -> bytes:

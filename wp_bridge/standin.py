@@ -7,6 +7,7 @@ The plugin itself is tested against a real WordPress; this stand-in is not a sub
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -17,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from wp_bridge.signing import SignatureError, Signer
-from wp_bridge.wordpress import LEADS_ROUTE, QUEUE_ROUTE
+from wp_bridge.wordpress import ERASE_ROUTE, LEADS_ROUTE, QUEUE_ROUTE
 
 
 @dataclass
@@ -26,7 +27,9 @@ class StandinShop:
     leads: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
     arrivals: list[str] = field(default_factory=list)  # idempotency keys, in arrival order
     requests_seen: int = 0
+    erasures: list[str] = field(default_factory=list)  # confirmation codes, in arrival order
     fail_next: int = 0  # answer 503 to the next N pushes (WordPress down)
+    delay_seconds: float = 0.0  # a slow WordPress
     _seen_ids: set[str] = field(default_factory=set)
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -62,6 +65,24 @@ class StandinShop:
                 "key": key,
             }
 
+    def erase(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        """Drop the person's leads, as the plugin's erase route does."""
+        with self._changed:
+            try:
+                self.signer.verify(headers, body, now=time.time())
+                request = json.loads(body)
+                ig_user_id, code = request["ig_user_id"], request["confirmation_code"]
+            except SignatureError as exc:
+                return 401, _wp_error("igsync_bad_signature", str(exc), 401)
+            except (ValueError, KeyError, TypeError):
+                return 400, _wp_error("igsync_invalid_erase", "bad erase request", 400)
+            mine = [key for key, lead in self.leads.items() if lead.get("ig_user_id") == ig_user_id]
+            for key in mine:
+                del self.leads[key]
+            self.erasures.append(code)
+            self._changed.notify_all()
+            return 200, {"erased_leads": len(mine), "erased_users": 0}
+
     def wait_for(self, count: int, timeout: float) -> bool:
         """Block until `count` distinct leads arrived (or the timeout passed)."""
         with self._changed:
@@ -77,9 +98,17 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
 
     @app.post(LEADS_ROUTE)
     async def leads(request: Request) -> JSONResponse:
+        if shop.delay_seconds:
+            await asyncio.sleep(shop.delay_seconds)
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         status, payload = shop.receive(headers, body)
+        return JSONResponse(payload, status)
+
+    @app.post(ERASE_ROUTE)
+    async def erase(request: Request) -> JSONResponse:
+        body = await request.body()
+        status, payload = shop.erase({k.lower(): v for k, v in request.headers.items()}, body)
         return JSONResponse(payload, status)
 
     @app.get(QUEUE_ROUTE)

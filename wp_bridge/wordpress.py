@@ -19,6 +19,7 @@ from wp_bridge.signing import Signer
 LEADS_ROUTE = "/wp-json/igsync/v1/leads"
 QUEUE_ROUTE = "/wp-json/igsync/v1/queue"
 ACK_ROUTE = "/wp-json/igsync/v1/queue/ack"
+ERASE_ROUTE = "/wp-json/igsync/v1/erase"
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 409, 425, 429})
 
 
@@ -88,6 +89,15 @@ class WordPressClient:
         response = self._send("POST", ACK_ROUTE, encode_json({"ids": ids}))
         acked = response.json().get("acked", 0) if response.content else 0
         return int(acked)
+
+    def erase(self, ig_user_id: str, confirmation_code: str) -> int:
+        """Ask the plugin to erase this person's leads and user meta; how many leads it erased."""
+        body = encode_json({"ig_user_id": ig_user_id, "confirmation_code": confirmation_code})
+        response = self._send("POST", ERASE_ROUTE, body)
+        try:
+            return int(response.json()["erased_leads"])
+        except (ValueError, KeyError, TypeError):
+            raise WordPressUnavailable("the erase answer is not the expected JSON") from None
 
     def _send(
         self, method: str, route: str, body: bytes, extra: dict[str, str] | None = None

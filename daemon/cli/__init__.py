@@ -17,7 +17,7 @@ from daemon.cli.render import customers_table, deliveries_table, status_table
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher, generate_key
 from daemon.logs import configure_logging
-from daemon.models import DeliveryStatus
+from daemon.models import DeliveryStatus, ErasureStatus
 from daemon.queries import list_customers, list_deliveries, status_counts
 from daemon.settings import FLAVOURS, Listen, parse_listen, read_environment
 from daemon.store import Store
@@ -230,6 +230,51 @@ def deliveries_retry(
     with admin() as ctx:
         count = retry_failed(ctx.store, now=utcnow(), delivery_ids=ids)
     out.print(f"{count} delivery(ies) queued again; a running daemon sends them within a sweep.")
+
+
+@app.command()
+def forget(
+    customer: Annotated[str, typer.Argument(help="Customer id, @username or Instagram user id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a customer's Instagram data here and in WordPress (a data-deletion request by hand)."""
+    from daemon.erasure import ErasureWorker, request_erasure
+    from daemon.leases import worker_name
+    from daemon.queries import find_customer
+    from wp_bridge.signing import Signer
+    from wp_bridge.wordpress import WordPressClient
+
+    with admin() as ctx:
+        with ctx.store.read() as session:
+            view = find_customer(session, None, customer)
+        if view is None:
+            raise fail(f"no customer matches {customer!r}")
+        found = view.customer
+        who = f"@{found.username} (customer {found.id}, Instagram user {found.ig_user_id})"
+        if not yes and not typer.confirm(f"Erase {who} here and in WordPress?"):
+            raise typer.Exit(1)
+        receipt = request_erasure(ctx.store, found.ig_user_id, source="cli", now=utcnow())
+        out.print(f"Erased {who} here; confirmation code {receipt.confirmation_code}.")
+        wordpress = WordPressClient(
+            ctx.settings.wp_url,
+            Signer(ctx.settings.shared_secret.reveal()),
+            timeout=ctx.settings.http_timeout_seconds,
+        )
+        worker = ErasureWorker(ctx.store, wordpress, owner=worker_name())
+        outcome = worker.process(receipt.id)
+        wordpress.close()
+    if outcome == ErasureStatus.COMPLETED:
+        out.print("WordPress erased the lead and the user meta too.")
+    elif receipt.due_at > utcnow():
+        out.print(
+            "A lead push to WordPress is in flight; the running daemon tells WordPress to erase "
+            f"once it has ended (by {receipt.due_at:%H:%M:%S} UTC)."
+        )
+    else:
+        out.print(
+            "WordPress could not be told yet; the running daemon keeps trying "
+            "(`igsync status` shows pending erasures)."
+        )
 
 
 @tokens_app.command("refresh")

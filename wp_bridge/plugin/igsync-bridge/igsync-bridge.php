@@ -24,6 +24,7 @@ require_once __DIR__ . '/includes/class-igsync-state.php';
 require_once __DIR__ . '/includes/class-igsync-forwarder.php';
 require_once __DIR__ . '/includes/class-igsync-leads.php';
 require_once __DIR__ . '/includes/class-igsync-connect.php';
+require_once __DIR__ . '/includes/class-igsync-meta.php';
 require_once __DIR__ . '/includes/class-igsync-rest.php';
 require_once __DIR__ . '/includes/class-igsync-admin.php';
 

@@ -54,6 +54,41 @@ final class Igsync_Leads {
 	}
 
 	/**
+	 * Erases every lead and user meta igsync stored for this Instagram user (data deletion).
+	 *
+	 * @param string $ig_user_id Instagram user id.
+	 * @return array{leads: int, users: int}
+	 */
+	public static function erase( string $ig_user_id ): array {
+		global $wpdb;
+		$table = Igsync_Queue::tables()['leads'];
+		$leads = (int) $wpdb->delete( $table, array( 'ig_user_id' => $ig_user_id ) ); // phpcs:ignore WordPress.DB
+		$users = get_users(
+			array(
+				'meta_key'   => 'igsync_ig_user_id', // phpcs:ignore WordPress.DB.SlowDBQuery
+				'meta_value' => $ig_user_id, // phpcs:ignore WordPress.DB.SlowDBQuery
+				'fields'     => 'ID',
+			)
+		);
+		foreach ( $users as $user_id ) {
+			foreach ( array( 'igsync_ig_user_id', 'igsync_ig_username', 'igsync_connected_at' ) as $key ) {
+				delete_user_meta( (int) $user_id, $key );
+			}
+			if ( class_exists( 'WC_Customer' ) ) {
+				$customer = new WC_Customer( (int) $user_id );
+				foreach ( array( 'igsync_ig_user_id', 'igsync_ig_username', 'igsync_connected_at' ) as $key ) {
+					$customer->delete_meta_data( $key );
+				}
+				$customer->save();
+			}
+		}
+		return array(
+			'leads' => $leads,
+			'users' => count( $users ),
+		);
+	}
+
+	/**
 	 * User meta (and WooCommerce customer meta) for a logged-in shopper's lead.
 	 *
 	 * @param int                  $user_id The customer.

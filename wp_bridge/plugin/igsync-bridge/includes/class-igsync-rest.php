@@ -101,6 +101,63 @@ final class Igsync_Rest {
 				'args'                => self::lead_schema(),
 			)
 		);
+		$signed_request = array(
+			'signed_request' => array(
+				'type'      => 'string',
+				'required'  => true,
+				'maxLength' => 8192,
+				'pattern'   => '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+			),
+		);
+		foreach ( array( 'deauthorize', 'data-deletion' ) as $callback ) {
+			register_rest_route(
+				self::NS,
+				'/meta/' . $callback,
+				array(
+					'methods'             => 'POST',
+					'callback'            => array( 'Igsync_Meta', str_replace( '-', '_', $callback ) ),
+					'permission_callback' => '__return_true', // Meta calls it; the daemon verifies the signed_request.
+					'args'                => $signed_request,
+				)
+			);
+		}
+		register_rest_route(
+			self::NS,
+			'/meta/deletion-status',
+			array(
+				'methods'             => 'GET',
+				'callback'            => array( 'Igsync_Meta', 'deletion_status' ),
+				'permission_callback' => '__return_true', // The person Meta sent here; the code is the key.
+				'args'                => array(
+					'code' => array(
+						'type'     => 'string',
+						'required' => true,
+						'pattern'  => '^[a-f0-9]{16,32}$',
+					),
+				),
+			)
+		);
+		register_rest_route(
+			self::NS,
+			'/erase',
+			array(
+				'methods'             => 'POST',
+				'callback'            => array( 'Igsync_Meta', 'erase' ),
+				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
+				'args'                => array(
+					'ig_user_id'        => array(
+						'type'     => 'string',
+						'required' => true,
+						'pattern'  => '^[0-9]{1,64}$',
+					),
+					'confirmation_code' => array(
+						'type'     => 'string',
+						'required' => true,
+						'pattern'  => '^[a-f0-9]{16,32}$',
+					),
+				),
+			)
+		);
 	}
 
 	/**

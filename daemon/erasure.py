@@ -1,0 +1,259 @@
+"""Meta's deauthorize and data-deletion requests, and `igsync forget`.
+
+Deauthorize: the person removed the app, so their token is revoked and its ciphertext erased;
+the lead stays (it is the shop's record of a customer). Data deletion: everything igsync holds
+from Instagram about the person is erased here in one transaction (customer, token, queued and
+delivered leads, the codes' context), then an Erasure is pushed to WordPress until the plugin
+confirms; its confirmation code is what Meta shows the person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlmodel import Session, col
+
+from daemon import leases
+from daemon.backoff import DELIVERY_BACKOFF
+from daemon.clock import Clock, utcnow
+from daemon.models import (
+    ACTIVE_CODE_STATUSES,
+    CodeStatus,
+    Customer,
+    Delivery,
+    Erasure,
+    ErasureStatus,
+    ReceivedCode,
+    Token,
+    TokenStatus,
+)
+from daemon.retry import decide_retry
+from daemon.store import Store
+from wp_bridge.wordpress import WordPressClient, WordPressError
+
+log = logging.getLogger(__name__)
+
+
+def subject_hash(ig_user_id: str) -> str:
+    return hashlib.sha256(ig_user_id.encode()).hexdigest()
+
+
+def _codes_of(ig_user_id: str, customer_id: int | None) -> ColumnElement[bool]:
+    by_user = col(ReceivedCode.ig_user_id) == ig_user_id
+    if customer_id is None:
+        return by_user
+    return or_(by_user, col(ReceivedCode.customer_id) == customer_id)
+
+
+def _stop_codes_in_flight(
+    session: Session, ig_user_id: str, customer_id: int | None, why: str
+) -> None:
+    """Codes still being exchanged for this person must not recreate what was just removed."""
+    session.execute(
+        update(ReceivedCode)
+        .where(
+            _codes_of(ig_user_id, customer_id), col(ReceivedCode.status).in_(ACTIVE_CODE_STATUSES)
+        )
+        .values(
+            status=CodeStatus.FAILED,
+            last_error=why,
+            token_ciphertext=None,
+            code_ciphertext=None,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+
+
+def deauthorize(store: Store, ig_user_id: str, *, now: datetime) -> int:
+    """Revoke the person's token (its ciphertext erased); the number of tokens revoked."""
+    with store.write() as session:
+        customer = _customer(session, ig_user_id)
+        _stop_codes_in_flight(
+            session, ig_user_id, customer.id if customer else None, "deauthorized on Instagram"
+        )
+        if customer is None:
+            return 0
+        result = session.execute(
+            update(Token)
+            .where(col(Token.customer_id) == customer.id, col(Token.status) != TokenStatus.REVOKED)
+            .values(
+                status=TokenStatus.REVOKED,
+                access_token_ciphertext="",
+                last_error="deauthorized on Instagram",
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+        revoked = int(getattr(result, "rowcount", 0) or 0)
+    log.info("deauthorize: %d token(s) revoked for customer %s", revoked, customer.id)
+    return revoked
+
+
+@dataclass(frozen=True)
+class ErasureReceipt:
+    id: int
+    confirmation_code: str
+    customers_erased: int
+    due_at: datetime  # when WordPress is told: now, or when a lead push in flight has ended
+
+
+def request_erasure(store: Store, ig_user_id: str, *, source: str, now: datetime) -> ErasureReceipt:
+    """Erase the person's data here and queue the erasure for WordPress. A request for someone
+    whose erasure is still on its way to WordPress answers that erasure's confirmation code."""
+    digest = subject_hash(ig_user_id)
+    with store.write() as session:
+        open_erasure = session.execute(
+            select(Erasure).where(
+                col(Erasure.subject_hash) == digest, col(Erasure.status) == ErasureStatus.PENDING
+            )
+        ).scalar()
+        customer = _customer(session, ig_user_id)
+        customer_id = customer.id if customer else None
+        _stop_codes_in_flight(session, ig_user_id, customer_id, "data deletion requested")
+        session.execute(
+            update(ReceivedCode)
+            .where(_codes_of(ig_user_id, customer_id))
+            .values(ig_user_id=None, customer_id=None, context={}, permissions=None)
+        )
+        wait_until = now
+        if customer is not None:
+            # A push already in flight may land after this; WordPress is told once its lease ends.
+            in_flight = session.execute(
+                select(col(Delivery.lease_expires_at)).where(
+                    col(Delivery.customer_id) == customer_id, col(Delivery.lease_expires_at) > now
+                )
+            ).scalars()
+            wait_until = max([now, *in_flight])
+            session.execute(delete(Delivery).where(col(Delivery.customer_id) == customer_id))
+            session.execute(delete(Token).where(col(Token.customer_id) == customer_id))
+            session.delete(customer)
+        erased = 1 if customer is not None else 0
+        if open_erasure is not None:
+            open_erasure.customers_erased += erased
+            open_erasure.next_attempt_at = max(open_erasure.next_attempt_at, wait_until)
+            erasure = open_erasure
+        else:
+            erasure = Erasure(
+                confirmation_code=secrets.token_hex(8),
+                subject_hash=digest,
+                ig_user_id=ig_user_id,
+                source=source,
+                customers_erased=erased,
+                requested_at=now,
+                next_attempt_at=wait_until,
+            )
+            session.add(erasure)
+        session.flush()
+        assert erasure.id is not None
+        receipt = ErasureReceipt(
+            erasure.id, erasure.confirmation_code, erasure.customers_erased, erasure.next_attempt_at
+        )
+    log.info("data deletion %s: %d customer(s) erased here", receipt.id, erased)
+    return receipt
+
+
+def erasure_status(store: Store, confirmation_code: str) -> Erasure | None:
+    with store.read() as session:
+        return session.execute(
+            select(Erasure).where(col(Erasure.confirmation_code) == confirmation_code)
+        ).scalar()
+
+
+def _customer(session: Session, ig_user_id: str) -> Customer | None:
+    return session.execute(select(Customer).where(col(Customer.ig_user_id) == ig_user_id)).scalar()
+
+
+class ErasureWorker:
+    """Tells WordPress to erase the person's leads and user meta, until it confirms."""
+
+    def __init__(
+        self,
+        store: Store,
+        wordpress: WordPressClient,
+        *,
+        owner: str,
+        clock: Clock = utcnow,
+        on_retry: Callable[[int, datetime], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store, self.wordpress, self.owner = store, wordpress, owner
+        self.clock, self.on_retry, self.rng = clock, on_retry, rng
+
+    def process(self, erasure_id: int) -> str | None:
+        with self.store.write() as session:
+            claimed = leases.claim_due(
+                session,
+                Erasure,
+                statuses=(ErasureStatus.PENDING,),
+                now=self.clock(),
+                owner=self.owner,
+                limit=1,
+                extra=(col(Erasure.id) == erasure_id,),
+            )
+        return self.run_claimed(erasure_id) if claimed else None
+
+    def claim_due(self, limit: int) -> list[int]:
+        with self.store.write() as session:
+            return leases.claim_due(
+                session,
+                Erasure,
+                statuses=(ErasureStatus.PENDING,),
+                now=self.clock(),
+                owner=self.owner,
+                limit=limit,
+            )
+
+    def run_claimed(self, erasure_id: int) -> str | None:
+        with self.store.read() as session:
+            erasure = session.get(Erasure, erasure_id)
+        assert erasure is not None and erasure.ig_user_id is not None
+        try:
+            erased = self.wordpress.erase(erasure.ig_user_id, erasure.confirmation_code)
+        except WordPressError as error:
+            decision = decide_retry(
+                retryable=error.retryable,
+                reason=error.reason,
+                attempts=erasure.attempts,
+                now=self.clock(),
+                backoff=DELIVERY_BACKOFF,
+                rng=self.rng,
+            )
+            status = ErasureStatus.FAILED if decision.give_up else ErasureStatus.PENDING
+            with self.store.write() as session:
+                leases.finish(
+                    session,
+                    Erasure,
+                    erasure_id,
+                    self.owner,
+                    status=status,
+                    attempts=decision.attempts,
+                    next_attempt_at=decision.next_attempt_at,
+                    last_error=decision.reason,
+                )
+            log.warning("data deletion %s: WordPress: %s", erasure_id, decision.reason)
+            if not decision.give_up and self.on_retry is not None:
+                self.on_retry(erasure_id, decision.next_attempt_at)
+            return status
+        with self.store.write() as session:
+            leases.finish(
+                session,
+                Erasure,
+                erasure_id,
+                self.owner,
+                status=ErasureStatus.COMPLETED,
+                ig_user_id=None,  # nothing of the person is kept once both sides erased
+                wp_leads_erased=erased,
+                completed_at=self.clock(),
+                attempts=erasure.attempts + 1,
+                last_error=None,
+            )
+        log.info("data deletion %s: WordPress erased %d lead(s)", erasure_id, erased)
+        return ErasureStatus.COMPLETED

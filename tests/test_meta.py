@@ -1,0 +1,218 @@
+"""Meta's deauthorize and data-deletion callbacks (signed_request) and `igsync forget`."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy import func
+from sqlmodel import col, select
+from typer.testing import CliRunner
+
+from daemon.cli import app as cli
+from daemon.clock import utcnow
+from daemon.meta import BadSignedRequest, build_signed_request, parse_signed_request
+from daemon.meta_callbacks import DATA_DELETION_PATH, DEAUTHORIZE_PATH
+from daemon.models import Customer, Delivery, Erasure, ReceivedCode, Token, TokenStatus
+from daemon.settings import Settings
+from tests.conftest import Sandbox, Shop, eventually
+from tests.test_daemon import Running, daemon_env, forward_many, running, settings
+
+__all__ = ["running", "settings"]  # fixtures
+
+
+def connected(
+    running: Running, sandbox: Sandbox, shop: Shop, signer: object, count: int
+) -> list[dict]:
+    forward_many(sandbox, running.intake_url, signer, count, prefix="meta")  # type: ignore[arg-type]
+    assert shop.state.wait_for(count, timeout=30)
+    return sorted(shop.state.leads.values(), key=lambda lead: lead["username"])
+
+
+def post_signed_request(url: str, signed_request: str) -> requests.Response:
+    return requests.post(url, data={"signed_request": signed_request}, timeout=10)
+
+
+def counts(running: Running) -> dict[str, int]:
+    with running.daemon.store.read() as session:
+        return {
+            model.__name__: session.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in (Customer, Token, Delivery)
+        }
+
+
+def delivered(running: Running) -> int:
+    with running.daemon.store.read() as session:
+        return len(
+            session.execute(select(Delivery).where(col(Delivery.status) == "delivered")).all()
+        )
+
+
+def test_signed_request_round_trip_and_every_refusal(sandbox: Sandbox) -> None:
+    now = utcnow()
+    good = build_signed_request("1784140579", sandbox.app_secret, issued_at=now)
+    assert parse_signed_request(good, sandbox.app_secret, now=now).user_id == "1784140579"
+    signature, payload = good.split(".")
+    forged_payload = (
+        base64.urlsafe_b64encode(
+            json.dumps(
+                {"algorithm": "HMAC-SHA256", "issued_at": int(now.timestamp()), "user_id": "2"}
+            ).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
+    refusals = {
+        "wrong secret": build_signed_request("1", "not-the-app-secret", issued_at=now),
+        "payload swapped": f"{signature}.{forged_payload}",
+        "no dot": signature + payload,
+        "not base64": "!!!.???",
+        "stale": build_signed_request("1", sandbox.app_secret, issued_at=now - timedelta(days=2)),
+        "future": build_signed_request("1", sandbox.app_secret, issued_at=now + timedelta(hours=1)),
+        "empty": "",
+    }
+    for what, value in refusals.items():
+        with pytest.raises(BadSignedRequest):
+            parse_signed_request(value, sandbox.app_secret, now=now)
+            pytest.fail(f"{what} was accepted")
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(value=st.text(max_size=300), flip=st.integers(min_value=0))
+def test_fuzzed_signed_requests_are_refused_cleanly(value: str, flip: int) -> None:
+    """Random strings, and any one changed character of a genuine request, are refused with
+    BadSignedRequest and nothing else."""
+    now = utcnow()
+    with pytest.raises(BadSignedRequest):
+        parse_signed_request(value, "app-secret", now=now)
+    genuine = build_signed_request("17841400000000001", "app-secret", issued_at=now)
+    position = flip % len(genuine)
+    replacement = "A" if genuine[position] != "A" else "B"
+    tampered = genuine[:position] + replacement + genuine[position + 1 :]
+    with pytest.raises(BadSignedRequest):
+        parse_signed_request(tampered, "app-secret", now=now)
+
+
+def test_deauthorize_revokes_the_token_and_keeps_the_lead(
+    running: Running, sandbox: Sandbox, shop: Shop, signer: object
+) -> None:
+    leads = connected(running, sandbox, shop, signer, 2)
+    gone, stays = leads[0]["ig_user_id"], leads[1]["ig_user_id"]
+    answer = post_signed_request(
+        running.intake_url + DEAUTHORIZE_PATH,
+        build_signed_request(gone, sandbox.app_secret, issued_at=utcnow()),
+    )
+    assert answer.status_code == 200 and answer.json()["tokens_revoked"] == 1
+    with running.daemon.store.read() as session:
+        tokens = {
+            customer.ig_user_id: token
+            for token, customer in session.execute(
+                select(Token, Customer).where(col(Token.customer_id) == col(Customer.id))
+            ).all()
+        }
+    assert tokens[gone].status == TokenStatus.REVOKED and tokens[gone].access_token_ciphertext == ""
+    assert tokens[stays].status == TokenStatus.ACTIVE and tokens[stays].access_token_ciphertext
+    assert counts(running)["Customer"] == 2  # the shop keeps its lead
+
+
+def test_data_deletion_erases_here_and_in_wordpress_and_answers_a_status_url(
+    running: Running, sandbox: Sandbox, shop: Shop, signer: object
+) -> None:
+    leads = connected(running, sandbox, shop, signer, 3)
+    gone = leads[0]["ig_user_id"]
+    eventually(lambda: delivered(running) == 3, what="deliveries recorded")
+    answer = post_signed_request(
+        running.intake_url + DATA_DELETION_PATH,
+        build_signed_request(gone, sandbox.app_secret, issued_at=utcnow()),
+    )
+    assert answer.status_code == 200
+    receipt = answer.json()
+    assert set(receipt) == {"url", "confirmation_code"}
+    assert (
+        receipt["url"].startswith(running.intake_url)
+        and receipt["confirmation_code"] in receipt["url"]
+    )
+    assert counts(running) == {"Customer": 2, "Token": 2, "Delivery": 2}
+    with running.daemon.store.read() as session:
+        assert (
+            session.execute(select(Customer).where(col(Customer.ig_user_id) == gone)).first()
+            is None
+        )
+        assert (
+            session.execute(
+                select(ReceivedCode).where(col(ReceivedCode.ig_user_id) == gone)
+            ).first()
+            is None
+        )
+    eventually(
+        lambda: shop.state.erasures == [receipt["confirmation_code"]], what="WordPress erased"
+    )
+    assert gone not in {lead["ig_user_id"] for lead in shop.state.leads.values()}
+    assert len(shop.state.leads) == 2
+
+    def status() -> dict:
+        return requests.get(receipt["url"], timeout=5).json()
+
+    eventually(lambda: status()["status"] == "completed", what="deletion completed")
+    with running.daemon.store.read() as session:
+        erasure = session.execute(select(Erasure)).scalar_one()
+    assert erasure.ig_user_id is None  # nothing of the person is kept once both sides erased
+    assert erasure.wp_leads_erased == 1
+    unknown = requests.get(running.intake_url + "/v1/meta/deletions/nope", timeout=5)
+    assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize("path", [DEAUTHORIZE_PATH, DATA_DELETION_PATH])
+def test_bad_signed_requests_are_refused_and_change_nothing(
+    path: str, running: Running, sandbox: Sandbox, shop: Shop, signer: object
+) -> None:
+    lead = connected(running, sandbox, shop, signer, 1)[0]
+    before = counts(running)
+    forged = build_signed_request(lead["ig_user_id"], "guessed-secret", issued_at=utcnow())
+    for body, status in (
+        ({"signed_request": forged}, 403),
+        ({"signed_request": "garbage"}, 400),
+        ({"something_else": "x"}, 400),
+    ):
+        answer = requests.post(running.intake_url + path, data=body, timeout=5)
+        assert answer.status_code == status, body
+        assert answer.json()["error"] == "bad_signed_request"
+        assert "guessed" not in answer.text
+    assert counts(running) == before
+    with running.daemon.store.read() as session:
+        assert session.execute(select(Token)).scalar_one().status == TokenStatus.ACTIVE
+        assert session.execute(select(Erasure)).first() is None
+    assert shop.state.erasures == []
+
+
+def test_igsync_forget_does_the_same_by_hand(
+    running: Running,
+    sandbox: Sandbox,
+    shop: Shop,
+    signer: object,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    leads = connected(running, sandbox, shop, signer, 2)
+    gone = leads[0]
+    eventually(lambda: delivered(running) == 2, what="deliveries recorded")
+    env = daemon_env(settings)
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["forget", "@" + gone["username"]], env=env, input="n\n")
+    assert refused.exit_code == 1 and counts(running)["Customer"] == 2
+    result = runner.invoke(cli, ["forget", "@" + gone["username"], "--yes"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "confirmation code" in result.output
+    assert counts(running)["Customer"] == 1
+    # The running daemon's sweep tells WordPress.
+    eventually(lambda: len(shop.state.erasures) == 1, what="WordPress erased", timeout=30)
+    assert gone["ig_user_id"] not in {lead["ig_user_id"] for lead in shop.state.leads.values()}
+    missing = runner.invoke(cli, ["forget", "@nobody_here", "--yes"], env=env)
+    assert missing.exit_code == 2 and "no customer" in missing.output
