@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import aliased
@@ -47,6 +47,7 @@ class DeliveryWorker:
         wordpress: WordPressClient,
         *,
         owner: str,
+        lease: timedelta = leases.DEFAULT_LEASE,
         clock: Clock = utcnow,
         on_retry: Callable[[int, datetime], None] | None = None,
         rng: random.Random | None = None,
@@ -56,6 +57,7 @@ class DeliveryWorker:
         self.wordpress = wordpress
         self.metrics = metrics or Metrics()
         self.owner = owner
+        self.lease = lease
         self.clock = clock
         self.on_retry = on_retry
         self.rng = rng
@@ -69,6 +71,7 @@ class DeliveryWorker:
                 statuses=(DeliveryStatus.PENDING,),
                 now=self.clock(),
                 owner=self.owner,
+                lease=self.lease,
                 limit=1,
                 extra=(col(Delivery.id) == delivery_id, _no_older_pending()),
             )
@@ -82,6 +85,7 @@ class DeliveryWorker:
                 statuses=(DeliveryStatus.PENDING,),
                 now=self.clock(),
                 owner=self.owner,
+                lease=self.lease,
                 limit=limit,
                 extra=(_no_older_pending(),),
             )

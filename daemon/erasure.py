@@ -15,7 +15,7 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlmodel import Session, col
@@ -180,11 +180,13 @@ class ErasureWorker:
         wordpress: WordPressClient,
         *,
         owner: str,
+        lease: timedelta = leases.DEFAULT_LEASE,
         clock: Clock = utcnow,
         on_retry: Callable[[int, datetime], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.store, self.wordpress, self.owner = store, wordpress, owner
+        self.lease = lease
         self.clock, self.on_retry, self.rng = clock, on_retry, rng
 
     def process(self, erasure_id: int) -> str | None:
@@ -195,6 +197,7 @@ class ErasureWorker:
                 statuses=(ErasureStatus.PENDING,),
                 now=self.clock(),
                 owner=self.owner,
+                lease=self.lease,
                 limit=1,
                 extra=(col(Erasure.id) == erasure_id,),
             )
@@ -208,6 +211,7 @@ class ErasureWorker:
                 statuses=(ErasureStatus.PENDING,),
                 now=self.clock(),
                 owner=self.owner,
+                lease=self.lease,
                 limit=limit,
             )
 

@@ -54,6 +54,7 @@ class CodePipeline:
         client: InstagramClient,
         *,
         owner: str,
+        lease: timedelta = leases.DEFAULT_LEASE,
         clock: Clock = utcnow,
         on_completed: Callable[[int], None] | None = None,
         on_retry: Callable[[int, datetime], None] | None = None,
@@ -65,6 +66,7 @@ class CodePipeline:
         self.client = client
         self.metrics = metrics or Metrics()
         self.owner = owner
+        self.lease = lease
         self.clock = clock
         self.on_completed = on_completed  # called with the new Delivery id
         self.on_retry = on_retry  # called with (code id, when) after a retryable failure
@@ -80,6 +82,7 @@ class CodePipeline:
                 statuses=ACTIVE_CODE_STATUSES,
                 now=self.clock(),
                 owner=self.owner,
+                lease=self.lease,
             )
         return self.run_claimed(code_id) if claimed else None
 
@@ -91,6 +94,7 @@ class CodePipeline:
                 statuses=ACTIVE_CODE_STATUSES,
                 now=self.clock(),
                 owner=self.owner,
+                lease=self.lease,
                 limit=limit,
             )
 
@@ -118,7 +122,9 @@ class CodePipeline:
             except (InstagramError, CipherError) as error:
                 return self._failed(row, error)
             with self.store.write() as session:
-                if not leases.extend(session, ReceivedCode, code_id, self.owner, **values):
+                # Each step renews the lease: the next step's call gets a whole lease too.
+                renewed = {**values, "lease_expires_at": self.clock() + self.lease}
+                if not leases.extend(session, ReceivedCode, code_id, self.owner, **renewed):
                     raise LeaseLost(code_id)
 
     def _exchange(self, row: ReceivedCode) -> dict[str, Any]:

@@ -43,6 +43,7 @@ class TokenRefresher:
         client: InstagramClient,
         *,
         owner: str,
+        lease: timedelta = leases.DEFAULT_LEASE,
         window: timedelta,
         clock: Clock = utcnow,
         rng: random.Random | None = None,
@@ -51,6 +52,7 @@ class TokenRefresher:
         self.cipher = cipher
         self.client = client
         self.owner = owner
+        self.lease = lease
         self.window = window
         self.clock = clock
         self.rng = rng
@@ -64,6 +66,7 @@ class TokenRefresher:
                 statuses=(TokenStatus.ACTIVE,),
                 now=now,
                 owner=self.owner,
+                lease=self.lease,
                 limit=limit,
                 extra=due_conditions(now, self.window),
             )

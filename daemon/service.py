@@ -56,6 +56,7 @@ class Daemon:
             settings.wp_url, signer, timeout=settings.http_timeout_seconds, pool_size=pool
         )
         owner = worker_name()
+        lease = timedelta(seconds=settings.lease_seconds)
         # The workers and the scheduler refer to each other (a finished code kicks its
         # delivery; a failed attempt is kicked again later), hence the late binding below.
         kicks: dict[str, Scheduler] = {}
@@ -81,23 +82,33 @@ class Daemon:
             cipher,
             instagram,
             owner=owner,
+            lease=lease,
             clock=clock,
             on_completed=kick_delivery,
             on_retry=kick_code,
             metrics=metrics,
         )
         deliveries = DeliveryWorker(
-            store, wordpress, owner=owner, clock=clock, on_retry=kick_delivery, metrics=metrics
+            store,
+            wordpress,
+            owner=owner,
+            lease=lease,
+            clock=clock,
+            on_retry=kick_delivery,
+            metrics=metrics,
         )
         refresher = TokenRefresher(
             store,
             cipher,
             instagram,
             owner=owner,
+            lease=lease,
             clock=clock,
             window=timedelta(days=settings.refresh_window_days),
         )
-        erasures = ErasureWorker(store, wordpress, owner=owner, clock=clock, on_retry=kick_erasure)
+        erasures = ErasureWorker(
+            store, wordpress, owner=owner, lease=lease, clock=clock, on_retry=kick_erasure
+        )
         catch_up = QueueCatchUp(
             store,
             cipher,

@@ -64,6 +64,7 @@ class Settings:
     refresh_window_days: int = 10
     sweep_interval_seconds: float = 15.0
     http_timeout_seconds: float = 10.0
+    lease_seconds: float = 120.0
     log_level: str = "INFO"
 
 
@@ -127,7 +128,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         concurrency=reader.parsed("CONCURRENCY", _int_between(1, 256), 8),
         refresh_window_days=reader.parsed("REFRESH_WINDOW_DAYS", _int_between(1, 59), 10),
         sweep_interval_seconds=reader.parsed("SWEEP_INTERVAL", _float_between(0.5, 3600), 15.0),
-        http_timeout_seconds=reader.parsed("HTTP_TIMEOUT", _float_between(0.5, 120), 10.0),
+        http_timeout_seconds=(
+            timeout := reader.parsed("HTTP_TIMEOUT", _float_between(0.5, 120), 10.0)
+        ),
+        lease_seconds=reader.parsed(
+            "LEASE_SECONDS", _float_between(max(5.0, 3 * timeout + 5), 3600), 120.0
+        ),
         log_level=reader.choice(
             "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO", upper=True
         ),

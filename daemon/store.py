@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+MIGRATION_LOCK = 0x16_5_7C  # PostgreSQL advisory lock key: one migrating daemon at a time
 
 
 class Store:
@@ -60,8 +61,11 @@ class Store:
             yield session
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration (idempotent)."""
+        """Bring the schema to the newest migration (idempotent). On PostgreSQL, daemons that
+        start together queue on an advisory lock; the first migrates, the others find it done."""
         with self._write_engine.begin() as connection:
+            if self.url.get_backend_name() == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

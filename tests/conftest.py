@@ -28,6 +28,7 @@ from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from daemon.serving import ServerThread
 from daemon.settings import ApiFlavour, Listen, Settings
 from daemon.store import Store
+from tests.processes import Run
 from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.standin import StandinShop, create_standin_app
 
@@ -209,6 +210,16 @@ def shop_settings(
         encryption_key=encryption_key,
         state_dir=tmp_path,
     )
+
+
+@pytest.fixture
+def runs() -> Iterator[list[Run]]:
+    """`igsync run` processes a test starts; any still running at its end are killed."""
+    started: list[Run] = []
+    yield started
+    for run in started:
+        if run.process.poll() is None:
+            run.process.kill()
 
 
 def store_code(

@@ -5,11 +5,6 @@ exchanged twice, no delivery is lost."""
 from __future__ import annotations
 
 import random
-import re
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +21,7 @@ from daemon.serving import ServerThread
 from daemon.settings import Settings
 from daemon.store import Store
 from tests.conftest import FakeClock, Sandbox, Shop, eventually, store_code
+from tests.processes import Run
 from tests.test_daemon import daemon_env, forward_many
 from tests.test_deliveries import add_customer, add_delivery
 from wp_bridge.forward import forward_body, forward_code
@@ -37,44 +33,6 @@ from wp_bridge.wordpress import WordPressClient
 @pytest.fixture
 def settings(shop_settings: Settings) -> Settings:
     return shop_settings
-
-
-class Run:
-    """`igsync run` as a separate process, killed or stopped like a real one."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daemon", "run"],
-            env=env,
-            cwd=cwd,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            if match := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):
-                self.url = match.group(1)
-                break
-        else:
-            raise AssertionError("igsync run exited before listening")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            assert self.process.wait(timeout=30) == 0
-
-
-@pytest.fixture
-def runs() -> Iterator[list[Run]]:
-    started: list[Run] = []
-    yield started
-    for run in started:
-        if run.process.poll() is None:
-            run.process.kill()
 
 
 def statuses(settings: Settings) -> dict[str, int]:

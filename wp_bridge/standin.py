@@ -11,6 +11,7 @@ import asyncio
 import json
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ class StandinShop:
     signer: Signer
     leads: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
     arrivals: list[str] = field(default_factory=list)  # idempotency keys, in arrival order
+    pushes: Counter[str] = field(default_factory=Counter)  # accepted pushes per key
     requests_seen: int = 0
     erasures: list[str] = field(default_factory=list)  # confirmation codes, in arrival order
     fail_next: int = 0  # answer 503 to the next N pushes (WordPress down)
@@ -56,6 +58,7 @@ class StandinShop:
                     "igsync_invalid_lead", "missing ig_user_id or Idempotency-Key", 400
                 )
             created = key not in self.leads
+            self.pushes[key] += 1
             self.leads[key] = lead
             if created:
                 self.arrivals.append(key)
