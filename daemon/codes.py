@@ -7,13 +7,16 @@ synchronous=FULL, so a committed code survives a crash or a power cut.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from daemon.crypto import TokenCipher
 from daemon.models import CodeStatus, ReceivedCode, SeenWebhook
@@ -52,6 +55,15 @@ def code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Submission:
+    """One forward to store, with the webhook id of the signed request that carried it (the
+    catch-up poll, which signed nothing to us, has none)."""
+
+    forward: CodeForward
+    webhook_id: str | None
+
+
 def accept_code(
     store: Store,
     cipher: TokenCipher,
@@ -61,50 +73,88 @@ def accept_code(
     now: datetime,
 ) -> Acceptance:
     """Store the code once and remember the signed request's webhook id (ReplayedRequest if it
-    was seen); the catch-up poll, which signed nothing to us, passes no id."""
-    digest = code_digest(forward.code)
+    was seen)."""
+    (outcome,) = accept_codes(store, cipher, [Submission(forward, webhook_id)], now=now)
+    if isinstance(outcome, ReplayedRequest):
+        raise outcome
+    return outcome
+
+
+def accept_codes(
+    store: Store, cipher: TokenCipher, submissions: Sequence[Submission], *, now: datetime
+) -> list[Acceptance | ReplayedRequest]:
+    """Store many forwards in one transaction (one commit, one fsync: the intake's group
+    commit); an outcome per submission, in order. A database error fails them all."""
+    rows = [_new_row(cipher, s.forward, code_digest(s.forward.code), now) for s in submissions]
     for attempt in range(3):
         try:
-            with store.write() as session:
-                if webhook_id is not None:
-                    if session.get(SeenWebhook, webhook_id) is not None:
-                        raise ReplayedRequest(webhook_id)
-                    session.add(SeenWebhook(webhook_id=webhook_id, seen_at=now))
-                existing = session.exec(
-                    select(ReceivedCode).where(ReceivedCode.code_hash == digest)
-                ).first()
-                if existing is not None:
-                    assert existing.id is not None
-                    return Acceptance(existing.id, existing.status, created=False)
-                row = _new_row(cipher, forward, digest, now)
-                session.add(row)
-                session.flush()
-                assert row.id is not None
-                return Acceptance(row.id, row.status, created=True)
+            with store.write(urgent=True) as session:
+                return [
+                    _accept_one(session, submission.webhook_id, row, now)
+                    for submission, row in zip(submissions, rows, strict=True)
+                ]
         except IntegrityError:
-            # A concurrent request stored the same code or id first (PostgreSQL); look again.
+            # A concurrent daemon stored the same code or id first (PostgreSQL); look again.
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
-def _new_row(cipher: TokenCipher, forward: CodeForward, digest: str, now: datetime) -> ReceivedCode:
+def _accept_one(
+    session: Session, webhook_id: str | None, row: dict[str, Any], now: datetime
+) -> Acceptance | ReplayedRequest:
+    if webhook_id is not None:
+        remembered = session.execute(
+            _insert(session, SeenWebhook)
+            .values(webhook_id=webhook_id, seen_at=now)
+            .on_conflict_do_nothing()
+            .returning(col(SeenWebhook.webhook_id))
+        ).first()
+        if remembered is None:
+            return ReplayedRequest(webhook_id)
+    stored = session.execute(
+        _insert(session, ReceivedCode)
+        .values(**row)
+        .on_conflict_do_nothing()
+        .returning(col(ReceivedCode.id), col(ReceivedCode.status))
+    ).first()
+    if stored is not None:
+        return Acceptance(stored.id, stored.status, created=True)
+    existing = session.execute(
+        select(col(ReceivedCode.id), col(ReceivedCode.status)).where(
+            col(ReceivedCode.code_hash) == row["code_hash"]
+        )
+    ).one()
+    return Acceptance(existing.id, existing.status, created=False)
+
+
+def _insert(session: Session, model: Any) -> Any:
+    """INSERT ... ON CONFLICT for the session's database (SQLite and PostgreSQL both have it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model)
+    return sqlite_insert(model)
+
+
+def _new_row(
+    cipher: TokenCipher, forward: CodeForward, digest: str, now: datetime
+) -> dict[str, Any]:
     received_at = min(forward.received_at, now)
     expires_at = received_at + CODE_LIFETIME
     alive = expires_at > now
-    return ReceivedCode(
-        code_hash=digest,
-        code_ciphertext=cipher.encrypt(forward.code) if alive else None,
-        redirect_uri=forward.redirect_uri,
-        received_at=received_at,
-        accepted_at=now,
-        expires_at=expires_at,
-        context=forward.context,
-        status=CodeStatus.PENDING if alive else CodeStatus.EXPIRED,
-        last_error=None if alive else "the code was older than one hour when it was forwarded",
-        next_attempt_at=now,
-        updated_at=now,
-    )
+    return {
+        "code_hash": digest,
+        "code_ciphertext": cipher.encrypt(forward.code) if alive else None,
+        "redirect_uri": forward.redirect_uri,
+        "received_at": received_at,
+        "accepted_at": now,
+        "expires_at": expires_at,
+        "context": forward.context,
+        "status": CodeStatus.PENDING if alive else CodeStatus.EXPIRED,
+        "last_error": None if alive else "the code was older than one hour when it was forwarded",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "updated_at": now,
+    }
 
 
 def get_code(store: Store, code_id: int) -> ReceivedCode | None:

@@ -114,6 +114,12 @@ class CodePipeline:
             status = CodeStatus(row.status)
             if status.is_terminal:
                 return status
+            if row.lease_owner != self.owner or (
+                row.lease_expires_at is not None and row.lease_expires_at <= self.clock()
+            ):
+                # Never call Instagram on a lease that ran out while the job waited its turn:
+                # another worker may hold the code now.
+                raise LeaseLost(code_id)
             try:
                 if status is CodeStatus.UPGRADED:
                     profile = self.client.profile(self._token(row))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
 from daemon.clock import isoformat_utc
@@ -27,9 +27,19 @@ from daemon.models import (
     TokenStatus,
 )
 from daemon.redact import mask
-from daemon.refresh import due_conditions
 
 EXPORT_BATCH = 1000
+
+
+MIN_TOKEN_AGE = timedelta(hours=24)
+
+
+def due_conditions(now: datetime, window: timedelta) -> tuple[ColumnElement[bool], ...]:
+    return (
+        col(Token.expires_at) <= now + window,
+        col(Token.expires_at) > now,
+        col(Token.obtained_at) <= now - MIN_TOKEN_AGE,
+    )
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import datetime, timedelta
-
-from sqlalchemy import ColumnElement
-from sqlmodel import col
+from datetime import timedelta
 
 from daemon import leases
 from daemon.backoff import REFRESH_BACKOFF
@@ -19,20 +16,11 @@ from daemon.clock import Clock, utcnow
 from daemon.crypto import CipherError, TokenCipher
 from daemon.instagram import InstagramClient, InstagramError, TokenInvalid
 from daemon.models import Token, TokenStatus
+from daemon.queries import due_conditions
 from daemon.retry import decide_retry
 from daemon.store import Store
 
 log = logging.getLogger(__name__)
-
-MIN_TOKEN_AGE = timedelta(hours=24)
-
-
-def due_conditions(now: datetime, window: timedelta) -> tuple[ColumnElement[bool], ...]:
-    return (
-        col(Token.expires_at) <= now + window,
-        col(Token.expires_at) > now,
-        col(Token.obtained_at) <= now - MIN_TOKEN_AGE,
-    )
 
 
 class TokenRefresher:

@@ -31,6 +31,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 REFRESH_INTERVAL_SECONDS = 600
+WORDPRESS = "wordpress"  # the executor of the jobs that talk to WordPress
+DISPATCH = "dispatch"  # the executor of the code dispatcher (claims, never waits on upstreams)
 HOUSEKEEPING_INTERVAL_SECONDS = 60
 
 
@@ -67,12 +69,18 @@ class Scheduler:
         self.sweep_interval = sweep_interval
         self.clock = clock
         self._stopping = threading.Event()
+        self._dispatch_lock = threading.Lock()
+        self._codes_in_flight = 0  # claimed by the dispatcher, not yet finished
         self._aps = BackgroundScheduler(
             # The heartbeat has an executor of its own: it proves the scheduler loop is alive
             # even while every worker waits on a slow upstream.
+            # WordPress work (leads, erasures) has a pool of its own: a slow WordPress never
+            # holds the workers that codes, each with an hour to live, are waiting for.
             executors={
                 "default": ThreadPoolExecutor(max_workers=concurrency),
+                WORDPRESS: ThreadPoolExecutor(max_workers=max(2, concurrency // 2)),
                 "heartbeat": ThreadPoolExecutor(max_workers=1),
+                DISPATCH: ThreadPoolExecutor(max_workers=1),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
@@ -81,9 +89,13 @@ class Scheduler:
     def start(self) -> None:
         now = datetime.now(UTC)
         sweeps: list[tuple[str, Callable[[], object], float]] = [
-            ("sweep-codes", lambda: self._sweep(self.codes), self.sweep_interval),
-            ("sweep-deliveries", lambda: self._sweep(self.deliveries), self.sweep_interval),
-            ("sweep-erasures", lambda: self._sweep(self.erasures), self.sweep_interval),
+            ("sweep-codes", self._dispatch_codes, self.sweep_interval),
+            (
+                "sweep-deliveries",
+                lambda: self._sweep(self.deliveries, WORDPRESS),
+                self.sweep_interval,
+            ),
+            ("sweep-erasures", lambda: self._sweep(self.erasures, WORDPRESS), self.sweep_interval),
             ("refresh-tokens", lambda: self._sweep(self.tokens), REFRESH_INTERVAL_SECONDS),
             ("housekeeping", self._housekeeping, HOUSEKEEPING_INTERVAL_SECONDS),
             ("catch-up", self._guarded(self.catch_up), self.sweep_interval),
@@ -106,13 +118,61 @@ class Scheduler:
         )
 
     def kick_code(self, code_id: int, when: datetime | None = None) -> None:
-        self._once(self.codes.process, code_id, when)
+        """New codes are claimed in batches by the dispatcher (one transaction for many codes,
+        however many kicks arrived); a retry waits for its own time and claims itself."""
+        if when is not None and when > datetime.now(UTC):
+            self._once(self.codes.process, code_id, when)
+        else:
+            self._kick_dispatcher()
+
+    def _kick_dispatcher(self) -> None:
+        """Run the code dispatcher now; kicks that arrive before it runs are one run."""
+        if self._stopping.is_set():
+            return
+        self._aps.add_job(
+            self._dispatch_codes,
+            "date",
+            run_date=datetime.now(UTC),
+            id="dispatch-codes",
+            replace_existing=True,
+            executor=DISPATCH,
+            max_instances=2,  # a kick during a run is not lost: it runs right after
+        )
+
+    def _dispatch_codes(self) -> None:
+        """Claim as many due codes as there are free places (workers, plus one waiting each)
+        and hand them to the workers. Claiming no more than can start soon keeps every claimed
+        code's lease far longer than its wait."""
+        if self._stopping.is_set():
+            return
+        with self._dispatch_lock:
+            free = self.concurrency * 2 - self._codes_in_flight
+            if free <= 0:
+                return
+            try:
+                claimed = self.codes.claim_due(free)
+            except Exception:
+                log.exception("claiming codes failed; the next sweep tries again")
+                return
+            self._codes_in_flight += len(claimed)
+        for code_id in claimed:
+            self._aps.add_job(
+                self._run_dispatched, "date", args=[code_id], run_date=datetime.now(UTC)
+            )
+
+    def _run_dispatched(self, code_id: int) -> None:
+        try:
+            self._guarded(self.codes.run_claimed)(code_id)
+        finally:
+            with self._dispatch_lock:
+                self._codes_in_flight -= 1
+            self._kick_dispatcher()  # a place is free: more codes may be waiting
 
     def kick_delivery(self, delivery_id: int, when: datetime | None = None) -> None:
-        self._once(self.deliveries.process, delivery_id, when)
+        self._once(self.deliveries.process, delivery_id, when, WORDPRESS)
 
     def kick_erasure(self, erasure_id: int, when: datetime | None = None) -> None:
-        self._once(self.erasures.process, erasure_id, when)
+        self._once(self.erasures.process, erasure_id, when, WORDPRESS)
 
     def stop(self) -> None:
         """Finish the jobs in flight, skip queued ones, hand back every lease."""
@@ -125,14 +185,24 @@ class Scheduler:
             )
         log.info("scheduler stopped (%d lease(s) handed back)", released)
 
-    def _once(self, func: Callable[[int], str | None], row_id: int, when: datetime | None) -> None:
+    def _once(
+        self,
+        func: Callable[[int], str | None],
+        row_id: int,
+        when: datetime | None,
+        executor: str = "default",
+    ) -> None:
         if self._stopping.is_set():
             return
         self._aps.add_job(
-            self._guarded(func), "date", run_date=when or datetime.now(UTC), args=[row_id]
+            self._guarded(func),
+            "date",
+            run_date=when or datetime.now(UTC),
+            args=[row_id],
+            executor=executor,
         )
 
-    def _sweep(self, worker: Worker) -> None:
+    def _sweep(self, worker: Worker, executor: str = "default") -> None:
         if self._stopping.is_set():
             return
         try:
@@ -142,7 +212,11 @@ class Scheduler:
             return
         for row_id in claimed:
             self._aps.add_job(
-                self._guarded(worker.run_claimed), "date", args=[row_id], run_date=datetime.now(UTC)
+                self._guarded(worker.run_claimed),
+                "date",
+                args=[row_id],
+                run_date=datetime.now(UTC),
+                executor=executor,
             )
 
     def _housekeeping(self) -> None:

@@ -106,10 +106,12 @@ def test_kill_9_during_deliveries(
     tmp_path: Path,
     runs: list[Run],
 ) -> None:
-    shop.state.delay_seconds = 0.4  # a slow WordPress: pushes are in flight when the kill comes
+    shop.state.delay_seconds = 1.0  # a slow WordPress: pushes are in flight when the kill comes
     env = {**daemon_env(settings), "IGSYNC_CONCURRENCY": "4"}
     runs.append(first := Run(env, tmp_path))
     codes = forward_many(sandbox, first.url, signer, 20, prefix="inflight")
+    # Every code exchanged first: a kill during an exchange is the other test's subject.
+    eventually(lambda: statuses(settings).get("completed") == 20, what="all codes exchanged")
     eventually(lambda: shop.state.requests_seen >= 3, what="pushes under way")
     first.kill()
     assert len(shop.state.leads) < 20, "the kill came too late to interrupt anything"

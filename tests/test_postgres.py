@@ -124,7 +124,8 @@ def test_concurrent_claims_never_overlap_and_miss_nothing(
     every_claim = [row_id for batch in claimed.values() for row_id in batch]
     assert len(every_claim) == len(set(every_claim))  # nobody claimed a row another holds
     assert set(every_claim) == ids  # and every due row was claimed
-    assert sum(1 for batch in claimed.values() if batch) > 1  # the work was shared
+    if not any_store.is_sqlite:  # SQLite has one writer: one thread may well take it all
+        assert sum(1 for batch in claimed.values() if batch) > 1  # the work was shared
 
 
 def test_an_expired_lease_is_taken_over(any_store: Store, cipher: TokenCipher) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from daemon.cli import app
@@ -217,3 +218,12 @@ def test_doctor_gives_a_verdict_per_check(settings: Settings, tmp_path: Path) ->
     result = runner.invoke(app, ["doctor"], env={**missing, "HOME": str(tmp_path)})
     assert result.exit_code == 1 and verdicts(result.stdout) == {"settings": "FAIL"}
     assert os.environ.get("IGSYNC_WP_URL") is None
+
+
+def test_served_connections_send_without_waiting_for_delayed_acks() -> None:
+    """A response is written in two parts; with Nagle on, the second waits for the client's
+    delayed ACK (40 ms per request on a kept-alive connection). Accepted sockets inherit
+    TCP_NODELAY from the listening socket."""
+
+    with ServerThread(FastAPI()) as server:
+        assert server._socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from daemon.store import Store
+from daemon.migrations import NEWEST_REVISION
+from daemon.store import Store, alembic_config
 
 
 def test_migrations_create_the_schema_the_models_describe(store: Store) -> None:
@@ -49,3 +51,7 @@ def test_the_database_file_and_its_folder_are_private(tmp_path: Path) -> None:
         assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
     finally:
         store.dispose()
+
+
+def test_the_newest_revision_constant_is_alembics_head() -> None:
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == NEWEST_REVISION

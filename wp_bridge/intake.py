@@ -2,12 +2,14 @@
 
 Checks run cheapest-first and nothing is stored until all pass: size (413), Standard Webhooks
 signature and freshness (401), payload shape (422), replayed webhook-id (401). The answer is
-202 only once the code is committed; 200 with the first id when the code was seen before;
-503 when the database cannot take the write (WordPress keeps the code and retries).
+202 only once the code is committed (forwards arriving together share one transaction: see
+daemon.group_commit); 200 with the first id when the code was seen before; 503 when the
+database cannot take the write (WordPress keeps the code and retries).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -24,8 +26,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from daemon import __version__
 from daemon.clock import Clock, isoformat_utc, to_utc, utcnow
-from daemon.codes import CodeForward, ReplayedRequest, accept_code, get_code
+from daemon.codes import CodeForward, ReplayedRequest, Submission, get_code
 from daemon.crypto import TokenCipher
+from daemon.group_commit import GroupCommit
 from daemon.store import Store
 from wp_bridge.signing import SignatureError, Signer
 
@@ -114,6 +117,7 @@ def create_intake_app(
     """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker);
     `routers` adds routes served on the same listener (Meta's callbacks)."""
     app = FastAPI(title="igsync intake", version=__version__, docs_url=None, redoc_url=None)
+    writer = GroupCommit(store, cipher, clock=clock)
     for router in routers:
         app.include_router(router)
 
@@ -156,16 +160,17 @@ def create_intake_app(
         message = _verify(signer, request, body, clock)
         forward = _parse_forward(body, redirect_uri)
         try:
-            acceptance = await run_in_threadpool(
-                accept_code, store, cipher, forward, webhook_id=message.webhook_id, now=clock()
+            outcome = await asyncio.wrap_future(
+                writer.submit(Submission(forward, message.webhook_id))
             )
-        except ReplayedRequest:
-            raise IntakeError(401, "replayed", "this webhook-id was already accepted") from None
         except SQLAlchemyError as exc:
             log.error("intake: could not store a code: %s", type(exc).__name__)
             raise IntakeError(
                 503, "storage_unavailable", "the code could not be stored; retry"
             ) from None
+        if isinstance(outcome, ReplayedRequest):
+            raise IntakeError(401, "replayed", "this webhook-id was already accepted")
+        acceptance = outcome
         if acceptance.created:
             log.info("intake: code %s accepted (%s)", acceptance.id, acceptance.status)
             on_accepted(acceptance.id)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from daemon.cli.context import admin, err, fail, out
 from daemon.cli.render import customer_detail, customers_table
@@ -98,6 +97,14 @@ def export(
         stream: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
         show_progress = err.is_terminal and output is not None
         try:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             with Progress(
                 TextColumn("exporting"),
                 BarColumn(),

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print their figures (see bench/README.md). Not tests."""

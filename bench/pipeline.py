@@ -1,0 +1,221 @@
+"""Benchmark 2: from intake to lead delivered, with the sandbox adding a fixed latency L to
+every Instagram call (L = 50 ms and 200 ms).
+
+    python -m bench.pipeline [--latencies 50,200] [--concurrency 8]
+
+For each L, in one run:
+- floor: the round trips that cannot be avoided, 3 x L (exchange, long-lived token, profile,
+  each measured against the sandbox) + one signed lead push to the WordPress stand-in;
+- latency: codes forwarded at half the expected capacity, one by one, each timed from the
+  moment its forward is sent to the moment the shop received its lead: p50 and p99;
+- throughput: a burst of codes forwarded at once; customers per second from the first forward
+  to the last lead, against the goal of 80% of concurrency / floor;
+- baseline: the same work one customer at a time, as a plugin that exchanges inside the
+  shopper's request would (exchange, upgrade, profile, push in a row, no daemon).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from bench.common import (
+    APP_ID,
+    REDIRECT_URI,
+    World,
+    machine,
+    percentile,
+    postgres_database,
+    world,
+)
+from daemon.instagram import InstagramClient, InstagramEndpoints
+from daemon.redact import Secret
+from wp_bridge.forward import forward_body, forward_code
+from wp_bridge.signing import Signer
+from wp_bridge.wordpress import WordPressClient
+
+
+def mint_codes(w: World, prefix: str, count: int) -> list[tuple[str, str]]:
+    """(username, code) pairs, each from the sandbox's consent page (no latency there)."""
+    pairs = []
+    with requests.Session() as http:
+        for n in range(count):
+            username = f"{prefix}_{n}"
+            answer = http.post(
+                w.sandbox.url + "/oauth/authorize",
+                data={
+                    "client_id": APP_ID,
+                    "redirect_uri": REDIRECT_URI,
+                    "response_type": "code",
+                    "scope": "instagram_business_basic",
+                    "decision": "allow",
+                    "username": username,
+                    "account_type": "BUSINESS",
+                    "state": "bench",
+                },
+                allow_redirects=False,
+                timeout=10,
+            )
+            location = answer.headers["Location"].split("#", 1)[0]
+            pairs.append((username, parse_qs(urlsplit(location).query)["code"][0]))
+    return pairs
+
+
+def clients(w: World) -> tuple[InstagramClient, WordPressClient]:
+    endpoints = InstagramEndpoints(
+        app_id=APP_ID,
+        app_secret=Secret(w.env["IGSYNC_INSTAGRAM_APP_SECRET"]),
+        flavour="instagram_login",
+        oauth_url=w.sandbox.url,
+        graph_url=w.sandbox.url,
+        authorize_url=w.sandbox.url + "/oauth/authorize",
+    )
+    return (
+        InstagramClient(endpoints, timeout=10),
+        WordPressClient(w.env["IGSYNC_WP_URL"], Signer(w.shared_secret)),
+    )
+
+
+def one_customer_inline(
+    instagram: InstagramClient, wordpress: WordPressClient, username: str, code: str
+) -> dict[str, float]:
+    """What a plugin exchanging inside the shopper's request does; the time of each step."""
+    times = {}
+    started = time.perf_counter()
+    short = instagram.exchange_code(code, REDIRECT_URI)
+    times["exchange"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    long = instagram.exchange_long_lived(short.access_token)
+    times["long_lived"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    instagram.profile(long.access_token)
+    times["profile"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    lead = {"idempotency_key": f"inline-{username}", "ig_user_id": short.user_id}
+    wordpress.push_lead({**lead, "username": username}, f"inline-{username}")
+    times["push"] = time.perf_counter() - mark
+    times["total"] = time.perf_counter() - started
+    return times
+
+
+def arrivals(w: World) -> dict[str, float]:
+    return dict(requests.get(w.shop.url + "/bench/arrivals", timeout=10).json())
+
+
+def wait_for(w: World, usernames: list[str], timeout: float) -> dict[str, float]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen = arrivals(w)
+        if all(u in seen for u in usernames):
+            return seen
+        time.sleep(0.05)
+    missing = [u for u in usernames if u not in arrivals(w)]
+    raise RuntimeError(f"{len(missing)} lead(s) never arrived, e.g. {missing[:3]}")
+
+
+def measure(latency_ms: int, concurrency: int, database_url: str | None = None) -> dict[str, Any]:
+    with world(latency_ms=latency_ms, concurrency=concurrency, database_url=database_url) as w:
+        signer = Signer(w.shared_secret)
+        instagram, wordpress = clients(w)
+        time.sleep(1.5)
+
+        # Baseline: one customer at a time, inline (also gives the floor's parts).
+        inline = [
+            one_customer_inline(instagram, wordpress, u, c)
+            for u, c in mint_codes(w, f"inline{latency_ms}", 20)
+        ]
+        steps = {k: percentile([t[k] for t in inline], 50) for k in inline[0]}
+        floor = steps["exchange"] + steps["long_lived"] + steps["profile"] + steps["push"]
+        baseline_rate = 1 / percentile([t["total"] for t in inline], 50)
+
+        # Latency, at half the expected capacity.
+        paced = mint_codes(w, f"paced{latency_ms}", 100 if latency_ms <= 50 else 60)
+        gap = 1 / (0.5 * concurrency / floor)
+        sent: dict[str, float] = {}
+        with requests.Session() as http:
+            for username, code in paced:
+                next_at = time.monotonic() + gap
+                sent[username] = time.time()
+                answer = forward_code(http, w.daemon.url, signer, forward_body(code, REDIRECT_URI))
+                assert answer.status_code == 202, answer.text
+                time.sleep(max(0.0, next_at - time.monotonic()))
+        seen = wait_for(w, list(sent), 120)
+        latencies = [seen[u] - sent[u] for u in sent]
+
+        # Throughput: a burst.
+        burst = mint_codes(w, f"burst{latency_ms}", int(concurrency / floor * 8) + concurrency)
+        lock = threading.Lock()
+        first_sent = time.time()
+
+        def forward(pair: tuple[str, str]) -> None:
+            with requests.Session() as http:
+                answer = forward_code(
+                    http, w.daemon.url, signer, forward_body(pair[1], REDIRECT_URI)
+                )
+                with lock:
+                    assert answer.status_code == 202, answer.text
+
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(forward, burst))
+        seen = wait_for(w, [u for u, _ in burst], 300)
+        last = max(seen[u] for u, _ in burst)
+        rate = len(burst) / (last - first_sent)
+        _, peak_rss = w.daemon.rss_mib()
+
+    result = {
+        "database": "postgresql" if database_url else "sqlite",
+        "latency_ms": latency_ms,
+        "concurrency": concurrency,
+        "floor_ms": floor * 1000,
+        "floor_parts_ms": {k: round(v * 1000, 1) for k, v in steps.items() if k != "total"},
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "p50_over_floor_ms": (percentile(latencies, 50) - floor) * 1000,
+        "customers_per_s": rate,
+        "goal_customers_per_s": 0.8 * concurrency / floor,
+        "burst": len(burst),
+        "baseline_customers_per_s": baseline_rate,
+        "speedup_over_baseline": rate / baseline_rate,
+        "daemon_peak_rss_mib": peak_rss,
+    }
+    print(
+        f"{result['database']}, L={latency_ms} ms, concurrency {concurrency}: "
+        f"floor {floor * 1000:.1f} ms "
+        f"({result['floor_parts_ms']}) | intake->lead p50 {result['p50_ms']:.1f} ms "
+        f"(floor + {result['p50_over_floor_ms']:.1f} ms), p99 {result['p99_ms']:.1f} ms | "
+        f"{rate:.1f} customers/s (goal >= {result['goal_customers_per_s']:.1f}, burst of "
+        f"{len(burst)}) | baseline one at a time {baseline_rate:.2f}/s -> "
+        f"{result['speedup_over_baseline']:.1f}x | daemon peak RSS {peak_rss:.1f} MiB"
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latencies", default="50,200")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also one daemon on the local PostgreSQL server (IGSYNC_BENCH_POSTGRES)",
+    )
+    options = parser.parse_args()
+    print(f"machine: {machine()}")
+    latencies = [int(latency) for latency in options.latencies.split(",")]
+    results = [measure(latency, options.concurrency) for latency in latencies]
+    if options.postgres:
+        for latency in latencies:
+            with postgres_database() as url:
+                results.append(measure(latency, options.concurrency, url))
+    print(json.dumps({"pipeline": results}))
+
+
+if __name__ == "__main__":
+    main()
