@@ -23,8 +23,13 @@ import time
 from pathlib import Path
 
 from bench.common import REDIRECT_URI, machine, world
+from daemon.crypto import TokenCipher, generate_key
+from daemon.redact import Secret
+from daemon.serving import ServerThread
+from daemon.store import Store
 from wp_bridge.forward import forward_body
-from wp_bridge.signing import Signer
+from wp_bridge.intake import create_intake_app
+from wp_bridge.signing import Signer, generate_secret
 
 WRK_SCRIPT = """
 local requests = {{}}
@@ -171,6 +176,36 @@ def main() -> None:
         _, peak_rss = w.daemon.rss_mib()
         print(f"daemon resident memory, peak under load: {peak_rss:.1f} MiB")
     print(json.dumps({"intake": results, "rss_idle_mib": idle_rss, "rss_peak_mib": peak_rss}))
+
+
+def intake_alone(levels: list[int], seconds: int, tmp: Path) -> list[dict[str, object]]:
+    """The same intake app served alone (no workers, no scheduler), for the profile: how much of
+    a forward's cost is the intake's own, and how much comes from the daemon's workers
+    exchanging every forwarded code on the same interpreter at the same time."""
+    store = Store(f"sqlite:///{tmp / 'alone.db'}")
+    store.migrate()
+    signer = Signer(generate_secret())
+    app = create_intake_app(
+        store=store,
+        cipher=TokenCipher([Secret(generate_key())]),
+        signer=signer,
+        redirect_uri=REDIRECT_URI,
+    )
+    rows = []
+    with ServerThread(app) as server:
+        for clients in levels:
+            data = tmp / f"alone-{clients}.tsv"
+            signed_requests(signer, 4000 * seconds, f"a{clients}", data)
+            script = tmp / f"alone-{clients}.lua"
+            script.write_text(WRK_SCRIPT.format(data=data, threads=min(clients, 2)))
+            result = wrk(server.url + "/v1/codes", clients, seconds, script)
+            rows.append({"clients": clients, "rps": result["rps"], "p50_ms": result["p50_ms"]})
+            print(
+                f"{clients:>3} clients, the intake alone (no workers): {result['rps']:>7.0f}/s "
+                f"p50 {result['p50_ms']:.2f} ms p99 {result['p99_ms']:.2f} ms"
+            )
+    store.dispose()
+    return rows
 
 
 def _rows(database: Path) -> int:
