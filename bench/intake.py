@@ -175,7 +175,15 @@ def main() -> None:
             )
         _, peak_rss = w.daemon.rss_mib()
         print(f"daemon resident memory, peak under load: {peak_rss:.1f} MiB")
-    print(json.dumps({"intake": results, "rss_idle_mib": idle_rss, "rss_peak_mib": peak_rss}))
+    with tempfile.TemporaryDirectory() as tmp:
+        alone = intake_alone(levels, options.seconds, Path(tmp))
+    summary = {
+        "intake": results,
+        "intake_alone": alone,
+        "rss_idle_mib": idle_rss,
+        "rss_peak_mib": peak_rss,
+    }
+    print(json.dumps(summary))
 
 
 def intake_alone(levels: list[int], seconds: int, tmp: Path) -> list[dict[str, object]]:
