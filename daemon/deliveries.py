@@ -12,6 +12,7 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import aliased
@@ -21,8 +22,8 @@ from daemon import leases
 from daemon.backoff import DELIVERY_BACKOFF
 from daemon.clock import Clock, utcnow
 from daemon.metrics import Metrics
-from daemon.models import Delivery, DeliveryStatus
-from daemon.retry import decide_retry
+from daemon.models import Delivery, DeliveryStatus, Leased
+from daemon.retry import RetryDecision, decide_retry
 from daemon.store import Store
 from wp_bridge.wordpress import WordPressClient, WordPressError
 
@@ -121,32 +122,23 @@ class DeliveryWorker:
 
     def _failed(self, delivery: Delivery, error: WordPressError) -> str | None:
         assert delivery.id is not None
-        now = self.clock()
         kind = "unavailable" if error.retryable else "rejected"
         self.metrics.upstream_errors.labels("wordpress", kind).inc()
-        decision = decide_retry(
-            retryable=error.retryable,
-            reason=error.reason,
+        decision = record_failed_push(
+            self.store,
+            Delivery,
+            delivery.id,
+            owner=self.owner,
             attempts=delivery.attempts,
-            now=now,
-            backoff=DELIVERY_BACKOFF,
+            error=error,
+            now=self.clock(),
             rng=self.rng,
+            statuses=(DeliveryStatus.PENDING, DeliveryStatus.FAILED),
+            last_http_status=error.http_status,
         )
-        status = DeliveryStatus.FAILED if decision.give_up else DeliveryStatus.PENDING
-        with self.store.write() as session:
-            done = leases.finish(
-                session,
-                Delivery,
-                delivery.id,
-                self.owner,
-                status=status,
-                attempts=decision.attempts,
-                next_attempt_at=decision.next_attempt_at,
-                last_error=decision.reason,
-                last_http_status=error.http_status,
-            )
-        if not done:
+        if decision is None:
             return None
+        status = DeliveryStatus.FAILED if decision.give_up else DeliveryStatus.PENDING
         if decision.give_up:
             log.warning("delivery %s: refused by WordPress: %s", delivery.id, decision.reason)
             self._kick_next_of_customer(delivery.customer_id)
@@ -178,6 +170,46 @@ class DeliveryWorker:
             ).scalar()
         if next_id is not None:
             self.on_retry(next_id, self.clock())
+
+
+def record_failed_push(
+    store: Store,
+    model: type[Leased],
+    row_id: int,
+    *,
+    owner: str,
+    attempts: int,
+    error: WordPressError,
+    now: datetime,
+    rng: random.Random | None,
+    statuses: tuple[str, str],
+    **values: Any,
+) -> RetryDecision | None:
+    """A push WordPress did not take (a lead, an erasure): retried with backoff while WordPress
+    is unavailable, recorded as failed with its reason when refused. `statuses` is (waiting,
+    failed); the decision, or None if another worker took the row over meanwhile."""
+    decision = decide_retry(
+        retryable=error.retryable,
+        reason=error.reason,
+        attempts=attempts,
+        now=now,
+        backoff=DELIVERY_BACKOFF,
+        rng=rng,
+    )
+    waiting, failed = statuses
+    with store.write() as session:
+        done = leases.finish(
+            session,
+            model,
+            row_id,
+            owner,
+            status=failed if decision.give_up else waiting,
+            attempts=decision.attempts,
+            next_attempt_at=decision.next_attempt_at,
+            last_error=decision.reason,
+            **values,
+        )
+    return decision if done else None
 
 
 def retry_failed(store: Store, *, now: datetime, delivery_ids: list[int] | None = None) -> int:

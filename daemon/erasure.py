@@ -21,8 +21,8 @@ from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlmodel import Session, col
 
 from daemon import leases
-from daemon.backoff import DELIVERY_BACKOFF
 from daemon.clock import Clock, utcnow
+from daemon.deliveries import record_failed_push
 from daemon.models import (
     ACTIVE_CODE_STATUSES,
     CodeStatus,
@@ -34,7 +34,6 @@ from daemon.models import (
     Token,
     TokenStatus,
 )
-from daemon.retry import decide_retry
 from daemon.store import Store
 from wp_bridge.wordpress import WordPressClient, WordPressError
 
@@ -222,30 +221,23 @@ class ErasureWorker:
         try:
             erased = self.wordpress.erase(erasure.ig_user_id, erasure.confirmation_code)
         except WordPressError as error:
-            decision = decide_retry(
-                retryable=error.retryable,
-                reason=error.reason,
+            decision = record_failed_push(
+                self.store,
+                Erasure,
+                erasure_id,
+                owner=self.owner,
                 attempts=erasure.attempts,
+                error=error,
                 now=self.clock(),
-                backoff=DELIVERY_BACKOFF,
                 rng=self.rng,
+                statuses=(ErasureStatus.PENDING, ErasureStatus.FAILED),
             )
-            status = ErasureStatus.FAILED if decision.give_up else ErasureStatus.PENDING
-            with self.store.write() as session:
-                leases.finish(
-                    session,
-                    Erasure,
-                    erasure_id,
-                    self.owner,
-                    status=status,
-                    attempts=decision.attempts,
-                    next_attempt_at=decision.next_attempt_at,
-                    last_error=decision.reason,
-                )
+            if decision is None:
+                return None
             log.warning("data deletion %s: WordPress: %s", erasure_id, decision.reason)
             if not decision.give_up and self.on_retry is not None:
                 self.on_retry(erasure_id, decision.next_attempt_at)
-            return status
+            return ErasureStatus.FAILED if decision.give_up else ErasureStatus.PENDING
         with self.store.write() as session:
             leases.finish(
                 session,

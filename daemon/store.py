@@ -68,16 +68,15 @@ class Store:
     def write(self, *, urgent: bool = False) -> Iterator[Session]:
         """A transaction that commits when the block ends and rolls back on an exception;
         `urgent` ones (the intake's) are let in before waiting ordinary ones."""
-        if self._writer is None:
-            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
-                yield session
-            return
-        self._writer.acquire(urgent=urgent)
+        writer = self._writer  # SQLite only: PostgreSQL takes many writers
+        if writer is not None:
+            writer.acquire(urgent=urgent)
         try:
             with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
                 yield session
         finally:
-            self._writer.release()
+            if writer is not None:
+                writer.release()
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent). On PostgreSQL, daemons that
