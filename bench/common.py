@@ -164,7 +164,7 @@ def world(
             ["-m", "bench.shop", str(shop_port), secret, str(shop_delay_ms)],
             env,
             shop_url,
-            "/wp-json/",
+            "/",
         )
         # As installed: the schema is made once (`igsync db upgrade`), the service then starts
         # on a current database (and so never loads Alembic).

@@ -30,10 +30,13 @@ def main() -> None:
 
     @app.middleware("http")
     async def timed(request: Request, call_next):  # type: ignore[no-untyped-def]
-        if request.url.path == LEADS_ROUTE and delay:
+        if request.query_params.get("rest_route") == LEADS_ROUTE and delay:
             await asyncio.sleep(delay)  # WordPress's own time to store a lead
         response = await call_next(request)
-        if request.url.path == LEADS_ROUTE and response.status_code in (200, 201):
+        if request.query_params.get("rest_route") == LEADS_ROUTE and response.status_code in (
+            200,
+            201,
+        ):
             for key, lead in list(shop.leads.items()):
                 arrivals.setdefault(lead["username"], time.time())
                 del shop.leads[key]  # keep memory flat; arrivals has what the bench needs

@@ -20,7 +20,13 @@ from daemon.models import Token
 from daemon.settings import Settings, SettingsError, load_settings
 from daemon.store import Store
 from wp_bridge.signing import Signer
-from wp_bridge.wordpress import QUEUE_ROUTE, WordPressClient, WordPressError, WordPressRejected
+from wp_bridge.wordpress import (
+    QUEUE_ROUTE,
+    WordPressClient,
+    WordPressError,
+    WordPressRejected,
+    route_url,
+)
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -108,7 +114,8 @@ def _wordpress(settings: Settings) -> Check:
             if error.http_status == 401
             else "is the igsync bridge plugin active?"
         )
-        return Check("wordpress", FAIL, f"{settings.wp_url}{QUEUE_ROUTE}: {error.reason} ({hint})")
+        where = route_url(settings.wp_url, QUEUE_ROUTE)
+        return Check("wordpress", FAIL, f"{where}: {error.reason} ({hint})")
     except WordPressError as error:
         return Check("wordpress", FAIL, f"{settings.wp_url}: {error.reason}")
     finally:

@@ -1,14 +1,23 @@
-"""A real WordPress for the bridge plugin's tests: Debian's `wordpress` package, PHP's built-in
-server on loopback, a fresh MariaDB database, the plugin installed from the zip that
-`igsync wp-plugin` builds. Installed headless by a PHP script (wp_install, activate_plugin).
+"""Real WordPress sites for the bridge plugin's tests, on PHP's built-in server and MariaDB.
 
-tests/run installs the Debian packages; when something is missing the tests fail with the
-reason, they do not skip.
+Two sites, and every WordPress scenario runs on both:
+- current WordPress 7.0.4 with WooCommerce 10.0.2 active, installed under a sub-path (home
+  `/store`) with pretty permalinks; the release builds come from `../shared/vendor/` beside
+  the repository (or `IGSYNC_WP_VENDOR`), else from wordpress.org;
+- Debian's `wordpress` package (6.1, the oldest we support) without WooCommerce, at the root
+  with plain permalinks (`?rest_route=`).
+
+Each site gets a fresh MariaDB database and the plugin from the zip `igsync wp-plugin` builds,
+installed headless by a PHP script (wp_install, activate_plugin). tests/run installs the Debian
+packages; when something is missing the tests fail with the reason, they do not skip.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
+import os
 import re
 import secrets
 import shutil
@@ -17,42 +26,102 @@ import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
 from tests.conftest import eventually
 from wp_bridge.plugin import build_zip
 
-WORDPRESS_SOURCE = Path("/usr/share/wordpress")
+DEBIAN_WORDPRESS = Path("/usr/share/wordpress")
+VENDOR = Path(
+    os.environ.get("IGSYNC_WP_VENDOR", Path(__file__).resolve().parents[2] / "shared/vendor")
+)
 ADMIN = ("admin", "admin-" + secrets.token_hex(6))
 SHOPPER = ("shopper", "shopper-" + secrets.token_hex(6))
 
+
+@dataclass(frozen=True)
+class Release:
+    """A release build: where wordpress.org serves it, and its checksum where it is known."""
+
+    filename: str
+    url: str
+    sha256: str | None  # None: the vendor copy is checked, a download cannot be
+
+
+WORDPRESS_7 = Release(
+    "wordpress-7.0.4.zip",
+    "https://downloads.wordpress.org/release/wordpress-7.0.4.zip",
+    "0fce8616a48c9b5f3dd5c063707927b9d7bd82126d3cc292ddaa3cbe24934970",
+)
+WOOCOMMERCE_10 = Release(
+    "woocommerce-10.0.2.zip", "https://downloads.wordpress.org/plugin/woocommerce.10.0.2.zip", None
+)
+VENDOR_WOOCOMMERCE_SHA256 = "bd972bafbb54b93de93630629e554727ec9144057a5dd609ea449256d44b8205"
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """One site of the test matrix."""
+
+    name: str
+    wordpress: Release | None  # None: Debian's package
+    woocommerce: bool
+    path: str  # the sub-path of home, "" for the root
+    pretty_permalinks: bool
+
+
+FLAVOURS = (
+    Flavour("wp7-woocommerce-subpath", WORDPRESS_7, True, "/store", True),
+    Flavour("wp61-debian-plain-permalinks", None, False, "", False),
+)
+
 ROUTER = r"""<?php
-// PHP's built-in server: real files as they are, everything else through WordPress.
+// PHP's built-in server: real files as they are, everything else through WordPress (which
+// lives in the folder named by the site's sub-path).
+$base = '%(path)s';
 $path = parse_url( $_SERVER['REQUEST_URI'], PHP_URL_PATH );
-if ( '/' !== $path && file_exists( __DIR__ . $path ) ) {
+if ( '' !== $base && ! str_starts_with( $path . '/', $base . '/' ) ) {
+	http_response_code( 404 );
+	echo 'Not under the WordPress site';
+	return true;
+}
+if ( $base . '/' !== $path && file_exists( __DIR__ . $path ) ) {
 	return false;
 }
-$_SERVER['SCRIPT_NAME'] = '/index.php';
-require __DIR__ . '/index.php';
+$_SERVER['SCRIPT_NAME'] = $base . '/index.php';
+require __DIR__ . $base . '/index.php';
 """
 
 INSTALL = r"""<?php
-// Headless install: the site, pretty permalinks, the plugin, a shopper and a page with the button.
+// Headless install: the site, its permalinks, WooCommerce (where the flavour has it), the
+// plugin, a shopper and a page with the button.
 define( 'WP_INSTALLING', true );
 require __DIR__ . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
-[ , $admin_password, $shopper_password ] = $argv;
+[ , $admin_password, $shopper_password, $permalinks, $woocommerce ] = $argv;
 wp_install( 'igsync test shop', 'admin', 'admin@example.com', false, '', $admin_password );
 global $wp_rewrite;
-$wp_rewrite->set_permalink_structure( '/%postname%/' );
-flush_rewrite_rules();
+$wp_rewrite->set_permalink_structure( 'pretty' === $permalinks ? '/%postname%/' : '' );
+if ( 'yes' === $woocommerce ) {
+	$activated = activate_plugin( 'woocommerce/woocommerce.php' );
+	if ( is_wp_error( $activated ) ) {
+		fwrite( STDERR, 'WooCommerce: ' . $activated->get_error_message() );
+		exit( 1 );
+	}
+	WC_Install::install();
+	update_option( 'woocommerce_coming_soon', 'no' );        // new stores start hidden
+	update_option( 'woocommerce_onboarding_profile', array( 'skipped' => true ) );
+	delete_transient( '_wc_activation_redirect' );
+}
 $activated = activate_plugin( 'igsync-bridge/igsync-bridge.php' );
 if ( is_wp_error( $activated ) ) {
 	fwrite( STDERR, $activated->get_error_message() );
 	exit( 1 );
 }
+flush_rewrite_rules();
 $shopper = wp_create_user( 'shopper', $shopper_password, 'shopper@example.com' );
 $page    = wp_insert_post( array(
 	'post_type'    => 'page',
@@ -61,7 +130,16 @@ $page    = wp_insert_post( array(
 	'post_status'  => 'publish',
 	'post_content' => '[igsync_connect]',
 ) );
-echo wp_json_encode( array( 'shopper_id' => $shopper, 'page_id' => $page ) );
+echo wp_json_encode( array(
+	'shopper_id'   => $shopper,
+	'page_url'     => get_permalink( $page ),
+	'callback_url' => rest_url( 'igsync/v1/callback' ),
+	'home'         => home_url(),
+	'version'      => get_bloginfo( 'version' ),
+	'woocommerce'  => defined( 'WC_VERSION' ) ? WC_VERSION : null,
+    'account_url'  => function_exists( 'wc_get_page_permalink' )
+        ? wc_get_page_permalink( 'myaccount' ) : null,
+) );
 """
 
 
@@ -71,25 +149,73 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def mariadb(sql: str) -> None:
-    subprocess.run(
-        ["mariadb", "-uroot", "-e", sql], check=True, capture_output=True, text=True, timeout=60
-    )
+def mariadb(sql: str, database: str | None = None) -> str:
+    """Run SQL as MariaDB's root; its tab-separated output."""
+    command = ["mariadb", "-uroot", "-N", "-B", "-e", sql]
+    if database:
+        command.insert(1, database)
+    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+def release_zip(release: Release, cache: Path) -> Path:
+    """The vendor copy when it is there, else a download from wordpress.org (checked)."""
+    vendored = VENDOR / release.filename
+    if vendored.is_file():
+        expected = release.sha256 or VENDOR_WOOCOMMERCE_SHA256
+        actual = hashlib.sha256(vendored.read_bytes()).hexdigest()
+        if actual != expected:
+            raise RuntimeError(f"{vendored}: sha256 {actual}, expected {expected}")
+        return vendored
+    target = cache / release.filename
+    if not target.is_file():
+        try:
+            answer = requests.get(release.url, timeout=120)
+            answer.raise_for_status()
+        except requests.RequestException as exc:
+            raise RuntimeError(
+                f"{release.filename} is not in {VENDOR} and could not be downloaded from "
+                f"{release.url} ({type(exc).__name__}). Put the release build there, or set "
+                "IGSYNC_WP_VENDOR to a folder holding it."
+            ) from None
+        if release.sha256 and hashlib.sha256(answer.content).hexdigest() != release.sha256:
+            raise RuntimeError(f"{release.url}: the download's sha256 is not the release's")
+        target.write_bytes(answer.content)
+    return target
+
+
+def unpack(archive: Path, into: Path) -> None:
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(into)
 
 
 @dataclass
 class WordPress:
-    url: str
+    flavour: Flavour
+    url: str  # the site's home, with its sub-path
     root: Path
     database: str
+    db_user: str
     shopper_id: int
+    page_url: str
+    callback_url: str
+    account_url: str | None
+    version: str
     process: subprocess.Popen[bytes]
     debug_log: Path
     sessions: list[requests.Session] = field(default_factory=list)
 
     @property
-    def callback_url(self) -> str:
-        return f"{self.url}/wp-json/igsync/v1/callback"
+    def origin(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def woocommerce(self) -> bool:
+        return self.flavour.woocommerce
+
+    def rest(self, route: str) -> str:
+        """A REST route's URL that works with any permalink setting."""
+        return f"{self.url}/?rest_route={route}"
 
     def login(self, username: str, password: str) -> requests.Session:
         """A browser-like session logged in through wp-login.php."""
@@ -123,10 +249,44 @@ class WordPress:
             "option_page": "igsync",
             "action": "update",
             "_wpnonce": nonce.group(1),
-            "_wp_http_referer": "/wp-admin/options-general.php?page=igsync",
+            "_wp_http_referer": f"{self.flavour.path}/wp-admin/options-general.php?page=igsync",
         }
+        # The form as the page fills it in (the secret field is always blank: kept if left so),
+        # with the owner's changes on top.
+        for name, value in re.findall(
+            r'name="(igsync_settings\[\w+\])"[^>]*? value="([^"]*)"', page.text
+        ):
+            form[name] = html.unescape(value)
+        for name, select in re.findall(
+            r'name="(igsync_settings\[\w+\])">(.*?)</select>', page.text, re.S
+        ):
+            chosen = re.search(r'value="([^"]*)"\s+selected', select)
+            if chosen:
+                form[name] = chosen.group(1)
         form.update({f"igsync_settings[{key}]": value for key, value in settings.items()})
         return admin.post(f"{self.url}/wp-admin/options.php", data=form, timeout=30)
+
+    def php(self, code: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run PHP in a fresh process of this site (code after `<?php`, WordPress not loaded)."""
+        script = self.root / f"igsync-run-{secrets.token_hex(4)}.php"
+        script.write_text("<?php\n" + code)
+        try:
+            return subprocess.run(
+                ["php", script.name, *args],
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+        finally:
+            script.unlink()
+
+    def sql(self, statement: str) -> str:
+        return mariadb(statement, self.database)
+
+    def tables(self, like: str = "wp_igsync%") -> list[str]:
+        return self.sql(f"SHOW TABLES LIKE '{like}'").split()
 
     def stop(self) -> None:
         for http in self.sessions:
@@ -136,26 +296,42 @@ class WordPress:
         mariadb(f"DROP DATABASE IF EXISTS {self.database}")
 
 
-def start_wordpress(work: Path) -> WordPress:
-    missing = [
-        what
-        for what, ok in (
-            ("Debian's wordpress package", (WORDPRESS_SOURCE / "wp-settings.php").is_file()),
-            (
-                "a WordPress theme (wordpress-theme-twentytwentythree)",
-                any((WORDPRESS_SOURCE / "wp-content" / "themes").glob("*/style.css")),
-            ),
-            ("php", shutil.which("php") is not None),
-            ("the mariadb client", shutil.which("mariadb") is not None),
-        )
-        if not ok
-    ]
-    if missing:
-        raise RuntimeError(f"missing {', '.join(missing)}: run tests/run, which installs them")
+def wordpress_tree(flavour: Flavour, work: Path) -> Path:
+    """A writable copy of the flavour's WordPress (with WooCommerce in its plugins)."""
+    target = work / "site" / flavour.path.strip("/") if flavour.path else work / "site"
+    if flavour.wordpress is None:
+        missing = [
+            what
+            for what, ok in (
+                ("Debian's wordpress package", (DEBIAN_WORDPRESS / "wp-settings.php").is_file()),
+                (
+                    "a WordPress theme (wordpress-theme-twentytwentythree)",
+                    any((DEBIAN_WORDPRESS / "wp-content" / "themes").glob("*/style.css")),
+                ),
+            )
+            if not ok
+        ]
+        if missing:
+            raise RuntimeError(f"missing {', '.join(missing)}: run tests/run, which installs them")
+        shutil.copytree(DEBIAN_WORDPRESS, target, symlinks=False)
+        return target
+    unpacked = work / "unpacked"
+    unpack(release_zip(flavour.wordpress, work), unpacked)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(unpacked / "wordpress", target)
+    if flavour.woocommerce:
+        unpack(release_zip(WOOCOMMERCE_10, work), target / "wp-content" / "plugins")
+    return target
 
+
+def start_wordpress(work: Path, flavour: Flavour) -> WordPress:
+    for tool in ("php", "mariadb"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"missing {tool}: run tests/run, which installs it")
+    root = wordpress_tree(flavour, work)
     database, user, password = (
         f"igsync_wp_{secrets.token_hex(4)}",
-        "igsync_wp",
+        f"igsync_wp_{secrets.token_hex(3)}",
         secrets.token_hex(12),
     )
     mariadb(
@@ -163,15 +339,11 @@ def start_wordpress(work: Path) -> WordPress:
         f"CREATE OR REPLACE USER '{user}'@'localhost' IDENTIFIED BY '{password}'; "
         f"GRANT ALL ON {database}.* TO '{user}'@'localhost';"
     )
-
-    root = work / "wordpress"
-    shutil.copytree(WORDPRESS_SOURCE, root, symlinks=False)
     plugin_zip = work / "igsync-bridge.zip"
     build_zip(plugin_zip)
-    with zipfile.ZipFile(plugin_zip) as archive:
-        archive.extractall(root / "wp-content" / "plugins")
+    unpack(plugin_zip, root / "wp-content" / "plugins")
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}{flavour.path}"
     debug_log = work / "wp-debug.log"
     salts = "\n".join(
         f"define( '{name}', '{secrets.token_hex(32)}' );"
@@ -211,23 +383,33 @@ if ( ! defined( 'ABSPATH' ) ) {{
 }}
 require_once ABSPATH . 'wp-settings.php';
 """)
-    (root / "router.php").write_text(ROUTER)
+    docroot = work / "site"
+    (docroot / "router.php").write_text(ROUTER % {"path": flavour.path})
     (root / "igsync-install.php").write_text(INSTALL)
     installed = subprocess.run(
-        ["php", "igsync-install.php", ADMIN[1], SHOPPER[1]],
+        [
+            "php",
+            "igsync-install.php",
+            ADMIN[1],
+            SHOPPER[1],
+            "pretty" if flavour.pretty_permalinks else "plain",
+            "yes" if flavour.woocommerce else "no",
+        ],
         cwd=root,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     if installed.returncode != 0:
         raise RuntimeError(f"WordPress install failed: {installed.stdout} {installed.stderr}")
-    ids = json.loads(installed.stdout.strip().splitlines()[-1])
+    site = json.loads(installed.stdout.strip().splitlines()[-1])
+    if flavour.woocommerce and not site["woocommerce"]:
+        raise RuntimeError("WooCommerce did not load after activation")
     log = (work / "php-server.log").open("wb")
     process = subprocess.Popen(
         ["php", "-S", f"127.0.0.1:{port}", "router.php"],
-        cwd=root,
+        cwd=docroot,
         stdout=log,
         stderr=log,
         env={"PATH": "/usr/bin:/bin", "PHP_CLI_SERVER_WORKERS": "4"},
@@ -238,4 +420,17 @@ require_once ABSPATH . 'wp-settings.php';
             return sock.connect_ex(("127.0.0.1", port)) == 0
 
     eventually(answers, timeout=30, what="PHP's built-in server listening")
-    return WordPress(url, root, database, int(ids["shopper_id"]), process, debug_log)
+    return WordPress(
+        flavour=flavour,
+        url=site["home"],
+        root=root,
+        database=database,
+        db_user=user,
+        shopper_id=int(site["shopper_id"]),
+        page_url=site["page_url"],
+        callback_url=site["callback_url"],
+        account_url=site["account_url"],
+        version=site["version"],
+        process=process,
+        debug_log=debug_log,
+    )

@@ -1,6 +1,6 @@
 """A WordPress stand-in: the bridge plugin's lead route, in memory, for the demo and benchmarks.
 
-It speaks the plugin's contract (signed POST /wp-json/igsync/v1/leads, replay refusal, upsert
+It speaks the plugin's contract (signed POST ?rest_route=/igsync/v1/leads, replay refusal, upsert
 by Idempotency-Key, WP_Error-shaped refusals) so the demo runs on a machine without WordPress.
 The plugin itself is tested against a real WordPress; this stand-in is not a substitute there.
 """
@@ -99,7 +99,6 @@ def _wp_error(code: str, message: str, status: int) -> dict[str, Any]:
 def create_standin_app(shop: StandinShop) -> FastAPI:
     app = FastAPI(title="WordPress stand-in (igsync)", docs_url=None, redoc_url=None)
 
-    @app.post(LEADS_ROUTE)
     async def leads(request: Request) -> JSONResponse:
         if shop.delay_seconds:
             await asyncio.sleep(shop.delay_seconds)
@@ -108,13 +107,11 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
         status, payload = shop.receive(headers, body)
         return JSONResponse(payload, status)
 
-    @app.post(ERASE_ROUTE)
     async def erase(request: Request) -> JSONResponse:
         body = await request.body()
         status, payload = shop.erase({k.lower(): v for k, v in request.headers.items()}, body)
         return JSONResponse(payload, status)
 
-    @app.get(QUEUE_ROUTE)
     async def queue(request: Request) -> JSONResponse:
         """The plugin's catch-up queue: empty, since the stand-in never fails a forward."""
         try:
@@ -123,8 +120,21 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
             return JSONResponse(_wp_error("igsync_bad_signature", str(exc), 401), 401)
         return JSONResponse({"codes": []})
 
-    @app.get("/wp-json/")
-    async def index() -> dict[str, str]:
-        return {"name": "igsync WordPress stand-in"}
+    routes = {
+        ("POST", LEADS_ROUTE): leads,
+        ("POST", ERASE_ROUTE): erase,
+        ("GET", QUEUE_ROUTE): queue,
+    }
+
+    @app.api_route("/", methods=["GET", "POST"])
+    async def rest(request: Request) -> JSONResponse:
+        """WordPress's REST entry point in its `?rest_route=` form."""
+        route = request.query_params.get("rest_route")
+        if route is None:
+            return JSONResponse({"name": "igsync WordPress stand-in"})
+        handler = routes.get((request.method, route))
+        if handler is None:
+            return JSONResponse(_wp_error("rest_no_route", "No route was found", 404), 404)
+        return await handler(request)
 
     return app

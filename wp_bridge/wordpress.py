@@ -16,10 +16,10 @@ from requests.adapters import HTTPAdapter
 from daemon import __version__
 from wp_bridge.signing import Signer
 
-LEADS_ROUTE = "/wp-json/igsync/v1/leads"
-QUEUE_ROUTE = "/wp-json/igsync/v1/queue"
-ACK_ROUTE = "/wp-json/igsync/v1/queue/ack"
-ERASE_ROUTE = "/wp-json/igsync/v1/erase"
+LEADS_ROUTE = "/igsync/v1/leads"
+QUEUE_ROUTE = "/igsync/v1/queue"
+ACK_ROUTE = "/igsync/v1/queue/ack"
+ERASE_ROUTE = "/igsync/v1/erase"
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 409, 425, 429})
 
 
@@ -40,6 +40,13 @@ class WordPressUnavailable(WordPressError):
 
 class WordPressRejected(WordPressError):
     """WordPress refused the lead (4xx): retrying the same request won't help."""
+
+
+def route_url(wp_url: str, route: str, **query: str | int) -> str:
+    """A REST route's URL in the `?rest_route=` form, which every WordPress answers whatever its
+    permalink setting (`/wp-json/` needs pretty permalinks) and under a sub-path too."""
+    extra = "".join(f"&{name}={value}" for name, value in query.items())
+    return f"{wp_url.rstrip('/')}/?rest_route={route}{extra}"
 
 
 def encode_json(payload: Any) -> bytes:
@@ -75,7 +82,7 @@ class WordPressClient:
 
     def fetch_queue(self, limit: int = 100) -> list[dict[str, Any]]:
         """Codes the plugin queued that the daemon has not acknowledged (the catch-up poll)."""
-        response = self._send("GET", f"{QUEUE_ROUTE}?limit={limit}", b"")
+        response = self._send("GET", QUEUE_ROUTE, b"", query={"limit": limit})
         try:
             codes = response.json()["codes"]
         except (ValueError, KeyError, TypeError):
@@ -100,7 +107,12 @@ class WordPressClient:
             raise WordPressUnavailable("the erase answer is not the expected JSON") from None
 
     def _send(
-        self, method: str, route: str, body: bytes, extra: dict[str, str] | None = None
+        self,
+        method: str,
+        route: str,
+        body: bytes,
+        extra: dict[str, str] | None = None,
+        query: dict[str, str | int] | None = None,
     ) -> requests.Response:
         """One signed request (a fresh webhook-id each time); WordPressError unless 2xx."""
         headers = {
@@ -112,7 +124,7 @@ class WordPressClient:
         try:
             response = self._session.request(
                 method,
-                self.wp_url + route,
+                route_url(self.wp_url, route, **(query or {})),
                 data=body or None,
                 headers=headers,
                 timeout=self._timeout,

@@ -1,41 +1,66 @@
 <?php
 /**
- * Plugin Name:       igsync bridge
- * Description:       Connect with Instagram: checks the OAuth state, keeps the authorization code safe and forwards it, signed, to the igsync daemon; receives the leads it sends back.
- * Version:           0.1.0
- * Requires at least: 6.1
- * Requires PHP:      8.2
- * Author:            igsync
- * License:           Proprietary
- * Text Domain:       igsync-bridge
+ * Plugin Name:          igsync bridge
+ * Description:          Connect with Instagram: checks the OAuth state, keeps the authorization code safe and forwards it, signed, to the igsync daemon; receives the leads it sends back.
+ * Version:              0.2.0
+ * Requires at least:    6.1
+ * Requires PHP:         8.2
+ * Author:               igsync
+ * License:              GPL-2.0-or-later
+ * License URI:          https://www.gnu.org/licenses/gpl-2.0.html
+ * Text Domain:          igsync-bridge
+ * Domain Path:          /languages
+ * WC requires at least: 8.0
+ * WC tested up to:      10.0
  *
  * @package igsync-bridge
  */
 
 defined( 'ABSPATH' ) || exit;
 
-define( 'IGSYNC_BRIDGE_VERSION', '0.1.0' );
+define( 'IGSYNC_BRIDGE_VERSION', '0.2.0' );
 define( 'IGSYNC_BRIDGE_FILE', __FILE__ );
+define( 'IGSYNC_BRIDGE_DIR', __DIR__ );
 
 require_once __DIR__ . '/includes/class-igsync-settings.php';
+require_once __DIR__ . '/includes/class-igsync-schema.php';
 require_once __DIR__ . '/includes/class-igsync-signature.php';
+require_once __DIR__ . '/includes/class-igsync-code-box.php';
+require_once __DIR__ . '/includes/class-igsync-template.php';
 require_once __DIR__ . '/includes/class-igsync-queue.php';
 require_once __DIR__ . '/includes/class-igsync-state.php';
 require_once __DIR__ . '/includes/class-igsync-forwarder.php';
 require_once __DIR__ . '/includes/class-igsync-leads.php';
+require_once __DIR__ . '/includes/class-igsync-shopper-notices.php';
 require_once __DIR__ . '/includes/class-igsync-connect.php';
 require_once __DIR__ . '/includes/class-igsync-meta.php';
 require_once __DIR__ . '/includes/class-igsync-rest.php';
-require_once __DIR__ . '/includes/class-igsync-admin.php';
+require_once __DIR__ . '/includes/class-igsync-lifecycle.php';
 
-register_activation_hook( __FILE__, array( 'Igsync_Queue', 'install' ) );
+register_activation_hook( __FILE__, array( 'Igsync_Lifecycle', 'activate' ) );
+register_deactivation_hook( __FILE__, array( 'Igsync_Lifecycle', 'deactivate' ) );
 
-add_action( 'plugins_loaded', array( 'Igsync_Queue', 'maybe_upgrade' ) );
+add_action( 'plugins_loaded', array( 'Igsync_Lifecycle', 'maybe_upgrade' ) );
+add_action( 'init', array( 'Igsync_Lifecycle', 'load_textdomain' ) );
 add_action( 'rest_api_init', array( 'Igsync_Rest', 'register_routes' ) );
 add_action( 'init', array( 'Igsync_Connect', 'register' ) );
-add_action( 'igsync_prune', array( 'Igsync_Queue', 'prune' ) );
+add_action( Igsync_Lifecycle::PRUNE_HOOK, array( 'Igsync_Queue', 'prune' ) );
+add_action( 'before_woocommerce_init', array( 'Igsync_Lifecycle', 'declare_woocommerce_compatibility' ) );
+add_action(
+	'plugins_loaded',
+	static function (): void {
+		if ( class_exists( 'WooCommerce' ) ) {
+			require_once __DIR__ . '/woocommerce/class-igsync-woocommerce.php';
+			Igsync_WooCommerce::register();
+		}
+	}
+);
 
 if ( is_admin() ) {
-	Igsync_Settings::register();
+	require_once __DIR__ . '/admin/class-igsync-settings-page.php';
+	require_once __DIR__ . '/admin/class-igsync-admin.php';
+	require_once __DIR__ . '/admin/class-igsync-queue-notice.php';
+	Igsync_Settings_Page::register();
 	Igsync_Admin::register();
+	Igsync_Queue_Notice::register();
 }

@@ -1,12 +1,13 @@
 <?php
 /**
- * Removes everything the plugin created: its tables, options and user meta.
+ * Plugins > Delete: removes the plugin's tables, options, transients, scheduled events and user
+ * meta, on every site of a network.
  *
  * @package igsync-bridge
  */
 
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
-require_once __DIR__ . '/includes/class-igsync-queue.php';
+require_once __DIR__ . '/includes/class-igsync-uninstaller.php';
 
-Igsync_Queue::uninstall();
+Igsync_Uninstaller::run();

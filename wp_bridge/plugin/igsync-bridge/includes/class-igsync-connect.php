@@ -1,7 +1,8 @@
 <?php
 /**
- * The shopper's side: the "Connect with Instagram" button (shortcode and WooCommerce My
- * Account), the start of the flow, the callback, and the notice shown on return.
+ * The shopper's side: the "Connect with Instagram" button ([igsync_connect]), the start of the
+ * flow and the callback. Every way out of the flow sends the shopper back to the page they
+ * started from with a notice (Igsync_Shopper_Notices); none shows JSON or an error page.
  *
  * @package igsync-bridge
  */
@@ -13,121 +14,127 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Connect {
 
-	const NOTICE_ARG = 'igsync_notice';
-
-	const NOTICES = array(
-		'connected'     => array( 'success', 'Your Instagram account is connected. Thank you!' ),
-		'pending'       => array( 'success', 'Thanks! We are finishing the connection to your Instagram account; it will show here shortly.' ),
-		'denied'        => array( 'info', 'You cancelled the connection to Instagram. You can connect any time.' ),
-		'invalid_state' => array( 'error', 'That Instagram connection link has expired or was already used. Please try again.' ),
-		'error'         => array( 'error', 'Instagram did not send a valid answer. Please try again.' ),
-	);
+	const RETURN_COOKIE = 'igsync_return';
+	const STATUS_TTL    = 3600; // A code dies after an hour: "connecting" cannot outlive it.
 
 	/**
-	 * Shortcode and WooCommerce hooks.
+	 * Shortcode and notices.
 	 */
 	public static function register(): void {
 		add_shortcode( 'igsync_connect', array( __CLASS__, 'shortcode' ) );
-		if ( class_exists( 'WooCommerce' ) ) {
-			add_action( 'woocommerce_account_dashboard', array( __CLASS__, 'my_account' ) );
-		}
+		Igsync_Shopper_Notices::register();
 	}
 
 	/**
-	 * [igsync_connect label="…"]: the notice (on return) and the button.
+	 * [igsync_connect label="…"]: the notice (on return), the status and the button.
 	 *
 	 * @param array<string, string>|string $atts Shortcode attributes.
 	 * @return string
 	 */
 	public static function shortcode( $atts ): string {
 		$atts = shortcode_atts( array( 'label' => __( 'Connect with Instagram', 'igsync-bridge' ) ), is_array( $atts ) ? $atts : array(), 'igsync_connect' );
-		return self::render( (string) $atts['label'], 'shortcode' );
+		return self::render( (string) $atts['label'], 'shortcode', 'wp-block-button__link wp-element-button' );
 	}
 
 	/**
-	 * The button on WooCommerce's My Account dashboard.
-	 */
-	public static function my_account(): void {
-		echo self::render( __( 'Connect with Instagram', 'igsync-bridge' ), 'my-account' ); // phpcs:ignore WordPress.Security.EscapeOutput -- built from escaped parts.
-	}
-
-	/**
-	 * Notice + connected status + button.
+	 * Notice + status + button.
 	 *
-	 * @param string $label  Button text.
-	 * @param string $source Which button.
+	 * @param string $label        Button text.
+	 * @param string $source       Which button (sent with the lead).
+	 * @param string $button_class The button's classes.
 	 * @return string
 	 */
-	private static function render( string $label, string $source ): string {
-		$html   = self::notice_html();
-		$user   = get_current_user_id();
-		$handle = $user ? (string) get_user_meta( $user, 'igsync_ig_username', true ) : '';
-		if ( '' !== $handle ) {
-			/* translators: %s: Instagram username */
-			$html .= '<p class="igsync-connected">' . esc_html( sprintf( __( 'Connected to Instagram as @%s.', 'igsync-bridge' ), $handle ) ) . '</p>';
-		}
+	public static function render( string $label, string $source, string $button_class ): string {
+		$html = Igsync_Shopper_Notices::render();
 		if ( ! Igsync_Settings::is_configured() ) {
-			return $html . ( current_user_can( 'manage_options' ) ? '<p class="igsync-unconfigured">' . esc_html__( 'igsync is not configured yet (Settings > igsync).', 'igsync-bridge' ) . '</p>' : '' );
+			if ( current_user_can( 'manage_options' ) ) {
+				$html .= Igsync_Template::render(
+					'notice',
+					array(
+						'kind' => 'info',
+						'text' => __( 'Only you can see this: the Instagram button appears here once igsync is set up (Settings > igsync).', 'igsync-bridge' ),
+					)
+				);
+			}
+			return $html;
 		}
-		$start = add_query_arg(
+		$user   = get_current_user_id();
+		$status = $user ? self::status( $user ) : '';
+		$start  = add_query_arg(
 			array_filter(
 				array(
 					'return_to'     => rawurlencode( self::current_url() ),
-					'source'        => $source,
+					'source'        => sanitize_key( $source ),
 					'_igsync_nonce' => $user ? wp_create_nonce( 'igsync_connect' ) : null,
 				)
 			),
-			rest_url( 'igsync/v1/start' )
+			rest_url( Igsync_Rest::NS . '/start' )
 		);
-		return $html . '<p><a class="button igsync-connect" id="igsync-connect" href="' . esc_url( $start ) . '">' . esc_html( $label ) . '</a></p>';
+		return $html . Igsync_Template::render(
+			'connect',
+			array(
+				'status'       => $status,
+				'username'     => $user ? (string) get_user_meta( $user, 'igsync_ig_username', true ) : '',
+				'start_url'    => $start,
+				'label'        => $label,
+				'button_class' => $button_class,
+			)
+		);
 	}
 
 	/**
-	 * The notice for ?igsync_notice=…, if any.
+	 * A customer's connection as far as WordPress knows it: 'connected' once the lead arrived,
+	 * 'connecting' from the callback until then (at most a code's hour), else ''.
 	 *
+	 * @param int $user_id The customer.
 	 * @return string
 	 */
-	private static function notice_html(): string {
-		$key = isset( $_GET[ self::NOTICE_ARG ] ) ? sanitize_key( wp_unslash( $_GET[ self::NOTICE_ARG ] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification -- display only.
-		if ( ! isset( self::NOTICES[ $key ] ) ) {
-			return '';
+	public static function status( int $user_id ): string {
+		$status = (string) get_user_meta( $user_id, 'igsync_status', true );
+		if ( 'connecting' === $status && (int) get_user_meta( $user_id, 'igsync_status_at', true ) < time() - self::STATUS_TTL ) {
+			$status = '';
 		}
-		list( $kind, $text ) = self::NOTICES[ $key ];
-		return '<div class="igsync-notice igsync-notice-' . esc_attr( $kind ) . '" role="status">' . esc_html( $text ) . '</div>';
+		if ( '' === $status && '' !== (string) get_user_meta( $user_id, 'igsync_ig_username', true ) ) {
+			$status = 'connected'; // Leads stored by version 0.1, before the status was kept.
+		}
+		return $status;
 	}
 
 	/**
-	 * This page's URL without our notice argument.
+	 * The page being viewed (its real address, sub-path included), without our arguments.
 	 *
 	 * @return string
 	 */
 	private static function current_url(): string {
-		$uri = isset( $_SERVER['REQUEST_URI'] ) ? esc_url_raw( wp_unslash( $_SERVER['REQUEST_URI'] ) ) : '/';
-		return remove_query_arg( self::NOTICE_ARG, home_url( $uri ) );
+		$host = isset( $_SERVER['HTTP_HOST'] ) ? sanitize_text_field( wp_unslash( $_SERVER['HTTP_HOST'] ) ) : '';
+		$uri  = isset( $_SERVER['REQUEST_URI'] ) ? esc_url_raw( wp_unslash( $_SERVER['REQUEST_URI'] ) ) : '/';
+		$url  = '' === $host ? home_url( '/' ) : set_url_scheme( 'http://' . $host . $uri );
+		return self::on_this_site( remove_query_arg( array( 'igsync_notice' ), $url ) );
 	}
 
 	/**
 	 * GET igsync/v1/start: a new state, then off to the authorize page.
 	 *
 	 * @param WP_REST_Request $request The request.
-	 * @return WP_REST_Response|WP_Error
+	 * @return WP_REST_Response
 	 */
-	public static function start( WP_REST_Request $request ) {
+	public static function start( WP_REST_Request $request ): WP_REST_Response {
+		$return = self::on_this_site( rawurldecode( (string) $request->get_param( 'return_to' ) ) );
 		if ( ! Igsync_Settings::is_configured() ) {
-			return new WP_Error( 'igsync_not_configured', __( 'Instagram connection is not available right now.', 'igsync-bridge' ), array( 'status' => 503 ) );
+			return self::back( $return, 'unavailable' );
 		}
 		$user_id = Igsync_State::visitor_id();
 		if ( $user_id ) {
 			wp_set_current_user( $user_id ); // Nonces are per user; REST did not set one without a nonce.
 			if ( ! wp_verify_nonce( (string) $request->get_param( '_igsync_nonce' ), 'igsync_connect' ) ) {
-				return new WP_Error( 'igsync_bad_nonce', __( 'This connect link has expired; reload the page and try again.', 'igsync-bridge' ), array( 'status' => 403 ) );
+				return self::back( $return, 'expired_link' );
 			}
 		}
-		$return = wp_validate_redirect( rawurldecode( (string) $request->get_param( 'return_to' ) ), home_url( '/' ) );
-		$source = (string) $request->get_param( 'source' );
-		$state  = Igsync_State::create( $user_id, Igsync_State::binding( $user_id, true ), $return, $source );
+		self::remember_return( $return );
+		$source  = substr( sanitize_key( (string) $request->get_param( 'source' ) ), 0, 64 );
+		$state   = Igsync_State::create( $user_id, Igsync_State::binding( $user_id, true ), $return, $source );
 		$flavour = Igsync_Settings::get( 'api_flavour' );
-		$url    = add_query_arg(
+		$url     = add_query_arg(
 			array(
 				'client_id'     => rawurlencode( Igsync_Settings::get( 'app_id' ) ),
 				'redirect_uri'  => rawurlencode( Igsync_Settings::redirect_uri() ),
@@ -142,7 +149,7 @@ final class Igsync_Connect {
 
 	/**
 	 * GET igsync/v1/callback (the redirect URI): check the state, queue the code, forward it,
-	 * send the shopper back. Never an error page for the shopper.
+	 * send the shopper back.
 	 *
 	 * @param WP_REST_Request $request The request.
 	 * @return WP_REST_Response
@@ -151,13 +158,14 @@ final class Igsync_Connect {
 		$user_id = Igsync_State::visitor_id();
 		$state   = Igsync_State::consume( (string) $request->get_param( 'state' ), Igsync_State::binding( $user_id, false ) );
 		if ( is_wp_error( $state ) ) {
-			return self::back( home_url( '/' ), 'invalid_state' );
+			return self::back( self::remembered_return(), 'expired' );
 		}
 		$return = (string) $state['return'];
 		// WP::parse_request() may unset $_GET['error'] (a core query var), so error_reason,
 		// which Instagram always sends with it, counts as well.
-		if ( null !== $request->get_param( 'error' ) || null !== $request->get_param( 'error_reason' ) ) {
-			return self::back( $return, 'denied' );
+		$error = (string) ( $request->get_param( 'error_reason' ) ?? $request->get_param( 'error' ) ?? '' );
+		if ( '' !== $error ) {
+			return self::back( $return, in_array( $error, array( 'user_denied', 'access_denied' ), true ) ? 'denied' : 'error' );
 		}
 		$code = preg_replace( '/#_$/', '', (string) $request->get_param( 'code' ) );
 		if ( '' === $code || ! preg_match( '/^[\x21-\x7e]{1,1024}$/', $code ) ) {
@@ -169,29 +177,81 @@ final class Igsync_Connect {
 				'wp_user_id' => $user ? (int) $user->ID : null,
 				'email'      => $user && is_email( $user->user_email ) ? $user->user_email : null,
 				'return_url' => $return,
-				'source'     => '' !== (string) $state['source'] ? substr( (string) $state['source'], 0, 64 ) : null,
+				'source'     => '' !== (string) $state['source'] ? (string) $state['source'] : null,
 			),
 			static fn( $value ) => null !== $value
 		);
 		$queued    = Igsync_Queue::enqueue( $code, Igsync_Settings::redirect_uri(), $context );
 		$forwarded = Igsync_Forwarder::forward( $code, Igsync_Settings::redirect_uri(), $context );
 		if ( $forwarded['ok'] ) {
-			Igsync_Queue::ack( array( $queued['id'] ), $forwarded['daemon_id'] );
-			return self::back( $return, 'connected' );
+			if ( null !== $queued ) {
+				Igsync_Queue::ack( array( $queued ), $forwarded['daemon_id'] );
+			}
+			return self::back( $return, 'connecting', $user_id );
 		}
-		Igsync_Queue::forward_failed( $queued['id'], $forwarded['error'] );
-		return self::back( $return, 'pending' );
+		if ( null === $queued ) {
+			return self::back( $return, 'failed' ); // Neither kept here nor taken by the daemon.
+		}
+		Igsync_Queue::forward_failed( $queued, $forwarded['error'] );
+		return self::back( $return, 'queued', $user_id );
 	}
 
 	/**
-	 * Redirect to $url with a notice.
+	 * Back to $url with a notice; a logged-in shopper whose code is on its way is "connecting".
 	 *
-	 * @param string $url    Where.
-	 * @param string $notice Which notice.
+	 * @param string $url     Where.
+	 * @param string $notice  Which notice.
+	 * @param int    $user_id The shopper, when their code is on its way.
 	 * @return WP_REST_Response
 	 */
-	private static function back( string $url, string $notice ): WP_REST_Response {
-		return self::redirect( add_query_arg( self::NOTICE_ARG, $notice, $url ) );
+	private static function back( string $url, string $notice, int $user_id = 0 ): WP_REST_Response {
+		if ( $user_id && 'connected' !== self::status( $user_id ) ) {
+			update_user_meta( $user_id, 'igsync_status', 'connecting' );
+			update_user_meta( $user_id, 'igsync_status_at', time() );
+		}
+		Igsync_Shopper_Notices::leave( $notice );
+		return self::redirect( $url );
+	}
+
+	/**
+	 * Keeps the page the shopper started from, for a callback whose state is gone.
+	 *
+	 * @param string $url The page.
+	 */
+	private static function remember_return( string $url ): void {
+		setcookie(
+			self::RETURN_COOKIE,
+			$url,
+			array(
+				'expires'  => time() + Igsync_Queue::CODE_LIFETIME,
+				'path'     => COOKIEPATH ? COOKIEPATH : '/',
+				'domain'   => COOKIE_DOMAIN ? COOKIE_DOMAIN : '',
+				'secure'   => is_ssl(),
+				'httponly' => true,
+				'samesite' => 'Lax',
+			)
+		);
+	}
+
+	/**
+	 * The page remembered at the start (checked: on this site only), or the home page.
+	 *
+	 * @return string
+	 */
+	private static function remembered_return(): string {
+		$url = isset( $_COOKIE[ self::RETURN_COOKIE ] ) ? esc_url_raw( wp_unslash( $_COOKIE[ self::RETURN_COOKIE ] ) ) : '';
+		return self::on_this_site( $url );
+	}
+
+	/**
+	 * $url when it is an address on this site, else the home page (never an open redirect).
+	 *
+	 * @param string $url Candidate.
+	 * @return string
+	 */
+	private static function on_this_site( string $url ): string {
+		$home = home_url( '/' );
+		return '' === $url ? $home : wp_validate_redirect( $url, $home );
 	}
 
 	/**

@@ -1,10 +1,11 @@
 <?php
 /**
- * The plugin's tables: the code queue, the leads, and the replay memory.
+ * The code queue. A code is queued (encrypted) the moment the callback receives it, before the
+ * forward; it stays queued until the daemon has it (the forward answered 2xx, or the daemon's
+ * catch-up poll acknowledged it), so a daemon that is down loses nothing within the code's hour.
  *
- * A code is queued (encrypted) the moment the callback receives it, before the forward; it
- * stays queued until the daemon has it (the forward answered 2xx, or the daemon's catch-up
- * poll acknowledged it), so a daemon that is down loses nothing within the code's hour.
+ * A row no key opens is never skipped in silence: it stays in the table, is counted, and the
+ * admin is told (see Igsync_Queue_Notice).
  *
  * @package igsync-bridge
  */
@@ -12,157 +13,79 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Table creation (dbDelta), the queue's reads and writes, and code encryption (libsodium).
+ * The queue's reads and writes.
  */
 final class Igsync_Queue {
 
-	const SCHEMA_VERSION = '1';
-	const CODE_LIFETIME  = 3600;
+	const CODE_LIFETIME = 3600;
+	const UNREADABLE    = 'cannot be decrypted with this site\'s queue key';
+	const EXPIRED       = 'expired before the daemon fetched it';
 
 	/**
-	 * Table names.
-	 *
-	 * @return array<string, string>
-	 */
-	public static function tables(): array {
-		global $wpdb;
-		return array(
-			'codes' => $wpdb->prefix . 'igsync_codes',
-			'leads' => $wpdb->prefix . 'igsync_leads',
-			'seen'  => $wpdb->prefix . Igsync_Signature::REPLAY_TABLE,
-		);
-	}
-
-	/**
-	 * Creates or updates the tables (activation, and after an upgrade).
-	 */
-	public static function install(): void {
-		global $wpdb;
-		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-		$charset = $wpdb->get_charset_collate();
-		$t       = self::tables();
-		dbDelta(
-			"CREATE TABLE {$t['codes']} (
-  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
-  code_hash char(64) NOT NULL,
-  code_enc text NULL,
-  redirect_uri varchar(255) NOT NULL,
-  context longtext NOT NULL,
-  received_at datetime NOT NULL,
-  forward_attempts int(11) NOT NULL DEFAULT 0,
-  daemon_id bigint(20) unsigned NULL,
-  acked_at datetime NULL,
-  last_error varchar(255) NULL,
-  PRIMARY KEY  (id),
-  UNIQUE KEY code_hash (code_hash),
-  KEY pending (acked_at, received_at)
-) $charset;
-CREATE TABLE {$t['leads']} (
-  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
-  idempotency_key varchar(64) NOT NULL,
-  ig_user_id varchar(64) NOT NULL,
-  username varchar(64) NOT NULL,
-  name varchar(255) NULL,
-  account_type varchar(32) NULL,
-  api varchar(32) NULL,
-  email varchar(254) NULL,
-  wp_user_id bigint(20) unsigned NULL,
-  source varchar(64) NULL,
-  return_url text NULL,
-  connected_at datetime NULL,
-  created_at datetime NOT NULL,
-  updated_at datetime NOT NULL,
-  PRIMARY KEY  (id),
-  UNIQUE KEY idempotency_key (idempotency_key),
-  KEY ig_user_id (ig_user_id),
-  KEY wp_user_id (wp_user_id)
-) $charset;
-CREATE TABLE {$t['seen']} (
-  webhook_id varchar(128) NOT NULL,
-  seen_at datetime NOT NULL,
-  PRIMARY KEY  (webhook_id),
-  KEY seen_at (seen_at)
-) $charset;"
-		);
-		update_option( 'igsync_schema_version', self::SCHEMA_VERSION, false );
-	}
-
-	/**
-	 * Re-runs install() when the plugin was updated without re-activation.
-	 */
-	public static function maybe_upgrade(): void {
-		if ( get_option( 'igsync_schema_version' ) !== self::SCHEMA_VERSION ) {
-			self::install();
-		}
-	}
-
-	/**
-	 * Drops everything (uninstall.php).
-	 */
-	public static function uninstall(): void {
-		global $wpdb;
-		foreach ( self::tables() as $table ) {
-			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-			$wpdb->query( "DROP TABLE IF EXISTS {$table}" );
-		}
-		delete_option( 'igsync_settings' );
-		delete_option( 'igsync_schema_version' );
-		delete_metadata( 'user', 0, 'igsync_ig_user_id', '', true );
-		delete_metadata( 'user', 0, 'igsync_ig_username', '', true );
-		delete_metadata( 'user', 0, 'igsync_connected_at', '', true );
-	}
-
-	/**
-	 * Queues a code (encrypted); the row id, or the existing row's id for a code seen before.
+	 * Queues a code; its row id (the existing row's for a code seen before), or null when the
+	 * database did not take it.
 	 *
 	 * @param string               $code         Authorization code.
-	 * @param string               $redirect_uri The redirect URI the code was issued for.
+	 * @param string               $redirect_uri The redirect URI it was issued for.
 	 * @param array<string, mixed> $context      What WordPress knows about the shopper.
-	 * @return array{id: int, created: bool}
+	 * @return int|null
 	 */
-	public static function enqueue( string $code, string $redirect_uri, array $context ): array {
-		global $wpdb;
-		$t    = self::tables();
-		$hash = hash( 'sha256', $code );
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
-		$inserted = $wpdb->query(
-			$wpdb->prepare(
-				"INSERT IGNORE INTO {$t['codes']} (code_hash, code_enc, redirect_uri, context, received_at) VALUES (%s, %s, %s, %s, %s)",
-				$hash,
-				self::encrypt( $code ),
-				$redirect_uri,
-				wp_json_encode( $context ),
-				gmdate( 'Y-m-d H:i:s' )
-			)
-		);
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
-		$id = (int) $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t['codes']} WHERE code_hash = %s", $hash ) );
-		return array( 'id' => $id, 'created' => 1 === $inserted );
+	public static function enqueue( string $code, string $redirect_uri, array $context ): ?int {
+		$sealed = Igsync_Code_Box::seal( $code );
+		if ( null === $sealed ) {
+			return null;
+		}
+		$id = self::insert( hash( 'sha256', $code ), $sealed, $redirect_uri, $context );
+		if ( null === $id && Igsync_Schema::repair() ) {
+			$id = self::insert( hash( 'sha256', $code ), $sealed, $redirect_uri, $context );
+		}
+		return $id;
 	}
 
 	/**
-	 * Codes the daemon does not have yet and that are still inside their hour.
+	 * One INSERT IGNORE and a read back of the row's id.
+	 *
+	 * @param string               $hash         sha256 of the code.
+	 * @param string               $sealed       Encrypted code.
+	 * @param string               $redirect_uri Redirect URI.
+	 * @param array<string, mixed> $context      Context.
+	 * @return int|null
+	 */
+	private static function insert( string $hash, string $sealed, string $redirect_uri, array $context ): ?int {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'codes' );
+		$suppress = $wpdb->suppress_errors( true ); // The caller handles a failure; the query holds the shopper's email.
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+		$inserted = $wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$table} (code_hash, code_enc, redirect_uri, context, received_at) VALUES (%s, %s, %s, %s, %s)", $hash, $sealed, $redirect_uri, wp_json_encode( $context ), gmdate( 'Y-m-d H:i:s' ) ) );
+		$wpdb->suppress_errors( $suppress );
+		if ( false === $inserted ) {
+			return null;
+		}
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+		$id = (int) $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$table} WHERE code_hash = %s", $hash ) );
+		return $id > 0 ? $id : null;
+	}
+
+	/**
+	 * Codes the daemon does not have yet and that are still inside their hour. Rows no key
+	 * opens are marked (and counted by unreadable()), never dropped.
 	 *
 	 * @param int $limit At most this many.
 	 * @return array<int, array<string, mixed>>
 	 */
 	public static function pending( int $limit = 100 ): array {
 		global $wpdb;
-		$t = self::tables();
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
-		$rows  = $wpdb->get_results(
-			$wpdb->prepare(
-				"SELECT id, code_enc, redirect_uri, context, received_at FROM {$t['codes']} WHERE acked_at IS NULL AND code_enc IS NOT NULL AND received_at > %s ORDER BY id LIMIT %d",
-				gmdate( 'Y-m-d H:i:s', time() - self::CODE_LIFETIME ),
-				$limit
-			),
-			ARRAY_A
-		);
+		$table = Igsync_Schema::table( 'codes' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT id, code_enc, redirect_uri, context, received_at, last_error FROM {$table} WHERE acked_at IS NULL AND code_enc IS NOT NULL AND received_at > %s ORDER BY id LIMIT %d", gmdate( 'Y-m-d H:i:s', time() - self::CODE_LIFETIME ), $limit ), ARRAY_A );
 		$codes = array();
 		foreach ( (array) $rows as $row ) {
-			$code = self::decrypt( (string) $row['code_enc'] );
+			$code = Igsync_Code_Box::open( (string) $row['code_enc'] );
 			if ( null === $code ) {
-				continue; // Encrypted under a shared secret that has since changed.
+				if ( self::UNREADABLE !== $row['last_error'] ) {
+					self::note( (int) $row['id'], self::UNREADABLE );
+				}
+				continue;
 			}
 			$context = json_decode( (string) $row['context'], true );
 			$codes[] = array(
@@ -189,11 +112,21 @@ CREATE TABLE {$t['seen']} (
 		if ( ! $ids ) {
 			return 0;
 		}
-		$t            = self::tables();
-		$placeholders = implode( ',', array_fill( 0, count( $ids ), '%d' ) );
-		$daemon_sql   = null === $daemon_id ? 'daemon_id' : (string) (int) $daemon_id;
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL
-		return (int) $wpdb->query( $wpdb->prepare( "UPDATE {$t['codes']} SET acked_at = %s, code_enc = NULL, last_error = NULL, daemon_id = {$daemon_sql} WHERE acked_at IS NULL AND id IN ($placeholders)", array_merge( array( gmdate( 'Y-m-d H:i:s' ) ), $ids ) ) );
+		$table = Igsync_Schema::table( 'codes' );
+		$acked = 0;
+		foreach ( $ids as $id ) {
+			$row = array(
+				'acked_at'   => gmdate( 'Y-m-d H:i:s' ),
+				'code_enc'   => null,
+				'last_error' => null,
+			);
+			if ( null !== $daemon_id ) {
+				$row['daemon_id'] = $daemon_id;
+			}
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- the queue is a live table.
+			$acked += (int) $wpdb->update( $table, $row, array( 'id' => $id, 'acked_at' => null ) );
+		}
+		return $acked;
 	}
 
 	/**
@@ -204,53 +137,43 @@ CREATE TABLE {$t['seen']} (
 	 */
 	public static function forward_failed( int $id, string $error ): void {
 		global $wpdb;
-		$t = self::tables();
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
-		$wpdb->query( $wpdb->prepare( "UPDATE {$t['codes']} SET forward_attempts = forward_attempts + 1, last_error = %s WHERE id = %d", substr( $error, 0, 250 ), $id ) );
+		$table = Igsync_Schema::table( 'codes' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+		$wpdb->query( $wpdb->prepare( "UPDATE {$table} SET forward_attempts = forward_attempts + 1, last_error = %s WHERE id = %d", substr( $error, 0, 250 ), $id ) );
 	}
 
 	/**
-	 * Erases codes past their hour that nobody fetched (they cannot be exchanged any more).
+	 * Erases codes past their hour that nobody fetched (they cannot be exchanged any more);
+	 * the row stays, with the reason, for the admin's counts.
 	 */
 	public static function prune(): void {
 		global $wpdb;
-		$t = self::tables();
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
-		$wpdb->query( $wpdb->prepare( "UPDATE {$t['codes']} SET code_enc = NULL, last_error = 'expired before the daemon fetched it' WHERE acked_at IS NULL AND code_enc IS NOT NULL AND received_at < %s", gmdate( 'Y-m-d H:i:s', time() - self::CODE_LIFETIME ) ) );
+		$table = Igsync_Schema::table( 'codes' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+		$wpdb->query( $wpdb->prepare( "UPDATE {$table} SET code_enc = NULL, last_error = %s WHERE acked_at IS NULL AND code_enc IS NOT NULL AND received_at < %s", self::EXPIRED, gmdate( 'Y-m-d H:i:s', time() - self::CODE_LIFETIME ) ) );
 	}
 
 	/**
-	 * The key that encrypts queued codes, derived from the shared secret.
+	 * Queued codes no key of this site opens (still inside their hour).
 	 *
-	 * @return string
+	 * @return int
 	 */
-	private static function box_key(): string {
-		return hash_hmac( 'sha256', 'igsync-bridge code queue', Igsync_Signature::key(), true );
+	public static function unreadable(): int {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'codes' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name; counted live.
+		return (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$table} WHERE acked_at IS NULL AND code_enc IS NOT NULL AND last_error = %s", self::UNREADABLE ) );
 	}
 
 	/**
-	 * Encrypts a code for the queue table.
+	 * Records why a row is still waiting.
 	 *
-	 * @param string $code Plain code.
-	 * @return string
+	 * @param int    $id    Queue row id.
+	 * @param string $error Why.
 	 */
-	private static function encrypt( string $code ): string {
-		$nonce = random_bytes( SODIUM_CRYPTO_SECRETBOX_NONCEBYTES );
-		return base64_encode( $nonce . sodium_crypto_secretbox( $code, $nonce, self::box_key() ) );
-	}
-
-	/**
-	 * Decrypts a queued code; null if it cannot be read with the current secret.
-	 *
-	 * @param string $stored Stored value.
-	 * @return string|null
-	 */
-	private static function decrypt( string $stored ): ?string {
-		$raw = base64_decode( $stored, true );
-		if ( false === $raw || strlen( $raw ) <= SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ) {
-			return null;
-		}
-		$plain = sodium_crypto_secretbox_open( substr( $raw, SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ), substr( $raw, 0, SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ), self::box_key() );
-		return false === $plain ? null : $plain;
+	private static function note( int $id, string $error ): void {
+		global $wpdb;
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- the queue is a live table.
+		$wpdb->update( Igsync_Schema::table( 'codes' ), array( 'last_error' => $error ), array( 'id' => $id ) );
 	}
 }

@@ -19,10 +19,8 @@ final class Igsync_Rest {
 	 * Registers every route.
 	 */
 	public static function register_routes(): void {
-		$optional_text = array(
-			'type'     => 'string',
-			'required' => false,
-		);
+		// The shopper's browser comes to these two: their parameters are checked inside, so that
+		// anything wrong ends in a notice on the shop's page, never in a JSON error.
 		register_rest_route(
 			self::NS,
 			'/start',
@@ -30,11 +28,6 @@ final class Igsync_Rest {
 				'methods'             => 'GET',
 				'callback'            => array( 'Igsync_Connect', 'start' ),
 				'permission_callback' => '__return_true', // Anyone may start; the state binds the visitor.
-				'args'                => array(
-					'return_to'     => array_merge( $optional_text, array( 'maxLength' => 2048 ) ),
-					'source'        => array_merge( $optional_text, array( 'pattern' => '^[a-z0-9_-]{0,64}$' ) ),
-					'_igsync_nonce' => $optional_text,
-				),
 			)
 		);
 		register_rest_route(
@@ -44,13 +37,6 @@ final class Igsync_Rest {
 				'methods'             => 'GET',
 				'callback'            => array( 'Igsync_Connect', 'callback' ),
 				'permission_callback' => '__return_true', // Instagram sends the shopper here; the state is checked inside.
-				'args'                => array(
-					'state'             => array_merge( $optional_text, array( 'maxLength' => 128 ) ),
-					'code'              => array_merge( $optional_text, array( 'maxLength' => 1024 ) ),
-					'error'             => array_merge( $optional_text, array( 'maxLength' => 64 ) ),
-					'error_reason'      => array_merge( $optional_text, array( 'maxLength' => 64 ) ),
-					'error_description' => array_merge( $optional_text, array( 'maxLength' => 512 ) ),
-				),
 			)
 		);
 		register_rest_route(
@@ -98,7 +84,8 @@ final class Igsync_Rest {
 				'methods'             => 'POST',
 				'callback'            => array( __CLASS__, 'lead' ),
 				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
-				'args'                => self::lead_schema(),
+				// No 'args': WordPress would check them before the signature. The handler
+				// validates against Igsync_Leads::schema() and answers 422 naming the field.
 			)
 		);
 		$signed_request = array(
@@ -161,35 +148,6 @@ final class Igsync_Rest {
 	}
 
 	/**
-	 * The lead body's schema (validated by WordPress before the handler runs).
-	 *
-	 * @return array<string, array<string, mixed>>
-	 */
-	private static function lead_schema(): array {
-		$nullable = static fn( array $schema ): array => array_merge(
-			$schema,
-			array(
-				'type'     => array( $schema['type'], 'null' ),
-				'required' => false,
-			)
-		);
-		return array(
-			'version'         => array( 'type' => 'integer', 'required' => false, 'minimum' => 1 ),
-			'idempotency_key' => array( 'type' => 'string', 'required' => true, 'pattern' => '^[A-Za-z0-9_.:-]{1,64}$' ),
-			'ig_user_id'      => array( 'type' => 'string', 'required' => true, 'pattern' => '^[0-9]{1,64}$' ),
-			'username'        => array( 'type' => 'string', 'required' => true, 'pattern' => '^[A-Za-z0-9._]{1,64}$' ),
-			'name'            => $nullable( array( 'type' => 'string', 'maxLength' => 255 ) ),
-			'account_type'    => $nullable( array( 'type' => 'string', 'maxLength' => 32 ) ),
-			'api'             => $nullable( array( 'type' => 'string', 'maxLength' => 32 ) ),
-			'email'           => $nullable( array( 'type' => 'string', 'format' => 'email' ) ),
-			'wp_user_id'      => $nullable( array( 'type' => 'integer', 'minimum' => 1 ) ),
-			'return_url'      => $nullable( array( 'type' => 'string', 'format' => 'uri' ) ),
-			'source'          => $nullable( array( 'type' => 'string', 'maxLength' => 64 ) ),
-			'connected_at'    => $nullable( array( 'type' => 'string', 'format' => 'date-time' ) ),
-		);
-	}
-
-	/**
 	 * GET igsync/v1/queue: codes the daemon has not acknowledged (its catch-up poll).
 	 *
 	 * @param WP_REST_Request $request The request.
@@ -219,16 +177,20 @@ final class Igsync_Rest {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function lead( WP_REST_Request $request ) {
-		$key    = (string) $request->get_param( 'idempotency_key' );
+		$lead = json_decode( $request->get_body(), true );
+		$ok   = Igsync_Leads::validate( $lead );
+		if ( is_wp_error( $ok ) ) {
+			return $ok;
+		}
+		$key    = (string) $lead['idempotency_key'];
 		$header = (string) $request->get_header( 'idempotency-key' );
 		if ( '' !== $header && ! hash_equals( $key, $header ) ) {
 			return new WP_Error( 'igsync_key_mismatch', 'Idempotency-Key header and idempotency_key differ', array( 'status' => 400 ) );
 		}
-		$lead = array();
-		foreach ( Igsync_Leads::FIELDS as $field ) {
-			$lead[ $field ] = $request->get_param( $field );
+		$result = Igsync_Leads::store( $lead );
+		if ( is_wp_error( $result ) ) {
+			return $result;
 		}
-		$result = Igsync_Leads::upsert( $lead );
 		return new WP_REST_Response(
 			array(
 				'status' => $result,

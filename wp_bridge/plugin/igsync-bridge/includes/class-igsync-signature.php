@@ -16,8 +16,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Signature {
 
-	const TOLERANCE    = 300;
-	const REPLAY_TABLE = 'igsync_seen';
+	const TOLERANCE = 300;
 
 	/**
 	 * Whether a secret has the whsec_ + base64 (24 to 64 bytes) form.
@@ -112,25 +111,39 @@ final class Igsync_Signature {
 		if ( ! $valid ) {
 			return self::refused( 'no valid v1 signature' );
 		}
-		if ( ! self::remember( $id ) ) {
+		$fresh = self::remember( $id );
+		if ( null === $fresh && Igsync_Schema::repair() ) {
+			$fresh = self::remember( $id );
+		}
+		if ( null === $fresh ) {
+			// Not a refusal: the sender must try again, not give up.
+			return new WP_Error( 'igsync_storage_unavailable', 'WordPress could not record the request in its database; try again later', array( 'status' => 503 ) );
+		}
+		if ( ! $fresh ) {
 			return self::refused( 'this webhook-id was already accepted' );
 		}
 		return true;
 	}
 
 	/**
-	 * Records an accepted id; false if it was there already (a replay).
+	 * Records an accepted id: true if new, false if it was there already (a replay), null when
+	 * the database did not answer (which must not read as a replay).
 	 *
 	 * @param string $id webhook-id.
-	 * @return bool
+	 * @return bool|null
 	 */
-	private static function remember( string $id ): bool {
+	private static function remember( string $id ): ?bool {
 		global $wpdb;
-		$table = $wpdb->prefix . self::REPLAY_TABLE;
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- an atomic insert is the replay check.
+		$table = Igsync_Schema::table( 'seen' );
+		$suppress = $wpdb->suppress_errors( true );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; old ids age out.
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE seen_at < %s LIMIT 500", gmdate( 'Y-m-d H:i:s', time() - 3 * self::TOLERANCE ) ) );
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- an atomic insert is the replay check.
 		$inserted = $wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$table} (webhook_id, seen_at) VALUES (%s, %s)", $id, gmdate( 'Y-m-d H:i:s' ) ) );
+		$wpdb->suppress_errors( $suppress ); // A failure is answered (503), not logged.
+		if ( false === $inserted ) {
+			return null;
+		}
 		return 1 === $inserted;
 	}
 

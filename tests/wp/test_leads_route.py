@@ -1,0 +1,177 @@
+"""The plugin's lead route (`POST igsync/v1/leads`, signed by the daemon) inside a real WordPress:
+a 2xx only for a lead that WordPress wrote and read back; 503 (the daemon retries) when the
+database fails; 422 naming the field WordPress cannot store; 401 for what is not the daemon's."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import requests
+from sqlmodel import col, select
+
+from daemon.models import Delivery, DeliveryStatus
+from tests.conftest import Sandbox, eventually
+from tests.wordpress import WordPress, mariadb
+from tests.wp.conftest import RunningDaemon
+from tests.wp.shopper import connect, leads_page
+from wp_bridge.signing import Signer, generate_secret
+from wp_bridge.wordpress import LEADS_ROUTE, encode_json
+
+
+def a_lead(**fields: Any) -> dict[str, Any]:
+    key = "igsync-lead-" + secrets.token_hex(12)
+    return {
+        "version": 1,
+        "idempotency_key": key,
+        "ig_user_id": str(17841400000000000 + secrets.randbelow(10**9)),
+        "username": "lead_" + secrets.token_hex(4),
+        **fields,
+    }
+
+
+def push(
+    wp: WordPress, signer: Signer, lead: dict[str, Any], headers: dict[str, str] | None = None
+) -> requests.Response:
+    body = encode_json(lead)
+    return requests.post(
+        wp.rest(LEADS_ROUTE),
+        data=body,
+        headers={
+            **(headers if headers is not None else signer.headers(body)),
+            "Content-Type": "application/json",
+            "Idempotency-Key": str(lead.get("idempotency_key", "")),
+        },
+        timeout=30,
+    )
+
+
+def stored_usernames(wp: WordPress) -> list[str]:
+    return wp.sql("SELECT username FROM wp_igsync_leads ORDER BY id").split()
+
+
+def test_forged_replayed_stale_or_malformed_pushes_are_refused(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    good = Signer(shared["secret"])
+    lead = a_lead(username="forged.lead")
+    body = encode_json(lead)
+    forged = push(configured, good, lead, Signer(generate_secret()).headers(body))
+    assert forged.status_code == 401 and forged.json()["code"] == "igsync_bad_signature"
+    assert push(configured, good, lead, {}).status_code == 401
+    stale = push(configured, good, lead, good.headers(body, now=time.time() - 600))
+    assert stale.status_code == 401 and "tolerance" in stale.json()["message"]
+    # Unsigned and malformed: the signature is checked first, so nothing is revealed.
+    unsigned_bad = push(configured, good, {"username": "no id"}, {})
+    assert unsigned_bad.status_code == 401
+    missing = push(configured, good, {"idempotency_key": "igsync-lead-x", "username": "no_id"})
+    assert missing.status_code == 422 and missing.json()["data"]["field"] == "ig_user_id"
+    signed = good.headers(body)
+    first, replay = push(configured, good, lead, signed), push(configured, good, lead, signed)
+    assert first.status_code == 201 and first.json()["status"] == "created"
+    assert replay.status_code == 401 and "already accepted" in replay.json()["message"]
+    assert stored_usernames(configured).count("forged.lead") == 1
+    assert "no_id" not in stored_usernames(configured)
+
+
+def test_a_field_wordpress_cannot_store_is_refused_by_name_and_stores_nothing(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    signer = Signer(shared["secret"])
+    too_long_email = (
+        "a" * 290 + "@example.com"
+    )  # 302 characters: no valid address is longer than 254
+    for field, value in (
+        ("email", too_long_email),
+        ("name", "N" * 256),
+        ("username", "u" * 31),  # Instagram allows 30
+        ("username", "bad=name|!"),
+        ("wp_user_id", "twelve"),
+        ("connected_at", "yesterday"),
+    ):
+        lead = a_lead(**{field: value})
+        answer = push(configured, signer, lead)
+        assert answer.status_code == 422, (field, answer.status_code, answer.text)
+        assert answer.json()["data"]["field"] == field
+        assert field in answer.json()["message"]
+        assert lead["ig_user_id"] not in configured.sql("SELECT ig_user_id FROM wp_igsync_leads")
+
+
+def test_the_longest_valid_fields_are_stored_exactly(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    email = "e" * 63 + "@" + ".".join(["d" * 60] * 3) + ".example"  # 254 characters
+    assert len(email) == 254
+    name = "Zoë Ångström 🌷 " * 15 + "!" * 30  # 255 characters, four-byte ones among them
+    assert len(name) == 255
+    lead = a_lead(email=email, name=name, username="u" * 30)
+    answer = push(configured, Signer(shared["secret"]), lead)
+    assert answer.status_code == 201, answer.text
+    admin = configured.admin()
+    page = leads_page(admin, configured)
+    assert email in page and "@" + "u" * 30 in page
+
+
+def test_a_dropped_leads_table_is_recreated_and_the_lead_stored(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    configured.sql("DROP TABLE wp_igsync_leads")
+    lead = a_lead(username="after.the.drop")
+    answer = push(configured, Signer(shared["secret"]), lead)
+    assert answer.status_code == 201, answer.text
+    assert "wp_igsync_leads" in configured.tables()
+    assert stored_usernames(configured) == ["after.the.drop"]
+
+
+def test_a_database_that_refuses_writes_answers_503_until_it_takes_them(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    signer = Signer(shared["secret"])
+    lead = a_lead(username="grant.revoked")
+    user = f"'{configured.db_user}'@'localhost'"
+    mariadb(f"REVOKE INSERT, UPDATE, DELETE ON {configured.database}.* FROM {user}")
+    try:
+        refused = push(configured, signer, lead)
+    finally:
+        mariadb(f"GRANT ALL ON {configured.database}.* TO {user}")
+    assert refused.status_code == 503, refused.text  # not a 401: the daemon must retry
+    assert "grant.revoked" not in stored_usernames(configured)
+    assert push(configured, signer, lead).status_code == 201
+    assert stored_usernames(configured).count("grant.revoked") == 1
+
+
+def test_a_failing_lead_write_is_retried_by_the_daemon_until_it_lands(
+    configured: WordPress, daemon: RunningDaemon, ig: Sandbox
+) -> None:
+    """The leads table refuses inserts (as a full disk would): WordPress answers 503, the
+    daemon keeps the lead and retries; once the database takes writes, the lead is there."""
+    configured.sql(
+        "CREATE TRIGGER igsync_disk_full BEFORE INSERT ON wp_igsync_leads FOR EACH ROW "
+        "SIGNAL SQLSTATE 'HY000' SET MESSAGE_TEXT = 'The table is full'"
+    )
+    daemon.start()
+    assert daemon.daemon is not None
+    store = daemon.daemon.store
+
+    def refused_deliveries() -> list[Delivery]:
+        with store.read() as session:
+            return list(
+                session.execute(
+                    select(Delivery).where(col(Delivery.last_http_status) == 503)
+                ).scalars()
+            )
+
+    try:
+        with requests.Session() as guest:
+            connect(configured, guest, "disk.full")
+        eventually(lambda: bool(refused_deliveries()), what="WordPress answering 503")
+        delivery = refused_deliveries()[0]
+        assert delivery.status == DeliveryStatus.PENDING and "full" in (delivery.last_error or "")
+        assert "disk.full" not in stored_usernames(configured)
+    finally:
+        configured.sql("DROP TRIGGER igsync_disk_full")
+    eventually(lambda: "disk.full" in stored_usernames(configured), what="the lead, retried")
+    with store.read() as session:
+        delivered = session.get(Delivery, delivery.id)
+    assert delivered is not None and delivered.status == DeliveryStatus.DELIVERED

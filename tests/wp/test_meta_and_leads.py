@@ -1,0 +1,94 @@
+"""Meta's deauthorize and data-deletion callbacks through the plugin, and leads that never
+overwrite each other, inside a real WordPress."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import unquote
+
+import requests
+from sqlmodel import col, select
+
+from daemon.clock import utcnow
+from daemon.meta import build_signed_request
+from daemon.models import Customer, Token, TokenStatus
+from tests.conftest import Sandbox, eventually
+from tests.wordpress import WordPress
+from tests.wp.conftest import RunningDaemon
+from tests.wp.shopper import connect, leads_page
+
+
+def test_meta_callbacks_through_the_plugin_revoke_then_erase_in_both_places(
+    configured: WordPress, daemon: RunningDaemon, ig: Sandbox
+) -> None:
+    """Meta calls the shop (the daemon is on loopback): the plugin relays, the daemon verifies,
+    revokes, erases, and tells the plugin to erase the lead and the user meta."""
+    wp = configured
+    daemon.start()
+    admin = wp.admin()
+    _, landing = connect(wp, admin, "deleted.later")  # the administrator connects, as a customer
+    assert landing.notice == "connecting"
+    eventually(lambda: "@deleted.later" in leads_page(admin, wp), what="the lead")
+    assert daemon.daemon is not None
+    store = daemon.daemon.store
+    with store.read() as session:
+        customer = session.execute(
+            select(Customer).where(col(Customer.username) == "deleted.later")
+        ).scalar_one()
+
+    def signed(user_id: str, secret: str = ig.app_secret) -> dict[str, str]:
+        return {"signed_request": build_signed_request(user_id, secret, issued_at=utcnow())}
+
+    deauthorize, deletion = (
+        wp.rest("/igsync/v1/meta/deauthorize"),
+        wp.rest("/igsync/v1/meta/data-deletion"),
+    )
+    forged = requests.post(deletion, data=signed(customer.ig_user_id, "x"), timeout=30)
+    assert forged.status_code == 403 and forged.json()["error"] == "bad_signed_request"
+    malformed = requests.post(deauthorize, data={"signed_request": "a b"}, timeout=30)
+    assert malformed.status_code == 400 and malformed.json()["code"] == "rest_invalid_param"
+
+    revoked = requests.post(deauthorize, data=signed(customer.ig_user_id), timeout=30)
+    assert revoked.status_code == 200 and revoked.json()["tokens_revoked"] == 1
+    with store.read() as session:
+        token = session.execute(
+            select(Token).where(col(Token.customer_id) == customer.id)
+        ).scalar_one()
+    assert token.status == TokenStatus.REVOKED
+    assert "@deleted.later" in leads_page(admin, wp)  # deauthorizing keeps the lead
+
+    deleted = requests.post(deletion, data=signed(customer.ig_user_id), timeout=30)
+    assert deleted.status_code == 200
+    receipt = deleted.json()
+    status_route = wp.callback_url.replace("callback", "meta/deletion-status")
+    assert unquote(receipt["url"]).startswith(status_route)
+    eventually(
+        lambda: requests.get(receipt["url"], timeout=30).json().get("status") == "completed",
+        what="the deletion completed, as its status URL says",
+    )
+    assert "@deleted.later" not in leads_page(admin, wp)
+    profile = admin.get(f"{wp.url}/wp-admin/profile.php", timeout=30).text
+    assert "@deleted.later" not in profile
+    with store.read() as session:
+        assert session.get(Customer, customer.id) is None
+
+
+def test_each_shopper_has_a_lead_of_their_own_across_daemon_databases(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    """Each daemon start below is on a fresh database: leads must still never overwrite each
+    other in WordPress (their idempotency keys come from the codes, not from row ids)."""
+    names = ("first.of.two", "second.of.two")
+    for name in names:
+        daemon.start()
+        with requests.Session() as guest:
+            connect(configured, guest, name)
+        admin = configured.admin()
+        shown = f"@{name}"
+        eventually(lambda: shown in leads_page(admin, configured), what=name)  # noqa: B023
+        daemon.stop()
+        fresh = daemon.settings.database_url.replace(".db", "-next.db")
+        daemon.settings = replace(daemon.settings, database_url=fresh)
+    page = leads_page(configured.admin(), configured)
+    for name in names:
+        assert page.count(f"<td>@{name}</td>") == 1, name

@@ -1,0 +1,137 @@
+<?php
+/**
+ * Settings > igsync: the form that edits the plugin's settings, and their sanitizer.
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The settings page.
+ */
+final class Igsync_Settings_Page {
+
+	/**
+	 * The API flavours the owner can pick, with their names.
+	 *
+	 * @return array<string, string>
+	 */
+	public static function flavours(): array {
+		return array(
+			'instagram_login' => __( 'Instagram API with Instagram Login (professional accounts)', 'igsync-bridge' ),
+			'basic_display'   => __( 'Instagram Basic Display (legacy, shut down by Meta on 4 December 2024)', 'igsync-bridge' ),
+		);
+	}
+
+	/**
+	 * Hooks for the settings page.
+	 */
+	public static function register(): void {
+		add_action( 'admin_init', array( __CLASS__, 'register_setting' ) );
+		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
+	}
+
+	/**
+	 * Registers the option with its sanitizer.
+	 */
+	public static function register_setting(): void {
+		register_setting(
+			'igsync',
+			Igsync_Settings::OPTION,
+			array(
+				'type'              => 'array',
+				'sanitize_callback' => array( __CLASS__, 'sanitize' ),
+				'default'           => array(),
+			)
+		);
+	}
+
+	/**
+	 * Cleans submitted settings; a blank secret keeps the stored one.
+	 *
+	 * @param mixed $input Submitted values.
+	 * @return array<string, string>
+	 */
+	public static function sanitize( $input ): array {
+		$input  = is_array( $input ) ? $input : array();
+		$old    = get_option( Igsync_Settings::OPTION, array() );
+		$old    = is_array( $old ) ? $old : array();
+		$clean  = array();
+		$flavour = isset( $input['api_flavour'] ) ? sanitize_key( (string) $input['api_flavour'] ) : 'instagram_login';
+		$clean['api_flavour']   = isset( self::flavours()[ $flavour ] ) ? $flavour : 'instagram_login';
+		$clean['daemon_url']    = esc_url_raw( trim( (string) ( $input['daemon_url'] ?? '' ) ), array( 'http', 'https' ) );
+		$clean['authorize_url'] = esc_url_raw( trim( (string) ( $input['authorize_url'] ?? '' ) ), array( 'http', 'https' ) );
+		$clean['app_id']        = preg_replace( '/[^0-9A-Za-z_-]/', '', (string) ( $input['app_id'] ?? '' ) );
+		$secret                 = trim( (string) ( $input['shared_secret'] ?? '' ) );
+		if ( '' === $secret ) {
+			$secret = (string) ( $old['shared_secret'] ?? '' );
+		} elseif ( ! Igsync_Signature::is_valid_secret( $secret ) ) {
+			add_settings_error( Igsync_Settings::OPTION, 'igsync_secret', __( 'The shared secret must be whsec_ followed by base64 (the IGSYNC_SHARED_SECRET of the daemon). The old one was kept.', 'igsync-bridge' ) );
+			$secret = (string) ( $old['shared_secret'] ?? '' );
+		}
+		$clean['shared_secret'] = $secret;
+		return $clean;
+	}
+
+	/**
+	 * Adds Settings > igsync.
+	 */
+	public static function add_page(): void {
+		add_options_page( 'igsync', 'igsync', 'manage_options', 'igsync', array( __CLASS__, 'render_page' ) );
+	}
+
+	/**
+	 * The settings form.
+	 */
+	public static function render_page(): void {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			wp_die( esc_html__( 'You are not allowed to change these settings.', 'igsync-bridge' ), 403 );
+		}
+		$name = Igsync_Settings::OPTION;
+		?>
+		<div class="wrap">
+			<h1>igsync</h1>
+			<p><?php esc_html_e( 'Connects shoppers\' Instagram accounts through the igsync daemon.', 'igsync-bridge' ); ?></p>
+			<form method="post" action="options.php">
+				<?php settings_fields( 'igsync' ); ?>
+				<table class="form-table" role="presentation">
+					<tr>
+						<th scope="row"><label for="igsync_daemon_url"><?php esc_html_e( 'Daemon URL', 'igsync-bridge' ); ?></label></th>
+						<td><input id="igsync_daemon_url" class="regular-text" type="url" name="<?php echo esc_attr( $name ); ?>[daemon_url]" value="<?php echo esc_attr( Igsync_Settings::get( 'daemon_url' ) ); ?>">
+						<p class="description"><?php esc_html_e( 'Where the igsync daemon listens (IGSYNC_LISTEN).', 'igsync-bridge' ); ?></p></td>
+					</tr>
+					<tr>
+						<th scope="row"><label for="igsync_shared_secret"><?php esc_html_e( 'Shared secret', 'igsync-bridge' ); ?></label></th>
+						<td><input id="igsync_shared_secret" class="regular-text" type="password" autocomplete="off" name="<?php echo esc_attr( $name ); ?>[shared_secret]" value="" placeholder="<?php echo esc_attr( '' === Igsync_Settings::get( 'shared_secret' ) ? 'whsec_…' : __( '(saved; leave blank to keep)', 'igsync-bridge' ) ); ?>">
+						<p class="description"><?php esc_html_e( 'The daemon\'s IGSYNC_SHARED_SECRET.', 'igsync-bridge' ); ?></p></td>
+					</tr>
+					<tr>
+						<th scope="row"><label for="igsync_app_id"><?php esc_html_e( 'Instagram app id', 'igsync-bridge' ); ?></label></th>
+						<td><input id="igsync_app_id" class="regular-text" name="<?php echo esc_attr( $name ); ?>[app_id]" value="<?php echo esc_attr( Igsync_Settings::get( 'app_id' ) ); ?>"></td>
+					</tr>
+					<tr>
+						<th scope="row"><label for="igsync_api_flavour"><?php esc_html_e( 'API flavour', 'igsync-bridge' ); ?></label></th>
+						<td><select id="igsync_api_flavour" name="<?php echo esc_attr( $name ); ?>[api_flavour]">
+							<?php foreach ( self::flavours() as $value => $label ) : ?>
+								<option value="<?php echo esc_attr( $value ); ?>" <?php selected( Igsync_Settings::get( 'api_flavour' ), $value ); ?>><?php echo esc_html( $label ); ?></option>
+							<?php endforeach; ?>
+						</select></td>
+					</tr>
+					<tr>
+						<th scope="row"><label for="igsync_authorize_url"><?php esc_html_e( 'Authorize URL', 'igsync-bridge' ); ?></label></th>
+						<td><input id="igsync_authorize_url" class="regular-text" type="url" name="<?php echo esc_attr( $name ); ?>[authorize_url]" value="<?php echo esc_attr( Igsync_Settings::get( 'authorize_url' ) ); ?>">
+						<p class="description"><?php esc_html_e( 'Instagram\'s, or the igsync sandbox\'s (…/oauth/authorize) to try igsync without a Meta app.', 'igsync-bridge' ); ?></p></td>
+					</tr>
+					<tr>
+						<th scope="row"><label for="igsync_redirect_uri"><?php esc_html_e( 'Redirect URI', 'igsync-bridge' ); ?></label></th>
+						<td><input id="igsync_redirect_uri" class="large-text code" readonly value="<?php echo esc_attr( Igsync_Settings::redirect_uri() ); ?>">
+						<p class="description"><?php esc_html_e( 'Paste this into "Valid OAuth Redirect URIs" in the Meta dashboard, and into the daemon\'s IGSYNC_REDIRECT_URI.', 'igsync-bridge' ); ?></p></td>
+					</tr>
+				</table>
+				<?php submit_button(); ?>
+			</form>
+		</div>
+		<?php
+	}
+}

@@ -1,0 +1,146 @@
+<?php
+/**
+ * The plugin's tables: the code queue, the leads, and the replay memory of signed requests.
+ *
+ * Created with dbDelta at activation, again whenever the stored schema version differs from
+ * this file's (a plugin update without re-activation), and repaired when a write finds a table
+ * missing: a lead is never written around a broken table.
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Table names, creation and repair.
+ */
+final class Igsync_Schema {
+
+	const VERSION        = '2';
+	const VERSION_OPTION = 'igsync_schema_version';
+
+	/**
+	 * Table names, by role.
+	 *
+	 * @return array{codes: string, leads: string, seen: string}
+	 */
+	public static function tables(): array {
+		global $wpdb;
+		return array(
+			'codes' => $wpdb->prefix . 'igsync_codes',
+			'leads' => $wpdb->prefix . 'igsync_leads',
+			'seen'  => $wpdb->prefix . 'igsync_seen',
+		);
+	}
+
+	/**
+	 * One table's name.
+	 *
+	 * @param string $role codes, leads or seen.
+	 * @return string
+	 */
+	public static function table( string $role ): string {
+		return self::tables()[ $role ];
+	}
+
+	/**
+	 * Creates or updates every table, then records the schema version.
+	 *
+	 * @return bool Whether every table exists afterwards.
+	 */
+	public static function install(): bool {
+		global $wpdb;
+		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+		$charset = $wpdb->get_charset_collate();
+		$t       = self::tables();
+		dbDelta(
+			"CREATE TABLE {$t['codes']} (
+  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  code_hash char(64) NOT NULL,
+  code_enc text NULL,
+  redirect_uri varchar(2048) NOT NULL,
+  context longtext NOT NULL,
+  received_at datetime NOT NULL,
+  forward_attempts int(11) NOT NULL DEFAULT 0,
+  daemon_id bigint(20) unsigned NULL,
+  acked_at datetime NULL,
+  last_error varchar(255) NULL,
+  PRIMARY KEY  (id),
+  UNIQUE KEY code_hash (code_hash),
+  KEY pending (acked_at, received_at)
+) $charset;
+CREATE TABLE {$t['leads']} (
+  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  idempotency_key varchar(64) NOT NULL,
+  ig_user_id varchar(64) NOT NULL,
+  username varchar(64) NOT NULL,
+  name varchar(255) NULL,
+  account_type varchar(32) NULL,
+  api varchar(32) NULL,
+  email varchar(254) NULL,
+  wp_user_id bigint(20) unsigned NULL,
+  source varchar(64) NULL,
+  return_url text NULL,
+  version int(10) unsigned NULL,
+  connected_at datetime NULL,
+  created_at datetime NOT NULL,
+  updated_at datetime NOT NULL,
+  PRIMARY KEY  (id),
+  UNIQUE KEY idempotency_key (idempotency_key),
+  KEY ig_user_id (ig_user_id),
+  KEY wp_user_id (wp_user_id)
+) $charset;
+CREATE TABLE {$t['seen']} (
+  webhook_id varchar(128) NOT NULL,
+  seen_at datetime NOT NULL,
+  PRIMARY KEY  (webhook_id),
+  KEY seen_at (seen_at)
+) $charset;"
+		);
+		$complete = array() === self::missing();
+		if ( $complete ) {
+			update_option( self::VERSION_OPTION, self::VERSION, false );
+		}
+		return $complete;
+	}
+
+	/**
+	 * Runs install() when the stored schema version is not this plugin's.
+	 */
+	public static function maybe_upgrade(): void {
+		if ( get_option( self::VERSION_OPTION ) !== self::VERSION ) {
+			self::install();
+		}
+	}
+
+	/**
+	 * The tables that do not exist.
+	 *
+	 * @return array<int, string>
+	 */
+	public static function missing(): array {
+		global $wpdb;
+		$missing = array();
+		foreach ( self::tables() as $table ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a schema check, nothing to cache.
+			$found = $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $wpdb->esc_like( $table ) ) );
+			if ( $found !== $table ) {
+				$missing[] = $table;
+			}
+		}
+		return $missing;
+	}
+
+	/**
+	 * After a failed write: recreates missing tables. Whether anything was repaired (so the
+	 * write is worth one more try).
+	 *
+	 * @return bool
+	 */
+	public static function repair(): bool {
+		if ( array() === self::missing() ) {
+			return false;
+		}
+		return self::install();
+	}
+}

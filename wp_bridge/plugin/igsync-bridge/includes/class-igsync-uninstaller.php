@@ -1,0 +1,65 @@
+<?php
+/**
+ * Removes everything the plugin stored, on every site of a network. Self-contained: WordPress
+ * runs uninstall.php with the plugin not loaded.
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The plugin's footprint and its removal.
+ */
+final class Igsync_Uninstaller {
+
+	const TABLES  = array( 'igsync_codes', 'igsync_leads', 'igsync_seen' );
+	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key' );
+	const HOOKS   = array( 'igsync_prune' );
+
+	/**
+	 * Every site's tables, options, transients and events; then the users' meta (one table
+	 * for the whole network).
+	 */
+	public static function run(): void {
+		global $wpdb;
+		if ( is_multisite() ) {
+			foreach ( get_sites(
+				array(
+					'fields' => 'ids',
+					'number' => 0,
+				)
+			) as $site_id ) {
+				switch_to_blog( (int) $site_id );
+				self::site();
+				restore_current_blog();
+			}
+		} else {
+			self::site();
+		}
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.SlowDBQuery -- one sweep at uninstall.
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE meta_key LIKE %s", $wpdb->esc_like( 'igsync_' ) . '%' ) );
+		wp_cache_flush();
+	}
+
+	/**
+	 * The current site's share.
+	 */
+	private static function site(): void {
+		global $wpdb;
+		foreach ( self::TABLES as $table ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery.SchemaChange -- our own tables go with the plugin.
+			$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}{$table}" );
+		}
+		foreach ( self::OPTIONS as $option ) {
+			delete_option( $option );
+		}
+		foreach ( array( '_transient_igsync_', '_transient_timeout_igsync_' ) as $prefix ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- transients have no delete-by-prefix API.
+			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( $prefix ) . '%' ) );
+		}
+		foreach ( self::HOOKS as $hook ) {
+			wp_clear_scheduled_hook( $hook );
+		}
+	}
+}

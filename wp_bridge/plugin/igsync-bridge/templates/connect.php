@@ -1,0 +1,33 @@
+<?php
+/**
+ * The "Connect with Instagram" block: the connection's status for a logged-in shopper, and the
+ * button. Override it by copying it to yourtheme/igsync-bridge/connect.php.
+ *
+ * $args: status ('', 'connecting' or 'connected'), username (when connected), start_url (the
+ * button's link, '' when connecting is not available), label (the button's text),
+ * button_class (the theme's or WooCommerce's button classes).
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+?>
+<div class="igsync-connect-block">
+	<?php if ( 'connected' === $args['status'] ) : ?>
+		<p class="igsync-status igsync-status--connected">
+			<?php
+			/* translators: %s: the shopper's Instagram username */
+			echo esc_html( sprintf( __( 'Connected to Instagram as @%s.', 'igsync-bridge' ), (string) $args['username'] ) );
+			?>
+		</p>
+	<?php elseif ( 'connecting' === $args['status'] ) : ?>
+		<p class="igsync-status igsync-status--connecting"><?php esc_html_e( 'Connecting your Instagram account. This takes a moment; reload the page to see it.', 'igsync-bridge' ); ?></p>
+	<?php endif; ?>
+	<?php if ( '' !== $args['start_url'] && '' === $args['status'] ) : ?>
+		<div class="wp-block-buttons">
+			<div class="wp-block-button">
+				<a class="<?php echo esc_attr( (string) $args['button_class'] ); ?>" id="igsync-connect" href="<?php echo esc_url( (string) $args['start_url'] ); ?>"><?php echo esc_html( (string) $args['label'] ); ?></a>
+			</div>
+		</div>
+	<?php endif; ?>
+</div>

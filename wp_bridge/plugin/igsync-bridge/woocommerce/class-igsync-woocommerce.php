@@ -1,0 +1,50 @@
+<?php
+/**
+ * With WooCommerce active: the button on the My Account dashboard, and shopper notices in
+ * WooCommerce's own notice markup (so the shop's theme styles them like its other notices).
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * WooCommerce integration (loaded only when WooCommerce is active).
+ */
+final class Igsync_WooCommerce {
+
+	/**
+	 * Hooks.
+	 */
+	public static function register(): void {
+		add_action( 'woocommerce_account_dashboard', array( __CLASS__, 'my_account' ) );
+		add_filter( 'igsync_shopper_notice_html', array( __CLASS__, 'notice_html' ), 10, 3 );
+	}
+
+	/**
+	 * The button on the My Account dashboard.
+	 */
+	public static function my_account(): void {
+		echo Igsync_Connect::render( __( 'Connect with Instagram', 'igsync-bridge' ), 'my-account', 'woocommerce-button button wp-element-button' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped templates.
+	}
+
+	/**
+	 * A shopper notice as WooCommerce renders its own (wc_print_notice's templates).
+	 *
+	 * @param string $html Markup so far.
+	 * @param string $text The notice.
+	 * @param string $kind success, info or error.
+	 * @return string
+	 */
+	public static function notice_html( $html, $text, $kind ): string {
+		if ( ! function_exists( 'wc_print_notice' ) ) {
+			return (string) $html;
+		}
+		$types = array(
+			'success' => 'success',
+			'info'    => 'notice',
+			'error'   => 'error',
+		);
+		return (string) wc_print_notice( esc_html( $text ), $types[ $kind ] ?? 'notice', array(), true );
+	}
+}
