@@ -157,6 +157,94 @@ def mariadb(sql: str, database: str | None = None) -> str:
     return subprocess.run(command, check=True, capture_output=True, text=True, timeout=60).stdout
 
 
+def run_php(root: Path, code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run PHP code (what follows `<?php`) as a script of the site in `root`, in a fresh process."""
+    script = root / f"igsync-run-{secrets.token_hex(4)}.php"
+    script.write_text("<?php\n" + code)
+    try:
+        return subprocess.run(
+            ["php", script.name, *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        script.unlink()
+
+
+@dataclass(frozen=True)
+class Database:
+    name: str
+    user: str
+    password: str
+
+
+def new_database() -> Database:
+    """A fresh MariaDB database and a user that may do anything in it (and nothing else)."""
+    database = Database(
+        f"igsync_wp_{secrets.token_hex(4)}",
+        f"igsync_wp_{secrets.token_hex(3)}",
+        secrets.token_hex(12),
+    )
+    user = f"'{database.user}'@'localhost'"
+    mariadb(
+        f"CREATE DATABASE {database.name}; "
+        f"CREATE OR REPLACE USER {user} IDENTIFIED BY '{database.password}'; "
+        f"GRANT ALL ON {database.name}.* TO {user};"
+    )
+    return database
+
+
+def wp_config(database: Database, debug_log: Path, extra: str) -> str:
+    """wp-config.php: the database, fresh salts, WP_DEBUG into a log, no outbound HTTP."""
+    salts = "\n".join(
+        f"define( '{name}', '{secrets.token_hex(32)}' );"
+        for name in (
+            "AUTH_KEY",
+            "SECURE_AUTH_KEY",
+            "LOGGED_IN_KEY",
+            "NONCE_KEY",
+            "AUTH_SALT",
+            "SECURE_AUTH_SALT",
+            "LOGGED_IN_SALT",
+            "NONCE_SALT",
+        )
+    )
+    return f"""<?php
+define( 'DB_NAME', '{database.name}' );
+define( 'DB_USER', '{database.user}' );
+define( 'DB_PASSWORD', '{database.password}' );
+define( 'DB_HOST', 'localhost' );
+define( 'DB_CHARSET', 'utf8mb4' );
+define( 'DB_COLLATE', '' );
+{salts}
+$table_prefix = 'wp_';
+define( 'WP_DEBUG', true );
+define( 'WP_DEBUG_LOG', '{debug_log}' );
+define( 'WP_DEBUG_DISPLAY', false );
+define( 'DISABLE_WP_CRON', true );
+define( 'AUTOMATIC_UPDATER_DISABLED', true );
+define( 'WP_AUTO_UPDATE_CORE', false );
+define( 'WP_HTTP_BLOCK_EXTERNAL', true );  // loopback only: the daemon, the sandbox
+define( 'WP_ACCESSIBLE_HOSTS', 'localhost,127.0.0.1' );
+define( 'FS_METHOD', 'direct' );
+{extra}
+if ( ! defined( 'ABSPATH' ) ) {{
+	define( 'ABSPATH', __DIR__ . '/' );
+}}
+require_once ABSPATH . 'wp-settings.php';
+"""
+
+
+def install_plugin(root: Path, work: Path) -> None:
+    """The plugin from the zip `igsync wp-plugin` builds, into the site's plugins folder."""
+    plugin_zip = work / "igsync-bridge.zip"
+    build_zip(plugin_zip)
+    unpack(plugin_zip, root / "wp-content" / "plugins")
+
+
 def release_zip(release: Release, cache: Path) -> Path:
     """The vendor copy when it is there, else a download from wordpress.org (checked)."""
     vendored = VENDOR / release.filename
@@ -268,19 +356,7 @@ class WordPress:
 
     def php(self, code: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run PHP in a fresh process of this site (code after `<?php`, WordPress not loaded)."""
-        script = self.root / f"igsync-run-{secrets.token_hex(4)}.php"
-        script.write_text("<?php\n" + code)
-        try:
-            return subprocess.run(
-                ["php", script.name, *args],
-                cwd=self.root,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-        finally:
-            script.unlink()
+        return run_php(self.root, code, *args)
 
     def sql(self, statement: str) -> str:
         return mariadb(statement, self.database)
@@ -329,60 +405,18 @@ def start_wordpress(work: Path, flavour: Flavour) -> WordPress:
         if shutil.which(tool) is None:
             raise RuntimeError(f"missing {tool}: run tests/run, which installs it")
     root = wordpress_tree(flavour, work)
-    database, user, password = (
-        f"igsync_wp_{secrets.token_hex(4)}",
-        f"igsync_wp_{secrets.token_hex(3)}",
-        secrets.token_hex(12),
-    )
-    mariadb(
-        f"CREATE DATABASE {database}; "
-        f"CREATE OR REPLACE USER '{user}'@'localhost' IDENTIFIED BY '{password}'; "
-        f"GRANT ALL ON {database}.* TO '{user}'@'localhost';"
-    )
-    plugin_zip = work / "igsync-bridge.zip"
-    build_zip(plugin_zip)
-    unpack(plugin_zip, root / "wp-content" / "plugins")
+    database = new_database()
+    install_plugin(root, work)
     port = free_port()
     url = f"http://127.0.0.1:{port}{flavour.path}"
     debug_log = work / "wp-debug.log"
-    salts = "\n".join(
-        f"define( '{name}', '{secrets.token_hex(32)}' );"
-        for name in (
-            "AUTH_KEY",
-            "SECURE_AUTH_KEY",
-            "LOGGED_IN_KEY",
-            "NONCE_KEY",
-            "AUTH_SALT",
-            "SECURE_AUTH_SALT",
-            "LOGGED_IN_SALT",
-            "NONCE_SALT",
+    (root / "wp-config.php").write_text(
+        wp_config(
+            database,
+            debug_log,
+            f"define( 'WP_HOME', '{url}' );\ndefine( 'WP_SITEURL', '{url}' );",
         )
     )
-    (root / "wp-config.php").write_text(f"""<?php
-define( 'DB_NAME', '{database}' );
-define( 'DB_USER', '{user}' );
-define( 'DB_PASSWORD', '{password}' );
-define( 'DB_HOST', 'localhost' );
-define( 'DB_CHARSET', 'utf8mb4' );
-define( 'DB_COLLATE', '' );
-{salts}
-$table_prefix = 'wp_';
-define( 'WP_HOME', '{url}' );
-define( 'WP_SITEURL', '{url}' );
-define( 'WP_DEBUG', true );
-define( 'WP_DEBUG_LOG', '{debug_log}' );
-define( 'WP_DEBUG_DISPLAY', false );
-define( 'DISABLE_WP_CRON', true );
-define( 'AUTOMATIC_UPDATER_DISABLED', true );
-define( 'WP_AUTO_UPDATE_CORE', false );
-define( 'WP_HTTP_BLOCK_EXTERNAL', true );  // loopback only: the daemon, the sandbox
-define( 'WP_ACCESSIBLE_HOSTS', 'localhost,127.0.0.1' );
-define( 'FS_METHOD', 'direct' );
-if ( ! defined( 'ABSPATH' ) ) {{
-	define( 'ABSPATH', __DIR__ . '/' );
-}}
-require_once ABSPATH . 'wp-settings.php';
-""")
     docroot = work / "site"
     (docroot / "router.php").write_text(ROUTER % {"path": flavour.path})
     (root / "igsync-install.php").write_text(INSTALL)
@@ -424,8 +458,8 @@ require_once ABSPATH . 'wp-settings.php';
         flavour=flavour,
         url=site["home"],
         root=root,
-        database=database,
-        db_user=user,
+        database=database.name,
+        db_user=database.user,
         shopper_id=int(site["shopper_id"]),
         page_url=site["page_url"],
         callback_url=site["callback_url"],
@@ -434,3 +468,85 @@ require_once ABSPATH . 'wp-settings.php';
         process=process,
         debug_log=debug_log,
     )
+
+
+MULTISITE_HOST = "shop.test"  # never resolved: the network is driven from PHP's command line
+
+NETWORK_INSTALL = r"""<?php
+// Headless network install (sub-directory sites), before wp-config.php says MULTISITE.
+define( 'WP_INSTALLING', true );
+$_SERVER['HTTP_HOST'] = '%(host)s';
+require __DIR__ . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+require_once ABSPATH . 'wp-admin/includes/network.php';
+wp_install( 'igsync network', 'admin', 'admin@example.com', false, '', $argv[1] );
+foreach ( $wpdb->tables( 'ms_global' ) as $table => $prefixed ) {
+	$wpdb->$table = $prefixed; // What WP-CLI's multisite-convert does: name the network tables.
+}
+install_network();
+$made = populate_network( 1, '%(host)s', 'admin@example.com', 'igsync network', '/', false );
+if ( is_wp_error( $made ) ) {
+	fwrite( STDERR, $made->get_error_message() );
+	exit( 1 );
+}
+echo 'ok';
+"""
+
+MULTISITE_CONFIG = """
+define( 'MULTISITE', true );
+define( 'SUBDOMAIN_INSTALL', false );
+define( 'DOMAIN_CURRENT_SITE', '{host}' );
+define( 'PATH_CURRENT_SITE', '/' );
+define( 'SITE_ID_CURRENT_SITE', 1 );
+define( 'BLOG_ID_CURRENT_SITE', 1 );
+"""
+
+
+@dataclass
+class Network:
+    """A WordPress multisite network with no web server: PHP's command line drives it."""
+
+    root: Path
+    database: str
+
+    def php(self, code: str) -> subprocess.CompletedProcess[str]:
+        """Run PHP with the network's WordPress loaded, as a request to its main site."""
+        return run_php(
+            self.root,
+            f"$_SERVER['HTTP_HOST'] = '{MULTISITE_HOST}'; $_SERVER['REQUEST_URI'] = '/';\n"
+            "require __DIR__ . '/wp-load.php';\n"
+            "require_once ABSPATH . 'wp-admin/includes/plugin.php';\n" + code,
+        )
+
+    def sql(self, statement: str) -> str:
+        return mariadb(statement, self.database)
+
+    def stop(self) -> None:
+        mariadb(f"DROP DATABASE IF EXISTS {self.database}")
+
+
+def install_network(work: Path) -> Network:
+    """WordPress 7.0.4 as a network of sites, with the plugin in its plugins folder."""
+    flavour = Flavour("wp7-multisite", WORDPRESS_7, False, "", True)
+    root = wordpress_tree(flavour, work)
+    database = new_database()
+    install_plugin(root, work)
+    config = wp_config(
+        database, work / "wp-debug.log", "define( 'WP_ALLOW_MULTISITE', true );\n//MULTISITE"
+    )
+    (root / "wp-config.php").write_text(config)
+    (root / "igsync-network.php").write_text(NETWORK_INSTALL % {"host": MULTISITE_HOST})
+    installed = subprocess.run(
+        ["php", "igsync-network.php", secrets.token_hex(8)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if installed.returncode != 0 or not installed.stdout.endswith("ok"):
+        raise RuntimeError(f"network install failed: {installed.stdout} {installed.stderr}")
+    (root / "wp-config.php").write_text(
+        config.replace("//MULTISITE", MULTISITE_CONFIG.format(host=MULTISITE_HOST))
+    )
+    return Network(root, database.name)

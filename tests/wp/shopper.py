@@ -74,6 +74,12 @@ def land(http: requests.Session, response: requests.Response) -> Landing:
     return Landing(location, page.text)
 
 
+def come_back(wp: WordPress, http: requests.Session, **query: str) -> Landing:
+    """Arrive at the shop's callback with this query (as Instagram, or a forger, sends it)."""
+    answer = http.get(wp.callback_url, params=query, allow_redirects=False, timeout=30)
+    return land(http, answer)
+
+
 def consent(http: requests.Session, authorize: str, username: str, *, allow: bool = True) -> str:
     """The sandbox's consent page: Allow or Cancel; the callback URL it sends the browser to."""
     query = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}

@@ -11,6 +11,7 @@ import csv
 import html
 import io
 import re
+import subprocess
 
 import requests
 
@@ -19,6 +20,7 @@ from tests.wordpress import SHOPPER, WordPress
 from tests.wp.conftest import RunningDaemon
 from tests.wp.shopper import (
     code_of,
+    come_back,
     connect,
     connect_link,
     land,
@@ -101,17 +103,13 @@ def test_an_instagram_error_is_a_notice_not_a_page_of_json(
     daemon.start()
     with requests.Session() as guest:
         state = state_of(start_flow(configured, guest))
-        answer = guest.get(
-            configured.callback_url,
-            params={
-                "error": "server_error",
-                "error_reason": "temporarily_unavailable",
-                "state": state,
-            },
-            allow_redirects=False,
-            timeout=30,
+        landing = come_back(
+            configured,
+            guest,
+            error="server_error",
+            error_reason="temporarily_unavailable",
+            state=state,
         )
-        landing = land(guest, answer)
     assert landing.url == configured.page_url and landing.notice == "error"
     assert daemon.codes_stored() == 0
 
@@ -129,13 +127,7 @@ def test_a_tampered_state_is_refused_and_nothing_is_stored(
             "x" * 48,
             "é" * 2000,
         ):
-            answer = guest.get(
-                configured.callback_url,
-                params={"code": code, "state": bad_state},
-                allow_redirects=False,
-                timeout=30,
-            )
-            landing = land(guest, answer)
+            landing = come_back(configured, guest, code=code, state=bad_state)
             assert landing.url == configured.page_url and landing.notice == "expired"
     assert daemon.codes_stored() == 0
     assert ig.state.exchanges_of(code) == 0
@@ -148,13 +140,7 @@ def test_a_state_from_another_visitor_is_refused(
     daemon.start()
     with requests.Session() as victim, requests.Session() as attacker:
         state = state_of(start_flow(configured, victim))
-        answer = attacker.get(
-            configured.callback_url,
-            params={"code": ig.new_code("attacker"), "state": state},
-            allow_redirects=False,
-            timeout=30,
-        )
-        landing = land(attacker, answer)
+        landing = come_back(configured, attacker, code=ig.new_code("attacker"), state=state)
     assert landing.notice == "expired"
     assert landing.url.rstrip("/") == configured.url  # the attacker never started: the home page
     assert daemon.codes_stored() == 0
@@ -171,13 +157,7 @@ def test_an_expired_state_sends_the_shopper_back_with_a_notice(
             "UPDATE wp_options SET option_value = UNIX_TIMESTAMP() - 1 "
             "WHERE option_name LIKE '_transient_timeout_igsync_state_%'"
         )
-        answer = guest.get(
-            configured.callback_url,
-            params={"code": ig.new_code("too.slow"), "state": state},
-            allow_redirects=False,
-            timeout=30,
-        )
-        landing = land(guest, answer)
+        landing = come_back(configured, guest, code=ig.new_code("too.slow"), state=state)
     assert landing.url == configured.page_url and landing.notice == "expired"
     assert daemon.codes_stored() == 0
 
@@ -189,13 +169,8 @@ def test_a_trailing_fragment_marker_is_stripped_from_the_code(
     code = ig.new_code("fragment.keeper")
     with requests.Session() as guest:
         state = state_of(start_flow(configured, guest))
-        answer = guest.get(
-            configured.callback_url,
-            params={"code": code + "#_", "state": state},
-            allow_redirects=False,
-            timeout=30,
-        )
-        assert land(guest, answer).notice == "connecting"
+        landing = come_back(configured, guest, code=code + "#_", state=state)
+        assert landing.notice == "connecting"
     eventually(lambda: ig.state.exchanges_of(code) == 1, what="the code, without #_, exchanged")
 
 
@@ -296,3 +271,28 @@ def test_only_administrators_reach_the_settings_page(configured: WordPress) -> N
     )
     assert f'readonly value="{html.escape(configured.callback_url)}"' in page
     assert 'name="igsync_settings[shared_secret]" value=""' in page  # the secret is never sent back
+
+
+def test_notices_speak_the_sites_language(configured: WordPress, daemon: RunningDaemon) -> None:
+    """Every shopper-facing string is in the plugin's text domain, loaded from its languages/
+    folder: a German translation of one notice shows on a German site."""
+    languages = configured.root / "wp-content" / "plugins" / "igsync-bridge" / "languages"
+    po = languages / "igsync-bridge-de_DE.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "You cancelled the connection to Instagram. You can connect any time."\n'
+        'msgstr "Sie haben die Verbindung zu Instagram abgebrochen."\n'
+    )
+    subprocess.run(["msgfmt", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
+    configured.sql("DELETE FROM wp_options WHERE option_name = 'WPLANG'")
+    configured.sql("INSERT INTO wp_options (option_name, option_value) VALUES ('WPLANG', 'de_DE')")
+    daemon.start()
+    try:
+        with requests.Session() as guest:
+            _, landing = connect(configured, guest, "spricht.deutsch", allow=False)
+    finally:
+        configured.sql("UPDATE wp_options SET option_value = '' WHERE option_name = 'WPLANG'")
+        po.with_suffix(".mo").unlink()
+        po.unlink()
+    assert "Sie haben die Verbindung zu Instagram abgebrochen." in landing.page
+    assert landing.notices == []  # not the English text

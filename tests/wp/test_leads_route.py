@@ -172,6 +172,10 @@ def test_a_failing_lead_write_is_retried_by_the_daemon_until_it_lands(
     finally:
         configured.sql("DROP TRIGGER igsync_disk_full")
     eventually(lambda: "disk.full" in stored_usernames(configured), what="the lead, retried")
-    with store.read() as session:
-        delivered = session.get(Delivery, delivery.id)
-    assert delivered is not None and delivered.status == DeliveryStatus.DELIVERED
+
+    def delivered() -> bool:
+        with store.read() as session:
+            row = session.get(Delivery, delivery.id)
+        return row is not None and row.status == DeliveryStatus.DELIVERED
+
+    eventually(delivered, what="the daemon recording the lead as delivered")

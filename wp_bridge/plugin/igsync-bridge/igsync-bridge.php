@@ -22,6 +22,7 @@ define( 'IGSYNC_BRIDGE_VERSION', '0.2.0' );
 define( 'IGSYNC_BRIDGE_FILE', __FILE__ );
 define( 'IGSYNC_BRIDGE_DIR', __DIR__ );
 
+require_once __DIR__ . '/includes/class-igsync-sites.php';
 require_once __DIR__ . '/includes/class-igsync-settings.php';
 require_once __DIR__ . '/includes/class-igsync-schema.php';
 require_once __DIR__ . '/includes/class-igsync-signature.php';

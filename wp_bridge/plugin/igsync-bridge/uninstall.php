@@ -8,6 +8,7 @@
 
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
+require_once __DIR__ . '/includes/class-igsync-sites.php';
 require_once __DIR__ . '/includes/class-igsync-uninstaller.php';
 
 Igsync_Uninstaller::run();

@@ -1,6 +1,6 @@
 <?php
 /**
- * wp-admin: the Instagram column in Users, a section on the user's profile, and the Leads page
+ * The wp-admin screens: the Instagram column in Users, a section on the user's profile, and the Leads page
  * with CSV export.
  *
  * @package igsync-bridge
@@ -127,7 +127,15 @@ final class Igsync_Admin {
 			<?php
 			$pages = (int) ceil( $result['total'] / self::PER_PAGE );
 			if ( $pages > 1 ) {
-				echo '<div class="tablenav"><div class="tablenav-pages">' . wp_kses_post( (string) paginate_links( array( 'base' => add_query_arg( 'paged', '%#%' ), 'total' => $pages, 'current' => $page ) ) ) . '</div></div>';
+				echo '<div class="tablenav"><div class="tablenav-pages">' . wp_kses_post(
+					(string) paginate_links(
+						array(
+							'base'    => add_query_arg( 'paged', '%#%' ),
+							'total'   => $pages,
+							'current' => $page,
+						)
+					)
+				) . '</div></div>';
 			}
 			?>
 		</div>
@@ -135,7 +143,7 @@ final class Igsync_Admin {
 	}
 
 	/**
-	 * admin-post.php?action=igsync_export_leads: every lead as CSV, streamed.
+	 * Every lead as CSV, streamed (admin-post.php?action=igsync_export_leads).
 	 */
 	public static function export_csv(): void {
 		if ( ! current_user_can( 'list_users' ) || ! check_admin_referer( 'igsync_export_leads' ) ) {

@@ -54,11 +54,11 @@ final class Igsync_Settings_Page {
 	 * @return array<string, string>
 	 */
 	public static function sanitize( $input ): array {
-		$input  = is_array( $input ) ? $input : array();
-		$old    = get_option( Igsync_Settings::OPTION, array() );
-		$old    = is_array( $old ) ? $old : array();
-		$clean  = array();
-		$flavour = isset( $input['api_flavour'] ) ? sanitize_key( (string) $input['api_flavour'] ) : 'instagram_login';
+		$input                  = is_array( $input ) ? $input : array();
+		$old                    = get_option( Igsync_Settings::OPTION, array() );
+		$old                    = is_array( $old ) ? $old : array();
+		$clean                  = array();
+		$flavour                = isset( $input['api_flavour'] ) ? sanitize_key( (string) $input['api_flavour'] ) : 'instagram_login';
 		$clean['api_flavour']   = isset( self::flavours()[ $flavour ] ) ? $flavour : 'instagram_login';
 		$clean['daemon_url']    = esc_url_raw( trim( (string) ( $input['daemon_url'] ?? '' ) ), array( 'http', 'https' ) );
 		$clean['authorize_url'] = esc_url_raw( trim( (string) ( $input['authorize_url'] ?? '' ) ), array( 'http', 'https' ) );

@@ -171,8 +171,8 @@ final class Igsync_Connect {
 		if ( '' === $code || ! preg_match( '/^[\x21-\x7e]{1,1024}$/', $code ) ) {
 			return self::back( $return, 'error' );
 		}
-		$user    = $user_id ? get_userdata( $user_id ) : false;
-		$context = array_filter(
+		$user      = $user_id ? get_userdata( $user_id ) : false;
+		$context   = array_filter(
 			array(
 				'wp_user_id' => $user ? (int) $user->ID : null,
 				'email'      => $user && is_email( $user->user_email ) ? $user->user_email : null,

@@ -42,15 +42,27 @@ final class Igsync_Forwarder {
 			)
 		);
 		if ( is_wp_error( $response ) ) {
-			return array( 'ok' => false, 'daemon_id' => null, 'error' => 'daemon unreachable (' . $response->get_error_code() . ')' );
+			return array(
+				'ok'        => false,
+				'daemon_id' => null,
+				'error'     => 'daemon unreachable (' . $response->get_error_code() . ')',
+			);
 		}
 		$status = (int) wp_remote_retrieve_response_code( $response );
 		$answer = json_decode( (string) wp_remote_retrieve_body( $response ), true );
 		if ( 200 === $status || 202 === $status ) {
 			$id = is_array( $answer ) && isset( $answer['id'] ) ? (int) $answer['id'] : null;
-			return array( 'ok' => true, 'daemon_id' => $id, 'error' => '' );
+			return array(
+				'ok'        => true,
+				'daemon_id' => $id,
+				'error'     => '',
+			);
 		}
 		$reason = is_array( $answer ) && isset( $answer['error'] ) ? (string) $answer['error'] : 'no reason';
-		return array( 'ok' => false, 'daemon_id' => null, 'error' => "daemon answered {$status} ({$reason})" );
+		return array(
+			'ok'        => false,
+			'daemon_id' => null,
+			'error'     => "daemon answered {$status} ({$reason})",
+		);
 	}
 }

@@ -217,7 +217,13 @@ final class Igsync_Leads {
 		$values  = array();
 		$updates = array();
 		foreach ( $row as $column => $value ) {
-			$values[] = null === $value ? 'NULL' : $wpdb->prepare( is_int( $value ) ? '%d' : '%s', $value );
+			if ( null === $value ) {
+				$values[] = 'NULL';
+			} elseif ( is_int( $value ) ) {
+				$values[] = $wpdb->prepare( '%d', $value );
+			} else {
+				$values[] = $wpdb->prepare( '%s', $value );
+			}
 			if ( 'created_at' !== $column ) {
 				$updates[] = "{$column} = VALUES({$column})";
 			}
@@ -332,7 +338,8 @@ final class Igsync_Leads {
 				$last = (int) $row['id'];
 				yield $row;
 			}
-		} while ( count( $rows ) === $batch );
+			$full = count( $rows ) === $batch;
+		} while ( $full );
 	}
 
 	/**

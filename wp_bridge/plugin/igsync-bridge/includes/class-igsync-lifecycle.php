@@ -21,7 +21,7 @@ final class Igsync_Lifecycle {
 	 * @param bool $network_wide Whether the plugin was network-activated.
 	 */
 	public static function activate( $network_wide = false ): void {
-		self::for_each_site( (bool) $network_wide, array( __CLASS__, 'set_up_site' ) );
+		Igsync_Sites::each( (bool) $network_wide, array( __CLASS__, 'set_up_site' ) );
 	}
 
 	/**
@@ -30,7 +30,7 @@ final class Igsync_Lifecycle {
 	 * @param bool $network_wide Whether the plugin was network-deactivated.
 	 */
 	public static function deactivate( $network_wide = false ): void {
-		self::for_each_site(
+		Igsync_Sites::each(
 			(bool) $network_wide,
 			static function (): void {
 				wp_clear_scheduled_hook( self::PRUNE_HOOK );
@@ -73,29 +73,6 @@ final class Igsync_Lifecycle {
 		if ( class_exists( '\Automattic\WooCommerce\Utilities\FeaturesUtil' ) ) {
 			\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'custom_order_tables', IGSYNC_BRIDGE_FILE, true );
 			\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'cart_checkout_blocks', IGSYNC_BRIDGE_FILE, true );
-		}
-	}
-
-	/**
-	 * Runs $task on this site, or on every site of the network.
-	 *
-	 * @param bool     $network_wide Every site.
-	 * @param callable $task         What to run.
-	 */
-	private static function for_each_site( bool $network_wide, callable $task ): void {
-		if ( ! $network_wide || ! is_multisite() ) {
-			$task();
-			return;
-		}
-		foreach ( get_sites(
-			array(
-				'fields' => 'ids',
-				'number' => 0,
-			)
-		) as $site_id ) {
-			switch_to_blog( (int) $site_id );
-			$task();
-			restore_current_blog();
 		}
 	}
 }

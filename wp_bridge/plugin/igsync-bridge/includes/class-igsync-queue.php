@@ -53,7 +53,7 @@ final class Igsync_Queue {
 	 */
 	private static function insert( string $hash, string $sealed, string $redirect_uri, array $context ): ?int {
 		global $wpdb;
-		$table = Igsync_Schema::table( 'codes' );
+		$table    = Igsync_Schema::table( 'codes' );
 		$suppress = $wpdb->suppress_errors( true ); // The caller handles a failure; the query holds the shopper's email.
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
 		$inserted = $wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$table} (code_hash, code_enc, redirect_uri, context, received_at) VALUES (%s, %s, %s, %s, %s)", $hash, $sealed, $redirect_uri, wp_json_encode( $context ), gmdate( 'Y-m-d H:i:s' ) ) );
@@ -124,7 +124,14 @@ final class Igsync_Queue {
 				$row['daemon_id'] = $daemon_id;
 			}
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- the queue is a live table.
-			$acked += (int) $wpdb->update( $table, $row, array( 'id' => $id, 'acked_at' => null ) );
+			$acked += (int) $wpdb->update(
+				$table,
+				$row,
+				array(
+					'id'       => $id,
+					'acked_at' => null,
+				)
+			);
 		}
 		return $acked;
 	}

@@ -1,7 +1,7 @@
 <?php
 /**
- * Removes everything the plugin stored, on every site of a network. Self-contained: WordPress
- * runs uninstall.php with the plugin not loaded.
+ * Removes everything the plugin stored, on every site of a network. Needs nothing but
+ * Igsync_Sites: WordPress runs uninstall.php with the plugin not loaded.
  *
  * @package igsync-bridge
  */
@@ -23,20 +23,7 @@ final class Igsync_Uninstaller {
 	 */
 	public static function run(): void {
 		global $wpdb;
-		if ( is_multisite() ) {
-			foreach ( get_sites(
-				array(
-					'fields' => 'ids',
-					'number' => 0,
-				)
-			) as $site_id ) {
-				switch_to_blog( (int) $site_id );
-				self::site();
-				restore_current_blog();
-			}
-		} else {
-			self::site();
-		}
+		Igsync_Sites::each( true, array( __CLASS__, 'site' ) );
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.SlowDBQuery -- one sweep at uninstall.
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->usermeta} WHERE meta_key LIKE %s", $wpdb->esc_like( 'igsync_' ) . '%' ) );
 		wp_cache_flush();
@@ -45,7 +32,7 @@ final class Igsync_Uninstaller {
 	/**
 	 * The current site's share.
 	 */
-	private static function site(): void {
+	public static function site(): void {
 		global $wpdb;
 		foreach ( self::TABLES as $table ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery.SchemaChange -- our own tables go with the plugin.
