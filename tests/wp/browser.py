@@ -45,8 +45,15 @@ def chromium() -> Iterator[webdriver.Chrome]:
 def log_in(browser: webdriver.Chrome, wp: WordPress, username: str, password: str) -> None:
     browser.delete_all_cookies()
     browser.get(f"{wp.url}/wp-login.php")
-    browser.find_element(By.ID, "user_login").send_keys(username)
-    browser.find_element(By.ID, "user_pass").send_keys(password)
+    # Filled in at once, not typed: wp-login.php moves the focus to the username field 200 ms
+    # after loading, which would send the rest of a typed password there.
+    browser.find_element(By.ID, "user_pass")
+    browser.execute_script(
+        "document.getElementById('user_login').value = arguments[0];"
+        " document.getElementById('user_pass').value = arguments[1];",
+        username,
+        password,
+    )
     browser.find_element(By.ID, "wp-submit").click()
     # WooCommerce sends customers to My Account (no admin bar for them): wait for the redirect.
     try:
