@@ -16,7 +16,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from wp_bridge import strict_json
+
 ALGORITHM = "HMAC-SHA256"
+# Meta's payload is one flat object; anything deeper is not Meta's.
+SIGNED_REQUEST_MAX_DEPTH = 2
 MAX_LENGTH = 8192
 MAX_AGE = timedelta(days=1)  # Meta calls at once; an old request is a replay, not a retry
 MAX_SKEW = timedelta(minutes=5)
@@ -64,9 +68,9 @@ def parse_signed_request(value: str, app_secret: str, *, now: datetime) -> Signe
     if not hmac.compare_digest(signature, expected):
         raise ForgedSignedRequest("signed_request signature does not match the app secret")
     try:
-        payload = json.loads(_b64decode(encoded_payload))
+        payload = strict_json.loads(_b64decode(encoded_payload), max_depth=SIGNED_REQUEST_MAX_DEPTH)
     except (binascii.Error, ValueError):
-        raise BadSignedRequest("signed_request does not decode to JSON") from None
+        raise BadSignedRequest("signed_request does not decode to flat JSON") from None
     if not isinstance(payload, dict):
         raise BadSignedRequest("signed_request payload is not a JSON object")
     if str(payload.get("algorithm", "")).upper() != ALGORITHM:

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from daemon.cli import app
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
-from daemon.models import CodeStatus, DeliveryStatus
+from daemon.models import CodeStatus, Customer, DeliveryStatus
 from daemon.pipeline import CodePipeline
 from daemon.queries import EXPORT_FIELDS
 from daemon.settings import load_settings
@@ -158,6 +159,30 @@ def test_customers_export_csv_and_json(filled: Filled, tmp_path: Path) -> None:
     assert code == 0 and len(exported) == 3 and f"exported 3 customer(s) to {target}" in err
     assert exported[1] == {k: exported[1][k] for k in EXPORT_FIELDS}
     assert_no_token(filled, out + target.read_text())
+
+
+def test_csv_injection_in_customers_export_is_neutralised(filled: Filled) -> None:
+    """Display names are the shopper's to choose: the CSV never hands a spreadsheet a formula
+    (OWASP: a leading quote, every cell quoted); the JSON export stays exact."""
+    planted = {
+        "lena.bakes": "=cmd|' /c calc'!a0",
+        "tom_runs": "@SUM(1+1)",
+        "lenny.k": "-2+3",
+    }
+    store = Store(load_settings(filled.env).database_url)
+    with store.write() as session:
+        for customer in session.execute(select(Customer)).scalars():
+            customer.name = planted[customer.username]
+    store.dispose()
+    code, out, _ = filled.run("customers", "export", "--format", "csv")
+    assert code == 0
+    names = {row["username"]: row["name"] for row in csv.DictReader(io.StringIO(out))}
+    assert names == {username: "'" + name for username, name in planted.items()}
+    for line in out.splitlines():  # every cell quoted
+        assert line.startswith('"') and line.endswith('"'), line
+        assert len(line.split('","')) == len(EXPORT_FIELDS), line
+    _, out, _ = filled.run("customers", "export", "--format", "json")
+    assert {row["username"]: row["name"] for row in json.loads(out)} == planted
 
 
 def test_status_counts(filled: Filled) -> None:

@@ -189,6 +189,26 @@ def test_malformed_payloads_get_422_with_the_field_and_store_nothing(
     assert intake.stored() == 0
 
 
+def test_deeply_nested_json_answers_422_never_500(intake: Intake) -> None:
+    """A 500 tells WordPress to retry for ever: no body, signed or not, may produce one."""
+    deep = b'{"code": "x", "context": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    answer = intake.post(deep)
+    assert answer.status_code == 422 and answer.json()["error"] == "too_deep"
+    assert intake.post(deep, {}).status_code == 401  # unsigned: refused before parsing
+    strings = forward_body(CODE, REDIRECT_URI, source="[[[[[[{{{{{{")
+    assert intake.post(strings).status_code == 202  # brackets inside strings are text
+    assert intake.stored() == 1
+
+
+def test_a_json_object_with_a_duplicate_key_answers_422(intake: Intake) -> None:
+    body = forward_body(CODE, REDIRECT_URI)
+    twice = body[:-1] + b', "code": "AQ-another-code"}'
+    answer = intake.post(twice)
+    assert answer.status_code == 422 and answer.json()["error"] == "duplicate_key"
+    assert "code" in answer.json()["detail"] and "AQ-another-code" not in answer.text
+    assert intake.stored() == 0
+
+
 def test_bad_json_gets_422(intake: Intake) -> None:
     answer = intake.post(b'{"code": "AQ', None)
     assert answer.status_code == 422 and answer.json()["error"] == "malformed_json"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -98,6 +100,19 @@ def test_fuzzed_signed_requests_are_refused_cleanly(value: str, flip: int) -> No
     tampered = genuine[:position] + replacement + genuine[position + 1 :]
     with pytest.raises(BadSignedRequest):
         parse_signed_request(tampered, "app-secret", now=now)
+
+
+def test_a_deeply_nested_or_duplicate_keyed_signed_request_is_refused_not_a_500() -> None:
+    secret = "meta-app-secret"
+    for payload in (
+        b'{"algorithm": "HMAC-SHA256", "x": ' + b"[" * 1_500 + b"]" * 1_500 + b"}",
+        b'{"algorithm": "HMAC-SHA256", "user_id": "1", "user_id": "2", "issued_at": 1}',
+    ):
+        encoded = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+        signature = hmac.new(secret.encode(), encoded.encode(), hashlib.sha256).digest()
+        value = base64.urlsafe_b64encode(signature).rstrip(b"=").decode() + "." + encoded
+        with pytest.raises(BadSignedRequest, match="flat JSON"):
+            parse_signed_request(value, secret, now=utcnow())
 
 
 def test_deauthorize_revokes_the_token_and_keeps_the_lead(

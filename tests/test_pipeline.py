@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
 from daemon import leases
 from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
 from daemon.instagram import UpstreamUnavailable
+from daemon.instagram.flavours import FLAVOURS
 from daemon.models import CodeStatus, Customer, Delivery, ReceivedCode, Token
 from daemon.pipeline import CodePipeline
 from daemon.store import Store
@@ -335,3 +336,35 @@ def test_no_secret_reaches_the_log(
     assert len(tokens) >= 6 and "code 3: customer @user2 stored" in caplog.text
     for secret in secrets_used:
         assert secret not in caplog.text
+
+
+def test_usernames_instagram_never_allows_are_a_malformed_answer_never_stored(
+    pipeline: CodePipeline, store: Store, cipher: TokenCipher, sandbox: Sandbox, clock: FakeClock
+) -> None:
+    """Instagram usernames are 1 to 30 letters, digits, periods and underscores: a profile with
+    another is Instagram's fault, recorded and retried, and no customer is stored with it."""
+    for bad in ("=cmd|' /c calc'!a0", "with space", "o'brien!", "x" * 31):
+        code = sandbox.state.grant(
+            sandbox.redirect_uri, ("instagram_business_basic",), bad, "BUSINESS"
+        )
+        code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=clock())
+        # The token is kept; the profile step is retried later (status "upgraded").
+        assert pipeline.process(code_id) == CodeStatus.UPGRADED
+        row = code_row(store, code_id)
+        assert "username is not one Instagram allows" in (row.last_error or "")
+        assert row.next_attempt_at is not None and row.next_attempt_at > clock()
+    with store.read() as session:
+        assert session.execute(select(func.count()).select_from(Customer)).scalar_one() == 0
+
+
+def test_profile_text_is_stripped_of_control_characters_and_capped() -> None:
+    profile = FLAVOURS["instagram_login"].parse_profile(
+        {
+            "user_id": "17841400000000001",
+            "username": "lena.bakes",
+            "name": "Lena\x00 \u202eBakes\x1b[31m" + "!" * 400,
+            "account_type": "BUSINESS\n",
+        }
+    )
+    assert profile.name == "Lena Bakes[31m" + "!" * (255 - len("Lena Bakes[31m"))
+    assert profile.account_type == "BUSINESS"

@@ -10,7 +10,6 @@ database cannot take the write (WordPress keeps the code and retries).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -30,11 +29,14 @@ from daemon.codes import CodeForward, ReplayedRequest, Submission, get_code
 from daemon.crypto import TokenCipher
 from daemon.group_commit import GroupCommit
 from daemon.store import Store
+from wp_bridge import strict_json
 from wp_bridge.signing import SignatureError, Signer
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+# The contract body nests two levels (the forward, its context); a little room, no more.
+FORWARD_MAX_DEPTH = 4
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"
 PRINTABLE_ASCII = r"^[\x21-\x7e]+$"
 
@@ -284,9 +286,9 @@ def validate_forward(payload: object, redirect_uri: str) -> CodeForward:
 
 def _parse_forward(body: bytes, redirect_uri: str) -> CodeForward:
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise IntakeError(422, "malformed_json", "body is not valid UTF-8 JSON") from None
+        payload = strict_json.loads(body, max_depth=FORWARD_MAX_DEPTH)
+    except strict_json.StrictJsonError as bad:
+        raise IntakeError(422, bad.error, str(bad)) from None
     try:
         return validate_forward(payload, redirect_uri)
     except InvalidForward as invalid:

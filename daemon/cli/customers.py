@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -22,6 +21,7 @@ from daemon.queries import (
     list_customers,
     search_customers,
 )
+from daemon.spreadsheet import SafeCsvWriter
 
 app = typer.Typer(help="Inspect, search and export stored customers.", no_args_is_help=True)
 
@@ -132,7 +132,7 @@ def _write(
 ) -> int:
     written = 0
     if fmt is ExportFormat.csv:
-        writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
+        writer = SafeCsvWriter(stream, EXPORT_FIELDS)
         writer.writeheader()
     else:
         stream.write("[")

@@ -6,6 +6,7 @@ shape and the profile fields; each difference lives here and nowhere else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,13 @@ from daemon.settings import ApiFlavour
 
 class MalformedAnswer(ValueError):
     """A 2xx answer without the fields the documentation promises."""
+
+
+# Instagram usernames: at most 30 letters, digits, periods and underscores.
+USERNAME = re.compile(r"[A-Za-z0-9._]{1,30}")
+NAME_MAX_CHARS = 255  # the bridge plugin's column
+# C0 and C1 controls, and the bidirectional overrides that can disguise text.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -44,31 +52,44 @@ class Flavour:
 
 def _login_profile(payload: Mapping[str, Any]) -> Profile:
     user_id = payload.get("user_id") or payload.get("id")
-    username = payload.get("username")
-    if not user_id or not isinstance(username, str):
-        raise MalformedAnswer("profile answer lacks user_id or username")
+    if not user_id:
+        raise MalformedAnswer("profile answer lacks user_id")
     return Profile(
         user_id=str(user_id),
-        username=username,
-        name=_optional_str(payload.get("name")),
-        account_type=_optional_str(payload.get("account_type")),
+        username=_username(payload.get("username")),
+        name=_text(payload.get("name"), NAME_MAX_CHARS),
+        account_type=_text(payload.get("account_type"), 32),
     )
 
 
 def _basic_display_profile(payload: Mapping[str, Any]) -> Profile:
     user_id = payload.get("id")
-    username = payload.get("username")
-    if not user_id or not isinstance(username, str):
-        raise MalformedAnswer("profile answer lacks id or username")
+    if not user_id:
+        raise MalformedAnswer("profile answer lacks id")
     return Profile(
         user_id=str(user_id),
-        username=username,
-        account_type=_optional_str(payload.get("account_type")),
+        username=_username(payload.get("username")),
+        account_type=_text(payload.get("account_type"), 32),
     )
 
 
-def _optional_str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _username(value: object) -> str:
+    """A username as Instagram allows them, or the answer is malformed (and never stored)."""
+    if not isinstance(value, str):
+        raise MalformedAnswer("profile answer lacks username")
+    if not USERNAME.fullmatch(value):
+        raise MalformedAnswer(
+            "profile answer's username is not one Instagram allows (1 to 30 letters, digits, . _)"
+        )
+    return value
+
+
+def _text(value: object, limit: int) -> str | None:
+    """Free text from the profile: control characters taken out, at most `limit` characters."""
+    if not isinstance(value, str):
+        return None
+    cleaned = CONTROL_CHARACTERS.sub("", value).strip()[:limit]
+    return cleaned or None
 
 
 FLAVOURS: dict[ApiFlavour, Flavour] = {

@@ -4,6 +4,10 @@ database fails; 422 naming the field WordPress cannot store; 401 for what is not
 
 from __future__ import annotations
 
+import csv
+import html
+import io
+import re
 import secrets
 import time
 from typing import Any
@@ -179,3 +183,20 @@ def test_a_failing_lead_write_is_retried_by_the_daemon_until_it_lands(
         return row is not None and row.status == DeliveryStatus.DELIVERED
 
     eventually(delivered, what="the daemon recording the lead as delivered")
+
+
+def test_csv_injection_in_the_leads_export_is_neutralised(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """A display name is the shopper's to choose: the owner's CSV never holds a formula."""
+    formula = "=cmd|' /c calc'!a0"
+    lead = a_lead(name=formula, username="formula.planter")
+    assert push(configured, Signer(shared["secret"]), lead).status_code == 201
+    admin = configured.admin()
+    export = re.search(r'id="igsync-export"[^>]* href="([^"]+)"', leads_page(admin, configured))
+    assert export
+    exported = admin.get(html.unescape(export.group(1)), timeout=30).text
+    rows = {row["username"]: row for row in csv.DictReader(io.StringIO(exported))}
+    assert rows["formula.planter"]["name"] == "'" + formula
+    for line in exported.splitlines():  # every cell quoted
+        assert line.startswith('"') and line.endswith('"'), line

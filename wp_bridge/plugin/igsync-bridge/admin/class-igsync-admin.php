@@ -152,19 +152,33 @@ final class Igsync_Admin {
 		nocache_headers();
 		header( 'Content-Type: text/csv; charset=utf-8' );
 		header( 'Content-Disposition: attachment; filename="instagram-leads-' . gmdate( 'Y-m-d' ) . '.csv"' );
-		$out     = fopen( 'php://output', 'w' );
 		$columns = array_merge( Igsync_Leads::FIELDS, array( 'created_at', 'updated_at' ) );
-		fputcsv( $out, $columns );
+		echo self::csv_line( $columns ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
 		foreach ( Igsync_Leads::all() as $lead ) {
 			$cells = array();
 			foreach ( $columns as $column ) {
-				$value = (string) ( $lead[ $column ] ?? '' );
-				// A cell starting with = + - @ would run as a formula in a spreadsheet.
-				$cells[] = preg_match( '/^[=+\-@\t\r]/', $value ) ? "'" . $value : $value;
+				$cells[] = (string) ( $lead[ $column ] ?? '' );
 			}
-			fputcsv( $out, $cells );
+			echo self::csv_line( $cells ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
 		}
-		fclose( $out ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 		exit;
+	}
+
+	/**
+	 * One CSV line a spreadsheet will not run (OWASP, "CSV Injection"): a cell that would start
+	 * a formula gets a leading single quote, and every cell is quoted.
+	 *
+	 * @param array<int, string> $cells The cells.
+	 * @return string
+	 */
+	public static function csv_line( array $cells ): string {
+		$quoted = array();
+		foreach ( $cells as $cell ) {
+			if ( preg_match( '/^[=+\-@\t\r]/', $cell ) ) {
+				$cell = "'" . $cell;
+			}
+			$quoted[] = '"' . str_replace( '"', '""', $cell ) . '"';
+		}
+		return implode( ',', $quoted ) . "\r\n";
 	}
 }
