@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,6 +19,7 @@ from daemon.instagram.errors import (
     UpstreamUnavailable,
     parse_error,
 )
+from daemon.retry import decide_retry
 
 
 def oauth(message: str, code: int = 400) -> bytes:
@@ -96,12 +98,14 @@ def test_usage_headers_at_100_percent_ask_for_a_minute() -> None:
         )
     }
     assert parse_error(400, business, graph(80002)).retry_after == 60.0
-    assert parse_error(400, {"X-App-Usage": '{"call_count": 40}'}, graph(4)).retry_after is None
+    assert (
+        parse_error(400, {"X-App-Usage": '{"call_count": 40}'}, graph(4)).retry_after == 60
+    )  # the minimum
 
 
 def test_retry_after_header_wins() -> None:
     assert parse_error(429, {"Retry-After": "17"}, b"").retry_after == 17.0
-    assert parse_error(429, {"Retry-After": "²"}, b"").retry_after is None
+    assert parse_error(429, {"Retry-After": "²"}, b"").retry_after == 60  # unreadable: the minimum
 
 
 def test_backoff_grows_stays_under_the_cap_and_respects_a_floor() -> None:
@@ -114,3 +118,52 @@ def test_backoff_grows_stays_under_the_cap_and_respects_a_floor() -> None:
         assert max(delays) > ceiling * 0.8  # full jitter spreads over the whole range
     assert min(backoff.delay(1, rng=rng, floor=30) for _ in range(50)) >= 30
     assert CODE_BACKOFF.cap_seconds <= 60  # a code lives an hour: never wait long between tries
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, graph(4, "Application request limit reached")),
+        (400, graph(17, "User request limit reached")),
+        (400, graph(32, "Page request limit reached")),
+        (400, graph(613, "Calls to this api have exceeded the rate limit")),
+        (400, graph(80002, "There have been too many calls to this Instagram account")),
+        (429, b""),
+    ],
+)
+def test_the_first_retry_after_a_rate_limit_waits_the_documented_minimum(
+    status: int, body: bytes
+) -> None:
+    """No Retry-After, no usage header at 100%: still at least a minute, whatever the jitter."""
+    error = parse_error(status, {}, body)
+    assert isinstance(error, RateLimited) and error.retry_after == 60
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    for seed in range(50):
+        decision = decide_retry(
+            retryable=True,
+            reason=error.describe(),
+            attempts=0,
+            now=now,
+            backoff=CODE_BACKOFF,
+            deadline=now + timedelta(hours=1),
+            floor_seconds=error.retry_after,
+            rng=random.Random(seed),
+        )
+        assert (decision.next_attempt_at - now).total_seconds() >= 60
+    told = parse_error(status, {"Retry-After": "5"}, body)
+    assert told.retry_after == 5  # Instagram's own word is honoured
+
+
+def test_a_rate_limit_retry_never_falls_past_the_codes_hour() -> None:
+    error = parse_error(400, {}, graph(4))
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    decision = decide_retry(
+        retryable=True,
+        reason=error.describe(),
+        attempts=3,
+        now=now,
+        backoff=CODE_BACKOFF,
+        deadline=now + timedelta(seconds=30),  # the code dies in 30 s
+        floor_seconds=error.retry_after,
+    )
+    assert decision.give_up and "deadline" in decision.reason

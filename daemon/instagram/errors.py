@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 # 4 app, 17 user, 32 page, 613 custom; 800xx are the Business Use Case limits (80002: Instagram).
+RATE_LIMIT_MIN_WAIT_SECONDS = 60.0
 RATE_LIMIT_CODES = frozenset(
     {4, 17, 32, 613, 80001, 80002, 80004, 80005, 80006, 80008, 80009, 80014}
 )
@@ -74,10 +76,17 @@ class RequestRejected(InstagramError):
 
 
 class RateLimited(InstagramError):
-    """Codes 4, 17, 32, 613, 800xx or HTTP 429: retry later, not before `retry_after` if known."""
+    """Codes 4, 17, 32, 613, 800xx or HTTP 429: retry later, never before `retry_after`, which
+    is Instagram's Retry-After when it sends one and otherwise at least a minute (a limit is
+    counted over an hour: an early retry only spends the budget again)."""
 
     retryable = True
     kind = "rate_limited"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        if self.retry_after is None:
+            self.retry_after = RATE_LIMIT_MIN_WAIT_SECONDS
 
 
 class UpstreamUnavailable(InstagramError):
