@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 
+from daemon.http_limits import HeadLimitedH11Protocol
 from daemon.settings import Listen
 
 
@@ -40,6 +41,7 @@ def _server_config(app: Any, *, log_level: str = "warning") -> uvicorn.Config:
         timeout_graceful_shutdown=10,
         server_header=False,
         log_config=None,
+        http=HeadLimitedH11Protocol,
     )
 
 

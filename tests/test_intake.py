@@ -4,6 +4,7 @@ are refused with a reason and leave nothing behind."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
@@ -292,3 +293,18 @@ def test_a_database_that_cannot_write_gets_503_never_202(
     assert answer.json()["error"] == "storage_unavailable"
     with store.read() as session:
         assert session.execute(select(func.count()).select_from(ReceivedCode)).scalar_one() == 0
+
+
+def test_a_10_mb_request_header_answers_431_not_a_reset(intake: Intake) -> None:
+    host, port = intake.url.removeprefix("http://").split(":")
+    for size in (20_000, 10_000_000):
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * size + b"\r\n\r\n")
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"), answer[:80]
+        assert b'"error": "headers_too_large"' in answer
+    # a request just under the cap, and a big body behind a small head, are served as usual
+    fine = intake.http.get(f"{intake.url}/healthz", headers={"X-Pad": "a" * 15_000}, timeout=5)
+    assert fine.status_code == 200
+    big = forward_body(CODE, REDIRECT_URI, source="x" * 60_000)
+    assert intake.post(big).status_code == 422  # read whole and judged (source is too long)
