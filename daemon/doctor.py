@@ -89,7 +89,13 @@ def _database(store: Store) -> Check:
 
 def _keys(store: Store, cipher: TokenCipher) -> Check:
     with store.read() as session:
-        sample = session.execute(select(col(Token.access_token_ciphertext)).limit(1)).scalar()
+        # The newest token that holds a value (a deauthorize leaves "", which is no ciphertext).
+        sample = session.execute(
+            select(col(Token.access_token_ciphertext))
+            .where(col(Token.access_token_ciphertext) != "")
+            .order_by(col(Token.id).desc())
+            .limit(1)
+        ).scalar()
     if sample is None:
         return Check("encryption keys", OK, "valid Fernet keys (no stored token to try yet)")
     try:

@@ -130,6 +130,8 @@ def _views(
 def _masked(cipher: TokenCipher | None, token: Token | None) -> str:
     if token is None:
         return "-"
+    if not token.access_token_ciphertext:
+        return str(token.status)  # erased: revoked by a deauthorize, nothing to decrypt
     if cipher is None:
         return "(encrypted)"
     try:

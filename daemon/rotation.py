@@ -46,7 +46,8 @@ def rotate_all(
             with store.read() as session:
                 rows = session.execute(
                     select(model.id, column)
-                    .where(model.id > last_id, column.is_not(None))
+                    # An erased value ("" after a deauthorize) is not ciphertext: nothing to do.
+                    .where(model.id > last_id, column.is_not(None), column != "")
                     .order_by(model.id)
                     .limit(BATCH)
                 ).all()

@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 from daemon.cli import app
 from daemon.crypto import TokenCipher, generate_key
-from daemon.models import ReceivedCode, Token
+from daemon.doctor import OK, run_checks
+from daemon.erasure import deauthorize
+from daemon.models import Customer, ReceivedCode, Token
 from daemon.pipeline import CodePipeline
 from daemon.redact import Secret
 from daemon.rotation import rotate_all
@@ -141,3 +143,47 @@ def test_rotation_reports_values_no_key_can_read(
     assert result.exit_code == 1
     assert "1 unreadable with any configured key" in result.stdout
     assert "keep looking for the key" in result.stderr
+
+
+def test_key_rotation_finishes_after_a_deauthorize(
+    sandbox: Sandbox, shop: Shop, shared_secret: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    """A deauthorize erases a token's value: that is not ciphertext, and must not keep an old
+    key from being retired (rotation, doctor, customers show)."""
+    old_key, new_key = generate_key(), generate_key()
+    SECRETS.update({old_key, new_key})
+    settings = make_settings(
+        sandbox,
+        wp_url=shop.url,
+        shared_secret=shared_secret,
+        encryption_key=old_key,
+        state_dir=tmp_path,
+    )
+    store = Store(settings.database_url)
+    store.migrate()
+    old = TokenCipher([Secret(old_key)])
+    pipeline = CodePipeline(store, old, sandbox.client(), owner="t", clock=clock)
+    for username in ("stays.here", "removed.the.app"):
+        code_id = store_code(
+            store, old, sandbox.new_code(username), sandbox.redirect_uri, now=clock()
+        )
+        pipeline.process(code_id)
+    with store.read() as session:
+        gone = session.execute(
+            select(Customer).where(col(Customer.username) == "removed.the.app")
+        ).scalar_one()
+    assert deauthorize(store, gone.ig_user_id, now=clock()) == 1
+    store.dispose()
+
+    both = daemon_env(replace(settings, encryption_keys=(Secret(new_key), Secret(old_key))))
+    rotated = CliRunner().invoke(app, ["keys", "rotate"], env={**both, "COLUMNS": "200"})
+    assert rotated.exit_code == 0, rotated.stdout + rotated.stderr
+    assert "1 value(s) re-encrypted" in rotated.stdout and "0 unreadable" in rotated.stdout
+
+    only_new = replace(settings, encryption_keys=(Secret(new_key),))
+    checks = {check.name: check for check in run_checks(lambda: only_new)}
+    assert checks["encryption keys"].verdict == OK, checks["encryption keys"].detail
+    env = {**daemon_env(only_new), "COLUMNS": "200"}
+    shown = CliRunner().invoke(app, ["customers", "show", "@removed.the.app"], env=env)
+    assert shown.exit_code == 0 and "revoked" in shown.stdout
+    assert "unreadable" not in shown.stdout
