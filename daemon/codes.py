@@ -13,14 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from daemon.crypto import TokenCipher
 from daemon.models import CodeStatus, ReceivedCode, SeenWebhook
-from daemon.store import Store
+from daemon.store import Store, insert_or_ignore
 
 CODE_LIFETIME = timedelta(hours=1)
 REPLAY_MEMORY = timedelta(minutes=15)  # well past the 5-minute signature tolerance
@@ -105,7 +103,7 @@ def _accept_one(
 ) -> Acceptance | ReplayedRequest:
     if webhook_id is not None:
         remembered = session.execute(
-            _insert(session, SeenWebhook)
+            insert_or_ignore(session, SeenWebhook)
             .values(webhook_id=webhook_id, seen_at=now)
             .on_conflict_do_nothing()
             .returning(col(SeenWebhook.webhook_id))
@@ -113,7 +111,7 @@ def _accept_one(
         if remembered is None:
             return ReplayedRequest(webhook_id)
     stored = session.execute(
-        _insert(session, ReceivedCode)
+        insert_or_ignore(session, ReceivedCode)
         .values(**row)
         .on_conflict_do_nothing()
         .returning(col(ReceivedCode.id), col(ReceivedCode.status))
@@ -126,13 +124,6 @@ def _accept_one(
         )
     ).one()
     return Acceptance(existing.id, existing.status, created=False)
-
-
-def _insert(session: Session, model: Any) -> Any:
-    """INSERT ... ON CONFLICT for the session's database (SQLite and PostgreSQL both have it)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert(model)
-    return sqlite_insert(model)
 
 
 def _new_row(

@@ -23,8 +23,10 @@ from sqlmodel import Session, col
 from daemon import leases
 from daemon.clock import Clock, utcnow
 from daemon.deliveries import record_failed_push
+from daemon.meta import SignedRequest
 from daemon.models import (
     ACTIVE_CODE_STATUSES,
+    ActedMetaRequest,
     CodeStatus,
     Customer,
     Delivery,
@@ -34,7 +36,7 @@ from daemon.models import (
     Token,
     TokenStatus,
 )
-from daemon.store import Store
+from daemon.store import Store, insert_or_ignore
 from wp_bridge.wordpress import WordPressClient, WordPressError
 
 log = logging.getLogger(__name__)
@@ -71,18 +73,36 @@ def _stop_codes_in_flight(
     )
 
 
-def deauthorize(store: Store, ig_user_id: str, *, now: datetime) -> int:
-    """Revoke the person's token (its ciphertext erased); the number of tokens revoked."""
+def deauthorize(
+    store: Store, ig_user_id: str, *, now: datetime, request: SignedRequest | None = None
+) -> int:
+    """Revoke the person's token (its ciphertext erased); the number of tokens revoked.
+
+    For a request from Meta: only a token obtained before the request was issued (to its
+    second, issued_at's resolution) is revoked, since a later one is a reconnection the request
+    knew nothing of; and a request already acted on acts on nothing (a replay)."""
     with store.write() as session:
+        if request is not None and not _first_time(session, request, "deauthorize"):
+            log.warning("deauthorize: this signed_request was already acted on; ignored")
+            return 0
         customer = _customer(session, ig_user_id)
         _stop_codes_in_flight(
             session, ig_user_id, customer.id if customer else None, "deauthorized on Instagram"
         )
         if customer is None:
             return 0
+        issued_before = (
+            []
+            if request is None
+            else [col(Token.obtained_at) < request.issued_at + timedelta(seconds=1)]
+        )
         result = session.execute(
             update(Token)
-            .where(col(Token.customer_id) == customer.id, col(Token.status) != TokenStatus.REVOKED)
+            .where(
+                col(Token.customer_id) == customer.id,
+                col(Token.status) != TokenStatus.REVOKED,
+                *issued_before,
+            )
             .values(
                 status=TokenStatus.REVOKED,
                 access_token_ciphertext="",
@@ -94,6 +114,26 @@ def deauthorize(store: Store, ig_user_id: str, *, now: datetime) -> int:
         revoked = int(getattr(result, "rowcount", 0) or 0)
     log.info("deauthorize: %d token(s) revoked for customer %s", revoked, customer.id)
     return revoked
+
+
+def _first_time(session: Session, request: SignedRequest, kind: str) -> bool:
+    """Remember the request until it expires; False if it was remembered already."""
+    remembered = session.execute(
+        insert_or_ignore(session, ActedMetaRequest)
+        .values(digest=request.digest, kind=kind, expires_at=request.expires_at)
+        .on_conflict_do_nothing()
+        .returning(col(ActedMetaRequest.digest))
+    ).first()
+    return remembered is not None
+
+
+def forget_expired_meta_requests(store: Store, *, now: datetime) -> int:
+    """Requests past their day can no longer verify: no need to remember them."""
+    with store.write() as session:
+        result = session.execute(
+            delete(ActedMetaRequest).where(col(ActedMetaRequest.expires_at) < now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)

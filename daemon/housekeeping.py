@@ -10,6 +10,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col
 
 from daemon.codes import forget_seen_webhooks
+from daemon.erasure import forget_expired_meta_requests
 from daemon.models import ACTIVE_CODE_STATUSES, CodeStatus, ReceivedCode, Token, TokenStatus
 from daemon.pipeline import ERASED_SECRETS
 from daemon.store import Store
@@ -22,6 +23,7 @@ class HousekeepingReport:
     codes_expired: int
     tokens_expired: int
     webhook_ids_forgotten: int
+    meta_requests_forgotten: int = 0
 
 
 def expire_codes(store: Store, *, now: datetime) -> int:
@@ -65,6 +67,7 @@ def run_housekeeping(store: Store, *, now: datetime) -> HousekeepingReport:
         codes_expired=expire_codes(store, now=now),
         tokens_expired=expire_tokens(store, now=now),
         webhook_ids_forgotten=forget_seen_webhooks(store, now=now),
+        meta_requests_forgotten=forget_expired_meta_requests(store, now=now),
     )
     if report.codes_expired or report.tokens_expired:
         log.warning(

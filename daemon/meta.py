@@ -44,6 +44,12 @@ class ForgedSignedRequest(BadSignedRequest):
 class SignedRequest:
     user_id: str
     issued_at: datetime
+    digest: str  # sha256 of the signature: names this very request, to act on it once
+
+    @property
+    def expires_at(self) -> datetime:
+        """When the request stops being accepted (and need no longer be remembered)."""
+        return self.issued_at + MAX_AGE
 
 
 def _b64decode(value: str) -> bytes:
@@ -88,7 +94,9 @@ def parse_signed_request(value: str, app_secret: str, *, now: datetime) -> Signe
         raise BadSignedRequest("signed_request issued_at is out of range") from None
     if issued > now + MAX_SKEW or now - issued > MAX_AGE:
         raise ForgedSignedRequest("signed_request is too old or from the future")
-    return SignedRequest(user_id=user_id, issued_at=issued)
+    return SignedRequest(
+        user_id=user_id, issued_at=issued, digest=hashlib.sha256(signature).hexdigest()
+    )
 
 
 def build_signed_request(user_id: str, app_secret: str, *, issued_at: datetime) -> str:

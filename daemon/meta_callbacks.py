@@ -90,7 +90,9 @@ def create_meta_router(
         except BadSignedRequest as exc:
             log.warning("deauthorize callback refused: %s", exc)
             return _refused(exc)
-        revoked = await run_in_threadpool(deauthorize, store, verified.user_id, now=clock())
+        revoked = await run_in_threadpool(
+            deauthorize, store, verified.user_id, now=clock(), request=verified
+        )
         return JSONResponse({"status": "ok", "tokens_revoked": revoked})
 
     @router.post(

@@ -145,6 +145,17 @@ class Erasure(Leased, table=True):
     completed_at: datetime | None = None
 
 
+class ActedMetaRequest(SQLModel, table=True):
+    """Meta callbacks already acted on, remembered while they would still verify, so a replay
+    (a copy from a log, a late retry) acts on nothing."""
+
+    __tablename__ = "acted_meta_requests"
+
+    digest: str = Field(primary_key=True, max_length=64)  # sha256 of the request's signature
+    kind: str = Field(max_length=16)
+    expires_at: datetime = Field(index=True)
+
+
 class SeenWebhook(SQLModel, table=True):
     """Ids of accepted signed requests, kept past the signature tolerance to refuse replays."""
 

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,11 +20,28 @@ from typer.testing import CliRunner
 
 from daemon.cli import app as cli
 from daemon.clock import utcnow
-from daemon.meta import BadSignedRequest, build_signed_request, parse_signed_request
+from daemon.crypto import TokenCipher
+from daemon.erasure import deauthorize
+from daemon.meta import (
+    BadSignedRequest,
+    SignedRequest,
+    build_signed_request,
+    parse_signed_request,
+)
 from daemon.meta_callbacks import DATA_DELETION_PATH, DEAUTHORIZE_PATH
-from daemon.models import Customer, Delivery, Erasure, ReceivedCode, Token, TokenStatus
+from daemon.models import (
+    CodeStatus,
+    Customer,
+    Delivery,
+    Erasure,
+    ReceivedCode,
+    Token,
+    TokenStatus,
+)
+from daemon.pipeline import CodePipeline
 from daemon.settings import Settings
-from tests.conftest import Sandbox, Shop, eventually
+from daemon.store import Store
+from tests.conftest import FakeClock, Sandbox, Shop, eventually, store_code
 from tests.test_daemon import Running, daemon_env, forward_many, running, settings
 
 __all__ = ["running", "settings"]  # fixtures
@@ -231,3 +248,47 @@ def test_igsync_forget_does_the_same_by_hand(
     assert gone["ig_user_id"] not in {lead["ig_user_id"] for lead in shop.state.leads.values()}
     missing = runner.invoke(cli, ["forget", "@nobody_here", "--yes"], env=env)
     assert missing.exit_code == 2 and "no customer" in missing.output
+
+
+def test_a_replayed_deauthorize_does_not_disconnect_a_person_who_reconnected(
+    store: Store,
+    cipher: TokenCipher,
+    sandbox: Sandbox,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pipeline = CodePipeline(store, cipher, sandbox.client(), owner="t", clock=clock)
+
+    def start_connecting() -> int:
+        code = sandbox.new_code("came.back")
+        return store_code(store, cipher, code, sandbox.redirect_uri, now=clock())
+
+    def finish_connecting(code_id: int) -> Token:
+        assert pipeline.process(code_id) == CodeStatus.COMPLETED
+        with store.read() as session:
+            return session.execute(select(Token)).scalar_one()
+
+    def request(issued_at: datetime) -> SignedRequest:
+        signed = build_signed_request(user_id, sandbox.app_secret, issued_at=issued_at)
+        return parse_signed_request(signed, sandbox.app_secret, now=clock())
+
+    first = finish_connecting(start_connecting())
+    with store.read() as session:
+        user_id = session.execute(select(Customer)).scalar_one().ig_user_id
+    removed = request(clock.advance(seconds=10))  # the person removes the app
+    assert deauthorize(store, user_id, now=clock(), request=removed) == 1
+    clock.advance(minutes=5)
+    reconnecting = start_connecting()  # and connects again...
+    # ...while the same request comes again (from a log, or Meta retrying late): it acts on
+    # nothing, not even on the code of the new connection, on its way.
+    assert deauthorize(store, user_id, now=clock(), request=removed) == 0
+    assert "this signed_request was already acted on" in caplog.text  # the operator is told
+    again = finish_connecting(reconnecting)
+    assert again.status == TokenStatus.ACTIVE and again.obtained_at > first.obtained_at
+    # Another request issued before the reconnection: it knew nothing of the new token.
+    earlier = request(removed.issued_at + timedelta(seconds=30))
+    assert deauthorize(store, user_id, now=clock(), request=earlier) == 0
+    with store.read() as session:
+        assert session.execute(select(Token)).scalar_one().status == TokenStatus.ACTIVE
+    # A request issued after the reconnection still revokes.
+    assert deauthorize(store, user_id, now=clock(), request=request(clock())) == 1

@@ -19,18 +19,18 @@ def test_migrations_create_the_schema_the_models_describe(store: Store) -> None:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
     current, head = store.schema_revision()
-    assert current == head == "0002"
+    assert current == head == NEWEST_REVISION
 
 
 def test_migrating_twice_changes_nothing(store: Store) -> None:
     store.migrate()
-    assert store.schema_revision()[0] == "0002"
+    assert store.schema_revision()[0] == NEWEST_REVISION
 
 
 def test_a_new_database_starts_empty_and_says_so(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'fresh.db'}")
     try:
-        assert store.schema_revision() == (None, "0002")
+        assert store.schema_revision() == (None, NEWEST_REVISION)
     finally:
         store.dispose()
 
