@@ -87,8 +87,11 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]
     env = dict(os.environ if environ is None else environ)
     env_file = env.get(PREFIX + "ENV_FILE")
     if env_file:
-        if not Path(env_file).is_file():
+        # Any readable file will do: an empty one, /dev/null (no settings from a file at all).
+        if not os.path.exists(env_file):
             raise SettingsError("ENV_FILE", f"file not found: {env_file}")
+        if os.path.isdir(env_file) or not os.access(env_file, os.R_OK):
+            raise SettingsError("ENV_FILE", f"not a readable file: {env_file}")
         path: Path | None = Path(env_file)
     else:
         path = Path(".env") if Path(".env").is_file() else None

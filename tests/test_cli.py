@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from daemon.cli import app
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
-from daemon.models import CodeStatus, Customer, DeliveryStatus
+from daemon.models import CodeStatus, Customer, Delivery, DeliveryStatus
 from daemon.pipeline import CodePipeline
 from daemon.queries import EXPORT_FIELDS
 from daemon.settings import load_settings
@@ -206,12 +206,12 @@ def test_failed_deliveries_are_shown_and_can_be_retried(filled: Filled) -> None:
 
 
 def test_db_commands_and_an_unmigrated_database(filled: Filled, tmp_path: Path) -> None:
-    assert "database: 0002; newest: 0002" in filled.run("db", "current")[1]
+    assert "database: 0003; newest: 0003" in filled.run("db", "current")[1]
     fresh = {**filled.env, "IGSYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'x.db'}"}
     result = filled.runner.invoke(app, ["customers", "list"], env=fresh)
     assert result.exit_code == 2 and "run `igsync db upgrade`" in result.stderr
     result = filled.runner.invoke(app, ["db", "upgrade"], env=fresh)
-    assert result.exit_code == 0 and "database at revision 0002" in result.stdout
+    assert result.exit_code == 0 and "database at revision 0003" in result.stdout
     assert (
         filled.runner.invoke(app, ["customers", "list"], env=fresh).stdout.strip()
         == "No customers yet."
@@ -365,3 +365,33 @@ def test_wp_plugin_builds_an_installable_zip(tmp_path: Path) -> None:
     assert all(name.startswith("igsync-bridge/") for name in names)
     assert re.search(r"Plugin Name: +igsync bridge", header)
     assert re.search(r"Requires PHP: +8\.2", header)
+
+
+def test_the_cli_off_a_terminal_prints_one_row_per_line(filled: Filled) -> None:
+    """Under cron, a pipe or ssh without a tty (CliRunner is none): a line per row, at full
+    width, whatever COLUMNS says; a long error shortened at a word, complete in --json."""
+    env = {**filled.env, "COLUMNS": "80", "IGSYNC_ENV_FILE": "/dev/null"}
+    listed = filled.runner.invoke(app, ["customers", "list"], env=env)
+    assert listed.exit_code == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split("\t")[:3] == ["ID", "Username", "Name"]
+    assert len(lines) == 4  # the header and three customers, none wrapped
+    lena = next(line for line in lines if "@lena.bakes" in line).split("\t")
+    assert lena[4] == "lena@example.com" and len(lena) == len(lines[0].split("\t"))
+    found = filled.runner.invoke(app, ["customers", "search", "lena"], env=env)
+    assert found.stdout.splitlines()[1].split("\t")[1] == "@lena.bakes"
+
+    long_error = "HTTP 401: igsync_bad_signature: " + "no valid v1 signature " * 20
+    store = Store(load_settings(env).database_url)
+    with store.write() as session:
+        for delivery in session.execute(select(Delivery)).scalars():
+            if delivery.status == DeliveryStatus.FAILED:
+                delivery.last_error = long_error
+    store.dispose()
+    failed = filled.runner.invoke(app, ["deliveries", "list", "--failed"], env=env).stdout
+    assert len(failed.splitlines()) == 2  # the header and the one refused lead
+    error_cell = failed.splitlines()[1].split("\t")[-1]
+    assert error_cell.endswith("…") and len(error_cell) <= 120
+    assert long_error.startswith(error_cell[:-1]) and error_cell[-2] != " "
+    as_json = filled.runner.invoke(app, ["deliveries", "list", "--failed", "--json"], env=env)
+    assert json.loads(as_json.stdout)[0]["last_error"] == long_error

@@ -12,8 +12,8 @@ import typer
 
 from daemon import __version__
 from daemon.cli import customers
-from daemon.cli.context import admin, err, fail, out, settings_or_exit
-from daemon.cli.render import customers_table, deliveries_table, status_table
+from daemon.cli.context import admin, err, fail, out, print_rows, settings_or_exit
+from daemon.cli.render import customers_rows, deliveries_rows, status_table
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher, generate_key
 from daemon.logs import configure_logging
@@ -157,7 +157,7 @@ def demo(
             counts = status_counts(session, now=utcnow(), refresh_window=timedelta(days=10))
     finally:
         store.dispose()
-    out.print(customers_table(views, title="Customers stored by igsync"))
+    print_rows(customers_rows(views, title="Customers stored by igsync"))
     delivered = counts.deliveries.get(DeliveryStatus.DELIVERED, 0)
     out.print(
         f"{result.forwarded} code(s) forwarded, {result.cancelled} shopper(s) cancelled, "
@@ -215,7 +215,7 @@ def deliveries_list(
     elif not rows:
         out.print("No deliveries." if not failed else "No failed deliveries.")
     else:
-        out.print(deliveries_table(rows))
+        print_rows(deliveries_rows(rows))
 
 
 @deliveries_app.command("retry")

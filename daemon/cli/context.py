@@ -9,12 +9,22 @@ from dataclasses import dataclass
 import typer
 from rich.console import Console
 
+from daemon.cli.render import Rows
 from daemon.crypto import TokenCipher
 from daemon.settings import Settings, SettingsError, load_settings
 from daemon.store import Store
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_rows(rows: Rows) -> None:
+    """A boxed table on a terminal; elsewhere a line per row (see daemon.cli.render)."""
+    if out.is_terminal:
+        out.print(rows.as_table())
+        return
+    for line in rows.as_lines():
+        out.file.write(line + "\n")  # as it is: rich would expand the tabs
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

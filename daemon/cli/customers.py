@@ -11,8 +11,8 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from daemon.cli.context import admin, err, fail, out
-from daemon.cli.render import customer_detail, customers_table
+from daemon.cli.context import admin, err, fail, out, print_rows
+from daemon.cli.render import customer_detail, customers_rows
 from daemon.queries import (
     EXPORT_FIELDS,
     count_customers,
@@ -48,7 +48,7 @@ def list_(
         elif not views:
             out.print("No customers yet." if page == 1 else f"Page {page} is empty.")
         else:
-            out.print(customers_table(views, title=f"Customers (page {page})"))
+            print_rows(customers_rows(views, title=f"Customers (page {page})"))
 
 
 @app.command()
@@ -81,7 +81,7 @@ def search(
         elif not views:
             out.print(f"No customer matches {text!r}.")
         else:
-            out.print(customers_table(views, title=f"Customers matching {text!r}"))
+            print_rows(customers_rows(views, title=f"Customers matching {text!r}"))
 
 
 @app.command()

@@ -1,8 +1,12 @@
-"""Tables for the terminal (rich). Tokens arrive here already masked."""
+"""Tables: boxed by rich on a terminal, one tab-separated line per row anywhere else (cron, a
+pipe, ssh without a tty), where a wrapped table is unreadable and a script wants lines. Tokens
+arrive here already masked.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from rich.table import Table
 
@@ -10,35 +14,64 @@ from daemon.clock import isoformat_utc
 from daemon.models import Delivery
 from daemon.queries import CustomerView, StatusCounts
 
+ERROR_CELL_CHARS = 120  # a long error, shortened at a word, in a table (complete in --json)
 
-def customers_table(views: Sequence[CustomerView], title: str = "Customers") -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in (
-        "ID",
-        "Username",
-        "Name",
-        "Type",
-        "Email",
-        "WP user",
-        "Token",
-        "Expires",
-        "Lead",
-    ):
-        table.add_column(column, overflow="fold")
+
+@dataclass
+class Rows:
+    """A table's content, before it is drawn for a terminal or written as lines."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+
+    def as_table(self) -> Table:
+        table = Table(title=self.title, title_justify="left")
+        for header in self.headers:
+            table.add_column(header, overflow="fold")
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def as_lines(self) -> list[str]:
+        """The header and each row on one line, tab-separated, nothing cut or wrapped."""
+        return ["\t".join(self.headers)] + [
+            "\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row)
+            for row in self.rows
+        ]
+
+
+def shorten(text: str, limit: int = ERROR_CELL_CHARS) -> str:
+    """`text` cut to at most `limit` characters at a space, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "…"
+
+
+def customers_rows(views: Sequence[CustomerView], title: str = "Customers") -> Rows:
+    rows = Rows(
+        title,
+        ("ID", "Username", "Name", "Type", "Email", "WP user", "Token", "Expires", "Lead"),
+    )
     for view in views:
         c, t = view.customer, view.token
-        table.add_row(
-            str(c.id),
-            "@" + c.username,
-            c.name or "-",
-            c.account_type or "-",
-            c.email or "-",
-            str(c.wp_user_id or "-"),
-            view.token_masked,
-            isoformat_utc(t.expires_at)[:10] if t else "-",
-            view.lead_status or "-",
+        rows.rows.append(
+            (
+                str(c.id),
+                "@" + c.username,
+                c.name or "-",
+                c.account_type or "-",
+                c.email or "-",
+                str(c.wp_user_id or "-"),
+                view.token_masked,
+                isoformat_utc(t.expires_at)[:10] if t else "-",
+                view.lead_status or "-",
+            )
         )
-    return table
+    return rows
 
 
 def customer_detail(view: CustomerView) -> Table:
@@ -67,18 +100,21 @@ def status_table(counts: StatusCounts) -> Table:
     return table
 
 
-def deliveries_table(rows: Sequence[tuple[Delivery, str]]) -> Table:
-    table = Table(title="Deliveries (newest first)", title_justify="left")
-    for column in ("ID", "Customer", "Status", "Attempts", "HTTP", "Next attempt", "Last error"):
-        table.add_column(column, overflow="fold")
-    for delivery, username in rows:
-        table.add_row(
-            str(delivery.id),
-            "@" + username,
-            delivery.status,
-            str(delivery.attempts),
-            str(delivery.last_http_status or "-"),
-            isoformat_utc(delivery.next_attempt_at) if delivery.status == "pending" else "-",
-            delivery.last_error or "-",
+def deliveries_rows(deliveries: Sequence[tuple[Delivery, str]]) -> Rows:
+    rows = Rows(
+        "Deliveries (newest first)",
+        ("ID", "Customer", "Status", "Attempts", "HTTP", "Next attempt", "Last error"),
+    )
+    for delivery, username in deliveries:
+        rows.rows.append(
+            (
+                str(delivery.id),
+                "@" + username,
+                delivery.status,
+                str(delivery.attempts),
+                str(delivery.last_http_status or "-"),
+                isoformat_utc(delivery.next_attempt_at) if delivery.status == "pending" else "-",
+                shorten(delivery.last_error) if delivery.last_error else "-",
+            )
         )
-    return table
+    return rows
