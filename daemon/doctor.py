@@ -131,24 +131,63 @@ def _wordpress(settings: Settings) -> Check:
     )
 
 
+PROBE_CODE = "igsync-doctor-probe"  # never a real code: Instagram says which part is wrong
+
+# Instagram's own words for each misconfiguration, as its OAuth answers put them.
+_OAUTH_VERDICTS = (
+    ("invalid platform app", FAIL, "Instagram does not know IGSYNC_INSTAGRAM_APP_ID"),
+    ("client secret", FAIL, "Instagram refused IGSYNC_INSTAGRAM_APP_SECRET for this app"),
+    ("redirect_uri", FAIL, "Instagram refused IGSYNC_REDIRECT_URI for this app"),
+    ("code", OK, "the app id and secret are accepted (a probe code was refused, as it must be)"),
+)
+
+
 def _instagram(settings: Settings) -> Iterator[Check]:
-    """Reachability only: an unauthenticated call must come back as Instagram's own error JSON."""
-    probes = (
-        ("instagram oauth", "POST", f"{settings.instagram_oauth_url}/oauth/access_token"),
-        ("instagram graph", "GET", f"{settings.instagram_graph_url}/me"),
+    yield _instagram_oauth(settings)
+    yield _instagram_graph(settings)
+
+
+def _instagram_oauth(settings: Settings) -> Check:
+    """A code exchange with a deliberately invalid code: Instagram checks the app id and secret
+    first, so its refusal says which of them, if any, is wrong."""
+    url = f"{settings.instagram_oauth_url}/oauth/access_token"
+    form = {
+        "client_id": settings.instagram_app_id,
+        "client_secret": settings.instagram_app_secret.reveal(),
+        "grant_type": "authorization_code",
+        "redirect_uri": settings.redirect_uri,
+        "code": PROBE_CODE,
+    }
+    try:
+        answer = requests.post(url, data=form, timeout=5)
+        payload = answer.json()
+    except requests.RequestException as exc:
+        return Check("instagram oauth", FAIL, f"{url}: unreachable ({type(exc).__name__})")
+    except ValueError:
+        return Check("instagram oauth", FAIL, f"{url}: answered HTTP {answer.status_code}, no JSON")
+    message = str(payload.get("error_message") or payload.get("error", {}).get("message") or "")
+    if answer.ok:
+        return Check("instagram oauth", WARN, f"{url}: accepted a probe code (not Instagram?)")
+    for words, verdict, meaning in _OAUTH_VERDICTS:
+        if words in message.lower():
+            return Check("instagram oauth", verdict, f"{url}: {meaning}")
+    return Check("instagram oauth", WARN, f"{url}: HTTP {answer.status_code}: {message[:200]}")
+
+
+def _instagram_graph(settings: Settings) -> Check:
+    """Reachability: an unauthenticated call must come back as Instagram's own error JSON."""
+    url = f"{settings.instagram_graph_url}/me"
+    try:
+        answer = requests.get(url, timeout=5)
+        payload = answer.json()
+    except requests.RequestException as exc:
+        return Check("instagram graph", FAIL, f"{url}: unreachable ({type(exc).__name__})")
+    except ValueError:
+        return Check("instagram graph", FAIL, f"{url}: answered HTTP {answer.status_code}, no JSON")
+    shaped = isinstance(payload, dict) and "error" in payload
+    return Check(
+        "instagram graph", OK if shaped else WARN, f"{url}: reachable (HTTP {answer.status_code})"
     )
-    for name, method, url in probes:
-        try:
-            answer = requests.request(method, url, timeout=5)
-            payload = answer.json()
-        except requests.RequestException as exc:
-            yield Check(name, FAIL, f"{url}: unreachable ({type(exc).__name__})")
-            continue
-        except ValueError:
-            yield Check(name, FAIL, f"{url}: answered HTTP {answer.status_code} without JSON")
-            continue
-        shaped = isinstance(payload, dict) and ("error" in payload or "error_message" in payload)
-        yield Check(name, OK if shaped else WARN, f"{url}: reachable (HTTP {answer.status_code})")
 
 
 def _intake(settings: Settings) -> Check:

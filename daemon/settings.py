@@ -86,13 +86,14 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]
     """The environment merged over the dotenv file (IGSYNC_ENV_FILE, else ./.env if present)."""
     env = dict(os.environ if environ is None else environ)
     env_file = env.get(PREFIX + "ENV_FILE")
+    path: Path | None
     if env_file:
         # Any readable file will do: an empty one, /dev/null (no settings from a file at all).
-        if not os.path.exists(env_file):
+        path = Path(env_file)
+        if not path.exists():
             raise SettingsError("ENV_FILE", f"file not found: {env_file}")
-        if os.path.isdir(env_file) or not os.access(env_file, os.R_OK):
+        if path.is_dir() or not os.access(path, os.R_OK):
             raise SettingsError("ENV_FILE", f"not a readable file: {env_file}")
-        path: Path | None = Path(env_file)
     else:
         path = Path(".env") if Path(".env").is_file() else None
     if path is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -22,7 +23,7 @@ from daemon.cli import app
 from daemon.service import Daemon
 from daemon.serving import ServerThread
 from daemon.settings import Settings
-from tests.conftest import Sandbox, Shop, eventually
+from tests.conftest import SECRETS, Sandbox, Shop, eventually
 from tests.test_daemon import daemon_env, forward_many
 from wp_bridge.signing import Signer
 
@@ -227,3 +228,32 @@ def test_served_connections_send_without_waiting_for_delayed_acks() -> None:
 
     with ServerThread(FastAPI()) as server:
         assert server._socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_doctor_calls_a_wrong_app_secret_or_app_id_what_it_is(settings: Settings) -> None:
+    """doctor said "reachable (HTTP 400)" with a wrong app secret, and every code failed for
+    good afterwards: it now probes the exchange with an invalid code and reads Instagram's
+    answer."""
+    env = {**daemon_env(settings), "COLUMNS": "200"}
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    wrong_secret = secrets.token_hex(16)
+    SECRETS.add(wrong_secret)  # never in any log either
+    result = runner.invoke(
+        app, ["doctor"], env={**env, "IGSYNC_INSTAGRAM_APP_SECRET": wrong_secret}
+    )
+    assert result.exit_code == 1
+    assert re.search(
+        r"^FAIL instagram oauth .*refused IGSYNC_INSTAGRAM_APP_SECRET", result.stdout, re.M
+    )
+    assert wrong_secret not in result.stdout + result.stderr
+    result = runner.invoke(
+        app, ["doctor"], env={**env, "IGSYNC_INSTAGRAM_APP_ID": "1790000000000099"}
+    )
+    assert re.search(
+        r"^FAIL instagram oauth .*does not know IGSYNC_INSTAGRAM_APP_ID", result.stdout, re.M
+    )
+    result = runner.invoke(app, ["doctor"], env=env)
+    assert re.search(
+        r"^OK\s+instagram oauth .*app id and secret are accepted", result.stdout, re.M | re.I
+    )
