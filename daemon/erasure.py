@@ -144,16 +144,39 @@ class ErasureReceipt:
     due_at: datetime  # when WordPress is told: now, or when a lead push in flight has ended
 
 
-def request_erasure(store: Store, ig_user_id: str, *, source: str, now: datetime) -> ErasureReceipt:
+def request_erasure(
+    store: Store,
+    ig_user_id: str,
+    *,
+    source: str,
+    now: datetime,
+    confirmation_code: str | None = None,
+) -> ErasureReceipt:
     """Erase the person's data here and queue the erasure for WordPress. A request for someone
-    whose erasure is still on its way to WordPress answers that erasure's confirmation code."""
+    whose erasure is still on its way to WordPress answers that erasure's confirmation code.
+
+    `confirmation_code` is one WordPress already gave Meta (a request it queued while the
+    daemon was down): the erasure takes it, so the status URL Meta shows the person works, and
+    the same code again is the same erasure."""
     digest = subject_hash(ig_user_id)
     with store.write() as session:
-        open_erasure = session.execute(
-            select(Erasure).where(
-                col(Erasure.subject_hash) == digest, col(Erasure.status) == ErasureStatus.PENDING
-            )
-        ).scalar()
+        if confirmation_code is not None:
+            known = session.execute(
+                select(Erasure).where(col(Erasure.confirmation_code) == confirmation_code)
+            ).scalar()
+            if known is not None:
+                assert known.id is not None
+                return ErasureReceipt(
+                    known.id, known.confirmation_code, known.customers_erased, known.next_attempt_at
+                )
+        open_erasure = None
+        if confirmation_code is None:
+            open_erasure = session.execute(
+                select(Erasure).where(
+                    col(Erasure.subject_hash) == digest,
+                    col(Erasure.status) == ErasureStatus.PENDING,
+                )
+            ).scalar()
         customer = _customer(session, ig_user_id)
         customer_id = customer.id if customer else None
         _stop_codes_in_flight(session, ig_user_id, customer_id, "data deletion requested")
@@ -181,7 +204,7 @@ def request_erasure(store: Store, ig_user_id: str, *, source: str, now: datetime
             erasure = open_erasure
         else:
             erasure = Erasure(
-                confirmation_code=secrets.token_hex(8),
+                confirmation_code=confirmation_code or secrets.token_hex(8),
                 subject_hash=digest,
                 ig_user_id=ig_user_id,
                 source=source,

@@ -114,8 +114,10 @@ class Daemon:
             cipher,
             wordpress,
             redirect_uri=settings.redirect_uri,
+            app_secret=settings.instagram_app_secret.reveal(),
             clock=clock,
             on_accepted=accepted,
+            on_erasure=kick_erasure,
         )
         scheduler = Scheduler(
             catch_up=catch_up.run_once,

@@ -8,6 +8,7 @@ across attempts, and the plugin upserts by it.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -21,6 +22,12 @@ QUEUE_ROUTE = "/igsync/v1/queue"
 ACK_ROUTE = "/igsync/v1/queue/ack"
 ERASE_ROUTE = "/igsync/v1/erase"
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 409, 425, 429})
+
+
+@dataclass(frozen=True)
+class QueuedWork:
+    codes: list[dict[str, Any]]
+    meta: list[dict[str, Any]]  # {id, kind, signed_request, confirmation_code?, received_at}
 
 
 class WordPressError(Exception):
@@ -82,18 +89,31 @@ class WordPressClient:
 
     def fetch_queue(self, limit: int = 100) -> list[dict[str, Any]]:
         """Codes the plugin queued that the daemon has not acknowledged (the catch-up poll)."""
+        return self.fetch_work(limit).codes
+
+    def fetch_work(self, limit: int = 100) -> QueuedWork:
+        """Everything the plugin holds for the daemon: codes whose forward failed, and Meta
+        callbacks that came while the daemon was unreachable."""
         response = self._send("GET", QUEUE_ROUTE, b"", query={"limit": limit})
         try:
-            codes = response.json()["codes"]
+            answer = response.json()
+            codes, meta = answer["codes"], answer.get("meta", [])
         except (ValueError, KeyError, TypeError):
             raise WordPressUnavailable("the queue answer is not the expected JSON") from None
-        if not isinstance(codes, list):
+        if not isinstance(codes, list) or not isinstance(meta, list):
             raise WordPressUnavailable("the queue answer is not the expected JSON")
-        return [item for item in codes if isinstance(item, dict)]
+        return QueuedWork(
+            [item for item in codes if isinstance(item, dict)],
+            [item for item in meta if isinstance(item, dict)],
+        )
 
-    def ack_queue(self, ids: list[int]) -> int:
-        """Tell the plugin these queued codes are stored here; it erases them."""
-        response = self._send("POST", ACK_ROUTE, encode_json({"ids": ids}))
+    def ack_queue(self, ids: list[int], meta_ids: list[int] | None = None) -> int:
+        """Tell the plugin these queued codes (and Meta callbacks) are handled here; it erases
+        them."""
+        body: dict[str, list[int]] = {"ids": ids}
+        if meta_ids:
+            body["meta_ids"] = meta_ids
+        response = self._send("POST", ACK_ROUTE, encode_json(body))
         acked = response.json().get("acked", 0) if response.content else 0
         return int(acked)
 

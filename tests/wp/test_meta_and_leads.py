@@ -92,3 +92,62 @@ def test_each_shopper_has_a_lead_of_their_own_across_daemon_databases(
     page = leads_page(configured.admin(), configured)
     for name in names:
         assert page.count(f"<td>@{name}</td>") == 1, name
+
+
+def test_meta_callbacks_while_the_daemon_is_down_are_kept_and_honoured(
+    configured: WordPress, daemon: RunningDaemon, ig: Sandbox
+) -> None:
+    """Meta does not reliably call again, and a data-deletion request must be honoured: the
+    plugin keeps what came while the daemon was down, and the daemon acts on it when back."""
+    wp = configured
+    daemon.start()
+    for name in ("revoke.while.down", "erase.while.down"):
+        with requests.Session() as guest:
+            connect(wp, guest, name)
+    admin = wp.admin()
+    eventually(
+        lambda: (
+            "@erase.while.down" in leads_page(admin, wp)
+            and "@revoke.while.down" in leads_page(admin, wp)
+        ),
+        what="both leads",
+    )
+    assert daemon.daemon is not None
+    with daemon.daemon.store.read() as session:
+        ids = {c.username: c.ig_user_id for c in session.execute(select(Customer)).scalars()}
+    daemon.stop()
+
+    def signed(user_id: str, secret: str = ig.app_secret) -> dict[str, str]:
+        return {"signed_request": build_signed_request(user_id, secret, issued_at=utcnow())}
+
+    deauthorize = wp.rest("/igsync/v1/meta/deauthorize")
+    deletion = wp.rest("/igsync/v1/meta/data-deletion")
+    queued = requests.post(deauthorize, data=signed(ids["revoke.while.down"]), timeout=30)
+    assert queued.status_code == 200 and queued.json() == {"status": "queued"}
+    receipt = requests.post(deletion, data=signed(ids["erase.while.down"]), timeout=30)
+    assert receipt.status_code == 200
+    status_url = receipt.json()["url"]
+    assert requests.get(status_url, timeout=30).json()["status"] == "pending"
+    forged = requests.post(
+        deletion, data=signed(ids["revoke.while.down"], "not-the-secret"), timeout=30
+    )
+    assert forged.status_code == 200  # WordPress cannot tell: the daemon will
+
+    daemon.start()
+    eventually(
+        lambda: requests.get(status_url, timeout=30).json().get("status") == "completed",
+        what="the deletion completed, as its status URL says",
+    )
+    page = leads_page(admin, wp)
+    assert "@erase.while.down" not in page
+    assert "@revoke.while.down" in page  # the forged deletion erased nothing
+    assert daemon.daemon is not None
+    with daemon.daemon.store.read() as session:
+        customers = {c.username: c for c in session.execute(select(Customer)).scalars()}
+        token = session.execute(
+            select(Token).where(col(Token.customer_id) == customers["revoke.while.down"].id)
+        ).scalar_one()
+    assert "erase.while.down" not in customers
+    assert token.status == TokenStatus.REVOKED
+    forged_status = requests.get(forged.json()["url"], timeout=30)
+    assert forged_status.json().get("status") != "pending"  # dropped, not waiting for ever

@@ -34,6 +34,7 @@ require_once __DIR__ . '/includes/class-igsync-forwarder.php';
 require_once __DIR__ . '/includes/class-igsync-leads.php';
 require_once __DIR__ . '/includes/class-igsync-shopper-notices.php';
 require_once __DIR__ . '/includes/class-igsync-connect.php';
+require_once __DIR__ . '/includes/class-igsync-meta-queue.php';
 require_once __DIR__ . '/includes/class-igsync-meta.php';
 require_once __DIR__ . '/includes/class-igsync-rest.php';
 require_once __DIR__ . '/includes/class-igsync-lifecycle.php';

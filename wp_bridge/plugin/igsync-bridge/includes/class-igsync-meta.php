@@ -5,6 +5,11 @@
  * and verifies it), and answers Meta with the daemon's answer. The daemon then tells the plugin
  * to erase the person's leads and user meta through the signed erase route.
  *
+ * When the daemon cannot be reached, nothing is lost: the callback is kept as it came
+ * (Igsync_Meta_Queue) for the daemon's catch-up poll, and Meta is answered at once; for a data
+ * deletion with a confirmation code and a status URL that says "pending" until the daemon has
+ * erased the person.
+ *
  * @package igsync-bridge
  */
 
@@ -24,7 +29,15 @@ final class Igsync_Meta {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function deauthorize( WP_REST_Request $request ) {
-		return self::relay( '/v1/meta/deauthorize', (string) $request->get_param( 'signed_request' ) );
+		$signed   = (string) $request->get_param( 'signed_request' );
+		$response = self::relay( '/v1/meta/deauthorize', $signed );
+		if ( ! self::unreachable( $response ) ) {
+			return $response;
+		}
+		if ( null === Igsync_Meta_Queue::enqueue( 'deauthorize', $signed, null ) ) {
+			return $response; // Not kept either: Meta must call again.
+		}
+		return new WP_REST_Response( array( 'status' => 'queued' ) );
 	}
 
 	/**
@@ -34,18 +47,51 @@ final class Igsync_Meta {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function data_deletion( WP_REST_Request $request ) {
-		$response = self::relay( '/v1/meta/data-deletion', (string) $request->get_param( 'signed_request' ) );
+		$signed   = (string) $request->get_param( 'signed_request' );
+		$response = self::relay( '/v1/meta/data-deletion', $signed );
+		if ( self::unreachable( $response ) ) {
+			$code = bin2hex( random_bytes( 8 ) );
+			if ( null === Igsync_Meta_Queue::enqueue( 'data-deletion', $signed, $code ) ) {
+				return $response; // Not kept either: Meta must call again.
+			}
+			return self::receipt( $code );
+		}
 		if ( $response instanceof WP_REST_Response && 200 === $response->get_status() ) {
 			$answer = (array) $response->get_data();
-			$code   = (string) ( $answer['confirmation_code'] ?? '' );
-			$response->set_data(
-				array(
-					'url'               => add_query_arg( 'code', rawurlencode( $code ), rest_url( Igsync_Rest::NS . '/meta/deletion-status' ) ),
-					'confirmation_code' => $code,
-				)
-			);
+			return self::receipt( (string) ( $answer['confirmation_code'] ?? '' ) );
 		}
 		return $response;
+	}
+
+	/**
+	 * Meta's answer to a data-deletion request: the status URL and the confirmation code.
+	 *
+	 * @param string $code Confirmation code.
+	 * @return WP_REST_Response
+	 */
+	private static function receipt( string $code ): WP_REST_Response {
+		$response = new WP_REST_Response(
+			array(
+				'url'               => add_query_arg( 'code', rawurlencode( $code ), rest_url( Igsync_Rest::NS . '/meta/deletion-status' ) ),
+				'confirmation_code' => $code,
+			)
+		);
+		$response->header( 'Cache-Control', 'no-store' );
+		return $response;
+	}
+
+	/**
+	 * Whether the daemon could not take the callback (down, or failing): keep it, then.
+	 *
+	 * @param WP_REST_Response|WP_Error $response The relay's outcome.
+	 * @return bool
+	 */
+	private static function unreachable( $response ): bool {
+		if ( is_wp_error( $response ) ) {
+			$status = (int) ( $response->get_error_data()['status'] ?? 500 );
+			return $status >= 500;
+		}
+		return $response->get_status() >= 500;
 	}
 
 	/**
@@ -55,9 +101,19 @@ final class Igsync_Meta {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function deletion_status( WP_REST_Request $request ) {
-		$url      = self::daemon_url( '/v1/meta/deletions/' . rawurlencode( (string) $request->get_param( 'code' ) ) );
+		$code = (string) $request->get_param( 'code' );
+		if ( Igsync_Meta_Queue::is_waiting( $code ) ) {
+			$response = new WP_REST_Response(
+				array(
+					'confirmation_code' => $code,
+					'status'            => 'pending',
+				)
+			);
+			$response->header( 'Cache-Control', 'no-store' );
+			return $response;
+		}
 		$response = wp_remote_get(
-			$url,
+			self::daemon_url( '/v1/meta/deletions/' . rawurlencode( $code ) ),
 			array(
 				'timeout'     => self::TIMEOUT,
 				'redirection' => 0,

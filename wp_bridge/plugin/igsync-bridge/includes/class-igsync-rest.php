@@ -64,10 +64,19 @@ final class Igsync_Rest {
 				'callback'            => array( __CLASS__, 'ack' ),
 				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
 				'args'                => array(
-					'ids' => array(
+					'ids'      => array(
 						'type'     => 'array',
 						'required' => true,
-						'minItems' => 1,
+						'maxItems' => 500,
+						'items'    => array(
+							'type'    => 'integer',
+							'minimum' => 1,
+						),
+					),
+					'meta_ids' => array(
+						'type'     => 'array',
+						'required' => false,
+						'default'  => array(),
 						'maxItems' => 500,
 						'items'    => array(
 							'type'    => 'integer',
@@ -155,7 +164,13 @@ final class Igsync_Rest {
 	 */
 	public static function queue( WP_REST_Request $request ): WP_REST_Response {
 		Igsync_Queue::prune();
-		$response = new WP_REST_Response( array( 'codes' => Igsync_Queue::pending( (int) $request->get_param( 'limit' ) ) ) );
+		$limit    = (int) $request->get_param( 'limit' );
+		$response = new WP_REST_Response(
+			array(
+				'codes' => Igsync_Queue::pending( $limit ),
+				'meta'  => Igsync_Meta_Queue::pending( $limit ),
+			)
+		);
 		$response->header( 'Cache-Control', 'no-store' );
 		return $response;
 	}
@@ -167,7 +182,9 @@ final class Igsync_Rest {
 	 * @return WP_REST_Response
 	 */
 	public static function ack( WP_REST_Request $request ): WP_REST_Response {
-		return new WP_REST_Response( array( 'acked' => Igsync_Queue::ack( (array) $request->get_param( 'ids' ) ) ) );
+		$acked  = Igsync_Queue::ack( (array) $request->get_param( 'ids' ) );
+		$acked += Igsync_Meta_Queue::ack( (array) $request->get_param( 'meta_ids' ) );
+		return new WP_REST_Response( array( 'acked' => $acked ) );
 	}
 
 	/**

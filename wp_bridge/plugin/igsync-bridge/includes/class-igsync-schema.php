@@ -1,6 +1,7 @@
 <?php
 /**
- * The plugin's tables: the code queue, the leads, and the replay memory of signed requests.
+ * The plugin's tables: the code queue, the leads, the replay memory of signed requests, and
+ * Meta's callbacks kept while the daemon was unreachable.
  *
  * Created with dbDelta at activation, again whenever the stored schema version differs from
  * this file's (a plugin update without re-activation), and repaired when a write finds a table
@@ -16,13 +17,13 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Schema {
 
-	const VERSION        = '2';
+	const VERSION        = '3';
 	const VERSION_OPTION = 'igsync_schema_version';
 
 	/**
 	 * Table names, by role.
 	 *
-	 * @return array{codes: string, leads: string, seen: string}
+	 * @return array{codes: string, leads: string, seen: string, meta: string}
 	 */
 	public static function tables(): array {
 		global $wpdb;
@@ -30,6 +31,7 @@ final class Igsync_Schema {
 			'codes' => $wpdb->prefix . 'igsync_codes',
 			'leads' => $wpdb->prefix . 'igsync_leads',
 			'seen'  => $wpdb->prefix . 'igsync_seen',
+			'meta'  => $wpdb->prefix . 'igsync_meta',
 		);
 	}
 
@@ -95,6 +97,17 @@ CREATE TABLE {$t['seen']} (
   seen_at datetime NOT NULL,
   PRIMARY KEY  (webhook_id),
   KEY seen_at (seen_at)
+) $charset;
+CREATE TABLE {$t['meta']} (
+  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  kind varchar(16) NOT NULL,
+  signed_request text NOT NULL,
+  confirmation_code varchar(32) NULL,
+  received_at datetime NOT NULL,
+  acked_at datetime NULL,
+  PRIMARY KEY  (id),
+  KEY pending (acked_at, id),
+  KEY confirmation_code (confirmation_code)
 ) $charset;"
 		);
 		$complete = array() === self::missing();
