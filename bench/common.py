@@ -73,12 +73,19 @@ class Process:
         return now / 1024, peak / 1024
 
     def stop(self) -> None:
+        """SIGTERM, and the process must be gone within 30 s: a stop that hangs is a bug the
+        benchmark reports (after killing it, so the run can go on), not one it hides."""
         if self.popen.poll() is None:
             self.popen.terminate()
             try:
                 self.popen.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.popen.kill()
+                self.popen.wait(timeout=10)
+                raise RuntimeError(
+                    f"{self.popen.args} did not stop within 30 s of SIGTERM:\n"
+                    + "".join(list(self.log)[-20:])
+                ) from None
 
 
 def _spawn(args: Sequence[str], env: dict[str, str], url: str, health: str) -> Process:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ParamSpec, Protocol, TypeVar
@@ -69,6 +70,8 @@ class Scheduler:
         self.sweep_interval = sweep_interval
         self.clock = clock
         self._stopping = threading.Event()
+        self._running = 0  # jobs inside _guarded: what a stop waits for
+        self._idle = threading.Condition()
         self._dispatch_lock = threading.Lock()
         self._codes_in_flight = 0  # claimed by the dispatcher, not yet finished
         self._aps = BackgroundScheduler(
@@ -89,14 +92,22 @@ class Scheduler:
     def start(self) -> None:
         now = datetime.now(UTC)
         sweeps: list[tuple[str, Callable[[], object], float]] = [
-            ("sweep-codes", self._dispatch_codes, self.sweep_interval),
+            ("sweep-codes", self._guarded(self._dispatch_codes), self.sweep_interval),
             (
                 "sweep-deliveries",
-                lambda: self._sweep(self.deliveries, WORDPRESS),
+                self._guarded(lambda: self._sweep(self.deliveries, WORDPRESS)),
                 self.sweep_interval,
             ),
-            ("sweep-erasures", lambda: self._sweep(self.erasures, WORDPRESS), self.sweep_interval),
-            ("refresh-tokens", lambda: self._sweep(self.tokens), REFRESH_INTERVAL_SECONDS),
+            (
+                "sweep-erasures",
+                self._guarded(lambda: self._sweep(self.erasures, WORDPRESS)),
+                self.sweep_interval,
+            ),
+            (
+                "refresh-tokens",
+                self._guarded(lambda: self._sweep(self.tokens)),
+                REFRESH_INTERVAL_SECONDS,
+            ),
             ("housekeeping", self._housekeeping, HOUSEKEEPING_INTERVAL_SECONDS),
             ("catch-up", self._guarded(self.catch_up), self.sweep_interval),
         ]
@@ -130,7 +141,7 @@ class Scheduler:
         if self._stopping.is_set():
             return
         self._aps.add_job(
-            self._dispatch_codes,
+            self._guarded(self._dispatch_codes),
             "date",
             run_date=datetime.now(UTC),
             id="dispatch-codes",
@@ -155,6 +166,8 @@ class Scheduler:
                 log.exception("claiming codes failed; the next sweep tries again")
                 return
             self._codes_in_flight += len(claimed)
+        if self._stopping.is_set():
+            return  # claimed while the stop began: the stop hands their leases back
         for code_id in claimed:
             self._aps.add_job(
                 self._run_dispatched, "date", args=[code_id], run_date=datetime.now(UTC)
@@ -174,14 +187,30 @@ class Scheduler:
     def kick_erasure(self, erasure_id: int, when: datetime | None = None) -> None:
         self._once(self.erasures.process, erasure_id, when, WORDPRESS)
 
-    def stop(self) -> None:
-        """Finish the jobs in flight, skip queued ones, hand back every lease."""
+    def stop(self, within: float = 20.0) -> None:
+        """Start nothing new, let the jobs in flight finish for up to `within` seconds, then
+        hand back every lease (a job still running past that finds its lease gone, and its
+        row is another daemon's, or this one's after a restart)."""
         self._stopping.set()
         if self._aps.running:
-            self._aps.shutdown(wait=True)
+            # Not wait=True: APScheduler holds its job-store lock while it joins the workers,
+            # and a worker adding a job (a retry, the next dispatch) would wait on it for ever.
+            self._aps.shutdown(wait=False)
+        deadline = time.monotonic() + within
+        with self._idle:
+            while self._running and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+            unfinished = self._running
         with self.store.write() as session:
             released = sum(
                 leases.release_owned(session, model, self.owner) for model in WORK_TABLES
+            )
+        if unfinished:
+            log.warning(
+                "scheduler stopped with %d job(s) still running after %gs; their leases are "
+                "handed back",
+                unfinished,
+                within,
             )
         log.info("scheduler stopped (%d lease(s) handed back)", released)
 
@@ -223,17 +252,24 @@ class Scheduler:
         self._guarded(lambda: run_housekeeping(self.store, now=self.clock()))()
 
     def _guarded(self, func: Callable[P, R]) -> Callable[P, R | None]:
-        """Jobs skip once stopping begins, and an unexpected error is logged, never fatal:
-        the row keeps its lease until it runs out, then a sweep picks it up again."""
+        """Jobs skip once stopping begins, a stop waits for those running, and an unexpected
+        error is logged, never fatal: the row keeps its lease until it runs out, then a sweep
+        picks it up again."""
 
         def job(*args: P.args, **kwargs: P.kwargs) -> R | None:
-            if self._stopping.is_set():
-                return None
+            with self._idle:
+                if self._stopping.is_set():
+                    return None
+                self._running += 1
             try:
                 return func(*args, **kwargs)
             except Exception:
                 log.exception("job %s failed", getattr(func, "__qualname__", func))
                 return None
+            finally:
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
 
         return job
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -163,8 +164,10 @@ class Daemon:
             )
         self.scheduler.start()
 
-    def stop(self) -> None:
-        self.scheduler.stop()
+    def stop(self, within: float | None = None) -> None:
+        """Work in flight finishes or is handed back within `within` seconds (default
+        IGSYNC_STOP_SECONDS), then every connection closes."""
+        self.scheduler.stop(self.settings.stop_seconds if within is None else within)
         self.instagram.close()
         self.wordpress.close()
         self.store.dispose()
@@ -175,12 +178,15 @@ class Daemon:
         Under systemd (Type=notify) READY=1 follows migrations and listening, STOPPING=1 the
         signal."""
         self.start()
+        within = None
         try:
-            serve_until_signalled(self.intake, self.settings.listen, self._ready)
+            signalled = serve_until_signalled(self.intake, self.settings.listen, self._ready)
             notify("STOPPING=1", "STATUS=stopping")
             log.info("shutting down")
+            spent = time.monotonic() - signalled  # closing the intake comes first
+            within = max(1.0, self.settings.stop_seconds - spent)
         finally:
-            self.stop()
+            self.stop(within)
 
     def _ready(self, url: str) -> None:
         log.info(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -77,8 +78,9 @@ class ServerThread:
         self.stop()
 
 
-def serve_until_signalled(app: Any, listen: Listen, on_ready: Callable[[str], None]) -> None:
-    """Serve `app` until SIGTERM or SIGINT, then close it and return normally.
+def serve_until_signalled(app: Any, listen: Listen, on_ready: Callable[[str], None]) -> float:
+    """Serve `app` until SIGTERM or SIGINT, then close it and return the monotonic time the
+    signal came (a stop's time budget counts from there).
 
     The calling (main) thread owns the signals and the app runs on a ServerThread, so a stop
     always returns here, whatever uvicorn does with signals, and the caller cleans up after.
@@ -89,4 +91,6 @@ def serve_until_signalled(app: Any, listen: Listen, on_ready: Callable[[str], No
     server = ServerThread(app, listen).start()
     on_ready(server.url)
     stop.wait()
+    signalled = time.monotonic()
     server.stop()
+    return signalled

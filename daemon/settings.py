@@ -65,6 +65,7 @@ class Settings:
     sweep_interval_seconds: float = 15.0
     http_timeout_seconds: float = 10.0
     lease_seconds: float = 120.0
+    stop_seconds: float = 20.0
     log_level: str = "INFO"
 
 
@@ -138,6 +139,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         lease_seconds=reader.parsed(
             "LEASE_SECONDS", _float_between(max(5.0, 3 * timeout + 5), 3600), 120.0
         ),
+        stop_seconds=reader.parsed("STOP_SECONDS", _float_between(1, 600), 20.0),
         log_level=reader.choice(
             "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO", upper=True
         ),
