@@ -71,7 +71,10 @@ def parse_signed_request(value: str, app_secret: str, *, now: datetime) -> Signe
         signature = _b64decode(encoded_signature)
     except (binascii.Error, ValueError):
         signature = b""
-    if not hmac.compare_digest(signature, expected):
+    # Only the canonical spelling: base64's last character carries unused bits, so other
+    # spellings of the same signature would pass as distinct requests.
+    canonical = _b64encode(signature) == encoded_signature.rstrip("=")
+    if not canonical or not hmac.compare_digest(signature, expected):
         raise ForgedSignedRequest("signed_request signature does not match the app secret")
     try:
         payload = strict_json.loads(_b64decode(encoded_payload), max_depth=SIGNED_REQUEST_MAX_DEPTH)

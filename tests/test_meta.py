@@ -292,3 +292,20 @@ def test_a_replayed_deauthorize_does_not_disconnect_a_person_who_reconnected(
         assert session.execute(select(Token)).scalar_one().status == TokenStatus.ACTIVE
     # A request issued after the reconnection still revokes.
     assert deauthorize(store, user_id, now=clock(), request=request(clock())) == 1
+
+
+def test_a_signature_spelled_otherwise_in_base64_is_refused() -> None:
+    """base64url's last character of a 32-byte signature has two unused bits: 'B', 'C' and 'D'
+    decode like 'A'. Only the canonical spelling is the signature."""
+    now = utcnow()
+    genuine = build_signed_request("17841400000000001", "app-secret", issued_at=now)
+    signature, payload = genuine.split(".", 1)
+    last = signature[-1]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    same_bits = alphabet[alphabet.index(last) ^ 1]  # differs only in an unused bit
+    assert base64.urlsafe_b64decode(signature + "=") == base64.urlsafe_b64decode(
+        signature[:-1] + same_bits + "="
+    )
+    assert parse_signed_request(genuine, "app-secret", now=now).user_id == "17841400000000001"
+    with pytest.raises(BadSignedRequest):
+        parse_signed_request(signature[:-1] + same_bits + "." + payload, "app-secret", now=now)
