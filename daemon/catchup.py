@@ -137,6 +137,7 @@ class QueueCatchUp:
                 source="meta",
                 now=now,
                 confirmation_code=code if isinstance(code, str) and CODE.fullmatch(code) else None,
+                request=verified,
             )
             self.on_erasure(receipt.id, receipt.due_at)
         else:

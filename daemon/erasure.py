@@ -116,11 +116,18 @@ def deauthorize(
     return revoked
 
 
-def _first_time(session: Session, request: SignedRequest, kind: str) -> bool:
+def _first_time(
+    session: Session, request: SignedRequest, kind: str, confirmation_code: str | None = None
+) -> bool:
     """Remember the request until it expires; False if it was remembered already."""
     remembered = session.execute(
         insert_or_ignore(session, ActedMetaRequest)
-        .values(digest=request.digest, kind=kind, expires_at=request.expires_at)
+        .values(
+            digest=request.digest,
+            kind=kind,
+            expires_at=request.expires_at,
+            confirmation_code=confirmation_code,
+        )
         .on_conflict_do_nothing()
         .returning(col(ActedMetaRequest.digest))
     ).first()
@@ -151,15 +158,23 @@ def request_erasure(
     source: str,
     now: datetime,
     confirmation_code: str | None = None,
+    request: SignedRequest | None = None,
 ) -> ErasureReceipt:
     """Erase the person's data here and queue the erasure for WordPress. A request for someone
     whose erasure is still on its way to WordPress answers that erasure's confirmation code.
 
     `confirmation_code` is one WordPress already gave Meta (a request it queued while the
     daemon was down): the erasure takes it, so the status URL Meta shows the person works, and
-    the same code again is the same erasure."""
+    the same code again is the same erasure. `request`, Meta's: acted on once; the same request
+    again (a copy from a log, a late retry) erases nothing more, not even a reconnection made
+    since, and answers the first erasure's code."""
     digest = subject_hash(ig_user_id)
     with store.write() as session:
+        if request is not None:
+            acted = session.get(ActedMetaRequest, request.digest)
+            if acted is not None and acted.confirmation_code is not None:
+                log.warning("data deletion: this signed_request was already acted on; ignored")
+                confirmation_code = acted.confirmation_code
         if confirmation_code is not None:
             known = session.execute(
                 select(Erasure).where(col(Erasure.confirmation_code) == confirmation_code)
@@ -215,6 +230,8 @@ def request_erasure(
             session.add(erasure)
         session.flush()
         assert erasure.id is not None
+        if request is not None:
+            _first_time(session, request, "data-deletion", erasure.confirmation_code)
         receipt = ErasureReceipt(
             erasure.id, erasure.confirmation_code, erasure.customers_erased, erasure.next_attempt_at
         )

@@ -108,7 +108,7 @@ def create_meta_router(
             log.warning("data deletion callback refused: %s", exc)
             return _refused(exc)
         receipt = await run_in_threadpool(
-            request_erasure, store, verified.user_id, source="meta", now=clock()
+            request_erasure, store, verified.user_id, source="meta", now=clock(), request=verified
         )
         if on_erasure is not None:
             on_erasure(receipt.id, receipt.due_at)

@@ -154,6 +154,7 @@ class ActedMetaRequest(SQLModel, table=True):
     digest: str = Field(primary_key=True, max_length=64)  # sha256 of the request's signature
     kind: str = Field(max_length=16)
     expires_at: datetime = Field(index=True)
+    confirmation_code: str | None = Field(default=None, max_length=32)  # a data deletion's
 
 
 class SeenWebhook(SQLModel, table=True):

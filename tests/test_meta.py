@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from daemon.cli import app as cli
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
-from daemon.erasure import deauthorize
+from daemon.erasure import deauthorize, request_erasure
 from daemon.meta import (
     BadSignedRequest,
     SignedRequest,
@@ -309,3 +309,33 @@ def test_a_signature_spelled_otherwise_in_base64_is_refused() -> None:
     assert parse_signed_request(genuine, "app-secret", now=now).user_id == "17841400000000001"
     with pytest.raises(BadSignedRequest):
         parse_signed_request(signature[:-1] + same_bits + "." + payload, "app-secret", now=now)
+
+
+def test_a_replayed_data_deletion_does_not_erase_a_person_who_reconnected(
+    store: Store,
+    cipher: TokenCipher,
+    sandbox: Sandbox,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pipeline = CodePipeline(store, cipher, sandbox.client(), owner="t", clock=clock)
+
+    def connect() -> str:
+        code = sandbox.new_code("deleted.then.back")
+        code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=clock())
+        assert pipeline.process(code_id) == CodeStatus.COMPLETED
+        with store.read() as session:
+            return session.execute(select(Customer)).scalar_one().ig_user_id
+
+    user_id = connect()
+    signed = build_signed_request(user_id, sandbox.app_secret, issued_at=clock())
+    request = parse_signed_request(signed, sandbox.app_secret, now=clock())
+    first = request_erasure(store, user_id, source="meta", now=clock(), request=request)
+    assert first.customers_erased == 1
+    clock.advance(minutes=10)
+    assert connect() == user_id  # the person connects again, knowing what they did
+    again = request_erasure(store, user_id, source="meta", now=clock(), request=request)
+    assert again.confirmation_code == first.confirmation_code  # Meta gets the same answer
+    assert "already acted on" in caplog.text
+    with store.read() as session:
+        assert session.execute(select(func.count()).select_from(Customer)).scalar_one() == 1

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmation_code", sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint("digest"),
     )
     with op.batch_alter_table("acted_meta_requests", schema=None) as batch_op:
