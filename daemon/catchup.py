@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,7 @@ from wp_bridge.wordpress import WordPressClient, WordPressError
 
 log = logging.getLogger(__name__)
 
+REFUSAL_LOG_SECONDS = 60.0  # a refused signature is logged at most this often
 CODE = re.compile(r"[a-f0-9]{16,32}")  # a confirmation code, as the plugin makes them
 
 
@@ -64,13 +66,14 @@ class QueueCatchUp:
         self.clock = clock
         self.on_accepted = on_accepted
         self.on_erasure = on_erasure
+        self._last_refusal_logged = -REFUSAL_LOG_SECONDS
 
     def run_once(self) -> CatchUpReport | None:
         """One poll; None when WordPress could not be asked (the next poll tries again)."""
         try:
             work = self.wordpress.fetch_work()
         except WordPressError as error:
-            log.info("catch-up: WordPress queue not reachable: %s", error.reason)
+            self._unreachable(error)
             return None
         queued = work.codes
         meta_done = [item["id"] for item in work.meta if self._meta_callback(item)]
@@ -111,6 +114,21 @@ class QueueCatchUp:
                 refused,
             )
         return CatchUpReport(len(queued), stored, refused, len(meta_done))
+
+    def _unreachable(self, error: WordPressError) -> None:
+        """A refused signature is an operator's problem (the shared secrets differ): a WARNING,
+        at most once a minute; anything else (WordPress down) stays at INFO."""
+        if error.http_status != 401:
+            log.info("catch-up: WordPress queue not reachable: %s", error.reason)
+            return
+        now = time.monotonic()
+        if now - self._last_refusal_logged >= REFUSAL_LOG_SECONDS:
+            self._last_refusal_logged = now
+            log.warning(
+                "WordPress refused the daemon's signature: %s (do IGSYNC_SHARED_SECRET and the "
+                "plugin's shared secret differ?)",
+                error.reason,
+            )
 
     def _meta_callback(self, item: dict[str, Any]) -> bool:
         """Acts on one queued Meta callback; whether it is done with (and may be acknowledged)."""

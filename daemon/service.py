@@ -141,6 +141,7 @@ class Daemon:
             on_accepted=accepted,
             clock=clock,
             metrics=metrics.registry,
+            ping_wordpress=wordpress.ping,
             routers=[
                 create_meta_router(
                     store=store,

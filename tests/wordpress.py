@@ -331,7 +331,8 @@ class WordPress:
     def configure(self, admin: requests.Session, **settings: str) -> requests.Response:
         """Save Settings > igsync through the settings page, as the shop owner would."""
         page = admin.get(f"{self.url}/wp-admin/options-general.php?page=igsync", timeout=30)
-        nonce = re.search(r'name="_wpnonce" value="([^"]+)"', page.text)
+        settings_form = page.text[page.text.index("name='option_page' value='igsync'") :]
+        nonce = re.search(r'name="_wpnonce" value="([^"]+)"', settings_form)
         assert nonce, "the settings page has no form nonce"
         form = {
             "option_page": "igsync",

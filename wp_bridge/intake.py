@@ -115,9 +115,11 @@ def create_intake_app(
     clock: Clock = utcnow,
     metrics: CollectorRegistry | None = None,
     routers: Sequence[APIRouter] = (),
+    ping_wordpress: Callable[[], tuple[bool, str]] | None = None,
 ) -> FastAPI:
     """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker);
-    `routers` adds routes served on the same listener (Meta's callbacks)."""
+    `routers` adds routes served on the same listener (Meta's callbacks); `ping_wordpress` makes
+    a signed call back to the plugin for POST /v1/ping ((accepted, what happened))."""
     app = FastAPI(title="igsync intake", version=__version__, docs_url=None, redoc_url=None)
     writer = GroupCommit(store, cipher, clock=clock)
     for router in routers:
@@ -180,6 +182,24 @@ def create_intake_app(
             {"id": acceptance.id, "status": acceptance.status},
             status_code=202 if acceptance.created else 200,
         )
+
+    @app.post(
+        "/v1/ping",
+        tags=["operations"],
+        summary="A signed round trip both ways, for the plugin's Test connection",
+        responses={401: {"description": "Signature missing, wrong or stale"}},
+    )
+    async def ping(request: Request) -> JSONResponse:
+        """Our signature check of the plugin's request, then the daemon's own signed call back
+        to the plugin: the answer says whether each direction works."""
+        body = await _read_limited(request)
+        _verify(signer, request, body, clock)
+        if ping_wordpress is None:
+            back: dict[str, Any] = {"ok": False, "detail": "this daemon does not call WordPress"}
+        else:
+            ok, detail = await run_in_threadpool(ping_wordpress)
+            back = {"ok": ok, "detail": detail}
+        return JSONResponse({"status": "ok", "version": __version__, "wordpress": back})
 
     @app.get(
         "/v1/codes/{code_id}",

@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from wp_bridge.signing import SignatureError, Signer
-from wp_bridge.wordpress import ERASE_ROUTE, LEADS_ROUTE, QUEUE_ROUTE
+from wp_bridge.wordpress import ERASE_ROUTE, LEADS_ROUTE, PING_ROUTE, QUEUE_ROUTE
 
 
 @dataclass
@@ -120,7 +120,15 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
             return JSONResponse(_wp_error("igsync_bad_signature", str(exc), 401), 401)
         return JSONResponse({"codes": []})
 
+    async def ping(request: Request) -> JSONResponse:
+        try:
+            shop.signer.verify(dict(request.headers), b"", now=time.time())
+        except SignatureError as exc:
+            return JSONResponse(_wp_error("igsync_bad_signature", str(exc), 401), 401)
+        return JSONResponse({"status": "ok"})
+
     routes = {
+        ("GET", PING_ROUTE): ping,
         ("POST", LEADS_ROUTE): leads,
         ("POST", ERASE_ROUTE): erase,
         ("GET", QUEUE_ROUTE): queue,

@@ -21,6 +21,7 @@ LEADS_ROUTE = "/igsync/v1/leads"
 QUEUE_ROUTE = "/igsync/v1/queue"
 ACK_ROUTE = "/igsync/v1/queue/ack"
 ERASE_ROUTE = "/igsync/v1/erase"
+PING_ROUTE = "/igsync/v1/ping"
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 409, 425, 429})
 
 
@@ -116,6 +117,16 @@ class WordPressClient:
         response = self._send("POST", ACK_ROUTE, encode_json(body))
         acked = response.json().get("acked", 0) if response.content else 0
         return int(acked)
+
+    def ping(self) -> tuple[bool, str]:
+        """A signed call to the plugin: (whether it accepted it, what happened, in words)."""
+        try:
+            self._send("GET", PING_ROUTE, b"")
+        except WordPressError as error:
+            if error.http_status == 401:
+                return False, f"WordPress refused the daemon's signature ({error.reason})"
+            return False, f"the daemon could not reach WordPress at {self.wp_url}: {error.reason}"
+        return True, "WordPress accepted the daemon's signed call"
 
     def erase(self, ig_user_id: str, confirmation_code: str) -> int:
         """Ask the plugin to erase this person's leads and user meta; how many leads it erased."""

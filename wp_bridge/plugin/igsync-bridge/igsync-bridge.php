@@ -31,6 +31,7 @@ require_once __DIR__ . '/includes/class-igsync-template.php';
 require_once __DIR__ . '/includes/class-igsync-queue.php';
 require_once __DIR__ . '/includes/class-igsync-state.php';
 require_once __DIR__ . '/includes/class-igsync-forwarder.php';
+require_once __DIR__ . '/includes/class-igsync-health.php';
 require_once __DIR__ . '/includes/class-igsync-leads.php';
 require_once __DIR__ . '/includes/class-igsync-shopper-notices.php';
 require_once __DIR__ . '/includes/class-igsync-connect.php';
@@ -61,8 +62,8 @@ add_action(
 if ( is_admin() ) {
 	require_once __DIR__ . '/admin/class-igsync-settings-page.php';
 	require_once __DIR__ . '/admin/class-igsync-admin.php';
-	require_once __DIR__ . '/admin/class-igsync-queue-notice.php';
+	require_once __DIR__ . '/admin/class-igsync-health-notice.php';
 	Igsync_Settings_Page::register();
 	Igsync_Admin::register();
-	Igsync_Queue_Notice::register();
+	Igsync_Health_Notice::register();
 }

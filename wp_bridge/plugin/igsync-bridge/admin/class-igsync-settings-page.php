@@ -30,6 +30,7 @@ final class Igsync_Settings_Page {
 	public static function register(): void {
 		add_action( 'admin_init', array( __CLASS__, 'register_setting' ) );
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
+		add_action( 'admin_post_igsync_test_connection', array( __CLASS__, 'test_connection' ) );
 	}
 
 	/**
@@ -93,6 +94,7 @@ final class Igsync_Settings_Page {
 		<div class="wrap">
 			<h1>igsync</h1>
 			<p><?php esc_html_e( 'Connects shoppers\' Instagram accounts through the igsync daemon.', 'igsync-bridge' ); ?></p>
+			<?php self::render_health(); ?>
 			<form method="post" action="options.php">
 				<?php settings_fields( 'igsync' ); ?>
 				<table class="form-table" role="presentation">
@@ -132,6 +134,82 @@ final class Igsync_Settings_Page {
 				<?php submit_button(); ?>
 			</form>
 		</div>
+		<?php
+	}
+
+	/**
+	 * Settings > igsync > Test connection (admin-post.php): the round trip, then back.
+	 */
+	public static function test_connection(): void {
+		if ( ! current_user_can( 'manage_options' ) || ! check_admin_referer( 'igsync_test_connection' ) ) {
+			wp_die( esc_html__( 'You are not allowed to test the connection.', 'igsync-bridge' ), 403 );
+		}
+		Igsync_Health::test();
+		wp_safe_redirect( admin_url( 'options-general.php?page=igsync&igsync-tested=1' ) );
+		exit;
+	}
+
+	/**
+	 * The Connection section: the last test, the queue, the last lead, and the test button.
+	 */
+	private static function render_health(): void {
+		$last     = Igsync_Health::last();
+		$snapshot = Igsync_Health::snapshot();
+		$tested   = isset( $_GET['igsync-tested'] ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
+		if ( $tested && null !== $last ) {
+			printf(
+				'<div class="notice %1$s is-dismissible" id="igsync-test-result"><p>%2$s</p></div>',
+				esc_attr( $last['ok'] ? 'notice-success' : 'notice-error' ),
+				esc_html( $last['message'] )
+			);
+		}
+		$format = get_option( 'date_format' ) . ' ' . get_option( 'time_format' );
+		?>
+		<h2><?php esc_html_e( 'Connection', 'igsync-bridge' ); ?></h2>
+		<table class="widefat striped igsync-health" id="igsync-health" role="presentation">
+			<tbody>
+				<tr>
+					<th scope="row"><?php esc_html_e( 'Daemon', 'igsync-bridge' ); ?></th>
+					<td>
+						<?php if ( null === $last ) : ?>
+							<?php esc_html_e( 'Not tested yet: use Test connection below.', 'igsync-bridge' ); ?>
+						<?php else : ?>
+							<span class="dashicons <?php echo esc_attr( $last['ok'] ? 'dashicons-yes-alt' : 'dashicons-warning' ); ?>" style="color: <?php echo esc_attr( $last['ok'] ? '#00a32a' : '#d63638' ); ?>;" aria-hidden="true"></span>
+							<?php echo esc_html( $last['message'] ); ?>
+							<br><span class="description">
+							<?php
+							/* translators: %s: how long ago, e.g. "5 mins" */
+							echo esc_html( sprintf( __( 'Tested %s ago.', 'igsync-bridge' ), human_time_diff( (int) $last['checked_at'] ) ) );
+							?>
+							</span>
+						<?php endif; ?>
+					</td>
+				</tr>
+				<tr>
+					<th scope="row"><?php esc_html_e( 'Last lead received', 'igsync-bridge' ); ?></th>
+					<td><?php echo esc_html( null === $snapshot['last_lead'] ? __( 'None yet.', 'igsync-bridge' ) : wp_date( $format, (int) strtotime( $snapshot['last_lead'] . ' UTC' ) ) ); ?></td>
+				</tr>
+				<tr>
+					<th scope="row"><?php esc_html_e( 'Codes waiting for the daemon', 'igsync-bridge' ); ?></th>
+					<td>
+						<?php
+						if ( 0 === $snapshot['queued'] ) {
+							esc_html_e( 'None.', 'igsync-bridge' );
+						} else {
+							/* translators: 1: number of codes, 2: how long the oldest has waited, e.g. "12 mins" */
+							echo esc_html( sprintf( _n( '%1$d; it has waited %2$s.', '%1$d; the oldest has waited %2$s.', $snapshot['queued'], 'igsync-bridge' ), $snapshot['queued'], human_time_diff( time() - (int) $snapshot['oldest_age'] ) ) );
+						}
+						?>
+					</td>
+				</tr>
+			</tbody>
+		</table>
+		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+			<input type="hidden" name="action" value="igsync_test_connection">
+			<?php wp_nonce_field( 'igsync_test_connection' ); ?>
+			<?php submit_button( __( 'Test connection', 'igsync-bridge' ), 'secondary', 'igsync-test-connection' ); ?>
+		</form>
+		<h2><?php esc_html_e( 'Settings', 'igsync-bridge' ); ?></h2>
 		<?php
 	}
 }

@@ -5,7 +5,7 @@
  * catch-up poll acknowledged it), so a daemon that is down loses nothing within the code's hour.
  *
  * A row no key opens is never skipped in silence: it stays in the table, is counted, and the
- * admin is told (see Igsync_Queue_Notice).
+ * admin is told (see Igsync_Health_Notice).
  *
  * @package igsync-bridge
  */

@@ -88,6 +88,15 @@ final class Igsync_Rest {
 		);
 		register_rest_route(
 			self::NS,
+			'/ping',
+			array(
+				'methods'             => 'GET',
+				'callback'            => array( __CLASS__, 'ping' ),
+				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
+			)
+		);
+		register_rest_route(
+			self::NS,
 			'/leads',
 			array(
 				'methods'             => 'POST',
@@ -173,6 +182,20 @@ final class Igsync_Rest {
 		);
 		$response->header( 'Cache-Control', 'no-store' );
 		return $response;
+	}
+
+	/**
+	 * GET igsync/v1/ping: the daemon's signature was accepted (its half of Test connection).
+	 *
+	 * @return WP_REST_Response
+	 */
+	public static function ping(): WP_REST_Response {
+		return new WP_REST_Response(
+			array(
+				'status'         => 'ok',
+				'plugin_version' => IGSYNC_BRIDGE_VERSION,
+			)
+		);
 	}
 
 	/**

@@ -1,0 +1,116 @@
+"""Settings > igsync > Connection: a Test connection that says in plain words what works and
+what does not, the queue's state, and the notices that follow the owner to the Dashboard."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+
+import requests
+
+from tests.conftest import SECRETS
+from tests.wordpress import ADMIN, SHOPPER, WordPress
+from tests.wp.browser import chromium, log_in, screenshot
+from tests.wp.conftest import RunningDaemon
+from tests.wp.shopper import connect
+from wp_bridge.signing import generate_secret
+
+SETTINGS = "/wp-admin/options-general.php?page=igsync"
+
+
+def run_connection_test(wp: WordPress, admin: requests.Session) -> str:
+    """Click Test connection; the message the page then shows."""
+    page = admin.get(wp.url + SETTINGS, timeout=30).text
+    form = re.search(
+        r'name="action" value="igsync_test_connection">\s*'
+        r'<input type="hidden" id="_wpnonce" name="_wpnonce" value="([^"]+)"',
+        page,
+    )
+    assert form, "no Test connection form on the settings page"
+    answer = admin.post(
+        f"{wp.url}/wp-admin/admin-post.php",
+        data={"action": "igsync_test_connection", "_wpnonce": form.group(1)},
+        timeout=60,
+    )
+    assert answer.status_code == 200 and "igsync-tested=1" in answer.url, answer.text[-600:]
+    shown = re.search(r'id="igsync-test-result"><p>(.*?)</p>', answer.text, re.S)
+    assert shown, "no test result on the page"
+    return html.unescape(shown.group(1))
+
+
+def test_test_connection_says_what_works_and_what_does_not(
+    configured: WordPress, daemon: RunningDaemon, shared: dict[str, str]
+) -> None:
+    wp, admin = configured, configured.admin()
+    daemon_url = f"http://127.0.0.1:{shared['daemon_port']}"
+    down = run_connection_test(wp, admin)
+    assert down.startswith(f"The daemon is not reachable at {daemon_url}:")
+    assert down.endswith(
+        "connection refused (is the daemon running, and listening at that address?)"
+    )
+    dashboard = admin.get(f"{wp.url}/wp-admin/", timeout=30).text
+    assert 'id="igsync-connection-broken"' in dashboard  # the owner is told where they work
+
+    daemon.start()
+    working = run_connection_test(wp, admin)
+    assert working.startswith("The connection works both ways")
+    assert 'id="igsync-connection-broken"' not in admin.get(f"{wp.url}/wp-admin/", timeout=30).text
+
+    wrong = generate_secret()
+    SECRETS.add(wrong)
+    wp.configure(admin, shared_secret=wrong)
+    try:
+        refused = run_connection_test(wp, admin)
+    finally:
+        wp.configure(admin, shared_secret=shared["secret"])
+    assert refused.startswith("The daemon refused our signature: the shared secrets differ")
+
+    daemon.stop()  # a daemon that cannot call WordPress back
+    daemon.settings = replace(daemon.settings, wp_url="http://127.0.0.1:9")
+    daemon.start()
+    one_way = run_connection_test(wp, admin)
+    assert one_way.startswith(
+        "The daemon accepted our signature, but its call back to WordPress failed"
+    )
+    assert "http://127.0.0.1:9" in one_way
+
+
+def test_codes_waiting_over_ten_minutes_are_shown_to_the_owner(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    wp = configured
+    with requests.Session() as guest:
+        connect(wp, guest, "waits.too.long")  # no daemon: the code stays queued
+    wp.sql(
+        "UPDATE wp_igsync_codes SET received_at = UTC_TIMESTAMP() - INTERVAL 11 MINUTE"
+        " WHERE acked_at IS NULL"
+    )
+    admin = wp.admin()
+    dashboard = admin.get(f"{wp.url}/wp-admin/", timeout=30).text
+    notice = re.search(r'id="igsync-queue-stale"><p>(.*?)</p>', dashboard, re.S)
+    # human_time_diff says "11 mins" on 6.1 and "11 minutes" on 7.0
+    assert notice and re.search(r"has waited 11 min(ute)?s for the daemon", notice.group(1))
+    settings = html.unescape(admin.get(wp.url + SETTINGS, timeout=30).text)
+    assert "Codes waiting for the daemon" in settings
+    assert re.search(r"1; it has waited 11 min(ute)?s\.", settings)
+    customer = wp.login(*SHOPPER)
+    assert "igsync-queue-stale" not in customer.get(f"{wp.url}/wp-admin/", timeout=30).text
+    wp.sql("UPDATE wp_igsync_codes SET acked_at = UTC_TIMESTAMP() WHERE acked_at IS NULL")
+
+
+def test_the_connection_section_looks_like_wordpress(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    """Screenshots of the section, healthy and broken, to look at."""
+    daemon.start()
+    with chromium() as browser:
+        log_in(browser, configured, *ADMIN)
+        browser.get(configured.url + SETTINGS)
+        browser.find_element("name", "igsync-test-connection").click()
+        assert "works both ways" in browser.find_element("id", "igsync-test-result").text
+        screenshot(browser, configured, "settings-connection-healthy")
+        daemon.stop()
+        browser.find_element("name", "igsync-test-connection").click()
+        assert "not reachable" in browser.find_element("id", "igsync-test-result").text
+        screenshot(browser, configured, "settings-connection-broken")

@@ -1,0 +1,133 @@
+<?php
+/**
+ * The connection's health: a signed round trip both ways (Test connection), and what the
+ * plugin's own tables say (queued codes, the last lead). Said in plain words, for the owner.
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Connection tests and the health snapshot.
+ */
+final class Igsync_Health {
+
+	const RESULT          = 'igsync_health';
+	const STALE_QUEUE_AGE = 600; // Ten minutes: a code waiting longer is in danger (it dies at one hour).
+
+	/**
+	 * POST {daemon}/v1/ping, signed: the daemon checks our signature, then calls us back signed.
+	 * The outcome is kept (for the settings page and the admin notice) and returned.
+	 *
+	 * @return array{ok: bool, message: string, version: string, checked_at: int}
+	 */
+	public static function test(): array {
+		$url      = untrailingslashit( Igsync_Settings::get( 'daemon_url' ) );
+		$body     = '{}';
+		$response = wp_remote_post(
+			$url . '/v1/ping',
+			array(
+				'timeout'     => 10,
+				'redirection' => 0,
+				'headers'     => array_merge( Igsync_Signature::headers( $body ), array( 'Content-Type' => 'application/json' ) ),
+				'body'        => $body,
+			)
+		);
+		$result   = self::verdict( $url, $response );
+		update_option( self::RESULT, $result, false );
+		return $result;
+	}
+
+	/**
+	 * The last test's outcome, or null when there was none.
+	 *
+	 * @return array{ok: bool, message: string, version: string, checked_at: int}|null
+	 */
+	public static function last(): ?array {
+		$result = get_option( self::RESULT );
+		return is_array( $result ) && isset( $result['ok'], $result['message'] ) ? $result : null;
+	}
+
+	/**
+	 * What the plugin's tables say: queued codes, the oldest one's age, the last lead.
+	 *
+	 * @return array{queued: int, oldest_age: int|null, unreadable: int, last_lead: string|null}
+	 */
+	public static function snapshot(): array {
+		global $wpdb;
+		$codes = Igsync_Schema::table( 'codes' );
+		$leads = Igsync_Schema::table( 'leads' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; live counts.
+		$queue = $wpdb->get_row( $wpdb->prepare( "SELECT COUNT(*) AS queued, MIN(received_at) AS oldest FROM {$codes} WHERE acked_at IS NULL AND code_enc IS NOT NULL AND received_at > %s", gmdate( 'Y-m-d H:i:s', time() - Igsync_Queue::CODE_LIFETIME ) ), ARRAY_A );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; live value.
+		$last = $wpdb->get_var( "SELECT MAX(updated_at) FROM {$leads}" );
+		return array(
+			'queued'     => (int) ( $queue['queued'] ?? 0 ),
+			'oldest_age' => empty( $queue['oldest'] ) ? null : max( 0, time() - (int) strtotime( $queue['oldest'] . ' UTC' ) ),
+			'unreadable' => Igsync_Queue::unreadable(),
+			'last_lead'  => $last ? (string) $last : null,
+		);
+	}
+
+	/**
+	 * The outcome of a ping, in words.
+	 *
+	 * @param string                        $url      The daemon's address.
+	 * @param array<string, mixed>|WP_Error $response The HTTP answer.
+	 * @return array{ok: bool, message: string, version: string, checked_at: int}
+	 */
+	private static function verdict( string $url, $response ): array {
+		$ok      = false;
+		$version = '';
+		if ( is_wp_error( $response ) ) {
+			/* translators: 1: the daemon's URL, 2: why, in plain words */
+			$message = sprintf( __( 'The daemon is not reachable at %1$s: %2$s', 'igsync-bridge' ), $url, self::plain_reason( $response->get_error_message() ) );
+		} else {
+			$status = (int) wp_remote_retrieve_response_code( $response );
+			$answer = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+			$answer = is_array( $answer ) ? $answer : array();
+			if ( 401 === $status ) {
+				$message = __( 'The daemon refused our signature: the shared secrets differ (Settings > igsync and the daemon\'s IGSYNC_SHARED_SECRET).', 'igsync-bridge' );
+			} elseif ( 200 !== $status || 'ok' !== ( $answer['status'] ?? '' ) ) {
+				/* translators: 1: the daemon's URL, 2: HTTP status code */
+				$message = sprintf( __( 'Something answers at %1$s (HTTP %2$d), but not an igsync daemon that knows this test.', 'igsync-bridge' ), $url, $status );
+			} else {
+				$version = (string) ( $answer['version'] ?? '' );
+				$back    = is_array( $answer['wordpress'] ?? null ) ? $answer['wordpress'] : array();
+				$ok      = ! empty( $back['ok'] );
+				$message = $ok
+					/* translators: %s: the daemon's version */
+					? sprintf( __( 'The connection works both ways: the daemon (version %s) accepted our signature, and we accepted its call back.', 'igsync-bridge' ), $version )
+					/* translators: %s: what the daemon reported about its call to WordPress */
+					: sprintf( __( 'The daemon accepted our signature, but its call back to WordPress failed: %s', 'igsync-bridge' ), (string) ( $back['detail'] ?? '' ) );
+			}
+		}
+		return array(
+			'ok'         => $ok,
+			'message'    => $message,
+			'version'    => $version,
+			'checked_at' => time(),
+		);
+	}
+
+	/**
+	 * The HTTP library's error in the owner's words (cURL's numbers mean nothing to them).
+	 *
+	 * @param string $error The WP_Error message.
+	 * @return string
+	 */
+	private static function plain_reason( string $error ): string {
+		$plain = array(
+			'6'  => __( 'that host name does not resolve', 'igsync-bridge' ),
+			'7'  => __( 'connection refused (is the daemon running, and listening at that address?)', 'igsync-bridge' ),
+			'28' => __( 'no answer in time', 'igsync-bridge' ),
+			'35' => __( 'the secure connection failed', 'igsync-bridge' ),
+			'60' => __( 'its HTTPS certificate is not trusted', 'igsync-bridge' ),
+		);
+		if ( preg_match( '/cURL error (\d+)/', $error, $match ) && isset( $plain[ $match[1] ] ) ) {
+			return $plain[ $match[1] ];
+		}
+		return $error;
+	}
+}
