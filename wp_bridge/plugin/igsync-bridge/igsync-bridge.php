@@ -63,7 +63,9 @@ if ( is_admin() ) {
 	require_once __DIR__ . '/admin/class-igsync-settings-page.php';
 	require_once __DIR__ . '/admin/class-igsync-admin.php';
 	require_once __DIR__ . '/admin/class-igsync-health-notice.php';
+	require_once __DIR__ . '/admin/class-igsync-site-health.php';
 	Igsync_Settings_Page::register();
 	Igsync_Admin::register();
 	Igsync_Health_Notice::register();
+	Igsync_Site_Health::register();
 }
