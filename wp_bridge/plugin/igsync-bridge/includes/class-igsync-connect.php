@@ -70,16 +70,27 @@ final class Igsync_Connect {
 			),
 			rest_url( Igsync_Rest::NS . '/start' )
 		);
-		return $html . Igsync_Template::render(
-			'connect',
-			array(
-				'status'       => $status,
-				'username'     => $user ? (string) get_user_meta( $user, 'igsync_ig_username', true ) : '',
-				'start_url'    => $start,
-				'label'        => $label,
-				'button_class' => $button_class,
-			)
+		$args   = array(
+			'status'       => $status,
+			'username'     => $user ? (string) get_user_meta( $user, 'igsync_ig_username', true ) : '',
+			'start_url'    => $start,
+			/**
+			 * Filters the connect button's text.
+			 *
+			 * @param string $label  The text.
+			 * @param string $source Which button: "shortcode" or "my-account".
+			 */
+			'label'        => (string) apply_filters( 'igsync_connect_button_label', $label, $source ),
+			'button_class' => $button_class,
 		);
+		/**
+		 * Filters the connect block's markup (status and button) before it is shown.
+		 *
+		 * @param string               $html The markup.
+		 * @param array<string, mixed> $args What it was made from: status, username, start_url,
+		 *                                   label, button_class.
+		 */
+		return $html . (string) apply_filters( 'igsync_connect_button_html', Igsync_Template::render( 'connect', $args ), $args );
 	}
 
 	/**

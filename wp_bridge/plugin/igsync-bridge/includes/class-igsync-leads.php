@@ -162,13 +162,24 @@ final class Igsync_Leads {
 		if ( $row['wp_user_id'] ) {
 			self::attach_to_user( (int) $row['wp_user_id'], $row );
 		}
-		/**
-		 * Fires once a lead from the igsync daemon is stored (and read back).
-		 *
-		 * @param array<string, mixed> $stored The stored row.
-		 * @param string               $result "created" or "updated".
-		 */
-		do_action( 'igsync_lead_stored', $stored, $written );
+		$wp_user_id = $row['wp_user_id'] ? (int) $row['wp_user_id'] : 0;
+		if ( 'created' === $written ) {
+			/**
+			 * Fires once a new lead from the igsync daemon is stored (and read back).
+			 *
+			 * @param array<string, mixed> $lead       The stored lead (a row of the leads table).
+			 * @param int                  $wp_user_id The WordPress user it belongs to, 0 for a guest.
+			 */
+			do_action( 'igsync_lead_received', $stored, $wp_user_id );
+		} else {
+			/**
+			 * Fires when the daemon sends a lead again or updates it (stored and read back).
+			 *
+			 * @param array<string, mixed> $lead       The stored lead.
+			 * @param int                  $wp_user_id The WordPress user it belongs to, 0 for a guest.
+			 */
+			do_action( 'igsync_lead_updated', $stored, $wp_user_id );
+		}
 		return $written;
 	}
 
