@@ -13,7 +13,7 @@ from daemon.catchup import QueueCatchUp
 from daemon.clock import Clock, utcnow
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
-from daemon.erasure import ErasureWorker
+from daemon.erasure import ErasureWorker, request_erasure
 from daemon.instagram import InstagramClient, InstagramEndpoints
 from daemon.leases import release_dead_local_owners, worker_name
 from daemon.meta_callbacks import create_meta_router
@@ -27,6 +27,7 @@ from daemon.settings import Settings
 from daemon.store import Store
 from daemon.systemd import notify
 from wp_bridge.intake import create_intake_app
+from wp_bridge.plugin_calls import create_plugin_router
 from wp_bridge.signing import Signer
 from wp_bridge.wordpress import WordPressClient
 
@@ -70,6 +71,12 @@ class Daemon:
 
         def kick_code(code_id: int, when: datetime | None = None) -> None:
             kicks["scheduler"].kick_code(code_id, when)
+
+        def forget_person(ig_user_id: str) -> tuple[str, int]:
+            """WordPress's personal data eraser: erase here, then tell WordPress as usual."""
+            receipt = request_erasure(store, ig_user_id, source="wordpress", now=clock())
+            kick_erasure(receipt.id, receipt.due_at)
+            return receipt.confirmation_code, receipt.customers_erased
 
         metrics = Metrics()
         metrics.watch_store(store, clock)
@@ -141,14 +148,16 @@ class Daemon:
             on_accepted=accepted,
             clock=clock,
             metrics=metrics.registry,
-            ping_wordpress=wordpress.ping,
             routers=[
+                create_plugin_router(
+                    signer=signer, ping_wordpress=wordpress.ping, forget=forget_person, clock=clock
+                ),
                 create_meta_router(
                     store=store,
                     app_secret=settings.instagram_app_secret.reveal(),
                     on_erasure=kick_erasure,
                     clock=clock,
-                )
+                ),
             ],
         )
         return cls(settings, store, scheduler, intake, instagram, wordpress)

@@ -115,11 +115,9 @@ def create_intake_app(
     clock: Clock = utcnow,
     metrics: CollectorRegistry | None = None,
     routers: Sequence[APIRouter] = (),
-    ping_wordpress: Callable[[], tuple[bool, str]] | None = None,
 ) -> FastAPI:
     """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker);
-    `routers` adds routes served on the same listener (Meta's callbacks); `ping_wordpress` makes
-    a signed call back to the plugin for POST /v1/ping ((accepted, what happened))."""
+    `routers` adds routes served on the same listener (Meta's callbacks, the plugin's calls)."""
     app = FastAPI(title="igsync intake", version=__version__, docs_url=None, redoc_url=None)
     writer = GroupCommit(store, cipher, clock=clock)
     for router in routers:
@@ -160,8 +158,8 @@ def create_intake_app(
         responses={200: {"description": "Already received"}, 401: {}, 413: {}, 422: {}, 503: {}},
     )
     async def post_code(request: Request) -> JSONResponse:
-        body = await _read_limited(request)
-        message = _verify(signer, request, body, clock)
+        body = await read_limited(request)
+        message = verify_signed(signer, request, body, clock)
         forward = _parse_forward(body, redirect_uri)
         try:
             outcome = await asyncio.wrap_future(
@@ -183,24 +181,6 @@ def create_intake_app(
             status_code=202 if acceptance.created else 200,
         )
 
-    @app.post(
-        "/v1/ping",
-        tags=["operations"],
-        summary="A signed round trip both ways, for the plugin's Test connection",
-        responses={401: {"description": "Signature missing, wrong or stale"}},
-    )
-    async def ping(request: Request) -> JSONResponse:
-        """Our signature check of the plugin's request, then the daemon's own signed call back
-        to the plugin: the answer says whether each direction works."""
-        body = await _read_limited(request)
-        _verify(signer, request, body, clock)
-        if ping_wordpress is None:
-            back: dict[str, Any] = {"ok": False, "detail": "this daemon does not call WordPress"}
-        else:
-            ok, detail = await run_in_threadpool(ping_wordpress)
-            back = {"ok": ok, "detail": detail}
-        return JSONResponse({"status": "ok", "version": __version__, "wordpress": back})
-
     @app.get(
         "/v1/codes/{code_id}",
         tags=["codes"],
@@ -208,7 +188,7 @@ def create_intake_app(
         responses={401: {"description": "Signature missing, wrong or stale"}, 404: {}},
     )
     async def code_status(code_id: int, request: Request) -> JSONResponse:
-        _verify(signer, request, b"", clock)
+        verify_signed(signer, request, b"", clock)
         row = await run_in_threadpool(get_code, store, code_id)
         if row is None:
             raise IntakeError(404, "not_found", f"no code with id {code_id}")
@@ -245,7 +225,7 @@ def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
     return dict(inline(schema))
 
 
-async def _read_limited(request: Request) -> bytes:
+async def read_limited(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if (
         declared is not None
@@ -264,7 +244,7 @@ async def _read_limited(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _verify(signer: Signer, request: Request, body: bytes, clock: Clock) -> Any:
+def verify_signed(signer: Signer, request: Request, body: bytes, clock: Clock) -> Any:
     try:
         return signer.verify(request.headers, body, now=clock().timestamp())
     except SignatureError as exc:

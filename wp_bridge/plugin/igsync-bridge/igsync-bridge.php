@@ -39,6 +39,7 @@ require_once __DIR__ . '/includes/class-igsync-meta-queue.php';
 require_once __DIR__ . '/includes/class-igsync-meta.php';
 require_once __DIR__ . '/includes/class-igsync-rest.php';
 require_once __DIR__ . '/includes/class-igsync-lifecycle.php';
+require_once __DIR__ . '/privacy/class-igsync-privacy.php';
 
 register_activation_hook( __FILE__, array( 'Igsync_Lifecycle', 'activate' ) );
 register_deactivation_hook( __FILE__, array( 'Igsync_Lifecycle', 'deactivate' ) );
@@ -46,6 +47,7 @@ register_deactivation_hook( __FILE__, array( 'Igsync_Lifecycle', 'deactivate' ) 
 add_action( 'plugins_loaded', array( 'Igsync_Lifecycle', 'maybe_upgrade' ) );
 add_action( 'init', array( 'Igsync_Lifecycle', 'load_textdomain' ) );
 add_action( 'rest_api_init', array( 'Igsync_Rest', 'register_routes' ) );
+Igsync_Privacy::register();
 add_action( 'init', array( 'Igsync_Connect', 'register' ) );
 add_action( Igsync_Lifecycle::PRUNE_HOOK, array( 'Igsync_Queue', 'prune' ) );
 add_action( 'before_woocommerce_init', array( 'Igsync_Lifecycle', 'declare_woocommerce_compatibility' ) );

@@ -1,0 +1,87 @@
+"""WordPress's privacy tools find a person's Instagram connection by email: the exporter lists
+it, the eraser erases it here and has the daemon forget the person (or says it could not), and
+the privacy policy guide carries a suggested paragraph."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import select
+
+from daemon.models import Customer
+from tests.conftest import eventually
+from tests.wordpress import SHOPPER, WordPress
+from tests.wp.conftest import RunningDaemon
+from tests.wp.shopper import connect, leads_page
+
+PRIVACY = """
+define( 'WP_ADMIN', true );
+require __DIR__ . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/admin.php';
+require_once ABSPATH . 'wp-admin/includes/class-wp-privacy-policy-content.php';
+[ , $kind, $email ] = $argv;
+if ( 'policy' === $kind ) {
+	global $wp_current_filter;
+	$wp_current_filter[] = 'admin_init'; // where WordPress takes policy text, and nowhere else
+	Igsync_Privacy::policy_text();
+	array_pop( $wp_current_filter );
+	echo wp_json_encode( WP_Privacy_Policy_Content::get_suggested_policy_text() );
+	exit;
+}
+$tools = apply_filters( "wp_privacy_personal_data_{$kind}s", array() );
+echo wp_json_encode( call_user_func( $tools['igsync-bridge']['callback'], $email, 1 ) );
+"""
+
+
+def privacy(wp: WordPress, kind: str, email: str = "") -> Any:
+    result = wp.php(PRIVACY, kind, email)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def customers(daemon: RunningDaemon) -> set[str]:
+    assert daemon.daemon is not None
+    with daemon.daemon.store.read() as session:
+        return {c.username for c in session.execute(select(Customer)).scalars()}
+
+
+def test_the_privacy_tools_export_and_erase_a_persons_instagram_connection(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    wp = configured
+    daemon.start()
+    connect(wp, wp.login(*SHOPPER), "private.person")
+    connect(wp, wp.admin(), "owner.too")
+    admin = wp.admin()
+    eventually(
+        lambda: (
+            "@private.person" in leads_page(admin, wp) and "@owner.too" in leads_page(admin, wp)
+        ),
+        what="both leads",
+    )
+
+    exported = privacy(wp, "exporter", "shopper@example.com")
+    assert exported["done"] is True and len(exported["data"]) == 1
+    fields = {item["name"]: item["value"] for item in exported["data"][0]["data"]}
+    assert fields["Instagram username"] == "private.person"
+    assert fields["Email"] == "shopper@example.com"
+    assert privacy(wp, "exporter", "nobody@example.com")["data"] == []
+
+    erased = privacy(wp, "eraser", "shopper@example.com")
+    assert erased == {"items_removed": True, "items_retained": False, "messages": [], "done": True}
+    assert "@private.person" not in leads_page(admin, wp)
+    assert "private.person" not in customers(daemon)  # the daemon forgot them too
+    assert "owner.too" in customers(daemon)
+
+    daemon.stop()  # the daemon cannot be asked: said, not hidden
+    unreachable = privacy(wp, "eraser", "admin@example.com")
+    assert unreachable["items_removed"] is True and unreachable["items_retained"] is True
+    assert 'run "igsync forget" for this person' in unreachable["messages"][0]
+    assert "@owner.too" not in leads_page(admin, wp)
+
+
+def test_the_privacy_policy_guide_suggests_a_paragraph(configured: WordPress) -> None:
+    suggested = {item["plugin_name"]: item["policy_text"] for item in privacy(configured, "policy")}
+    text = suggested["igsync bridge (Instagram connection)"]
+    assert "We never receive your Instagram password or email address." in text
