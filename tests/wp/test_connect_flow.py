@@ -60,13 +60,14 @@ def test_a_logged_in_customer_connects_and_the_lead_shows_in_wp_admin(
     export = re.search(r'id="igsync-export" class="page-title-action" href="([^"]+)"', listing)
     assert export
     exported = admin.get(html.unescape(export.group(1)), timeout=30)
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
-    mine = [r for r in rows if r["username"] == "lena.bakes"]
+    assert exported.content.startswith(b"\xef\xbb\xbf")  # UTF-8's BOM, for Excel
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    mine = [r for r in rows if r["Instagram username"] == "lena.bakes"]
     assert exported.headers["Content-Type"].startswith("text/csv")
     assert len(mine) == 1
-    assert mine[0]["wp_user_id"] == str(wp.shopper_id)
-    assert mine[0]["email"] == "shopper@example.com"
-    assert mine[0]["return_url"] == wp.page_url
+    assert mine[0]["WordPress user id"] == str(wp.shopper_id)
+    assert mine[0]["Email"] == "shopper@example.com"
+    assert mine[0]["Page"] == wp.page_url
     assert ig.state.stats()["codes_exchanged_more_than_once"] == []
 
 
@@ -271,6 +272,9 @@ def test_only_administrators_reach_the_settings_page(configured: WordPress) -> N
     )
     assert f'readonly value="{html.escape(configured.callback_url)}"' in page
     assert 'name="igsync_settings[shared_secret]" value=""' in page  # the secret is never sent back
+    plugins = configured.admin().get(f"{configured.url}/wp-admin/plugins.php", timeout=30).text
+    row = plugins[plugins.index('data-plugin="igsync-bridge/igsync-bridge.php"') :]
+    assert re.search(r'href="[^"]*options-general\.php\?page=igsync">Settings</a>', row[:3000])
 
 
 def test_notices_speak_the_sites_language(configured: WordPress, daemon: RunningDaemon) -> None:

@@ -195,8 +195,8 @@ def test_csv_injection_in_the_leads_export_is_neutralised(
     admin = configured.admin()
     export = re.search(r'id="igsync-export"[^>]* href="([^"]+)"', leads_page(admin, configured))
     assert export
-    exported = admin.get(html.unescape(export.group(1)), timeout=30).text
-    rows = {row["username"]: row for row in csv.DictReader(io.StringIO(exported))}
-    assert rows["formula.planter"]["name"] == "'" + formula
+    exported = admin.get(html.unescape(export.group(1)), timeout=30).content.decode("utf-8-sig")
+    rows = {r["Instagram username"]: r for r in csv.DictReader(io.StringIO(exported))}
+    assert rows["formula.planter"]["Name"] == "'" + formula
     for line in exported.splitlines():  # every cell quoted
         assert line.startswith('"') and line.endswith('"'), line

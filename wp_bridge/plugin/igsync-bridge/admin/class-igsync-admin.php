@@ -24,6 +24,7 @@ final class Igsync_Admin {
 		add_action( 'show_user_profile', array( __CLASS__, 'profile_section' ) );
 		add_action( 'edit_user_profile', array( __CLASS__, 'profile_section' ) );
 		add_action( 'admin_menu', array( __CLASS__, 'add_leads_page' ) );
+		add_filter( 'plugin_action_links_' . plugin_basename( IGSYNC_BRIDGE_FILE ), array( __CLASS__, 'settings_link' ) );
 		add_action( 'admin_post_igsync_export_leads', array( __CLASS__, 'export_csv' ) );
 	}
 
@@ -73,6 +74,18 @@ final class Igsync_Admin {
 			<?php endif; ?>
 		</table>
 		<?php
+	}
+
+	/**
+	 * A "Settings" link on the plugin's row in Plugins.
+	 *
+	 * @param array<int|string, string> $links The row's links.
+	 * @return array<int|string, string>
+	 */
+	public static function settings_link( $links ): array {
+		$links = is_array( $links ) ? $links : array();
+		array_unshift( $links, sprintf( '<a href="%s">%s</a>', esc_url( admin_url( 'options-general.php?page=igsync' ) ), esc_html__( 'Settings', 'igsync-bridge' ) ) );
+		return $links;
 	}
 
 	/**
@@ -152,8 +165,10 @@ final class Igsync_Admin {
 		nocache_headers();
 		header( 'Content-Type: text/csv; charset=utf-8' );
 		header( 'Content-Disposition: attachment; filename="instagram-leads-' . gmdate( 'Y-m-d' ) . '.csv"' );
-		$columns = array_merge( Igsync_Leads::FIELDS, array( 'created_at', 'updated_at' ) );
-		echo self::csv_line( $columns ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
+		$headings = self::csv_headings();
+		$columns  = array_keys( $headings );
+		echo "\xEF\xBB\xBF"; // UTF-8's byte order mark: without it, Excel reads accented names wrong.
+		echo self::csv_line( array_values( $headings ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
 		foreach ( Igsync_Leads::all() as $lead ) {
 			$cells = array();
 			foreach ( $columns as $column ) {
@@ -162,6 +177,29 @@ final class Igsync_Admin {
 			echo self::csv_line( $cells ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
 		}
 		exit;
+	}
+
+	/**
+	 * The export's columns and their headings, in words.
+	 *
+	 * @return array<string, string>
+	 */
+	private static function csv_headings(): array {
+		return array(
+			'username'        => __( 'Instagram username', 'igsync-bridge' ),
+			'ig_user_id'      => __( 'Instagram user id', 'igsync-bridge' ),
+			'name'            => __( 'Name', 'igsync-bridge' ),
+			'account_type'    => __( 'Account type', 'igsync-bridge' ),
+			'email'           => __( 'Email', 'igsync-bridge' ),
+			'wp_user_id'      => __( 'WordPress user id', 'igsync-bridge' ),
+			'source'          => __( 'Button', 'igsync-bridge' ),
+			'return_url'      => __( 'Page', 'igsync-bridge' ),
+			'api'             => __( 'Instagram API', 'igsync-bridge' ),
+			'connected_at'    => __( 'Connected (UTC)', 'igsync-bridge' ),
+			'created_at'      => __( 'Received (UTC)', 'igsync-bridge' ),
+			'updated_at'      => __( 'Updated (UTC)', 'igsync-bridge' ),
+			'idempotency_key' => __( 'Lead key', 'igsync-bridge' ),
+		);
 	}
 
 	/**
