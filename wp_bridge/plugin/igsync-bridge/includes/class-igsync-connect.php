@@ -230,18 +230,7 @@ final class Igsync_Connect {
 	 * @param string $url The page.
 	 */
 	private static function remember_return( string $url ): void {
-		setcookie(
-			self::RETURN_COOKIE,
-			$url,
-			array(
-				'expires'  => time() + Igsync_Queue::CODE_LIFETIME,
-				'path'     => COOKIEPATH ? COOKIEPATH : '/',
-				'domain'   => COOKIE_DOMAIN ? COOKIE_DOMAIN : '',
-				'secure'   => is_ssl(),
-				'httponly' => true,
-				'samesite' => 'Lax',
-			)
-		);
+		Igsync_Cookie::set( self::RETURN_COOKIE, $url, time() + Igsync_Queue::CODE_LIFETIME );
 	}
 
 	/**

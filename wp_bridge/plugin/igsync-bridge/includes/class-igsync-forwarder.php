@@ -24,22 +24,15 @@ final class Igsync_Forwarder {
 	 * @return array{ok: bool, daemon_id: int|null, error: string}
 	 */
 	public static function forward( string $code, string $redirect_uri, array $context ): array {
-		$body     = (string) wp_json_encode(
+		$response = Igsync_Daemon::post_signed(
+			'/v1/codes',
 			array(
 				'code'         => $code,
 				'redirect_uri' => $redirect_uri,
 				'received_at'  => gmdate( 'Y-m-d\TH:i:s\Z' ),
 				'context'      => (object) $context,
-			)
-		);
-		$response = wp_remote_post(
-			untrailingslashit( Igsync_Settings::get( 'daemon_url' ) ) . '/v1/codes',
-			array(
-				'timeout'     => self::TIMEOUT,
-				'redirection' => 0,
-				'headers'     => array_merge( Igsync_Signature::headers( $body ), array( 'Content-Type' => 'application/json' ) ),
-				'body'        => $body,
-			)
+			),
+			self::TIMEOUT
 		);
 		if ( is_wp_error( $response ) ) {
 			return array(

@@ -23,18 +23,8 @@ final class Igsync_Health {
 	 * @return array{ok: bool, message: string, version: string, checked_at: int}
 	 */
 	public static function test(): array {
-		$url      = untrailingslashit( Igsync_Settings::get( 'daemon_url' ) );
-		$body     = '{}';
-		$response = wp_remote_post(
-			$url . '/v1/ping',
-			array(
-				'timeout'     => 10,
-				'redirection' => 0,
-				'headers'     => array_merge( Igsync_Signature::headers( $body ), array( 'Content-Type' => 'application/json' ) ),
-				'body'        => $body,
-			)
-		);
-		$result   = self::verdict( $url, $response );
+		$response = Igsync_Daemon::post_signed( '/v1/ping', new stdClass(), 10 );
+		$result   = self::verdict( Igsync_Daemon::url(), $response );
 		update_option( self::RESULT, $result, false );
 		return $result;
 	}

@@ -143,10 +143,7 @@ final class Igsync_Leads {
 	 */
 	public static function store( array $lead ) {
 		$row     = self::row( $lead );
-		$written = self::upsert( $row );
-		if ( null === $written && Igsync_Schema::repair() ) {
-			$written = self::upsert( $row );
-		}
+		$written = Igsync_Schema::write( static fn() => self::upsert( $row ) );
 		if ( null === $written ) {
 			return self::unavailable( 'the database did not take the write (' . self::$database_error . ')' );
 		}

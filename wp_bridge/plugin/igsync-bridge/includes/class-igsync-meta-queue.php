@@ -30,13 +30,12 @@ final class Igsync_Meta_Queue {
 			'confirmation_code' => $confirmation_code,
 			'received_at'       => gmdate( 'Y-m-d H:i:s' ),
 		);
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a queue, written once.
-		$inserted = $wpdb->insert( Igsync_Schema::table( 'meta' ), $row );
-		if ( false === $inserted && Igsync_Schema::repair() ) {
-			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a queue, written once.
-			$inserted = $wpdb->insert( Igsync_Schema::table( 'meta' ), $row );
-		}
-		return false === $inserted ? null : (int) $wpdb->insert_id;
+		return Igsync_Schema::write(
+			static function () use ( $wpdb, $row ): ?int {
+				// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a queue, written once.
+				return false === $wpdb->insert( Igsync_Schema::table( 'meta' ), $row ) ? null : (int) $wpdb->insert_id;
+			}
+		);
 	}
 
 	/**

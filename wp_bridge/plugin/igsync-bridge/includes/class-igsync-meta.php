@@ -113,7 +113,7 @@ final class Igsync_Meta {
 			return $response;
 		}
 		$response = wp_remote_get(
-			self::daemon_url( '/v1/meta/deletions/' . rawurlencode( $code ) ),
+			Igsync_Daemon::url( '/v1/meta/deletions/' . rawurlencode( $code ) ),
 			array(
 				'timeout'     => self::TIMEOUT,
 				'redirection' => 0,
@@ -149,7 +149,7 @@ final class Igsync_Meta {
 	 */
 	private static function relay( string $path, string $signed_request ) {
 		$response = wp_remote_post(
-			self::daemon_url( $path ),
+			Igsync_Daemon::url( $path ),
 			array(
 				'timeout'     => self::TIMEOUT,
 				'redirection' => 0,
@@ -177,15 +177,5 @@ final class Igsync_Meta {
 		$result = new WP_REST_Response( $body, $status );
 		$result->header( 'Cache-Control', 'no-store' );
 		return $result;
-	}
-
-	/**
-	 * A URL on the daemon.
-	 *
-	 * @param string $path Route.
-	 * @return string
-	 */
-	private static function daemon_url( string $path ): string {
-		return untrailingslashit( Igsync_Settings::get( 'daemon_url' ) ) . $path;
 	}
 }

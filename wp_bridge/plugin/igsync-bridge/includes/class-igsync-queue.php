@@ -35,11 +35,7 @@ final class Igsync_Queue {
 		if ( null === $sealed ) {
 			return null;
 		}
-		$id = self::insert( hash( 'sha256', $code ), $sealed, $redirect_uri, $context );
-		if ( null === $id && Igsync_Schema::repair() ) {
-			$id = self::insert( hash( 'sha256', $code ), $sealed, $redirect_uri, $context );
-		}
-		return $id;
+		return Igsync_Schema::write( static fn() => self::insert( hash( 'sha256', $code ), $sealed, $redirect_uri, $context ) );
 	}
 
 	/**

@@ -145,6 +145,22 @@ CREATE TABLE {$t['meta']} (
 	}
 
 	/**
+	 * Runs a write; when it fails (null) because a table is missing, recreates the tables and
+	 * runs it once more. The write's result, null if it still failed.
+	 *
+	 * @template T
+	 * @param callable(): (T|null) $write The write.
+	 * @return T|null
+	 */
+	public static function write( callable $write ) {
+		$result = $write();
+		if ( null === $result && self::repair() ) {
+			$result = $write();
+		}
+		return $result;
+	}
+
+	/**
 	 * After a failed write: recreates missing tables. Whether anything was repaired (so the
 	 * write is worth one more try).
 	 *

@@ -73,7 +73,7 @@ final class Igsync_Shopper_Notices {
 	 * @param string $key One of all()'s keys.
 	 */
 	public static function leave( string $key ): void {
-		self::cookie( $key, time() + self::TTL );
+		Igsync_Cookie::set( self::COOKIE, $key, time() + self::TTL );
 	}
 
 	/**
@@ -84,7 +84,7 @@ final class Igsync_Shopper_Notices {
 		if ( '' === $key ) {
 			return;
 		}
-		self::cookie( '', time() - YEAR_IN_SECONDS );
+		Igsync_Cookie::set( self::COOKIE, '', time() - YEAR_IN_SECONDS );
 		unset( $_COOKIE[ self::COOKIE ] );
 		if ( isset( self::all()[ $key ] ) ) {
 			self::$pending = $key;
@@ -132,29 +132,5 @@ final class Igsync_Shopper_Notices {
 	private static function clean_address_bar(): string {
 		$script = "if(window.location.hash==='#_'&&window.history.replaceState){window.history.replaceState(null,'',window.location.pathname+window.location.search);}";
 		return wp_get_inline_script_tag( $script );
-	}
-
-	/**
-	 * Sets or clears the cookie for the site's path.
-	 *
-	 * @param string $value   Notice key, or '' to clear.
-	 * @param int    $expires Unix time.
-	 */
-	private static function cookie( string $value, int $expires ): void {
-		if ( headers_sent() ) {
-			return;
-		}
-		setcookie(
-			self::COOKIE,
-			$value,
-			array(
-				'expires'  => $expires,
-				'path'     => COOKIEPATH ? COOKIEPATH : '/',
-				'domain'   => COOKIE_DOMAIN ? COOKIE_DOMAIN : '',
-				'secure'   => is_ssl(),
-				'httponly' => true,
-				'samesite' => 'Lax',
-			)
-		);
 	}
 }

@@ -112,10 +112,7 @@ final class Igsync_Signature {
 		if ( ! $valid ) {
 			return self::refused( 'no valid v1 signature' );
 		}
-		$fresh = self::remember( $id );
-		if ( null === $fresh && Igsync_Schema::repair() ) {
-			$fresh = self::remember( $id );
-		}
+		$fresh = Igsync_Schema::write( static fn() => self::remember( $id ) );
 		if ( null === $fresh ) {
 			// Not a refusal: the sender must try again, not give up.
 			return new WP_Error( 'igsync_storage_unavailable', 'WordPress could not record the request in its database; try again later', array( 'status' => 503 ) );

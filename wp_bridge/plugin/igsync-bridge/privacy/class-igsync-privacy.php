@@ -161,16 +161,7 @@ final class Igsync_Privacy {
 	 * @return true|string
 	 */
 	private static function ask_daemon_to_forget( string $ig_user_id ) {
-		$body     = (string) wp_json_encode( array( 'ig_user_id' => $ig_user_id ) );
-		$response = wp_remote_post(
-			untrailingslashit( Igsync_Settings::get( 'daemon_url' ) ) . '/v1/forget',
-			array(
-				'timeout'     => 10,
-				'redirection' => 0,
-				'headers'     => array_merge( Igsync_Signature::headers( $body ), array( 'Content-Type' => 'application/json' ) ),
-				'body'        => $body,
-			)
-		);
+		$response = Igsync_Daemon::post_signed( '/v1/forget', array( 'ig_user_id' => $ig_user_id ), 10 );
 		if ( ! is_wp_error( $response ) && 200 === (int) wp_remote_retrieve_response_code( $response ) ) {
 			return true;
 		}
