@@ -23,6 +23,8 @@ from daemon.codes import CodeForward, accept_code
 from daemon.crypto import TokenCipher, generate_key
 from daemon.demo import Shopper, connect_shopper
 from daemon.instagram import InstagramClient, InstagramEndpoints
+from daemon.models import CodeStatus
+from daemon.pipeline import CodePipeline
 from daemon.redact import Secret
 from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from daemon.serving import ServerThread
@@ -241,6 +243,23 @@ def store_code(
         now=now,
     )
     return acceptance.id
+
+
+def connect_customer(
+    pipeline: CodePipeline,
+    store: Store,
+    cipher: TokenCipher,
+    sandbox: Sandbox,
+    username: str,
+    *,
+    now: datetime,
+) -> int:
+    """A shopper who connects: their code stored as the intake would, then carried by the
+    pipeline to a stored customer. The code's id."""
+    code = sandbox.new_code(username)
+    code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=now)
+    assert pipeline.process(code_id) == CodeStatus.COMPLETED
+    return code_id
 
 
 def eventually(

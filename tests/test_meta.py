@@ -41,7 +41,7 @@ from daemon.models import (
 from daemon.pipeline import CodePipeline
 from daemon.settings import Settings
 from daemon.store import Store
-from tests.conftest import FakeClock, Sandbox, Shop, eventually, store_code
+from tests.conftest import FakeClock, Sandbox, Shop, connect_customer, eventually, store_code
 from tests.test_daemon import Running, daemon_env, forward_many, running, settings
 
 __all__ = ["running", "settings"]  # fixtures
@@ -321,9 +321,7 @@ def test_a_replayed_data_deletion_does_not_erase_a_person_who_reconnected(
     pipeline = CodePipeline(store, cipher, sandbox.client(), owner="t", clock=clock)
 
     def connect() -> str:
-        code = sandbox.new_code("deleted.then.back")
-        code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=clock())
-        assert pipeline.process(code_id) == CodeStatus.COMPLETED
+        connect_customer(pipeline, store, cipher, sandbox, "deleted.then.back", now=clock())
         with store.read() as session:
             return session.execute(select(Customer)).scalar_one().ig_user_id
 

@@ -20,7 +20,15 @@ from daemon.rotation import rotate_all
 from daemon.service import Daemon
 from daemon.serving import ServerThread
 from daemon.store import Store
-from tests.conftest import SECRETS, FakeClock, Sandbox, Shop, make_settings, store_code
+from tests.conftest import (
+    SECRETS,
+    FakeClock,
+    Sandbox,
+    Shop,
+    connect_customer,
+    make_settings,
+    store_code,
+)
 from tests.test_daemon import daemon_env, forward_many
 from wp_bridge.signing import Signer
 
@@ -164,10 +172,7 @@ def test_key_rotation_finishes_after_a_deauthorize(
     old = TokenCipher([Secret(old_key)])
     pipeline = CodePipeline(store, old, sandbox.client(), owner="t", clock=clock)
     for username in ("stays.here", "removed.the.app"):
-        code_id = store_code(
-            store, old, sandbox.new_code(username), sandbox.redirect_uri, now=clock()
-        )
-        pipeline.process(code_id)
+        connect_customer(pipeline, store, old, sandbox, username, now=clock())
     with store.read() as session:
         gone = session.execute(
             select(Customer).where(col(Customer.username) == "removed.the.app")
