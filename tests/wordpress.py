@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import zipfile
@@ -368,7 +369,7 @@ class WordPress:
     def stop(self) -> None:
         for http in self.sessions:
             http.close()
-        self.process.terminate()
+        os.killpg(self.process.pid, signal.SIGTERM)  # the server and its forked workers
         self.process.wait(timeout=15)
         mariadb(f"DROP DATABASE IF EXISTS {self.database}")
 
@@ -448,6 +449,8 @@ def start_wordpress(work: Path, flavour: Flavour) -> WordPress:
         stdout=log,
         stderr=log,
         env={"PATH": "/usr/bin:/bin", "PHP_CLI_SERVER_WORKERS": "4"},
+        # Its own process group: with workers, PHP forks children that outlive a stopped parent.
+        start_new_session=True,
     )
 
     def answers() -> bool:
