@@ -10,6 +10,8 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.wordpress import WordPress
@@ -65,6 +67,14 @@ def log_in(browser: webdriver.Chrome, wp: WordPress, username: str, password: st
             f"logging in as {username} did not leave wp-login.php: "
             + (error[0].text if error else browser.current_url)
         ) from None
+
+
+def submit(browser: webdriver.Chrome, button: WebElement) -> None:
+    """Click a button that loads a new page and wait for that page: the old one may hold an
+    element of the same id (an earlier result notice) that goes stale under the reader."""
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(old_page))
 
 
 def screenshot(browser: webdriver.Chrome, wp: WordPress, name: str) -> Path:

@@ -11,7 +11,7 @@ import requests
 
 from tests.conftest import SECRETS
 from tests.wordpress import ADMIN, SHOPPER, WordPress
-from tests.wp.browser import chromium, log_in, screenshot
+from tests.wp.browser import chromium, log_in, screenshot, submit
 from tests.wp.conftest import RunningDaemon
 from tests.wp.shopper import connect
 from wp_bridge.signing import generate_secret
@@ -107,10 +107,10 @@ def test_the_connection_section_looks_like_wordpress(
     with chromium() as browser:
         log_in(browser, configured, *ADMIN)
         browser.get(configured.url + SETTINGS)
-        browser.find_element("name", "igsync-test-connection").click()
+        submit(browser, browser.find_element("name", "igsync-test-connection"))
         assert "works both ways" in browser.find_element("id", "igsync-test-result").text
         screenshot(browser, configured, "settings-connection-healthy")
         daemon.stop()
-        browser.find_element("name", "igsync-test-connection").click()
+        submit(browser, browser.find_element("name", "igsync-test-connection"))
         assert "not reachable" in browser.find_element("id", "igsync-test-result").text
         screenshot(browser, configured, "settings-connection-broken")
