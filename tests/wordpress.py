@@ -343,10 +343,11 @@ class WordPress:
         }
         # The form as the page fills it in (the secret field is always blank: kept if left so),
         # with the owner's changes on top.
-        for name, value in re.findall(
-            r'name="(igsync_settings\[\w+\])"[^>]*? value="([^"]*)"', page.text
-        ):
-            form[name] = html.unescape(value)
+        for tag in re.findall(r'<input[^>]*name="igsync_settings\[\w+\]"[^>]*>', page.text):
+            name = re.search(r'name="([^"]+)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name and value and ('type="checkbox"' not in tag or "checked" in tag):
+                form[name.group(1)] = html.unescape(value.group(1))
         for name, select in re.findall(
             r'name="(igsync_settings\[\w+\])">(.*?)</select>', page.text, re.S
         ):

@@ -114,3 +114,46 @@ def test_the_connection_section_looks_like_wordpress(
         submit(browser, browser.find_element("name", "igsync-test-connection"))
         assert "not reachable" in browser.find_element("id", "igsync-test-result").text
         screenshot(browser, configured, "settings-connection-broken")
+
+
+def daemon_cell(page: str) -> str:
+    """The Connection section's Daemon row, as text."""
+    row = re.search(r"Daemon</th>\s*<td>(.*?)</td>", page, re.S)
+    assert row, "no Daemon row on the settings page"
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", row.group(1))).split())
+
+
+def test_a_failed_forward_is_shown_without_anyone_testing(
+    configured: WordPress, daemon: RunningDaemon, shared: dict[str, str]
+) -> None:
+    """The owner should not have to press Test connection to learn that shoppers' codes are not
+    getting through: each forward's outcome is kept, and the notice follows it."""
+    wp, admin = configured, configured.admin()
+    wp.sql("DELETE FROM wp_options WHERE option_name = 'igsync_health'")
+    with requests.Session() as guest:
+        connect(wp, guest, "forwarded.while.down")  # no daemon
+    shown = daemon_cell(admin.get(wp.url + SETTINGS, timeout=30).text)
+    assert shown.startswith(
+        f"The daemon is not reachable at http://127.0.0.1:{shared['daemon_port']}"
+    )
+    assert "Seen when a shopper's code was forwarded" in shown
+    dashboard = html.unescape(admin.get(f"{wp.url}/wp-admin/", timeout=30).text)
+    assert "could not hand a shopper's Instagram connection to its daemon" in dashboard
+
+    daemon.start()
+    wrong = generate_secret()
+    SECRETS.add(wrong)
+    wp.configure(admin, shared_secret=wrong)
+    try:
+        with requests.Session() as guest:
+            connect(wp, guest, "sent.with.wrong.secret")
+    finally:
+        wp.configure(admin, shared_secret=shared["secret"])
+    shown = daemon_cell(admin.get(wp.url + SETTINGS, timeout=30).text)
+    assert shown.startswith("The daemon refused our signature: the shared secrets differ")
+
+    with requests.Session() as guest:
+        connect(wp, guest, "forwarded.when.fixed")
+    shown = daemon_cell(admin.get(wp.url + SETTINGS, timeout=30).text)
+    assert shown.startswith("The daemon accepts codes again")
+    assert 'id="igsync-connection-broken"' not in admin.get(f"{wp.url}/wp-admin/", timeout=30).text

@@ -48,7 +48,7 @@ def test_a_shopper_clicks_through_and_lands_on_a_clean_page_with_one_notice(
 
         def lead_listed() -> bool:
             browser.get(f"{wp.url}/wp-admin/admin.php?page=igsync-leads")
-            return "@chromium.clicker" in browser.find_element(By.ID, "igsync-leads").text
+            return "@chromium.clicker" in browser.find_element(By.ID, "the-list").text
 
         eventually(lead_listed, what="the lead in the browser's Leads page")
         screenshot(browser, wp, "wp-admin-leads")

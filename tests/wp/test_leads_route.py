@@ -8,9 +8,7 @@ import csv
 import html
 import io
 import re
-import secrets
 import time
-from typing import Any
 
 import requests
 from sqlmodel import col, select
@@ -19,36 +17,10 @@ from daemon.models import Delivery, DeliveryStatus
 from tests.conftest import Sandbox, eventually
 from tests.wordpress import WordPress, mariadb
 from tests.wp.conftest import RunningDaemon
+from tests.wp.pushes import a_lead, push
 from tests.wp.shopper import connect, leads_page
 from wp_bridge.signing import Signer, generate_secret
-from wp_bridge.wordpress import LEADS_ROUTE, encode_json
-
-
-def a_lead(**fields: Any) -> dict[str, Any]:
-    key = "igsync-lead-" + secrets.token_hex(12)
-    return {
-        "version": 1,
-        "idempotency_key": key,
-        "ig_user_id": str(17841400000000000 + secrets.randbelow(10**9)),
-        "username": "lead_" + secrets.token_hex(4),
-        **fields,
-    }
-
-
-def push(
-    wp: WordPress, signer: Signer, lead: dict[str, Any], headers: dict[str, str] | None = None
-) -> requests.Response:
-    body = encode_json(lead)
-    return requests.post(
-        wp.rest(LEADS_ROUTE),
-        data=body,
-        headers={
-            **(headers if headers is not None else signer.headers(body)),
-            "Content-Type": "application/json",
-            "Idempotency-Key": str(lead.get("idempotency_key", "")),
-        },
-        timeout=30,
-    )
+from wp_bridge.wordpress import encode_json
 
 
 def stored_usernames(wp: WordPress) -> list[str]:

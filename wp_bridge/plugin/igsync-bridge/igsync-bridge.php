@@ -35,6 +35,7 @@ require_once __DIR__ . '/includes/class-igsync-state.php';
 require_once __DIR__ . '/includes/class-igsync-forwarder.php';
 require_once __DIR__ . '/includes/class-igsync-health.php';
 require_once __DIR__ . '/includes/class-igsync-leads.php';
+require_once __DIR__ . '/includes/class-igsync-lead-mail.php';
 require_once __DIR__ . '/includes/class-igsync-shopper-notices.php';
 require_once __DIR__ . '/includes/class-igsync-connect.php';
 require_once __DIR__ . '/includes/class-igsync-meta-queue.php';
@@ -50,6 +51,7 @@ add_action( 'plugins_loaded', array( 'Igsync_Lifecycle', 'maybe_upgrade' ) );
 add_action( 'init', array( 'Igsync_Lifecycle', 'load_textdomain' ) );
 add_action( 'rest_api_init', array( 'Igsync_Rest', 'register_routes' ) );
 Igsync_Privacy::register();
+Igsync_Lead_Mail::register();
 add_action( 'init', array( 'Igsync_Connect', 'register' ) );
 add_action( Igsync_Lifecycle::PRUNE_HOOK, array( 'Igsync_Queue', 'prune' ) );
 add_action( 'before_woocommerce_init', array( 'Igsync_Lifecycle', 'declare_woocommerce_compatibility' ) );
@@ -66,10 +68,13 @@ add_action(
 if ( is_admin() ) {
 	require_once __DIR__ . '/admin/class-igsync-settings-page.php';
 	require_once __DIR__ . '/admin/class-igsync-admin.php';
+	require_once __DIR__ . '/admin/class-igsync-leads-table.php';
+	require_once __DIR__ . '/admin/class-igsync-leads-screen.php';
 	require_once __DIR__ . '/admin/class-igsync-health-notice.php';
 	require_once __DIR__ . '/admin/class-igsync-site-health.php';
 	Igsync_Settings_Page::register();
 	Igsync_Admin::register();
+	Igsync_Leads_Screen::register();
 	Igsync_Health_Notice::register();
 	Igsync_Site_Health::register();
 }

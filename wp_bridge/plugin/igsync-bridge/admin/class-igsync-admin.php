@@ -1,7 +1,8 @@
 <?php
 /**
- * The wp-admin screens: the Instagram column in Users, a section on the user's profile, and the Leads page
- * with CSV export.
+ * The Instagram connection where wp-admin shows users: a column in Users, a section on the
+ * user's profile, and a Settings link on the plugin's row. The Leads screen is
+ * Igsync_Leads_Screen.
  *
  * @package igsync-bridge
  */
@@ -13,8 +14,6 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Admin {
 
-	const PER_PAGE = 50;
-
 	/**
 	 * Hooks.
 	 */
@@ -23,9 +22,7 @@ final class Igsync_Admin {
 		add_filter( 'manage_users_custom_column', array( __CLASS__, 'users_cell' ), 10, 3 );
 		add_action( 'show_user_profile', array( __CLASS__, 'profile_section' ) );
 		add_action( 'edit_user_profile', array( __CLASS__, 'profile_section' ) );
-		add_action( 'admin_menu', array( __CLASS__, 'add_leads_page' ) );
 		add_filter( 'plugin_action_links_' . plugin_basename( IGSYNC_BRIDGE_FILE ), array( __CLASS__, 'settings_link' ) );
-		add_action( 'admin_post_igsync_export_leads', array( __CLASS__, 'export_csv' ) );
 	}
 
 	/**
@@ -52,7 +49,12 @@ final class Igsync_Admin {
 			return (string) $output;
 		}
 		$handle = (string) get_user_meta( (int) $user_id, 'igsync_ig_username', true );
-		return '' === $handle ? '&mdash;' : '@' . esc_html( $handle );
+		if ( '' === $handle ) {
+			return '&mdash;';
+		}
+		$status = Igsync_Connect::status( (int) $user_id );
+		$note   = 'connected' === $status ? '' : '<br><span class="description">' . esc_html( Igsync_Leads::status_label( $status ) ) . '</span>';
+		return '@' . esc_html( $handle ) . $note;
 	}
 
 	/**
@@ -69,8 +71,9 @@ final class Igsync_Admin {
 				<tr><th><?php esc_html_e( 'Connected', 'igsync-bridge' ); ?></th><td><?php esc_html_e( 'Not connected.', 'igsync-bridge' ); ?></td></tr>
 			<?php else : ?>
 				<tr><th><?php esc_html_e( 'Username', 'igsync-bridge' ); ?></th><td>@<?php echo esc_html( $handle ); ?></td></tr>
+				<tr><th><?php esc_html_e( 'Status', 'igsync-bridge' ); ?></th><td id="igsync-profile-status"><?php echo esc_html( Igsync_Leads::status_label( Igsync_Connect::status( $user->ID ) ) ); ?></td></tr>
 				<tr><th><?php esc_html_e( 'Instagram user id', 'igsync-bridge' ); ?></th><td><?php echo esc_html( (string) get_user_meta( $user->ID, 'igsync_ig_user_id', true ) ); ?></td></tr>
-				<tr><th><?php esc_html_e( 'Connected at (UTC)', 'igsync-bridge' ); ?></th><td><?php echo esc_html( (string) get_user_meta( $user->ID, 'igsync_connected_at', true ) ); ?></td></tr>
+				<tr><th><?php esc_html_e( 'Connected', 'igsync-bridge' ); ?></th><td><?php echo esc_html( self::local_time( (string) get_user_meta( $user->ID, 'igsync_connected_at', true ) ) ); ?></td></tr>
 			<?php endif; ?>
 		</table>
 		<?php
@@ -89,134 +92,13 @@ final class Igsync_Admin {
 	}
 
 	/**
-	 * Adds the Leads page.
-	 */
-	public static function add_leads_page(): void {
-		add_menu_page( __( 'Instagram leads', 'igsync-bridge' ), __( 'Instagram leads', 'igsync-bridge' ), 'list_users', 'igsync-leads', array( __CLASS__, 'render_leads' ), 'dashicons-instagram', 71 );
-	}
-
-	/**
-	 * The Leads list.
-	 */
-	public static function render_leads(): void {
-		if ( ! current_user_can( 'list_users' ) ) {
-			wp_die( esc_html__( 'You are not allowed to see leads.', 'igsync-bridge' ), 403 );
-		}
-		$page   = isset( $_GET['paged'] ) ? max( 1, absint( $_GET['paged'] ) ) : 1; // phpcs:ignore WordPress.Security.NonceVerification
-		$result = Igsync_Leads::page( $page, self::PER_PAGE );
-		$export = wp_nonce_url( admin_url( 'admin-post.php?action=igsync_export_leads' ), 'igsync_export_leads' );
-		?>
-		<div class="wrap">
-			<h1 class="wp-heading-inline"><?php esc_html_e( 'Instagram leads', 'igsync-bridge' ); ?></h1>
-			<a id="igsync-export" class="page-title-action" href="<?php echo esc_url( $export ); ?>"><?php esc_html_e( 'Export CSV', 'igsync-bridge' ); ?></a>
-			<p><?php echo esc_html( sprintf( /* translators: %d: number of leads */ _n( '%d lead', '%d leads', $result['total'], 'igsync-bridge' ), $result['total'] ) ); ?></p>
-			<table class="wp-list-table widefat fixed striped" id="igsync-leads">
-				<thead><tr>
-					<th><?php esc_html_e( 'Username', 'igsync-bridge' ); ?></th>
-					<th><?php esc_html_e( 'Name', 'igsync-bridge' ); ?></th>
-					<th><?php esc_html_e( 'Account type', 'igsync-bridge' ); ?></th>
-					<th><?php esc_html_e( 'Email', 'igsync-bridge' ); ?></th>
-					<th><?php esc_html_e( 'Customer', 'igsync-bridge' ); ?></th>
-					<th><?php esc_html_e( 'Instagram user id', 'igsync-bridge' ); ?></th>
-					<th><?php esc_html_e( 'Connected (UTC)', 'igsync-bridge' ); ?></th>
-				</tr></thead>
-				<tbody>
-				<?php if ( ! $result['rows'] ) : ?>
-					<tr><td colspan="7"><?php esc_html_e( 'No leads yet.', 'igsync-bridge' ); ?></td></tr>
-				<?php endif; ?>
-				<?php foreach ( $result['rows'] as $lead ) : ?>
-					<tr>
-						<td>@<?php echo esc_html( $lead['username'] ); ?></td>
-						<td><?php echo esc_html( (string) $lead['name'] ); ?></td>
-						<td><?php echo esc_html( (string) $lead['account_type'] ); ?></td>
-						<td><?php echo esc_html( (string) $lead['email'] ); ?></td>
-						<td><?php echo $lead['wp_user_id'] ? '<a href="' . esc_url( get_edit_user_link( (int) $lead['wp_user_id'] ) ) . '">#' . esc_html( $lead['wp_user_id'] ) . '</a>' : esc_html__( 'guest', 'igsync-bridge' ); ?></td>
-						<td><?php echo esc_html( $lead['ig_user_id'] ); ?></td>
-						<td><?php echo esc_html( (string) $lead['connected_at'] ); ?></td>
-					</tr>
-				<?php endforeach; ?>
-				</tbody>
-			</table>
-			<?php
-			$pages = (int) ceil( $result['total'] / self::PER_PAGE );
-			if ( $pages > 1 ) {
-				echo '<div class="tablenav"><div class="tablenav-pages">' . wp_kses_post(
-					(string) paginate_links(
-						array(
-							'base'    => add_query_arg( 'paged', '%#%' ),
-							'total'   => $pages,
-							'current' => $page,
-						)
-					)
-				) . '</div></div>';
-			}
-			?>
-		</div>
-		<?php
-	}
-
-	/**
-	 * Every lead as CSV, streamed (admin-post.php?action=igsync_export_leads).
-	 */
-	public static function export_csv(): void {
-		if ( ! current_user_can( 'list_users' ) || ! check_admin_referer( 'igsync_export_leads' ) ) {
-			wp_die( esc_html__( 'You are not allowed to export leads.', 'igsync-bridge' ), 403 );
-		}
-		nocache_headers();
-		header( 'Content-Type: text/csv; charset=utf-8' );
-		header( 'Content-Disposition: attachment; filename="instagram-leads-' . gmdate( 'Y-m-d' ) . '.csv"' );
-		$headings = self::csv_headings();
-		$columns  = array_keys( $headings );
-		echo "\xEF\xBB\xBF"; // UTF-8's byte order mark: without it, Excel reads accented names wrong.
-		echo self::csv_line( array_values( $headings ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
-		foreach ( Igsync_Leads::all() as $lead ) {
-			$cells = array();
-			foreach ( $columns as $column ) {
-				$cells[] = (string) ( $lead[ $column ] ?? '' );
-			}
-			echo self::csv_line( $cells ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
-		}
-		exit;
-	}
-
-	/**
-	 * The export's columns and their headings, in words.
+	 * A stored UTC time in the site's timezone and formats.
 	 *
-	 * @return array<string, string>
-	 */
-	private static function csv_headings(): array {
-		return array(
-			'username'        => __( 'Instagram username', 'igsync-bridge' ),
-			'ig_user_id'      => __( 'Instagram user id', 'igsync-bridge' ),
-			'name'            => __( 'Name', 'igsync-bridge' ),
-			'account_type'    => __( 'Account type', 'igsync-bridge' ),
-			'email'           => __( 'Email', 'igsync-bridge' ),
-			'wp_user_id'      => __( 'WordPress user id', 'igsync-bridge' ),
-			'source'          => __( 'Button', 'igsync-bridge' ),
-			'return_url'      => __( 'Page', 'igsync-bridge' ),
-			'api'             => __( 'Instagram API', 'igsync-bridge' ),
-			'connected_at'    => __( 'Connected (UTC)', 'igsync-bridge' ),
-			'created_at'      => __( 'Received (UTC)', 'igsync-bridge' ),
-			'updated_at'      => __( 'Updated (UTC)', 'igsync-bridge' ),
-			'idempotency_key' => __( 'Lead key', 'igsync-bridge' ),
-		);
-	}
-
-	/**
-	 * One CSV line a spreadsheet will not run (OWASP, "CSV Injection"): a cell that would start
-	 * a formula gets a leading single quote, and every cell is quoted.
-	 *
-	 * @param array<int, string> $cells The cells.
+	 * @param string $utc "Y-m-d H:i:s", UTC.
 	 * @return string
 	 */
-	public static function csv_line( array $cells ): string {
-		$quoted = array();
-		foreach ( $cells as $cell ) {
-			if ( preg_match( '/^[=+\-@\t\r]/', $cell ) ) {
-				$cell = "'" . $cell;
-			}
-			$quoted[] = '"' . str_replace( '"', '""', $cell ) . '"';
-		}
-		return implode( ',', $quoted ) . "\r\n";
+	private static function local_time( string $utc ): string {
+		$at = '' === $utc ? false : strtotime( $utc . ' UTC' );
+		return $at ? (string) wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $at ) : '';
 	}
 }

@@ -15,7 +15,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Health_Notice {
 
-	const SCREENS = array( 'dashboard', 'plugins', 'settings_page_igsync', 'toplevel_page_igsync-leads' );
+	const SCREENS = array( 'dashboard', 'plugins', 'settings_page_igsync' );
 
 	/**
 	 * Hooks.
@@ -29,7 +29,7 @@ final class Igsync_Health_Notice {
 	 */
 	public static function render(): void {
 		$screen = get_current_screen();
-		if ( ! current_user_can( 'manage_options' ) || null === $screen || ! in_array( $screen->id, self::SCREENS, true ) ) {
+		if ( ! current_user_can( 'manage_options' ) || null === $screen || ! in_array( $screen->id, array_merge( self::SCREENS, array( Igsync_Leads_Screen::screen_id() ) ), true ) ) {
 			return;
 		}
 		$snapshot = Igsync_Health::snapshot();
@@ -49,8 +49,17 @@ final class Igsync_Health_Notice {
 		}
 		$last = Igsync_Health::last();
 		if ( null !== $last && ! $last['ok'] && 'settings_page_igsync' !== $screen->id ) {
-			/* translators: %s: what the connection test found */
-			printf( '<div class="notice notice-warning is-dismissible" id="igsync-connection-broken"><p>%s</p></div>', esc_html( sprintf( __( 'igsync: the last connection test failed. %s', 'igsync-bridge' ), $last['message'] ) ) );
+			$text = 'forward' === ( $last['source'] ?? '' )
+				/* translators: %s: what went wrong, in plain words */
+				? sprintf( __( 'igsync could not hand a shopper\'s Instagram connection to its daemon (it stays queued). %s', 'igsync-bridge' ), $last['message'] )
+				/* translators: %s: what the connection test found */
+				: sprintf( __( 'igsync: the last connection test failed. %s', 'igsync-bridge' ), $last['message'] );
+			printf(
+				'<div class="notice notice-warning is-dismissible" id="igsync-connection-broken"><p>%s <a href="%s">%s</a></p></div>',
+				esc_html( $text ),
+				esc_url( admin_url( 'options-general.php?page=igsync' ) ),
+				esc_html__( 'Open the igsync settings', 'igsync-bridge' )
+			);
 		}
 		$unreadable = $snapshot['unreadable'];
 		if ( 0 === $unreadable ) {

@@ -72,6 +72,7 @@ final class Igsync_Settings_Page {
 			$secret = (string) ( $old['shared_secret'] ?? '' );
 		}
 		$clean['shared_secret'] = $secret;
+		$clean['notify_leads']  = empty( $input['notify_leads'] ) ? '' : '1';
 		return $clean;
 	}
 
@@ -130,6 +131,15 @@ final class Igsync_Settings_Page {
 						<td><input id="igsync_redirect_uri" class="large-text code" readonly value="<?php echo esc_attr( Igsync_Settings::redirect_uri() ); ?>">
 						<p class="description"><?php esc_html_e( 'Paste this into "Valid OAuth Redirect URIs" in the Meta dashboard, and into the daemon\'s IGSYNC_REDIRECT_URI.', 'igsync-bridge' ); ?></p></td>
 					</tr>
+					<tr>
+						<th scope="row"><?php esc_html_e( 'New lead emails', 'igsync-bridge' ); ?></th>
+						<td><label for="igsync_notify_leads"><input id="igsync_notify_leads" type="checkbox" name="<?php echo esc_attr( $name ); ?>[notify_leads]" value="1" <?php checked( Igsync_Settings::get( 'notify_leads' ), '1' ); ?>>
+						<?php
+						/* translators: %s: the site's administration email address */
+						echo esc_html( sprintf( __( 'Email %s when a shopper connects a new Instagram account', 'igsync-bridge' ), (string) get_option( 'admin_email' ) ) );
+						?>
+						</label></td>
+					</tr>
 				</table>
 				<?php submit_button(); ?>
 			</form>
@@ -178,8 +188,14 @@ final class Igsync_Settings_Page {
 							<?php echo esc_html( $last['message'] ); ?>
 							<br><span class="description">
 							<?php
-							/* translators: %s: how long ago, e.g. "5 mins" */
-							echo esc_html( sprintf( __( 'Tested %s ago.', 'igsync-bridge' ), human_time_diff( (int) $last['checked_at'] ) ) );
+							$ago = human_time_diff( (int) $last['checked_at'] );
+							echo esc_html(
+								'forward' === ( $last['source'] ?? '' )
+									/* translators: %s: how long ago, e.g. "5 mins" */
+									? sprintf( __( 'Seen when a shopper\'s code was forwarded, %s ago.', 'igsync-bridge' ), $ago )
+									/* translators: %s: how long ago, e.g. "5 mins" */
+									: sprintf( __( 'Tested %s ago.', 'igsync-bridge' ), $ago )
+							);
 							?>
 							</span>
 						<?php endif; ?>
@@ -188,6 +204,21 @@ final class Igsync_Settings_Page {
 				<tr>
 					<th scope="row"><?php esc_html_e( 'Last lead received', 'igsync-bridge' ); ?></th>
 					<td><?php echo esc_html( null === $snapshot['last_lead'] ? __( 'None yet.', 'igsync-bridge' ) : wp_date( $format, (int) strtotime( $snapshot['last_lead'] . ' UTC' ) ) ); ?></td>
+				</tr>
+				<tr>
+					<th scope="row"><?php esc_html_e( 'Leads refused', 'igsync-bridge' ); ?></th>
+					<td id="igsync-leads-refused">
+						<?php
+						$refused = Igsync_Health::refused();
+						if ( 0 === $refused['count'] ) {
+							esc_html_e( 'None.', 'igsync-bridge' );
+						} else {
+							/* translators: 1: number of leads, 2: date and time, 3: the reason WordPress gave the daemon */
+							echo esc_html( sprintf( _n( '%1$d; on %2$s, because %3$s.', '%1$d; the last on %2$s, because %3$s.', $refused['count'], 'igsync-bridge' ), $refused['count'], wp_date( $format, $refused['at'] ), $refused['reason'] ) );
+							echo '<br><span class="description">' . esc_html__( 'The daemon does not send a refused lead again: see "igsync deliveries list", then "igsync deliveries retry" once the cause is fixed.', 'igsync-bridge' ) . '</span>';
+						}
+						?>
+					</td>
 				</tr>
 				<tr>
 					<th scope="row"><?php esc_html_e( 'Codes waiting for the daemon', 'igsync-bridge' ); ?></th>

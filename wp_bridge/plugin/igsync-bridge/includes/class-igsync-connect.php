@@ -1,7 +1,7 @@
 <?php
 /**
- * The shopper's side: the "Connect with Instagram" button ([igsync_connect]), the start of the
- * flow and the callback. Every way out of the flow sends the shopper back to the page they
+ * The shopper's side: the "Connect with Instagram" button ([igsync_connect] and the
+ * igsync/connect block), the start of the flow and the callback. Every way out of the flow sends the shopper back to the page they
  * started from with a notice (Igsync_Shopper_Notices); none shows JSON or an error page.
  *
  * @package igsync-bridge
@@ -22,6 +22,10 @@ final class Igsync_Connect {
 	 */
 	public static function register(): void {
 		add_shortcode( 'igsync_connect', array( __CLASS__, 'shortcode' ) );
+		$block = register_block_type( IGSYNC_BRIDGE_DIR . '/blocks/connect' );
+		foreach ( $block ? $block->editor_script_handles : array() as $handle ) {
+			wp_set_script_translations( $handle, 'igsync-bridge', IGSYNC_BRIDGE_DIR . '/languages' );
+		}
 		Igsync_Shopper_Notices::register();
 	}
 
@@ -33,7 +37,17 @@ final class Igsync_Connect {
 	 */
 	public static function shortcode( $atts ): string {
 		$atts = shortcode_atts( array( 'label' => __( 'Connect with Instagram', 'igsync-bridge' ) ), is_array( $atts ) ? $atts : array(), 'igsync_connect' );
-		return self::render( (string) $atts['label'], 'shortcode', 'wp-block-button__link wp-element-button' );
+		return self::render( (string) $atts['label'], 'shortcode', self::button_class() );
+	}
+
+	/**
+	 * The theme's button classes, and WooCommerce's when it is active (its themes style
+	 * "button"), so the link looks like every other button of the shop.
+	 *
+	 * @return string
+	 */
+	public static function button_class(): string {
+		return 'wp-block-button__link wp-element-button' . ( class_exists( 'WooCommerce' ) ? ' button' : '' );
 	}
 
 	/**
@@ -60,7 +74,10 @@ final class Igsync_Connect {
 		}
 		$user   = get_current_user_id();
 		$status = $user ? self::status( $user ) : '';
-		$start  = add_query_arg(
+		if ( 'needs_reconnect' === $status ) {
+			$label = __( 'Reconnect Instagram', 'igsync-bridge' );
+		}
+		$start = add_query_arg(
 			array_filter(
 				array(
 					'return_to'     => rawurlencode( self::current_url() ),
@@ -70,7 +87,7 @@ final class Igsync_Connect {
 			),
 			rest_url( Igsync_Rest::NS . '/start' )
 		);
-		$args   = array(
+		$args  = array(
 			'status'       => $status,
 			'username'     => $user ? (string) get_user_meta( $user, 'igsync_ig_username', true ) : '',
 			'start_url'    => $start,

@@ -43,4 +43,19 @@ final class Igsync_Daemon {
 			)
 		);
 	}
+
+	/**
+	 * POST {daemon}/v1/forget, signed: the daemon erases the person's customer and token.
+	 * True, or why it could not be asked.
+	 *
+	 * @param string $ig_user_id Instagram user id.
+	 * @return true|string
+	 */
+	public static function forget( string $ig_user_id ) {
+		$response = self::post_signed( '/v1/forget', array( 'ig_user_id' => $ig_user_id ), 10 );
+		if ( ! is_wp_error( $response ) && 200 === (int) wp_remote_retrieve_response_code( $response ) ) {
+			return true;
+		}
+		return is_wp_error( $response ) ? $response->get_error_message() : 'HTTP ' . (int) wp_remote_retrieve_response_code( $response );
+	}
 }

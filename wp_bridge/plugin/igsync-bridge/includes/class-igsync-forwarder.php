@@ -34,6 +34,7 @@ final class Igsync_Forwarder {
 			),
 			self::TIMEOUT
 		);
+		Igsync_Health::observe_forward( $response );
 		if ( is_wp_error( $response ) ) {
 			return array(
 				'ok'        => false,

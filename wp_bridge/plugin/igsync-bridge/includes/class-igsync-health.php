@@ -14,25 +14,83 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Health {
 
 	const RESULT          = 'igsync_health';
+	const REFUSED         = 'igsync_leads_refused';
 	const STALE_QUEUE_AGE = 600; // Ten minutes: a code waiting longer is in danger (it dies at one hour).
 
 	/**
 	 * POST {daemon}/v1/ping, signed: the daemon checks our signature, then calls us back signed.
 	 * The outcome is kept (for the settings page and the admin notice) and returned.
 	 *
-	 * @return array{ok: bool, message: string, version: string, checked_at: int}
+	 * @return array{ok: bool, message: string, version: string, checked_at: int, source: string}
 	 */
 	public static function test(): array {
 		$response = Igsync_Daemon::post_signed( '/v1/ping', new stdClass(), 10 );
-		$result   = self::verdict( Igsync_Daemon::url(), $response );
+		$result   = self::verdict( Igsync_Daemon::url(), $response, 'test' );
 		update_option( self::RESULT, $result, false );
 		return $result;
 	}
 
 	/**
-	 * The last test's outcome, or null when there was none.
+	 * What a shopper's forward showed, kept like a test's outcome so the owner hears of a
+	 * broken connection without testing: the daemon unreachable or refusing our signature, and
+	 * later that it accepts codes again.
 	 *
-	 * @return array{ok: bool, message: string, version: string, checked_at: int}|null
+	 * @param array<string, mixed>|WP_Error $response The daemon's answer to POST /v1/codes.
+	 */
+	public static function observe_forward( $response ): void {
+		$status = is_wp_error( $response ) ? 0 : (int) wp_remote_retrieve_response_code( $response );
+		if ( 0 === $status || 401 === $status ) {
+			update_option( self::RESULT, self::verdict( Igsync_Daemon::url(), $response, 'forward' ), false );
+			return;
+		}
+		$last = self::last();
+		if ( ( 200 === $status || 202 === $status ) && null !== $last && ! $last['ok'] && 'forward' === ( $last['source'] ?? '' ) ) {
+			$result = array(
+				'ok'         => true,
+				'message'    => __( 'The daemon accepts codes again: the last one was forwarded at once.', 'igsync-bridge' ),
+				'version'    => '',
+				'checked_at' => time(),
+				'source'     => 'forward',
+			);
+			update_option( self::RESULT, $result, false );
+		}
+	}
+
+	/**
+	 * Counts a lead the daemon pushed and WordPress refused (4xx): the daemon will not send it
+	 * again, so the owner must hear of it.
+	 *
+	 * @param string $reason Why, as answered to the daemon (field names, no values).
+	 */
+	public static function lead_refused( string $reason ): void {
+		$refused = self::refused();
+		$refused = array(
+			'count'  => $refused['count'] + 1,
+			'reason' => substr( $reason, 0, 255 ),
+			'at'     => time(),
+		);
+		update_option( self::REFUSED, $refused, false );
+	}
+
+	/**
+	 * Leads refused so far, and the last one's reason and time.
+	 *
+	 * @return array{count: int, reason: string, at: int}
+	 */
+	public static function refused(): array {
+		$refused = get_option( self::REFUSED );
+		$refused = is_array( $refused ) ? $refused : array();
+		return array(
+			'count'  => (int) ( $refused['count'] ?? 0 ),
+			'reason' => (string) ( $refused['reason'] ?? '' ),
+			'at'     => (int) ( $refused['at'] ?? 0 ),
+		);
+	}
+
+	/**
+	 * The last test's or forward's outcome, or null when there was none.
+	 *
+	 * @return array{ok: bool, message: string, version: string, checked_at: int, source?: string}|null
 	 */
 	public static function last(): ?array {
 		$result = get_option( self::RESULT );
@@ -65,9 +123,10 @@ final class Igsync_Health {
 	 *
 	 * @param string                        $url      The daemon's address.
 	 * @param array<string, mixed>|WP_Error $response The HTTP answer.
-	 * @return array{ok: bool, message: string, version: string, checked_at: int}
+	 * @param string                        $source   "test" or "forward".
+	 * @return array{ok: bool, message: string, version: string, checked_at: int, source: string}
 	 */
-	private static function verdict( string $url, $response ): array {
+	private static function verdict( string $url, $response, string $source ): array {
 		$ok      = false;
 		$version = '';
 		if ( is_wp_error( $response ) ) {
@@ -98,6 +157,7 @@ final class Igsync_Health {
 			'message'    => $message,
 			'version'    => $version,
 			'checked_at' => time(),
+			'source'     => $source,
 		);
 	}
 

@@ -5,6 +5,11 @@
  * stored. A lead that could not be stored is an error the daemon sees (503: retry later; 422:
  * this field cannot be stored), never a 2xx.
  *
+ * Every push carries an event. "connected" (the first lead of a connection) is upserted by its
+ * idempotency key; the later events of the same Instagram account ("updated",
+ * "connection_lost", "reconnected") update its leads in place, and one older than what is
+ * stored (a lower version arriving late) changes nothing.
+ *
  * @package igsync-bridge
  */
 
@@ -15,7 +20,9 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Leads {
 
-	const FIELDS = array( 'idempotency_key', 'ig_user_id', 'username', 'name', 'account_type', 'api', 'email', 'wp_user_id', 'source', 'return_url', 'version', 'connected_at' );
+	const EVENTS = array( 'connected', 'updated', 'connection_lost', 'reconnected' );
+
+	const STATUSES = array( 'connected', 'needs_reconnect', 'disconnected' );
 
 	const USER_META = array( 'igsync_ig_user_id', 'igsync_ig_username', 'igsync_connected_at' );
 
@@ -107,7 +114,41 @@ final class Igsync_Leads {
 					'format' => 'date-time',
 				)
 			),
+			'event'           => $optional(
+				array(
+					'type' => 'string',
+					'enum' => self::EVENTS,
+				)
+			),
+			'status'          => $optional(
+				array(
+					'type' => 'string',
+					'enum' => self::STATUSES,
+				)
+			),
+			'reason'          => $optional(
+				array(
+					'type'      => 'string',
+					'maxLength' => 255,
+				)
+			),
 		);
+	}
+
+	/**
+	 * A status in the owner's words.
+	 *
+	 * @param string $status One of STATUSES.
+	 * @return string
+	 */
+	public static function status_label( string $status ): string {
+		$labels = array(
+			'connecting'      => __( 'Connecting', 'igsync-bridge' ),
+			'connected'       => __( 'Connected', 'igsync-bridge' ),
+			'needs_reconnect' => __( 'Needs reconnect', 'igsync-bridge' ),
+			'disconnected'    => __( 'Disconnected', 'igsync-bridge' ),
+		);
+		return $labels[ $status ] ?? $status;
 	}
 
 	/**
@@ -136,13 +177,21 @@ final class Igsync_Leads {
 	}
 
 	/**
-	 * Stores a validated lead and reads it back: "created" or "updated", or why not.
+	 * Stores a validated lead and reads it back: "created", "updated" or "ignored" (older than
+	 * what is stored), or why not.
 	 *
 	 * @param array<string, mixed> $lead Validated lead.
 	 * @return string|WP_Error
 	 */
 	public static function store( array $lead ) {
-		$row     = self::row( $lead );
+		$row = self::row( $lead );
+		if ( 'connected' !== ( $lead['event'] ?? 'connected' ) && self::of_instagram_user( $row['ig_user_id'] ) ) {
+			return self::apply_event( $row );
+		}
+		$earlier = self::find( $row['idempotency_key'] );
+		if ( null !== $earlier && null !== $row['version'] && $row['version'] < (int) $earlier['version'] ) {
+			return 'ignored'; // A late copy of this lead; a newer event has updated it since.
+		}
 		$written = Igsync_Schema::write( static fn() => self::upsert( $row ) );
 		if ( null === $written ) {
 			return self::unavailable( 'the database did not take the write (' . self::$database_error . ')' );
@@ -152,7 +201,8 @@ final class Igsync_Leads {
 			return self::unavailable( 'the lead could not be read back after the write' );
 		}
 		foreach ( $row as $field => $value ) {
-			if ( null !== $value && (string) $value !== (string) $stored[ $field ] ) {
+			$kept = 'updated' === $written && in_array( $field, array( 'status', 'status_reason' ), true );
+			if ( ! $kept && null !== $value && (string) $value !== (string) $stored[ $field ] ) {
 				return self::invalid( $field, "WordPress could not store {$field} as sent" );
 			}
 		}
@@ -201,8 +251,98 @@ final class Igsync_Leads {
 			'source'          => self::text( $lead['source'] ?? null ),
 			'return_url'      => self::text( $lead['return_url'] ?? null ),
 			'version'         => isset( $lead['version'] ) ? (int) $lead['version'] : null,
+			'status'          => (string) ( $lead['status'] ?? ( 'connection_lost' === ( $lead['event'] ?? '' ) ? 'needs_reconnect' : 'connected' ) ),
+			'status_reason'   => self::text( $lead['reason'] ?? null ),
 			'connected_at'    => gmdate( 'Y-m-d H:i:s', $at ? $at : time() ),
 		);
+	}
+
+	/**
+	 * A later event of a connection WordPress already has a lead for: its leads take the new
+	 * profile and status, unless they hold a newer version. "updated", "ignored" (older than
+	 * what is stored), or why it could not be stored.
+	 *
+	 * @param array<string, mixed> $row The event, as a row.
+	 * @return string|WP_Error
+	 */
+	private static function apply_event( array $row ) {
+		$before = self::of_instagram_user( $row['ig_user_id'] );
+		$newest = max( array_map( static fn( array $lead ): int => (int) $lead['version'], $before ) );
+		if ( null !== $row['version'] && $row['version'] < $newest ) {
+			return 'ignored';
+		}
+		$written = Igsync_Schema::write( static fn() => self::update_in_place( $row ) );
+		if ( null === $written ) {
+			return self::unavailable( 'the database did not take the write (' . self::$database_error . ')' );
+		}
+		$previous = array_column( $before, 'status', 'id' );
+		foreach ( self::of_instagram_user( $row['ig_user_id'] ) as $stored ) {
+			if ( $stored['status'] !== $row['status'] || $stored['username'] !== $row['username'] ) {
+				return self::invalid( 'status', 'WordPress could not store the event as sent' );
+			}
+			$wp_user_id = (int) $stored['wp_user_id'];
+			if ( $wp_user_id ) {
+				self::attach_to_user( $wp_user_id, $stored );
+			}
+			$was = (string) ( $previous[ $stored['id'] ] ?? '' );
+			if ( 'connected' === $was && 'connected' !== $stored['status'] ) {
+				/**
+				 * Fires when a connection is lost: the person's token died (a password change,
+				 * the app removed on Instagram, an expiry), so the shop may ask them to
+				 * connect again. Fires once per lead, not again for a retried push.
+				 *
+				 * @param array<string, mixed> $lead       The stored lead; status_reason says why.
+				 * @param int                  $wp_user_id The WordPress user it belongs to, 0 for a guest.
+				 */
+				do_action( 'igsync_connection_lost', $stored, $wp_user_id );
+			} else {
+				/** This action is documented in includes/class-igsync-leads.php */
+				do_action( 'igsync_lead_updated', $stored, $wp_user_id );
+			}
+		}
+		return 'updated';
+	}
+
+	/**
+	 * UPDATE the leads of one Instagram account with an event: the profile fields it carries,
+	 * the status and the version. The rows changed, or null on a database error.
+	 *
+	 * @param array<string, mixed> $row The event, as a row.
+	 * @return int|null
+	 */
+	private static function update_in_place( array $row ): ?int {
+		global $wpdb;
+		$set = array();
+		foreach ( array( 'username', 'name', 'account_type', 'version', 'status', 'status_reason' ) as $column ) {
+			if ( null !== $row[ $column ] || 'status_reason' === $column ) {
+				$set[ $column ] = $row[ $column ];
+			}
+		}
+		$set['updated_at'] = gmdate( 'Y-m-d H:i:s' );
+		$suppress          = $wpdb->suppress_errors( true );
+		$affected          = $wpdb->update( Igsync_Schema::table( 'leads' ), $set, array( 'ig_user_id' => $row['ig_user_id'] ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+		$wpdb->suppress_errors( $suppress );
+		if ( false === $affected ) {
+			self::$database_error = substr( (string) preg_replace( "/'[^']*'/", "'…'", (string) $wpdb->last_error ), 0, 200 );
+			return null;
+		}
+		return (int) $affected;
+	}
+
+	/**
+	 * Every lead of one Instagram account, read from the database.
+	 *
+	 * @param string $ig_user_id Instagram user id.
+	 * @return array<int, array<string, mixed>>
+	 */
+	public static function of_instagram_user( string $ig_user_id ): array {
+		global $wpdb;
+		$table    = Igsync_Schema::table( 'leads' );
+		$suppress = $wpdb->suppress_errors( true );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- live rows of our own table.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$table} WHERE ig_user_id = %s ORDER BY id", $ig_user_id ), ARRAY_A );
+		$wpdb->suppress_errors( $suppress );
+		return is_array( $rows ) ? $rows : array();
 	}
 
 	/**
@@ -232,7 +372,8 @@ final class Igsync_Leads {
 			} else {
 				$values[] = $wpdb->prepare( '%s', $value );
 			}
-			if ( 'created_at' !== $column ) {
+			// A re-sent event (same key) leaves alone the status a later event has set.
+			if ( ! in_array( $column, array( 'created_at', 'status', 'status_reason' ), true ) ) {
 				$updates[] = "{$column} = VALUES({$column})";
 			}
 		}
@@ -256,9 +397,11 @@ final class Igsync_Leads {
 	 */
 	public static function find( string $key ): ?array {
 		global $wpdb;
-		$table = Igsync_Schema::table( 'leads' );
+		$table    = Igsync_Schema::table( 'leads' );
+		$suppress = $wpdb->suppress_errors( true ); // A missing table is repaired by the write.
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the read-back must see the database, not a cache.
 		$row = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$table} WHERE idempotency_key = %s", $key ), ARRAY_A );
+		$wpdb->suppress_errors( $suppress );
 		return is_array( $row ) ? $row : null;
 	}
 
@@ -301,7 +444,7 @@ final class Igsync_Leads {
 			'igsync_ig_user_id'   => $row['ig_user_id'],
 			'igsync_ig_username'  => $row['username'],
 			'igsync_connected_at' => $row['connected_at'],
-			'igsync_status'       => 'connected',
+			'igsync_status'       => (string) ( $row['status'] ?? 'connected' ),
 			'igsync_status_at'    => time(),
 		);
 		foreach ( $meta as $key => $value ) {
@@ -310,23 +453,79 @@ final class Igsync_Leads {
 	}
 
 	/**
-	 * A page of leads, newest first, and the total.
+	 * One page of leads for the Leads screen, and how many match.
 	 *
-	 * @param int $page     1-based page.
-	 * @param int $per_page Rows per page.
+	 * @param array{search?: string, status?: string, orderby?: string, order?: string, page?: int, per_page?: int} $query What to show.
 	 * @return array{rows: array<int, array<string, mixed>>, total: int}
 	 */
-	public static function page( int $page, int $per_page ): array {
+	public static function query( array $query ): array {
 		global $wpdb;
-		$table = Igsync_Schema::table( 'leads' );
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$table} ORDER BY id DESC LIMIT %d OFFSET %d", $per_page, max( 0, $page - 1 ) * $per_page ), ARRAY_A );
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
-		$total = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$table}" );
+		$table    = Igsync_Schema::table( 'leads' );
+		$where    = array( '1 = 1' );
+		$search   = trim( (string) ( $query['search'] ?? '' ) );
+		$status   = (string) ( $query['status'] ?? '' );
+		$per_page = max( 1, (int) ( $query['per_page'] ?? 20 ) );
+		$offset   = ( max( 1, (int) ( $query['page'] ?? 1 ) ) - 1 ) * $per_page;
+		if ( '' !== $search ) {
+			$like    = '%' . $wpdb->esc_like( ltrim( $search, '@' ) ) . '%';
+			$where[] = $wpdb->prepare( '(username LIKE %s OR name LIKE %s OR email LIKE %s)', $like, $like, $like );
+		}
+		if ( in_array( $status, self::STATUSES, true ) ) {
+			$where[] = $wpdb->prepare( 'status = %s', $status );
+		}
+		$columns = array(
+			'username'     => 'username',
+			'name'         => 'name',
+			'email'        => 'email',
+			'status'       => 'status',
+			'connected_at' => 'connected_at',
+		);
+		$orderby = $columns[ (string) ( $query['orderby'] ?? '' ) ] ?? 'id';
+		$order   = 'asc' === strtolower( (string) ( $query['order'] ?? '' ) ) ? 'ASC' : 'DESC';
+		$where   = implode( ' AND ', $where );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; the conditions are prepared above, the order is from a fixed list.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$table} WHERE {$where} ORDER BY {$orderby} {$order}, id {$order} LIMIT %d OFFSET %d", $per_page, $offset ), ARRAY_A );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- as above.
+		$total = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$table} WHERE {$where}" );
 		return array(
 			'rows'  => (array) $rows,
 			'total' => $total,
 		);
+	}
+
+	/**
+	 * How many leads have each status.
+	 *
+	 * @return array<string, int>
+	 */
+	public static function count_by_status(): array {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'leads' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- live counts of our own table.
+		$rows   = (array) $wpdb->get_results( "SELECT status, COUNT(*) AS leads FROM {$table} GROUP BY status", ARRAY_A );
+		$counts = array_fill_keys( self::STATUSES, 0 );
+		foreach ( $rows as $row ) {
+			$counts[ (string) $row['status'] ] = (int) $row['leads'];
+		}
+		return $counts;
+	}
+
+	/**
+	 * The Instagram accounts of some leads (by row id), for erasing them.
+	 *
+	 * @param array<int, int> $ids Lead row ids.
+	 * @return array<int, string>
+	 */
+	public static function instagram_users_of( array $ids ): array {
+		global $wpdb;
+		$ids = array_values( array_filter( array_map( 'intval', $ids ) ) );
+		if ( ! $ids ) {
+			return array();
+		}
+		$table = Igsync_Schema::table( 'leads' );
+		$marks = implode( ', ', array_fill( 0, count( $ids ), '%d' ) );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare -- one %d per id.
+		return array_map( 'strval', (array) $wpdb->get_col( $wpdb->prepare( "SELECT DISTINCT ig_user_id FROM {$table} WHERE id IN ({$marks})", $ids ) ) );
 	}
 
 	/**

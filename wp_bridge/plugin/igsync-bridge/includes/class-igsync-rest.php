@@ -220,16 +220,16 @@ final class Igsync_Rest {
 		$lead = json_decode( $request->get_body(), true );
 		$ok   = Igsync_Leads::validate( $lead );
 		if ( is_wp_error( $ok ) ) {
-			return $ok;
+			return self::refused( $ok );
 		}
 		$key    = (string) $lead['idempotency_key'];
 		$header = (string) $request->get_header( 'idempotency-key' );
 		if ( '' !== $header && ! hash_equals( $key, $header ) ) {
-			return new WP_Error( 'igsync_key_mismatch', 'Idempotency-Key header and idempotency_key differ', array( 'status' => 400 ) );
+			return self::refused( new WP_Error( 'igsync_key_mismatch', 'Idempotency-Key header and idempotency_key differ', array( 'status' => 400 ) ) );
 		}
 		$result = Igsync_Leads::store( $lead );
 		if ( is_wp_error( $result ) ) {
-			return $result;
+			return self::refused( $result );
 		}
 		return new WP_REST_Response(
 			array(
@@ -238,5 +238,21 @@ final class Igsync_Rest {
 			),
 			'created' === $result ? 201 : 200
 		);
+	}
+
+	/**
+	 * A lead WordPress will not take: counted for the settings page when the daemon will not
+	 * send it again (a 4xx), then answered.
+	 *
+	 * @param WP_Error $error Why.
+	 * @return WP_Error
+	 */
+	private static function refused( WP_Error $error ): WP_Error {
+		$data   = $error->get_error_data();
+		$status = is_array( $data ) ? (int) ( $data['status'] ?? 0 ) : 0;
+		if ( $status >= 400 && $status < 500 && ! in_array( $status, array( 408, 409, 425, 429 ), true ) ) {
+			Igsync_Health::lead_refused( $error->get_error_message() );
+		}
+		return $error;
 	}
 }

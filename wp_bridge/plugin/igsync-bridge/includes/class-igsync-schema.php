@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Schema {
 
-	const VERSION        = '3';
+	const VERSION        = '4';
 	const VERSION_OPTION = 'igsync_schema_version';
 
 	/**
@@ -84,13 +84,16 @@ CREATE TABLE {$t['leads']} (
   source varchar(64) NULL,
   return_url text NULL,
   version int(10) unsigned NULL,
+  status varchar(20) NOT NULL DEFAULT 'connected',
+  status_reason varchar(255) NULL,
   connected_at datetime NULL,
   created_at datetime NOT NULL,
   updated_at datetime NOT NULL,
   PRIMARY KEY  (id),
   UNIQUE KEY idempotency_key (idempotency_key),
   KEY ig_user_id (ig_user_id),
-  KEY wp_user_id (wp_user_id)
+  KEY wp_user_id (wp_user_id),
+  KEY status (status)
 ) $charset;
 CREATE TABLE {$t['seen']} (
   webhook_id varchar(128) NOT NULL,

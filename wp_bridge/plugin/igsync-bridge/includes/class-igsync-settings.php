@@ -37,6 +37,7 @@ final class Igsync_Settings {
 			'app_id'        => '',
 			'api_flavour'   => 'instagram_login',
 			'authorize_url' => '',
+			'notify_leads'  => '',
 		);
 		$options  = get_option( self::OPTION, array() );
 		$options  = is_array( $options ) ? $options : array();

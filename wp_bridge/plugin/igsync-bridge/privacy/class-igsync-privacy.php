@@ -155,17 +155,16 @@ final class Igsync_Privacy {
 	}
 
 	/**
-	 * POST {daemon}/v1/forget, signed: true, or why it could not be asked.
+	 * Asks the daemon to forget the person: true, or what to tell the owner.
 	 *
 	 * @param string $ig_user_id Instagram user id.
 	 * @return true|string
 	 */
 	private static function ask_daemon_to_forget( string $ig_user_id ) {
-		$response = Igsync_Daemon::post_signed( '/v1/forget', array( 'ig_user_id' => $ig_user_id ), 10 );
-		if ( ! is_wp_error( $response ) && 200 === (int) wp_remote_retrieve_response_code( $response ) ) {
+		$why = Igsync_Daemon::forget( $ig_user_id );
+		if ( true === $why ) {
 			return true;
 		}
-		$why = is_wp_error( $response ) ? $response->get_error_message() : 'HTTP ' . (int) wp_remote_retrieve_response_code( $response );
 		/* translators: %s: why the igsync daemon could not be asked */
 		return sprintf( __( 'The Instagram connection was erased from WordPress, but the igsync daemon could not be asked to forget it (%s): run "igsync forget" for this person, or erase again once the daemon is reachable.', 'igsync-bridge' ), $why );
 	}

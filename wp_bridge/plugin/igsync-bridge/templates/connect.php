@@ -3,7 +3,8 @@
  * The "Connect with Instagram" block: the connection's status for a logged-in shopper, and the
  * button. Override it by copying it to yourtheme/igsync-bridge/connect.php.
  *
- * $args: status ('', 'connecting' or 'connected'), username (when connected), start_url (the
+ * $args: status ('', 'connecting', 'connected', 'needs_reconnect' or 'disconnected'), username
+ * (once known), start_url (the
  * button's link, '' when connecting is not available), label (the button's text),
  * button_class (the theme's or WooCommerce's button classes).
  *
@@ -22,8 +23,15 @@ defined( 'ABSPATH' ) || exit;
 		</p>
 	<?php elseif ( 'connecting' === $args['status'] ) : ?>
 		<p class="igsync-status igsync-status--connecting"><?php esc_html_e( 'Connecting your Instagram account. This takes a moment; reload the page to see it.', 'igsync-bridge' ); ?></p>
+	<?php elseif ( 'needs_reconnect' === $args['status'] ) : ?>
+		<p class="igsync-status igsync-status--needs-reconnect">
+			<?php
+			/* translators: %s: the shopper's Instagram username */
+			echo esc_html( sprintf( __( 'Your Instagram connection (@%s) has expired. Connect again to keep it.', 'igsync-bridge' ), (string) $args['username'] ) );
+			?>
+		</p>
 	<?php endif; ?>
-	<?php if ( '' !== $args['start_url'] && '' === $args['status'] ) : ?>
+	<?php if ( '' !== $args['start_url'] && ! in_array( $args['status'], array( 'connected', 'connecting' ), true ) ) : ?>
 		<div class="wp-block-buttons">
 			<div class="wp-block-button">
 				<a class="<?php echo esc_attr( (string) $args['button_class'] ); ?>" id="igsync-connect" href="<?php echo esc_url( (string) $args['start_url'] ); ?>"><?php echo esc_html( (string) $args['label'] ); ?></a>
