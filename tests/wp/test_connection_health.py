@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import requests
 
-from tests.conftest import SECRETS
+from tests.conftest import SECRETS, eventually
 from tests.wordpress import ADMIN, SHOPPER, WordPress
 from tests.wp.browser import chromium, log_in, screenshot, submit
 from tests.wp.conftest import RunningDaemon
@@ -157,3 +157,39 @@ def test_a_failed_forward_is_shown_without_anyone_testing(
     shown = daemon_cell(admin.get(wp.url + SETTINGS, timeout=30).text)
     assert shown.startswith("The daemon accepts codes again")
     assert 'id="igsync-connection-broken"' not in admin.get(f"{wp.url}/wp-admin/", timeout=30).text
+
+
+def test_the_notice_can_be_dismissed_until_the_problem_changes(
+    configured: WordPress, daemon: RunningDaemon, shared: dict[str, str]
+) -> None:
+    wp, admin = configured, configured.admin()
+    wp.sql("DELETE FROM wp_usermeta WHERE meta_key = 'igsync_dismissed_notices'")
+    assert run_connection_test(wp, admin).startswith("The daemon is not reachable")  # no daemon
+    with chromium() as browser:
+        log_in(browser, wp, *ADMIN)
+        browser.get(f"{wp.url}/wp-admin/")
+        notice = browser.find_element("id", "igsync-connection-broken")
+        assert "The daemon is not reachable" in notice.text
+        screenshot(browser, wp, "wp-admin-dashboard-notice")
+        notice.find_element("css selector", ".notice-dismiss").click()
+        eventually(
+            lambda: (
+                "igsync-connection-broken"
+                in wp.sql(
+                    "SELECT meta_value FROM wp_usermeta WHERE meta_key = 'igsync_dismissed_notices'"
+                )
+            ),
+            what="the dismissal remembered",
+        )
+        browser.get(f"{wp.url}/wp-admin/")
+        assert not browser.find_elements("id", "igsync-connection-broken")
+    # Another problem is news: it is shown although the last one was dismissed.
+    daemon.start()
+    wrong = generate_secret()
+    SECRETS.add(wrong)
+    wp.configure(admin, shared_secret=wrong)
+    try:
+        assert run_connection_test(wp, admin).startswith("The daemon refused our signature")
+    finally:
+        wp.configure(admin, shared_secret=shared["secret"])
+    assert 'id="igsync-connection-broken"' in admin.get(f"{wp.url}/wp-admin/", timeout=30).text

@@ -5,15 +5,21 @@ the privacy policy guide carries a suggested paragraph."""
 from __future__ import annotations
 
 import json
+import zipfile
+from pathlib import Path
 from typing import Any
 
+from selenium.webdriver.common.by import By
 from sqlmodel import select
 
 from daemon.models import Customer
 from tests.conftest import eventually
 from tests.wordpress import SHOPPER, WordPress
+from tests.wp.browser import chromium, screenshot
 from tests.wp.conftest import RunningDaemon
+from tests.wp.pushes import a_lead, push
 from tests.wp.shopper import connect, leads_page
+from wp_bridge.signing import Signer
 
 PRIVACY = """
 define( 'WP_ADMIN', true );
@@ -85,3 +91,53 @@ def test_the_privacy_policy_guide_suggests_a_paragraph(configured: WordPress) ->
     suggested = {item["plugin_name"]: item["policy_text"] for item in privacy(configured, "policy")}
     text = suggested["igsync bridge (Instagram connection)"]
     assert "We never receive your Instagram password or email address." in text
+
+
+EXPORT_FILE = """
+define( 'WP_ADMIN', true );
+require __DIR__ . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/admin.php';
+[ , $email ] = $argv;
+// What Tools > Export Personal Data does for a confirmed request: every exporter, page by
+// page, then the file the person receives.
+$request_id = wp_create_user_request( $email, 'export_personal_data' );
+wp_update_post( array( 'ID' => $request_id, 'post_status' => 'request-confirmed' ) );
+$exporters = apply_filters( 'wp_privacy_personal_data_exporters', array() );
+foreach ( array_keys( $exporters ) as $index => $key ) {
+	$page = 1;
+	do {
+		$response = call_user_func( $exporters[ $key ]['callback'], $email, $page );
+		$response = wp_privacy_process_personal_data_export_page(
+			$response, $index + 1, $email, $page, $request_id, false, $key
+		);
+		++$page;
+	} while ( empty( $response['done'] ) );
+}
+$file = get_post_meta( $request_id, '_export_file_name', true );
+echo wp_json_encode( array( 'file' => wp_privacy_exports_dir() . $file ) );
+"""
+
+
+def test_the_export_file_the_person_receives_lists_their_instagram_connection(
+    configured: WordPress, shared: dict[str, str], tmp_path: Path
+) -> None:
+    wp = configured
+    lead = a_lead(username="exported.person", email="shopper@example.com", name="Ex Ported")
+    assert push(wp, Signer(shared["secret"]), lead).status_code == 201
+    result = wp.php(EXPORT_FILE, "shopper@example.com")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    archive = json.loads(result.stdout.strip().splitlines()[-1])["file"]
+    with zipfile.ZipFile(archive) as exported:
+        exported.extractall(tmp_path)
+    report = next(tmp_path.glob("*.html"))
+    with chromium() as browser:
+        browser.get(report.as_uri())
+        # WordPress gives each group a heading (its id from the label and the group id) and a
+        # table after it.
+        heading = browser.find_element(By.ID, "instagram-connection-igsync-instagram")
+        assert heading.text.startswith("Instagram connection")
+        table = heading.find_element(By.XPATH, "following-sibling::div[1]")
+        assert "exported.person" in table.text and "Ex Ported" in table.text
+        assert "Connection status Connected" in table.text
+        browser.execute_script("arguments[0].scrollIntoView()", heading)
+        screenshot(browser, wp, "privacy-export-file")

@@ -100,7 +100,7 @@ final class Igsync_Health {
 	/**
 	 * What the plugin's tables say: queued codes, the oldest one's age, the last lead.
 	 *
-	 * @return array{queued: int, oldest_age: int|null, unreadable: int, last_lead: string|null}
+	 * @return array{queued: int, oldest_at: int|null, oldest_age: int|null, unreadable: int, last_lead: string|null}
 	 */
 	public static function snapshot(): array {
 		global $wpdb;
@@ -112,6 +112,7 @@ final class Igsync_Health {
 		$last = $wpdb->get_var( "SELECT MAX(updated_at) FROM {$leads}" );
 		return array(
 			'queued'     => (int) ( $queue['queued'] ?? 0 ),
+			'oldest_at'  => empty( $queue['oldest'] ) ? null : (int) strtotime( $queue['oldest'] . ' UTC' ),
 			'oldest_age' => empty( $queue['oldest'] ) ? null : max( 0, time() - (int) strtotime( $queue['oldest'] . ' UTC' ) ),
 			'unreadable' => Igsync_Queue::unreadable(),
 			'last_lead'  => $last ? (string) $last : null,

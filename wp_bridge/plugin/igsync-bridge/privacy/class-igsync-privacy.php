@@ -70,6 +70,7 @@ final class Igsync_Privacy {
 			'account_type' => __( 'Account type', 'igsync-bridge' ),
 			'email'        => __( 'Email', 'igsync-bridge' ),
 			'connected_at' => __( 'Connected (UTC)', 'igsync-bridge' ),
+			'status'       => __( 'Connection status', 'igsync-bridge' ),
 		);
 		$data   = array();
 		foreach ( self::leads_of( (string) $email ) as $lead ) {
@@ -78,7 +79,7 @@ final class Igsync_Privacy {
 				if ( null !== $lead[ $column ] && '' !== $lead[ $column ] ) {
 					$fields[] = array(
 						'name'  => $label,
-						'value' => (string) $lead[ $column ],
+						'value' => 'status' === $column ? Igsync_Leads::status_label( (string) $lead[ $column ] ) : (string) $lead[ $column ],
 					);
 				}
 			}
