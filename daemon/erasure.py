@@ -74,7 +74,12 @@ def _stop_codes_in_flight(
 
 
 def deauthorize(
-    store: Store, ig_user_id: str, *, now: datetime, request: SignedRequest | None = None
+    store: Store,
+    ig_user_id: str,
+    *,
+    now: datetime,
+    request: SignedRequest | None = None,
+    why: str = "deauthorized on Instagram",
 ) -> int:
     """Revoke the person's token (its ciphertext erased); the number of tokens revoked.
 
@@ -86,9 +91,7 @@ def deauthorize(
             log.warning("deauthorize: this signed_request was already acted on; ignored")
             return 0
         customer = _customer(session, ig_user_id)
-        _stop_codes_in_flight(
-            session, ig_user_id, customer.id if customer else None, "deauthorized on Instagram"
-        )
+        _stop_codes_in_flight(session, ig_user_id, customer.id if customer else None, why)
         if customer is None:
             return 0
         issued_before = (
@@ -106,7 +109,7 @@ def deauthorize(
             .values(
                 status=TokenStatus.REVOKED,
                 access_token_ciphertext="",
-                last_error="deauthorized on Instagram",
+                last_error=why,
                 lease_owner=None,
                 lease_expires_at=None,
             )

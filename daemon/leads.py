@@ -37,5 +37,6 @@ def build_lead(
         "email": context.get("email"),
         "return_url": context.get("return_url"),
         "source": context.get("source"),
+        "wc_order_id": context.get("wc_order_id"),
         "connected_at": isoformat_utc(connected_at),
     }

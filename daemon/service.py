@@ -13,7 +13,7 @@ from daemon.catchup import QueueCatchUp
 from daemon.clock import Clock, utcnow
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
-from daemon.erasure import ErasureWorker, request_erasure
+from daemon.erasure import ErasureWorker, deauthorize, request_erasure
 from daemon.instagram import InstagramClient, InstagramEndpoints
 from daemon.leases import release_dead_local_owners, worker_name
 from daemon.meta_callbacks import create_meta_router
@@ -77,6 +77,10 @@ class Daemon:
             receipt = request_erasure(store, ig_user_id, source="wordpress", now=clock())
             kick_erasure(receipt.id, receipt.due_at)
             return receipt.confirmation_code, receipt.customers_erased
+
+        def disconnect_person(ig_user_id: str) -> int:
+            """The shopper's Disconnect in WordPress: their token revoked and erased."""
+            return deauthorize(store, ig_user_id, now=clock(), why="disconnected by the shopper")
 
         metrics = Metrics()
         metrics.watch_store(store, clock)
@@ -150,7 +154,11 @@ class Daemon:
             metrics=metrics.registry,
             routers=[
                 create_plugin_router(
-                    signer=signer, ping_wordpress=wordpress.ping, forget=forget_person, clock=clock
+                    signer=signer,
+                    ping_wordpress=wordpress.ping,
+                    forget=forget_person,
+                    disconnect=disconnect_person,
+                    clock=clock,
                 ),
                 create_meta_router(
                     store=store,

@@ -87,6 +87,7 @@ def test_a_code_becomes_a_customer_a_token_and_a_lead(
         email="lena@example.com",
         return_url="https://shop.example/account",
         source="button",
+        wc_order_id=1234,
     )
     assert pipeline.process(code_id) == CodeStatus.COMPLETED
     row = code_row(store, code_id)
@@ -126,6 +127,7 @@ def test_a_code_becomes_a_customer_a_token_and_a_lead(
         "email": "lena@example.com",
         "return_url": "https://shop.example/account",
         "source": "button",
+        "wc_order_id": 1234,  # a thank-you page's order, for WooCommerce to link the lead to
         "connected_at": delivery.payload["connected_at"],
     }
     assert sandbox.state.exchanges_of(code) == 1

@@ -50,6 +50,7 @@ class ForwardContext(BaseModel):
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     return_url: str | None = Field(default=None, max_length=2048)
     source: str | None = Field(default=None, max_length=64, pattern=r"^[\x20-\x7e]+$")
+    wc_order_id: int | None = Field(default=None, ge=1)  # the order a thank-you page's button is on
 
     @field_validator("return_url")
     @classmethod

@@ -1,6 +1,8 @@
 """Routes the bridge plugin calls besides the code intake: Test connection's signed round trip
-(POST /v1/ping, which calls the plugin back) and the personal data eraser's POST /v1/forget.
-Served on the intake's listener; the engine hands in what each does."""
+(POST /v1/ping, which calls the plugin back), the personal data eraser's POST /v1/forget, and
+the shopper's Disconnect on the My Account tab (POST /v1/disconnect: the token is revoked and
+erased, the customer kept). Served on the intake's listener; the engine hands in what each
+does."""
 
 from __future__ import annotations
 
@@ -26,10 +28,12 @@ def create_plugin_router(
     signer: Signer,
     ping_wordpress: Callable[[], tuple[bool, str]],
     forget: Callable[[str], tuple[str, int]],
+    disconnect: Callable[[str], int],
     clock: Clock = utcnow,
 ) -> APIRouter:
     """`ping_wordpress`: a signed call back to the plugin ((accepted, what happened)); `forget`:
-    erase a person ((confirmation code, customers erased))."""
+    erase a person ((confirmation code, customers erased)); `disconnect`: revoke a person's
+    token (tokens revoked)."""
     router = APIRouter()
 
     @router.post(
@@ -53,6 +57,21 @@ def create_plugin_router(
         responses={401: {}, 422: {}},
     )
     async def forget_person(request: Request) -> JSONResponse:
+        code, erased = await run_in_threadpool(forget, await _signed_person(request))
+        return JSONResponse({"confirmation_code": code, "customers_erased": erased})
+
+    @router.post(
+        "/v1/disconnect",
+        tags=["privacy"],
+        summary="Revoke and erase a person's token; the customer stays (signed)",
+        responses={401: {}, 422: {}},
+    )
+    async def disconnect_person(request: Request) -> JSONResponse:
+        revoked = await run_in_threadpool(disconnect, await _signed_person(request))
+        return JSONResponse({"tokens_revoked": revoked})
+
+    async def _signed_person(request: Request) -> str:
+        """The Instagram user id of a signed `{"ig_user_id": "…"}` body."""
         body = await read_limited(request)
         verify_signed(signer, request, body, clock)
         try:
@@ -62,7 +81,6 @@ def create_plugin_router(
         ig_user_id = payload.get("ig_user_id") if isinstance(payload, dict) else None
         if not isinstance(ig_user_id, str) or not IG_USER_ID.fullmatch(ig_user_id):
             raise IntakeError(422, "invalid_payload", "ig_user_id: digits, 1 to 64")
-        code, erased = await run_in_threadpool(forget, ig_user_id)
-        return JSONResponse({"confirmation_code": code, "customers_erased": erased})
+        return ig_user_id
 
     return router

@@ -56,9 +56,10 @@ final class Igsync_Connect {
 	 * @param string $label        Button text.
 	 * @param string $source       Which button (sent with the lead).
 	 * @param string $button_class The button's classes.
+	 * @param array  $start_args   More arguments for the start route (see igsync_start_context).
 	 * @return string
 	 */
-	public static function render( string $label, string $source, string $button_class ): string {
+	public static function render( string $label, string $source, string $button_class, array $start_args = array() ): string {
 		$html = Igsync_Shopper_Notices::render();
 		if ( ! Igsync_Settings::is_configured() ) {
 			if ( current_user_can( 'manage_options' ) ) {
@@ -79,10 +80,13 @@ final class Igsync_Connect {
 		}
 		$start = add_query_arg(
 			array_filter(
-				array(
-					'return_to'     => rawurlencode( self::current_url() ),
-					'source'        => sanitize_key( $source ),
-					'_igsync_nonce' => $user ? wp_create_nonce( 'igsync_connect' ) : null,
+				array_merge(
+					array_map( 'rawurlencode', $start_args ),
+					array(
+						'return_to'     => rawurlencode( self::current_url() ),
+						'source'        => sanitize_key( $source ),
+						'_igsync_nonce' => $user ? wp_create_nonce( 'igsync_connect' ) : null,
+					)
 				)
 			),
 			rest_url( Igsync_Rest::NS . '/start' )
@@ -95,7 +99,8 @@ final class Igsync_Connect {
 			 * Filters the connect button's text.
 			 *
 			 * @param string $label  The text.
-			 * @param string $source Which button: "shortcode" or "my-account".
+			 * @param string $source Which button: "block", "shortcode", "my-account",
+			 *                       "my-account-tab" or "thank-you".
 			 */
 			'label'        => (string) apply_filters( 'igsync_connect_button_label', $label, $source ),
 			'button_class' => $button_class,
@@ -159,8 +164,19 @@ final class Igsync_Connect {
 			}
 		}
 		self::remember_return( $return );
-		$source  = substr( sanitize_key( (string) $request->get_param( 'source' ) ), 0, 64 );
-		$state   = Igsync_State::create( $user_id, Igsync_State::binding( $user_id, true ), $return, $source );
+		$source = substr( sanitize_key( (string) $request->get_param( 'source' ) ), 0, 64 );
+		/**
+		 * Filters what WordPress vouches for about this connection besides the logged-in user:
+		 * "email" and "wc_order_id" (the WooCommerce integration fills them from an order whose
+		 * key the start link carries). Anything else is dropped.
+		 *
+		 * @param array           $context Empty.
+		 * @param WP_REST_Request $request The start request.
+		 * @param int             $user_id The logged-in user, or 0.
+		 */
+		$context = (array) apply_filters( 'igsync_start_context', array(), $request, $user_id );
+		$context = array_intersect_key( $context, array_flip( array( 'email', 'wc_order_id' ) ) );
+		$state   = Igsync_State::create( $user_id, Igsync_State::binding( $user_id, true ), $return, $source, $context );
 		$flavour = Igsync_Settings::get( 'api_flavour' );
 		$url     = add_query_arg(
 			array(
@@ -200,12 +216,15 @@ final class Igsync_Connect {
 			return self::back( $return, 'error' );
 		}
 		$user      = $user_id ? get_userdata( $user_id ) : false;
+		$vouched   = is_array( $state['context'] ?? null ) ? $state['context'] : array();
+		$email     = $user && is_email( $user->user_email ) ? $user->user_email : ( $vouched['email'] ?? null );
 		$context   = array_filter(
 			array(
-				'wp_user_id' => $user ? (int) $user->ID : null,
-				'email'      => $user && is_email( $user->user_email ) ? $user->user_email : null,
-				'return_url' => $return,
-				'source'     => '' !== (string) $state['source'] ? (string) $state['source'] : null,
+				'wp_user_id'  => $user ? (int) $user->ID : null,
+				'email'       => is_string( $email ) && is_email( $email ) ? $email : null,
+				'return_url'  => $return,
+				'source'      => '' !== (string) $state['source'] ? (string) $state['source'] : null,
+				'wc_order_id' => isset( $vouched['wc_order_id'] ) ? (int) $vouched['wc_order_id'] : null,
 			),
 			static fn( $value ) => null !== $value
 		);

@@ -52,7 +52,29 @@ final class Igsync_Daemon {
 	 * @return true|string
 	 */
 	public static function forget( string $ig_user_id ) {
-		$response = self::post_signed( '/v1/forget', array( 'ig_user_id' => $ig_user_id ), 10 );
+		return self::about_person( '/v1/forget', $ig_user_id );
+	}
+
+	/**
+	 * POST {daemon}/v1/disconnect, signed: the daemon revokes and erases the person's token
+	 * (the customer and the lead stay). True, or why it could not be asked.
+	 *
+	 * @param string $ig_user_id Instagram user id.
+	 * @return true|string
+	 */
+	public static function disconnect( string $ig_user_id ) {
+		return self::about_person( '/v1/disconnect', $ig_user_id );
+	}
+
+	/**
+	 * A signed request about one person: true on a 200, else why not.
+	 *
+	 * @param string $path       Route.
+	 * @param string $ig_user_id Instagram user id.
+	 * @return true|string
+	 */
+	private static function about_person( string $path, string $ig_user_id ) {
+		$response = self::post_signed( $path, array( 'ig_user_id' => $ig_user_id ), 10 );
 		if ( ! is_wp_error( $response ) && 200 === (int) wp_remote_retrieve_response_code( $response ) ) {
 			return true;
 		}

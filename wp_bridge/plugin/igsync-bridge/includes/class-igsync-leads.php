@@ -24,7 +24,7 @@ final class Igsync_Leads {
 
 	const STATUSES = array( 'connected', 'needs_reconnect', 'disconnected' );
 
-	const USER_META = array( 'igsync_ig_user_id', 'igsync_ig_username', 'igsync_connected_at' );
+	const USER_META = array( 'igsync_ig_user_id', 'igsync_ig_username', 'igsync_connected_at', 'igsync_ig_picture' );
 
 	/**
 	 * The database's last complaint about a lead write, quoted values left out.
@@ -42,91 +42,104 @@ final class Igsync_Leads {
 	public static function schema(): array {
 		$optional = static fn( array $schema ): array => array_merge( $schema, array( 'type' => array( $schema['type'], 'null' ) ) );
 		return array(
-			'idempotency_key' => array(
+			'idempotency_key'     => array(
 				'type'     => 'string',
 				'required' => true,
 				'pattern'  => '^[A-Za-z0-9_.:-]{1,64}$',
 			),
-			'ig_user_id'      => array(
+			'ig_user_id'          => array(
 				'type'     => 'string',
 				'required' => true,
 				'pattern'  => '^[0-9]{1,64}$',
 			),
-			'username'        => array(
+			'username'            => array(
 				'type'     => 'string',
 				'required' => true,
 				'pattern'  => '^[A-Za-z0-9._]{1,30}$',
 			),
-			'name'            => $optional(
+			'name'                => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 255,
 				)
 			),
-			'account_type'    => $optional(
+			'account_type'        => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 32,
 				)
 			),
-			'api'             => $optional(
+			'api'                 => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 32,
 				)
 			),
-			'email'           => $optional(
+			'email'               => $optional(
 				array(
 					'type'      => 'string',
 					'format'    => 'email',
 					'maxLength' => 254,
 				)
 			),
-			'wp_user_id'      => $optional(
+			'wp_user_id'          => $optional(
 				array(
 					'type'    => 'integer',
 					'minimum' => 1,
 				)
 			),
-			'source'          => $optional(
+			'source'              => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 64,
 				)
 			),
-			'return_url'      => $optional(
+			'return_url'          => $optional(
 				array(
 					'type'      => 'string',
 					'format'    => 'uri',
 					'maxLength' => 2048,
 				)
 			),
-			'version'         => $optional(
+			'wc_order_id'         => $optional(
+				array(
+					'type'    => 'integer',
+					'minimum' => 1,
+				)
+			),
+			'profile_picture_url' => $optional(
+				array(
+					'type'      => 'string',
+					'format'    => 'uri',
+					'maxLength' => 2048,
+				)
+			),
+			'version'             => $optional(
 				array(
 					'type'    => 'integer',
 					'minimum' => 1,
 					'maximum' => 4294967295,
 				)
 			),
-			'connected_at'    => $optional(
+			'connected_at'        => $optional(
 				array(
 					'type'   => 'string',
 					'format' => 'date-time',
 				)
 			),
-			'event'           => $optional(
+			'event'               => $optional(
 				array(
 					'type' => 'string',
 					'enum' => self::EVENTS,
 				)
 			),
-			'status'          => $optional(
+			'status'              => $optional(
 				array(
 					'type' => 'string',
 					'enum' => self::STATUSES,
 				)
 			),
-			'reason'          => $optional(
+			'reason'              => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 255,
@@ -210,6 +223,9 @@ final class Igsync_Leads {
 			self::attach_to_user( (int) $row['wp_user_id'], $row );
 		}
 		$wp_user_id = $row['wp_user_id'] ? (int) $row['wp_user_id'] : 0;
+		if ( 'created' === $written && 'connected' === $row['status'] ) {
+			self::reconnect_older( $row['ig_user_id'], (int) $stored['id'] );
+		}
 		if ( 'created' === $written ) {
 			/**
 			 * Fires once a new lead from the igsync daemon is stored (and read back).
@@ -240,20 +256,22 @@ final class Igsync_Leads {
 		$user = isset( $lead['wp_user_id'] ) ? get_userdata( (int) $lead['wp_user_id'] ) : false;
 		$at   = isset( $lead['connected_at'] ) ? strtotime( (string) $lead['connected_at'] ) : false;
 		return array(
-			'idempotency_key' => (string) $lead['idempotency_key'],
-			'ig_user_id'      => (string) $lead['ig_user_id'],
-			'username'        => (string) $lead['username'],
-			'name'            => self::text( $lead['name'] ?? null ),
-			'account_type'    => self::text( $lead['account_type'] ?? null ),
-			'api'             => self::text( $lead['api'] ?? null ),
-			'email'           => self::text( $lead['email'] ?? null ),
-			'wp_user_id'      => $user ? (int) $user->ID : null,
-			'source'          => self::text( $lead['source'] ?? null ),
-			'return_url'      => self::text( $lead['return_url'] ?? null ),
-			'version'         => isset( $lead['version'] ) ? (int) $lead['version'] : null,
-			'status'          => (string) ( $lead['status'] ?? ( 'connection_lost' === ( $lead['event'] ?? '' ) ? 'needs_reconnect' : 'connected' ) ),
-			'status_reason'   => self::text( $lead['reason'] ?? null ),
-			'connected_at'    => gmdate( 'Y-m-d H:i:s', $at ? $at : time() ),
+			'idempotency_key'     => (string) $lead['idempotency_key'],
+			'ig_user_id'          => (string) $lead['ig_user_id'],
+			'username'            => (string) $lead['username'],
+			'name'                => self::text( $lead['name'] ?? null ),
+			'account_type'        => self::text( $lead['account_type'] ?? null ),
+			'api'                 => self::text( $lead['api'] ?? null ),
+			'email'               => self::text( $lead['email'] ?? null ),
+			'wp_user_id'          => $user ? (int) $user->ID : null,
+			'source'              => self::text( $lead['source'] ?? null ),
+			'return_url'          => self::text( $lead['return_url'] ?? null ),
+			'wc_order_id'         => isset( $lead['wc_order_id'] ) ? (int) $lead['wc_order_id'] : null,
+			'profile_picture_url' => self::text( $lead['profile_picture_url'] ?? null ),
+			'version'             => isset( $lead['version'] ) ? (int) $lead['version'] : null,
+			'status'              => (string) ( $lead['status'] ?? ( 'connection_lost' === ( $lead['event'] ?? '' ) ? 'needs_reconnect' : 'connected' ) ),
+			'status_reason'       => self::text( $lead['reason'] ?? null ),
+			'connected_at'        => gmdate( 'Y-m-d H:i:s', $at ? $at : time() ),
 		);
 	}
 
@@ -285,7 +303,7 @@ final class Igsync_Leads {
 				self::attach_to_user( $wp_user_id, $stored );
 			}
 			$was = (string) ( $previous[ $stored['id'] ] ?? '' );
-			if ( 'connected' === $was && 'connected' !== $stored['status'] ) {
+			if ( 'connected' === $was && 'needs_reconnect' === $stored['status'] ) {
 				/**
 				 * Fires when a connection is lost: the person's token died (a password change,
 				 * the app removed on Instagram, an expiry), so the shop may ask them to
@@ -304,6 +322,31 @@ final class Igsync_Leads {
 	}
 
 	/**
+	 * Sets the status of an Instagram account's leads from WordPress itself (the shopper
+	 * disconnected on My Account): "updated", or why not.
+	 *
+	 * @param string $ig_user_id Instagram user id.
+	 * @param string $status     One of STATUSES.
+	 * @param string $reason     Why, in words.
+	 * @return string|WP_Error
+	 */
+	public static function set_status( string $ig_user_id, string $status, string $reason ) {
+		$leads = self::of_instagram_user( $ig_user_id );
+		if ( ! $leads ) {
+			return self::invalid( 'ig_user_id', 'no lead of this Instagram account' );
+		}
+		$row = array_merge(
+			end( $leads ),
+			array(
+				'status'        => $status,
+				'status_reason' => $reason,
+				'version'       => null,
+			)
+		);
+		return self::apply_event( $row );
+	}
+
+	/**
 	 * UPDATE the leads of one Instagram account with an event: the profile fields it carries,
 	 * the status and the version. The rows changed, or null on a database error.
 	 *
@@ -313,7 +356,7 @@ final class Igsync_Leads {
 	private static function update_in_place( array $row ): ?int {
 		global $wpdb;
 		$set = array();
-		foreach ( array( 'username', 'name', 'account_type', 'version', 'status', 'status_reason' ) as $column ) {
+		foreach ( array( 'username', 'name', 'account_type', 'profile_picture_url', 'version', 'status', 'status_reason' ) as $column ) {
 			if ( null !== $row[ $column ] || 'status_reason' === $column ) {
 				$set[ $column ] = $row[ $column ];
 			}
@@ -327,6 +370,20 @@ final class Igsync_Leads {
 			return null;
 		}
 		return (int) $affected;
+	}
+
+	/**
+	 * A new connection of an account whose older leads were lost or disconnected: they are
+	 * connected again (one person, one status).
+	 *
+	 * @param string $ig_user_id Instagram user id.
+	 * @param int    $newest     The new lead's row id.
+	 */
+	private static function reconnect_older( string $ig_user_id, int $newest ): void {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'leads' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table.
+		$wpdb->query( $wpdb->prepare( "UPDATE {$table} SET status = 'connected', status_reason = NULL WHERE ig_user_id = %s AND id <> %d AND status <> 'connected'", $ig_user_id, $newest ) );
 	}
 
 	/**
@@ -444,6 +501,7 @@ final class Igsync_Leads {
 			'igsync_ig_user_id'   => $row['ig_user_id'],
 			'igsync_ig_username'  => $row['username'],
 			'igsync_connected_at' => $row['connected_at'],
+			'igsync_ig_picture'   => (string) ( $row['profile_picture_url'] ?? '' ),
 			'igsync_status'       => (string) ( $row['status'] ?? 'connected' ),
 			'igsync_status_at'    => time(),
 		);

@@ -42,6 +42,7 @@ final class Igsync_Lifecycle {
 	 * Tables, key and schedule for the current site.
 	 */
 	public static function set_up_site(): void {
+		update_option( 'igsync_flush_rewrite_rules', '1', true ); // My Account > Instagram's rule.
 		Igsync_Schema::install();
 		Igsync_Code_Box::ensure_key();
 		if ( ! wp_next_scheduled( self::PRUNE_HOOK ) ) {

@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Schema {
 
-	const VERSION        = '4';
+	const VERSION        = '5';
 	const VERSION_OPTION = 'igsync_schema_version';
 
 	/**
@@ -83,6 +83,8 @@ CREATE TABLE {$t['leads']} (
   wp_user_id bigint(20) unsigned NULL,
   source varchar(64) NULL,
   return_url text NULL,
+  wc_order_id bigint(20) unsigned NULL,
+  profile_picture_url text NULL,
   version int(10) unsigned NULL,
   status varchar(20) NOT NULL DEFAULT 'connected',
   status_reason varchar(255) NULL,
@@ -93,7 +95,8 @@ CREATE TABLE {$t['leads']} (
   UNIQUE KEY idempotency_key (idempotency_key),
   KEY ig_user_id (ig_user_id),
   KEY wp_user_id (wp_user_id),
-  KEY status (status)
+  KEY status (status),
+  KEY wc_order_id (wc_order_id)
 ) $charset;
 CREATE TABLE {$t['seen']} (
   webhook_id varchar(128) NOT NULL,

@@ -23,9 +23,10 @@ final class Igsync_State {
 	 * @param string $binding    The visitor binding (see binding()).
 	 * @param string $return_url Where to send the shopper back to.
 	 * @param string $source     Which button started the flow.
+	 * @param array  $context    What else WordPress vouches for (an order's id and billing email).
 	 * @return string
 	 */
-	public static function create( int $user_id, string $binding, string $return_url, string $source ): string {
+	public static function create( int $user_id, string $binding, string $return_url, string $source, array $context = array() ): string {
 		$state = bin2hex( random_bytes( 24 ) );
 		set_transient(
 			self::key( $state ),
@@ -34,6 +35,7 @@ final class Igsync_State {
 				'binding' => hash( 'sha256', $binding ),
 				'return'  => $return_url,
 				'source'  => $source,
+				'context' => $context,
 				'created' => time(),
 			),
 			self::TTL

@@ -1,7 +1,8 @@
 <?php
 /**
- * With WooCommerce active: the button on the My Account dashboard, and shopper notices in
- * WooCommerce's own notice markup (so the shop's theme styles them like its other notices).
+ * With WooCommerce active: the button on the My Account dashboard, the Instagram tab, and
+ * shopper notices in WooCommerce's own notice markup (so the shop's theme styles them like its
+ * other notices).
  *
  * @package igsync-bridge
  */
@@ -19,6 +20,8 @@ final class Igsync_WooCommerce {
 	public static function register(): void {
 		add_action( 'woocommerce_account_dashboard', array( __CLASS__, 'my_account' ) );
 		add_filter( 'igsync_shopper_notice_html', array( __CLASS__, 'notice_html' ), 10, 3 );
+		require_once __DIR__ . '/class-igsync-account-tab.php';
+		Igsync_Account_Tab::register();
 	}
 
 	/**

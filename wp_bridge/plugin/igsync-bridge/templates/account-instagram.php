@@ -1,0 +1,31 @@
+<?php
+/**
+ * My Account > Instagram. Override it by copying it to yourtheme/igsync-bridge/account-instagram.php.
+ *
+ * $args (as variables): status, username, picture (URL, '' until known), since (UTC),
+ * connect (the status and connect button, escaped markup), disconnect (whether to offer it),
+ * extra (escaped markup for under the connection).
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+?>
+<div class="igsync-account">
+	<p><?php esc_html_e( 'Connect your Instagram account to this shop. We see your public profile (your username, and for business and creator accounts their public figures), never your password or your messages.', 'igsync-bridge' ); ?></p>
+	<?php if ( '' !== $picture ) : ?>
+		<img class="igsync-account__picture" src="<?php echo esc_url( $picture ); ?>" alt="" width="64" height="64">
+	<?php endif; ?>
+	<?php echo $connect; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped templates. ?>
+	<?php if ( 'disconnected' === $status ) : ?>
+		<p class="igsync-status igsync-status--disconnected"><?php esc_html_e( 'You disconnected your Instagram account. Connect it again whenever you like.', 'igsync-bridge' ); ?></p>
+	<?php endif; ?>
+	<?php if ( $disconnect ) : ?>
+		<form method="post" class="igsync-disconnect">
+			<?php wp_nonce_field( 'igsync_disconnect' ); ?>
+			<p><?php esc_html_e( 'Disconnecting ends our access to your Instagram account at once.', 'igsync-bridge' ); ?></p>
+			<button type="submit" class="woocommerce-button button<?php echo esc_attr( function_exists( 'wc_wp_theme_get_element_class_name' ) && wc_wp_theme_get_element_class_name( 'button' ) ? ' ' . wc_wp_theme_get_element_class_name( 'button' ) : '' ); ?>" name="igsync_disconnect" value="1"><?php esc_html_e( 'Disconnect Instagram', 'igsync-bridge' ); ?></button>
+		</form>
+	<?php endif; ?>
+	<?php echo $extra; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by its filter's callbacks. ?>
+</div>
