@@ -43,6 +43,7 @@ from daemon.settings import Settings
 from daemon.store import Store
 from tests.conftest import FakeClock, Sandbox, Shop, connect_customer, eventually, store_code
 from tests.test_daemon import Running, daemon_env, forward_many, running, settings
+from wp_bridge.signing import Signer, generate_secret
 
 __all__ = ["running", "settings"]  # fixtures
 
@@ -337,3 +338,31 @@ def test_a_replayed_data_deletion_does_not_erase_a_person_who_reconnected(
     assert "already acted on" in caplog.text
     with store.read() as session:
         assert session.execute(select(func.count()).select_from(Customer)).scalar_one() == 1
+
+
+def test_the_shoppers_disconnect_revokes_the_token_and_keeps_the_customer(
+    running: Running,
+    sandbox: Sandbox,
+    shop: Shop,
+    signer: Signer,
+) -> None:
+    """POST /v1/disconnect (signed, from the plugin's My Account tab): the token is revoked and
+    its ciphertext erased; the customer and the lead stay; a forged call changes nothing."""
+    [lead] = connected(running, sandbox, shop, signer, 1)
+    body = json.dumps({"ig_user_id": lead["ig_user_id"]}).encode()
+    url = f"{running.intake_url}/v1/disconnect"
+    forged = requests.post(
+        url, data=body, headers=Signer(generate_secret()).headers(body), timeout=10
+    )
+    assert forged.status_code == 401
+    with running.daemon.store.read() as session:
+        assert session.execute(select(Token)).scalar_one().status == TokenStatus.ACTIVE
+    bad = b'{"ig_user_id": "not digits"}'
+    assert requests.post(url, data=bad, headers=signer.headers(bad), timeout=10).status_code == 422
+    answer = requests.post(url, data=body, headers=signer.headers(body), timeout=10)
+    assert answer.status_code == 200 and answer.json() == {"tokens_revoked": 1}
+    with running.daemon.store.read() as session:
+        token = session.execute(select(Token)).scalar_one()
+        assert session.execute(select(func.count()).select_from(Customer)).scalar_one() == 1
+    assert token.status == TokenStatus.REVOKED and token.access_token_ciphertext == ""
+    assert token.last_error == "disconnected by the shopper"

@@ -1,5 +1,6 @@
 """igsync inside a real WooCommerce 10 shop (WordPress 7, High-Performance Order Storage on, as
-in a new store): the My Account "Instagram" tab with connect, reconnect and disconnect."""
+in a new store): the My Account "Instagram" tab with connect, reconnect and disconnect; a guest
+who buys, connects from the thank-you page and later registers; the order screen's box."""
 
 from __future__ import annotations
 
@@ -14,12 +15,24 @@ from sqlmodel import col, select
 
 from daemon.models import Customer, Token, TokenStatus
 from tests.conftest import eventually
-from tests.wordpress import FLAVOURS, SHOPPER, WordPress, start_wordpress
+from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, start_wordpress
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import leads_screen
-from tests.wp.shopper import connect
+from tests.wp.shop import (
+    WC,
+    buy_and_connect,
+    guest_checkout,
+    order_box,
+    order_screen,
+    php_json,
+    set_up_shop,
+)
+from tests.wp.shopper import connect, connect_link, consent, land
 
+NEW_CUSTOMER = (
+    "echo wp_json_encode( wc_create_new_customer( $argv[1], $argv[2], wp_generate_password() ) );"
+)
 SHOP = next(flavour for flavour in FLAVOURS if flavour.woocommerce)
 
 
@@ -135,3 +148,106 @@ def test_the_account_menu_has_an_instagram_tab_to_connect_and_disconnect(
         what="the tab connected again",
     )
     assert {row["status"] for row in leads_screen(wp.admin(), wp, s="tab.shopper")} == {"Connected"}
+
+
+def test_a_guest_buys_connects_from_the_thank_you_page_and_the_order_shows_it(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    wp = configured
+    product = set_up_shop(wp)
+    with requests.Session() as guest:
+        order = guest_checkout(wp, guest, product, "gia.guest@example.com")
+        thank_you = order["payment_result"]["redirect_url"]
+        assert 'id="igsync-connect"' not in guest.get(thank_you, timeout=30).text  # off by default
+
+    admin = wp.admin()
+    assert wp.configure(admin, thank_you_prompt="1").status_code == 200
+    daemon.start()
+    with requests.Session() as guest:
+        waiting = guest_checkout(wp, guest, product, "someone.else@example.com")
+    with chromium() as browser:
+        browser.get(waiting["payment_result"]["redirect_url"])
+        prompt = browser.find_element(By.CSS_SELECTOR, ".igsync-thank-you")
+        assert "Connect your Instagram" in prompt.text
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", prompt)
+        screenshot(browser, wp, "woocommerce-thank-you-prompt")
+    order = buy_and_connect(wp, product, "gia.guest@example.com", "gia.buys.linen")
+    thank_you = order["payment_result"]["redirect_url"]
+    lead = wp.sql(
+        "SELECT CONCAT_WS(' ', email, wc_order_id, IFNULL(wp_user_id, 'guest'))"
+        " FROM wp_igsync_leads WHERE username = 'gia.buys.linen'"
+    ).strip()
+    assert lead == f"gia.guest@example.com {order['order_id']} guest"
+    with requests.Session() as guest:  # the order's page now thanks them instead of asking
+        again = guest.get(thank_you, timeout=30).text
+        assert "Thank you for connecting your Instagram, @gia.buys.linen." in again
+        assert 'id="igsync-connect"' not in again
+    box = order_box(admin.get(order_screen(wp, order["order_id"]), timeout=30).text)
+    assert "@gia.buys.linen" in box and "Connected" in box
+
+    # Someone whose email differs by a letter registers first: nothing of Gia's becomes theirs.
+    php_json(wp, WC + NEW_CUSTOMER, "gia.guest@example.co", "gia2")
+    assert (
+        "@gia.buys.linen" not in admin.get(f"{wp.url}/wp-admin/users.php?s=gia2", timeout=30).text
+    )
+    # When Gia registers with the email she ordered with, the lead becomes her account's.
+    registered = php_json(wp, WC + NEW_CUSTOMER, "gia.guest@example.com", "gia")
+    users = admin.get(f"{wp.url}/wp-admin/users.php?s=gia", timeout=30).text
+    assert "@gia.buys.linen" in users
+    [row] = leads_screen(admin, wp, s="gia.buys.linen")
+    assert row["customer"] == "gia"
+    linked = wp.sql("SELECT wp_user_id FROM wp_igsync_leads WHERE username = 'gia.buys.linen'")
+    assert linked.strip() == str(registered)
+
+    # A start link whose order key is not the order's vouches for nothing.
+    with requests.Session() as guest:
+        forged = guest_checkout(wp, guest, product, "forger@example.com")
+        link = connect_link(wp, guest, forged["payment_result"]["redirect_url"])
+        link = re.sub(r"wc_order_key=[^&]+", "wc_order_key=wc_order_forged", link)
+        start = guest.get(link, allow_redirects=False, timeout=30)
+        callback = consent(guest, start.headers["Location"], "forged.order")
+        land(guest, guest.get(callback, allow_redirects=False, timeout=30))
+    leads = (
+        "SELECT CONCAT_WS(' ', IFNULL(email, '-'), IFNULL(wc_order_id, '-')) FROM wp_igsync_leads"
+    )
+    forged_lead = f"{leads} WHERE username = 'forged.order'"
+    eventually(lambda: wp.sql(forged_lead).strip() != "", what="the forged link's lead")
+    assert wp.sql(forged_lead).strip() == "- -"
+
+    with chromium() as browser:
+        log_in(browser, wp, *ADMIN)
+        browser.get(order_screen(wp, order["order_id"]))
+        box_element = browser.find_element(By.ID, "igsync-order-instagram")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box_element)
+        assert "@gia.buys.linen" in box_element.text
+        screenshot(browser, wp, "woocommerce-order-instagram-box")
+
+
+COMPATIBILITY = """
+use Automattic\\WooCommerce\\Internal\\Features\\FeaturesController;
+use Automattic\\WooCommerce\\Utilities\\OrderUtil;
+$features = wc_get_container()->get( FeaturesController::class );
+$compatible = array();
+foreach ( array( 'custom_order_tables', 'cart_checkout_blocks' ) as $feature ) {
+	$plugins = $features->get_compatible_plugins_for_feature( $feature, true );
+	$ours    = in_array( 'igsync-bridge/igsync-bridge.php', $plugins['compatible'], true );
+	$compatible[ $feature ] = $ours;
+}
+echo wp_json_encode( array(
+	'compatible' => $compatible,
+	'hpos'       => OrderUtil::custom_orders_table_usage_is_enabled(),
+) );
+"""
+
+
+def test_woocommerce_knows_igsync_is_compatible_with_hpos_and_the_block_checkout(
+    configured: WordPress,
+) -> None:
+    found = php_json(configured, WC + COMPATIBILITY)
+    assert found == {
+        "compatible": {"custom_order_tables": True, "cart_checkout_blocks": True},
+        "hpos": True,  # the default of a new WooCommerce 10 store, which these tests run on
+    }
+    header = (configured.root / "wp-content/plugins/igsync-bridge/igsync-bridge.php").read_text()
+    assert re.search(r"WC requires at least: +\d", header)
+    assert re.search(r"WC tested up to: +10\.0", header)

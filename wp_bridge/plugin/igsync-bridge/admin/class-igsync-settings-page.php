@@ -71,8 +71,9 @@ final class Igsync_Settings_Page {
 			add_settings_error( Igsync_Settings::OPTION, 'igsync_secret', __( 'The shared secret must be whsec_ followed by base64 (the IGSYNC_SHARED_SECRET of the daemon). The old one was kept.', 'igsync-bridge' ) );
 			$secret = (string) ( $old['shared_secret'] ?? '' );
 		}
-		$clean['shared_secret'] = $secret;
-		$clean['notify_leads']  = empty( $input['notify_leads'] ) ? '' : '1';
+		$clean['shared_secret']    = $secret;
+		$clean['notify_leads']     = empty( $input['notify_leads'] ) ? '' : '1';
+		$clean['thank_you_prompt'] = empty( $input['thank_you_prompt'] ) ? '' : '1';
 		return $clean;
 	}
 
@@ -141,6 +142,17 @@ final class Igsync_Settings_Page {
 						</label></td>
 					</tr>
 				</table>
+				<?php if ( class_exists( 'WooCommerce' ) ) : ?>
+					<h2><?php esc_html_e( 'WooCommerce', 'igsync-bridge' ); ?></h2>
+					<table class="form-table" role="presentation">
+						<tr>
+							<th scope="row"><?php esc_html_e( 'Order received page', 'igsync-bridge' ); ?></th>
+							<td><label for="igsync_thank_you_prompt"><input id="igsync_thank_you_prompt" type="checkbox" name="<?php echo esc_attr( $name ); ?>[thank_you_prompt]" value="1" <?php checked( Igsync_Settings::get( 'thank_you_prompt' ), '1' ); ?>>
+							<?php esc_html_e( 'Ask customers to connect their Instagram after they order', 'igsync-bridge' ); ?></label>
+							<p class="description"><?php esc_html_e( 'A guest\'s connection is linked to their order and, when they register with the same email, to their account.', 'igsync-bridge' ); ?></p></td>
+						</tr>
+					</table>
+				<?php endif; ?>
 				<?php submit_button(); ?>
 			</form>
 		</div>

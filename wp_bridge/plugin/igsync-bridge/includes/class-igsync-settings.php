@@ -32,12 +32,13 @@ final class Igsync_Settings {
 	 */
 	public static function get( string $key ): string {
 		$defaults = array(
-			'daemon_url'    => 'http://127.0.0.1:8765',
-			'shared_secret' => '',
-			'app_id'        => '',
-			'api_flavour'   => 'instagram_login',
-			'authorize_url' => '',
-			'notify_leads'  => '',
+			'daemon_url'       => 'http://127.0.0.1:8765',
+			'shared_secret'    => '',
+			'app_id'           => '',
+			'api_flavour'      => 'instagram_login',
+			'authorize_url'    => '',
+			'notify_leads'     => '',
+			'thank_you_prompt' => '',
 		);
 		$options  = get_option( self::OPTION, array() );
 		$options  = is_array( $options ) ? $options : array();

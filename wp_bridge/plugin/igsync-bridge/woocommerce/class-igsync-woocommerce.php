@@ -21,7 +21,11 @@ final class Igsync_WooCommerce {
 		add_action( 'woocommerce_account_dashboard', array( __CLASS__, 'my_account' ) );
 		add_filter( 'igsync_shopper_notice_html', array( __CLASS__, 'notice_html' ), 10, 3 );
 		require_once __DIR__ . '/class-igsync-account-tab.php';
+		require_once __DIR__ . '/class-igsync-thank-you.php';
+		require_once __DIR__ . '/class-igsync-orders.php';
 		Igsync_Account_Tab::register();
+		Igsync_Thank_You::register();
+		Igsync_Orders::register();
 	}
 
 	/**

@@ -1,0 +1,115 @@
+"""A WooCommerce shop's own parts, set up as an owner would and used as a shopper does: a
+product, Cash on delivery (a payment method that needs no network), and a guest checkout through
+the Store API, the API WooCommerce's block checkout itself calls."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+import requests
+
+from tests.conftest import eventually
+from tests.wordpress import WordPress
+from tests.wp.shopper import connect
+
+WC = "require __DIR__ . '/wp-load.php';\n"
+
+SET_UP_SHOP = (
+    WC
+    + """
+$product = new WC_Product_Simple();
+$product->set_name( 'Linen tote' );
+$product->set_regular_price( '25' );
+$product->set_virtual( true );
+$product->set_status( 'publish' );
+$product->save();
+update_option( 'woocommerce_cod_settings', array(
+	'enabled' => 'yes', 'title' => 'Cash on delivery', 'enable_for_virtual' => 'yes',
+) );
+echo wp_json_encode( array( 'product' => $product->get_id() ) );
+"""
+)
+
+
+def php_json(wp: WordPress, code: str, *args: str) -> Any:
+    """Run PHP with WordPress loaded, in a fresh process; the JSON its last line echoes."""
+    result = wp.php(code, *args)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def set_up_shop(wp: WordPress) -> int:
+    """A simple (virtual) product for sale and Cash on delivery on; the product's id."""
+    return int(php_json(wp, SET_UP_SHOP)["product"])
+
+
+def order_screen(wp: WordPress, order_id: int) -> str:
+    """The order's edit screen in wp-admin, for whichever order storage the shop uses."""
+    return str(
+        php_json(
+            wp,
+            WC + "echo wp_json_encode( wc_get_order( (int) $argv[1] )->get_edit_order_url() );",
+            str(order_id),
+        )
+    )
+
+
+def guest_checkout(
+    wp: WordPress, guest: requests.Session, product_id: int, email: str
+) -> dict[str, Any]:
+    """Add the product to the cart and pay with Cash on delivery, as the block checkout does;
+    the Store API's answer (order_id, order_key, payment_result.redirect_url)."""
+    cart = guest.get(wp.rest("/wc/store/v1/cart"), timeout=30)
+    assert cart.status_code == 200, cart.text[:300]
+    headers = {"Nonce": cart.headers["Nonce"]}
+    added = guest.post(
+        wp.rest("/wc/store/v1/cart/add-item"),
+        json={"id": product_id, "quantity": 1},
+        headers=headers,
+        timeout=30,
+    )
+    assert added.status_code == 201, added.text[:300]
+    address = {
+        "first_name": "Gia",
+        "last_name": "Guest",
+        "address_1": "Torstraße 1",
+        "city": "Berlin",
+        "postcode": "10119",
+        "country": "DE",
+    }
+    answer = guest.post(
+        wp.rest("/wc/store/v1/checkout"),
+        json={
+            "billing_address": {**address, "email": email},
+            "shipping_address": address,
+            "payment_method": "cod",
+        },
+        headers={"Nonce": added.headers.get("Nonce", headers["Nonce"])},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text[:600]
+    return dict(answer.json())
+
+
+def buy_and_connect(wp: WordPress, product_id: int, email: str, username: str) -> dict[str, Any]:
+    """A guest buys the product, connects Instagram from the order-received page (the prompt
+    must be on) and is sent back there; returns the order once the lead is in WordPress."""
+    with requests.Session() as guest:
+        order = guest_checkout(wp, guest, product_id, email)
+        thank_you = order["payment_result"]["redirect_url"]
+        assert "Follow along on Instagram" in guest.get(thank_you, timeout=30).text
+        _, landing = connect(wp, guest, username, page_url=thank_you)
+        assert landing.url == thank_you  # back on their order's page, with a notice
+    count = f"SELECT COUNT(*) FROM wp_igsync_leads WHERE username = '{username}'"  # noqa: S608
+    eventually(lambda: wp.sql(count).strip() == "1", what=f"the lead of @{username}")
+    return order
+
+
+def order_box(page: str) -> str:
+    """The Instagram box of an order screen, as text."""
+    start = page.index('id="igsync-order-instagram"')
+    box = page[start : page.index("</div>\n</div>", start)]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", box)).split())

@@ -1,0 +1,113 @@
+<?php
+/**
+ * Orders and customers: a lead belongs to its WooCommerce customer (by user id when the shopper
+ * was logged in; a guest's lead, by an exact match of the email WordPress vouched for with the
+ * customer's email when they register or order), and the order screen (High-Performance Order
+ * Storage or posts) shows the customer's Instagram in a box.
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The order box and the linking of guests' leads.
+ */
+final class Igsync_Orders {
+
+	/**
+	 * Hooks.
+	 */
+	public static function register(): void {
+		add_action( 'add_meta_boxes', array( __CLASS__, 'add_box' ) );
+		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'box_style' ) );
+		add_action( 'user_register', array( __CLASS__, 'link_registered' ) );
+		add_action( 'woocommerce_checkout_order_processed', array( __CLASS__, 'link_ordered' ), 10, 3 );
+		add_action( 'woocommerce_store_api_checkout_order_processed', array( __CLASS__, 'link_ordered' ) );
+	}
+
+	/**
+	 * The box on the order screen, whichever order storage the shop uses.
+	 */
+	public static function add_box(): void {
+		add_meta_box( 'igsync-order-instagram', __( 'Instagram', 'igsync-bridge' ), array( __CLASS__, 'render_box' ), wc_get_page_screen_id( 'shop-order' ), 'side', 'default' );
+	}
+
+	/**
+	 * The status dot's style, on the order screen.
+	 */
+	public static function box_style(): void {
+		$screen = get_current_screen();
+		if ( null !== $screen && wc_get_page_screen_id( 'shop-order' ) === $screen->id ) {
+			wp_enqueue_style( 'igsync-bridge-admin', plugins_url( 'assets/igsync-admin.css', IGSYNC_BRIDGE_FILE ), array(), IGSYNC_BRIDGE_VERSION );
+		}
+	}
+
+	/**
+	 * The box: the customer's Instagram handle, the connection's status, when they connected.
+	 *
+	 * @param WP_Post|WC_Order $order_or_post The order (HPOS) or its post (legacy storage).
+	 */
+	public static function render_box( $order_or_post ): void {
+		$order = $order_or_post instanceof WC_Order ? $order_or_post : wc_get_order( $order_or_post->ID ?? 0 );
+		$lead  = $order instanceof WC_Order ? self::lead_of( $order ) : null;
+		if ( null === $lead ) {
+			echo '<p class="igsync-order-none">' . esc_html__( 'No Instagram account is connected to this customer.', 'igsync-bridge' ) . '</p>';
+			return;
+		}
+		$at     = empty( $lead['connected_at'] ) ? false : strtotime( $lead['connected_at'] . ' UTC' );
+		$status = (string) $lead['status'];
+		printf(
+			'<p class="igsync-order-handle"><a href="%1$s" target="_blank" rel="noopener noreferrer"><strong>@%2$s</strong></a>%3$s</p>',
+			esc_url( 'https://www.instagram.com/' . rawurlencode( (string) $lead['username'] ) . '/' ),
+			esc_html( (string) $lead['username'] ),
+			empty( $lead['name'] ) ? '' : '<br>' . esc_html( (string) $lead['name'] )
+		);
+		echo '<p class="igsync-order-status"><span class="igsync-lead-status igsync-lead-status--' . esc_attr( $status ) . '">' . esc_html( Igsync_Leads::status_label( $status ) ) . '</span>';
+		if ( $at ) {
+			/* translators: %s: date */
+			echo '<br><span class="description">' . esc_html( sprintf( __( 'Since %s', 'igsync-bridge' ), wp_date( (string) get_option( 'date_format' ), $at ) ) ) . '</span>';
+		}
+		echo '</p>';
+		printf(
+			'<p><a href="%1$s">%2$s</a></p>',
+			esc_url( admin_url( 'admin.php?page=' . Igsync_Leads_Screen::SLUG . '&s=' . rawurlencode( (string) $lead['username'] ) ) ),
+			esc_html__( 'See the lead', 'igsync-bridge' )
+		);
+	}
+
+	/**
+	 * The lead for an order: the one connected from its thank-you page, else the customer's,
+	 * else (a guest's order) the one whose vouched email is the billing email.
+	 *
+	 * @param WC_Order $order The order.
+	 * @return array<string, mixed>|null
+	 */
+	public static function lead_of( WC_Order $order ): ?array {
+		return Igsync_Leads::newest_matching( $order->get_id(), $order->get_customer_id(), (string) $order->get_billing_email() );
+	}
+
+	/**
+	 * A new user: guests' leads with exactly their email become theirs.
+	 *
+	 * @param int $user_id The new user.
+	 */
+	public static function link_registered( $user_id ): void {
+		$user = get_userdata( (int) $user_id );
+		if ( $user ) {
+			Igsync_Leads::link_guest_leads( (string) $user->user_email, (int) $user->ID );
+		}
+	}
+
+	/**
+	 * A logged-in customer's order: guests' leads with exactly its billing email become theirs.
+	 *
+	 * @param int|WC_Order $order_or_id The order (Store API) or its id (classic checkout).
+	 */
+	public static function link_ordered( $order_or_id ): void {
+		$order = $order_or_id instanceof WC_Order ? $order_or_id : wc_get_order( (int) $order_or_id );
+		if ( $order instanceof WC_Order && $order->get_customer_id() && is_email( $order->get_billing_email() ) ) {
+			Igsync_Leads::link_guest_leads( (string) $order->get_billing_email(), (int) $order->get_customer_id() );
+		}
+	}
+}
