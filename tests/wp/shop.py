@@ -57,21 +57,33 @@ def order_screen(wp: WordPress, order_id: int) -> str:
     )
 
 
-def guest_checkout(
-    wp: WordPress, guest: requests.Session, product_id: int, email: str
-) -> dict[str, Any]:
-    """Add the product to the cart and pay with Cash on delivery, as the block checkout does;
-    the Store API's answer (order_id, order_key, payment_result.redirect_url)."""
-    cart = guest.get(wp.rest("/wc/store/v1/cart"), timeout=30)
+def cart_with(wp: WordPress, http: requests.Session, product_id: int) -> dict[str, str]:
+    """The product in this shopper's cart; the Store API headers for what follows."""
+    cart = http.get(wp.rest("/wc/store/v1/cart"), timeout=30)
     assert cart.status_code == 200, cart.text[:300]
-    headers = {"Nonce": cart.headers["Nonce"]}
-    added = guest.post(
+    added = http.post(
         wp.rest("/wc/store/v1/cart/add-item"),
         json={"id": product_id, "quantity": 1},
-        headers=headers,
+        headers={"Nonce": cart.headers["Nonce"]},
         timeout=30,
     )
     assert added.status_code == 201, added.text[:300]
+    return {"Nonce": added.headers.get("Nonce", cart.headers["Nonce"])}
+
+
+def apply_coupon(
+    wp: WordPress, http: requests.Session, headers: dict[str, str], code: str
+) -> requests.Response:
+    return http.post(
+        wp.rest("/wc/store/v1/cart/apply-coupon"), json={"code": code}, headers=headers, timeout=30
+    )
+
+
+def checkout(
+    wp: WordPress, http: requests.Session, headers: dict[str, str], email: str
+) -> dict[str, Any]:
+    """Pay the cart with Cash on delivery, as the block checkout does; the Store API's answer
+    (order_id, order_key, payment_result.redirect_url)."""
     address = {
         "first_name": "Gia",
         "last_name": "Guest",
@@ -80,18 +92,25 @@ def guest_checkout(
         "postcode": "10119",
         "country": "DE",
     }
-    answer = guest.post(
+    answer = http.post(
         wp.rest("/wc/store/v1/checkout"),
         json={
             "billing_address": {**address, "email": email},
             "shipping_address": address,
             "payment_method": "cod",
         },
-        headers={"Nonce": added.headers.get("Nonce", headers["Nonce"])},
+        headers=headers,
         timeout=60,
     )
     assert answer.status_code == 200, answer.text[:600]
     return dict(answer.json())
+
+
+def guest_checkout(
+    wp: WordPress, guest: requests.Session, product_id: int, email: str
+) -> dict[str, Any]:
+    """Buy the product: into the cart, then Cash on delivery."""
+    return checkout(wp, guest, cart_with(wp, guest, product_id), email)
 
 
 def buy_and_connect(wp: WordPress, product_id: int, email: str, username: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -19,9 +20,13 @@ from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, start_wordpress
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import leads_screen
+from tests.wp.pushes import a_lead, push
 from tests.wp.shop import (
     WC,
+    apply_coupon,
     buy_and_connect,
+    cart_with,
+    checkout,
     guest_checkout,
     order_box,
     order_screen,
@@ -29,6 +34,7 @@ from tests.wp.shop import (
     set_up_shop,
 )
 from tests.wp.shopper import connect, connect_link, consent, land
+from wp_bridge.signing import Signer
 
 NEW_CUSTOMER = (
     "echo wp_json_encode( wc_create_new_customer( $argv[1], $argv[2], wp_generate_password() ) );"
@@ -251,3 +257,122 @@ def test_woocommerce_knows_igsync_is_compatible_with_hpos_and_the_block_checkout
     header = (configured.root / "wp-content/plugins/igsync-bridge/igsync-bridge.php").read_text()
     assert re.search(r"WC requires at least: +\d", header)
     assert re.search(r"WC tested up to: +10\.0", header)
+
+
+MAIL_KEEPER = r"""<?php
+// The shop's mail, kept instead of sent (a test machine has no mail server).
+add_filter( 'pre_wp_mail', function ( $sent, $mail ) {
+	$kept   = (array) get_option( 'mailtest_kept', array() );
+	$kept[] = array(
+		'to' => $mail['to'], 'subject' => $mail['subject'], 'body' => $mail['message'],
+	);
+	update_option( 'mailtest_kept', $kept, false );
+	return true;
+}, 10, 2 );
+"""
+
+COUPONS = WC + (
+    "echo wp_json_encode( get_posts( array( 'post_type' => 'shop_coupon', 'post_status' => 'any',"
+    " 'numberposts' => -1, 'fields' => 'ids' ) ) );"
+)
+
+
+REWARDED = "username = 'rewarded.shopper'"
+
+
+def coupons(wp: WordPress) -> int:
+    """Every coupon the shop has, trashed ones too."""
+    return int(wp.sql("SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_coupon'").strip())
+
+
+def kept_mail(wp: WordPress, about: str) -> list[dict[str, str]]:
+    """The emails the shop sent whose subject mentions `about`."""
+    kept = php_json(wp, WC + "echo wp_json_encode( (array) get_option( 'mailtest_kept' ) );")
+    return [mail for mail in kept if about in mail["subject"]]
+
+
+def test_the_first_connection_earns_one_coupon_that_works_once(
+    configured: WordPress, daemon: RunningDaemon, shared: dict[str, str], tmp_path: Path
+) -> None:
+    wp = configured
+    mu_plugins = wp.root / "wp-content" / "mu-plugins"
+    mu_plugins.mkdir(exist_ok=True)
+    (mu_plugins / "mailtest.php").write_text(MAIL_KEEPER)
+    product = set_up_shop(wp)
+    admin = wp.admin()
+    saved = wp.configure(admin, reward_enabled="1", reward_amount="10", reward_days="30")
+    assert saved.status_code == 200 and "Settings saved." in saved.text
+    emails = admin.get(f"{wp.url}/wp-admin/admin.php?page=wc-settings&tab=email", timeout=30)
+    assert "Instagram connection reward" in emails.text  # WooCommerce's own list, to switch off
+    daemon.start()
+    shopper = wp.login(*SHOPPER)
+    connect(wp, shopper, "rewarded.shopper", page_url=instagram_tab(wp))
+    eventually(
+        lambda: "Your reward for connecting" in shopper.get(instagram_tab(wp), timeout=30).text,
+        what="the reward on the Instagram tab",
+    )
+    tab = shopper.get(instagram_tab(wp), timeout=30).text
+    code = re.search(r'class="igsync-reward__code">([A-Z0-9-]+)<', tab)
+    assert code and "10% off your next order" in tab
+    [mail] = kept_mail(wp, "reward")
+    assert mail["to"] == "shopper@example.com" and code.group(1) in mail["body"]
+    assert mail["subject"] == "Your reward for connecting Instagram with igsync test shop"
+    letter = tmp_path / "reward-email.html"
+    letter.write_text(mail["body"])
+    with chromium() as browser:
+        browser.get(letter.as_uri())
+        assert code.group(1) in browser.find_element(By.TAG_NAME, "body").text
+        screenshot(browser, wp, "woocommerce-reward-email")
+        log_in(browser, wp, *SHOPPER)
+        browser.get(instagram_tab(wp))
+        browser.find_element(By.CSS_SELECTOR, ".igsync-reward")
+        screenshot(browser, wp, "woocommerce-account-instagram-reward")
+
+    # At checkout the coupon takes its 10% off, once.
+    headers = cart_with(wp, shopper, product)
+    applied = apply_coupon(wp, shopper, headers, code.group(1))
+    assert applied.status_code == 200, applied.text
+    order = checkout(wp, shopper, headers, "shopper@example.com")
+    assert order["order_id"] and order["status"] == "processing"
+    total = php_json(
+        wp,
+        WC + "echo wp_json_encode( wc_get_order( (int) $argv[1] )->get_total() );",
+        str(order["order_id"]),
+    )
+    assert float(total) == 22.5
+    headers = cart_with(wp, shopper, product)
+    again = apply_coupon(wp, shopper, headers, code.group(1))
+    assert again.status_code == 400 and "Usage limit" in again.json()["message"]
+    assert "used, thank you!" in shopper.get(instagram_tab(wp), timeout=30).text
+
+    # Disconnecting and connecting again, or the same account through another user, earns nothing.
+    disconnect(wp, shopper)
+    connect(wp, shopper, "rewarded.shopper", page_url=instagram_tab(wp))
+    eventually(
+        lambda: "Disconnect Instagram" in shopper.get(instagram_tab(wp), timeout=30).text,
+        what="the tab connected again",
+    )
+    connect(wp, admin, "rewarded.shopper")
+    leads = f"SELECT COUNT(*) FROM wp_igsync_leads WHERE {REWARDED}"  # noqa: S608
+    eventually(lambda: wp.sql(leads).strip() == "3", what="three leads of the same account")
+    assert coupons(wp) == 1
+    assert len(kept_mail(wp, "reward")) == 1
+
+    # The owner trashes the coupon: the account has still had its reward.
+    account = wp.sql(f"SELECT ig_user_id FROM wp_igsync_leads WHERE {REWARDED} LIMIT 1")  # noqa: S608
+    account = account.strip()
+    [coupon_id] = php_json(wp, COUPONS)
+    php_json(
+        wp, WC + "echo wp_json_encode( (bool) wp_trash_post( (int) $argv[1] ) );", str(coupon_id)
+    )
+    signer = Signer(shared["secret"])
+    again_lead = a_lead(ig_user_id=account, username="rewarded.shopper", wp_user_id=wp.shopper_id)
+    assert push(wp, signer, again_lead).status_code == 201
+    assert coupons(wp) == 1
+    # The plugin deleted and installed again (its claims gone): the coupon still says it.
+    wp.sql(f"UPDATE wp_posts SET post_status = 'publish' WHERE ID = {coupon_id}")  # noqa: S608
+    wp.sql("DELETE FROM wp_options WHERE option_name LIKE 'igsync\\_reward\\_%'")
+    after_reinstall = {**again_lead, "idempotency_key": "igsync-lead-after-reinstall"}
+    assert push(wp, signer, after_reinstall).status_code == 201
+    assert coupons(wp) == 1
+    assert len(kept_mail(wp, "reward")) == 1

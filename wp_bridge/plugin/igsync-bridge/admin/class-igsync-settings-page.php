@@ -74,7 +74,24 @@ final class Igsync_Settings_Page {
 		$clean['shared_secret']    = $secret;
 		$clean['notify_leads']     = empty( $input['notify_leads'] ) ? '' : '1';
 		$clean['thank_you_prompt'] = empty( $input['thank_you_prompt'] ) ? '' : '1';
+		$clean['reward_enabled']   = empty( $input['reward_enabled'] ) ? '' : '1';
+		$clean['reward_type']      = 'fixed_cart' === ( $input['reward_type'] ?? '' ) ? 'fixed_cart' : 'percent';
+		$clean['reward_amount']    = self::decimal( $input['reward_amount'] ?? '', '10' );
+		$clean['reward_minimum']   = self::decimal( $input['reward_minimum'] ?? '', '' );
+		$clean['reward_days']      = (string) max( 1, min( 3650, absint( $input['reward_days'] ?? 30 ) ) );
 		return $clean;
+	}
+
+	/**
+	 * A non-negative amount as WooCommerce stores it, or the default when it is not one.
+	 *
+	 * @param mixed  $value    Submitted.
+	 * @param string $fallback What to keep instead.
+	 * @return string
+	 */
+	private static function decimal( $value, string $fallback ): string {
+		$value = trim( (string) $value );
+		return preg_match( '/^\d{1,9}(\.\d{1,2})?$/', $value ) ? $value : $fallback;
 	}
 
 	/**
@@ -150,6 +167,29 @@ final class Igsync_Settings_Page {
 							<td><label for="igsync_thank_you_prompt"><input id="igsync_thank_you_prompt" type="checkbox" name="<?php echo esc_attr( $name ); ?>[thank_you_prompt]" value="1" <?php checked( Igsync_Settings::get( 'thank_you_prompt' ), '1' ); ?>>
 							<?php esc_html_e( 'Ask customers to connect their Instagram after they order', 'igsync-bridge' ); ?></label>
 							<p class="description"><?php esc_html_e( 'A guest\'s connection is linked to their order and, when they register with the same email, to their account.', 'igsync-bridge' ); ?></p></td>
+						</tr>
+						<tr>
+							<th scope="row"><?php esc_html_e( 'Reward for connecting', 'igsync-bridge' ); ?></th>
+							<td><fieldset>
+								<label for="igsync_reward_enabled"><input id="igsync_reward_enabled" type="checkbox" name="<?php echo esc_attr( $name ); ?>[reward_enabled]" value="1" <?php checked( Igsync_Settings::get( 'reward_enabled' ), '1' ); ?>>
+								<?php esc_html_e( 'Give a single-use coupon the first time an Instagram account connects', 'igsync-bridge' ); ?></label>
+								<p>
+									<label for="igsync_reward_amount"><?php esc_html_e( 'Amount', 'igsync-bridge' ); ?></label>
+									<input id="igsync_reward_amount" class="small-text" type="text" inputmode="decimal" name="<?php echo esc_attr( $name ); ?>[reward_amount]" value="<?php echo esc_attr( Igsync_Settings::get( 'reward_amount' ) ); ?>">
+									<select id="igsync_reward_type" name="<?php echo esc_attr( $name ); ?>[reward_type]" aria-label="<?php esc_attr_e( 'Discount type', 'igsync-bridge' ); ?>">
+										<option value="percent" <?php selected( Igsync_Settings::get( 'reward_type' ), 'percent' ); ?>><?php esc_html_e( 'percent off', 'igsync-bridge' ); ?></option>
+										<option value="fixed_cart" <?php selected( Igsync_Settings::get( 'reward_type' ), 'fixed_cart' ); ?>><?php echo esc_html( get_woocommerce_currency_symbol() . ' ' . __( 'off the order', 'igsync-bridge' ) ); ?></option>
+									</select>
+								</p>
+								<p>
+									<label for="igsync_reward_minimum"><?php esc_html_e( 'Minimum spend', 'igsync-bridge' ); ?></label>
+									<input id="igsync_reward_minimum" class="small-text" type="text" inputmode="decimal" name="<?php echo esc_attr( $name ); ?>[reward_minimum]" value="<?php echo esc_attr( Igsync_Settings::get( 'reward_minimum' ) ); ?>">
+									<label for="igsync_reward_days"><?php esc_html_e( 'Valid for', 'igsync-bridge' ); ?></label>
+									<input id="igsync_reward_days" class="small-text" type="number" min="1" max="3650" name="<?php echo esc_attr( $name ); ?>[reward_days]" value="<?php echo esc_attr( Igsync_Settings::get( 'reward_days' ) ); ?>">
+									<?php esc_html_e( 'days', 'igsync-bridge' ); ?>
+								</p>
+								<p class="description"><?php esc_html_e( 'The coupon is for the customer\'s email only, shown on My Account > Instagram and sent by email (WooCommerce > Settings > Emails > Instagram connection reward). The same Instagram account never earns a second one.', 'igsync-bridge' ); ?></p>
+							</fieldset></td>
 						</tr>
 					</table>
 				<?php endif; ?>

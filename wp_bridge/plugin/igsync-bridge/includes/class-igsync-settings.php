@@ -39,6 +39,11 @@ final class Igsync_Settings {
 			'authorize_url'    => '',
 			'notify_leads'     => '',
 			'thank_you_prompt' => '',
+			'reward_enabled'   => '',
+			'reward_type'      => 'percent',
+			'reward_amount'    => '10',
+			'reward_minimum'   => '',
+			'reward_days'      => '30',
 		);
 		$options  = get_option( self::OPTION, array() );
 		$options  = is_array( $options ) ? $options : array();

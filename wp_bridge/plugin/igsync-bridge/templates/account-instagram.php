@@ -20,6 +20,7 @@ defined( 'ABSPATH' ) || exit;
 	<?php if ( 'disconnected' === $status ) : ?>
 		<p class="igsync-status igsync-status--disconnected"><?php esc_html_e( 'You disconnected your Instagram account. Connect it again whenever you like.', 'igsync-bridge' ); ?></p>
 	<?php endif; ?>
+	<?php echo $extra; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by its filter's callbacks. ?>
 	<?php if ( $disconnect ) : ?>
 		<form method="post" class="igsync-disconnect">
 			<?php wp_nonce_field( 'igsync_disconnect' ); ?>
@@ -27,5 +28,4 @@ defined( 'ABSPATH' ) || exit;
 			<button type="submit" class="woocommerce-button button<?php echo esc_attr( function_exists( 'wc_wp_theme_get_element_class_name' ) && wc_wp_theme_get_element_class_name( 'button' ) ? ' ' . wc_wp_theme_get_element_class_name( 'button' ) : '' ); ?>" name="igsync_disconnect" value="1"><?php esc_html_e( 'Disconnect Instagram', 'igsync-bridge' ); ?></button>
 		</form>
 	<?php endif; ?>
-	<?php echo $extra; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by its filter's callbacks. ?>
 </div>

@@ -23,9 +23,11 @@ final class Igsync_WooCommerce {
 		require_once __DIR__ . '/class-igsync-account-tab.php';
 		require_once __DIR__ . '/class-igsync-thank-you.php';
 		require_once __DIR__ . '/class-igsync-orders.php';
+		require_once __DIR__ . '/class-igsync-reward.php';
 		Igsync_Account_Tab::register();
 		Igsync_Thank_You::register();
 		Igsync_Orders::register();
+		Igsync_Reward::register();
 	}
 
 	/**
