@@ -66,8 +66,8 @@ def notices(page: str) -> list[str]:
     return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split()) for text in found]
 
 
-def disconnect(wp: WordPress, shopper: requests.Session) -> str:
-    """Press Disconnect on the tab; the page WooCommerce then shows."""
+def disconnect(wp: WordPress, shopper: requests.Session, *, erase: bool = False) -> str:
+    """Press Disconnect on the tab (ticking "also erase" if asked); the page then shown."""
     tab = shopper.get(instagram_tab(wp), timeout=30).text
     nonce = re.search(
         r'<form method="post" class="igsync-disconnect">\s*<input[^>]*'
@@ -77,7 +77,8 @@ def disconnect(wp: WordPress, shopper: requests.Session) -> str:
     assert nonce, "no Disconnect button on the tab"
     answer = shopper.post(
         instagram_tab(wp),
-        data={"_wpnonce": nonce.group(1), "igsync_disconnect": "1"},
+        data={"_wpnonce": nonce.group(1), "igsync_disconnect": "1"}
+        | ({"igsync_erase": "1"} if erase else {}),
         timeout=30,
     )
     assert answer.status_code == 200 and answer.url == instagram_tab(wp)
@@ -154,6 +155,17 @@ def test_the_account_menu_has_an_instagram_tab_to_connect_and_disconnect(
         what="the tab connected again",
     )
     assert {row["status"] for row in leads_screen(wp.admin(), wp, s="tab.shopper")} == {"Connected"}
+
+    # Disconnecting with "also erase": nothing of the account stays, here or in the daemon.
+    erased = disconnect(wp, shopper, erase=True)
+    assert any("its details are erased from this shop" in n for n in notices(erased))
+    assert leads_screen(wp.admin(), wp, s="tab.shopper") == []
+    assert "@tab.shopper" not in erased and 'id="igsync-connect"' in erased
+    with daemon.daemon.store.read() as session:
+        assert (
+            session.execute(select(Customer).where(col(Customer.username) == "tab.shopper")).first()
+            is None
+        )
 
 
 def test_a_guest_buys_connects_from_the_thank_you_page_and_the_order_shows_it(

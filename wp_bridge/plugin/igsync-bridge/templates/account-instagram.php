@@ -25,6 +25,7 @@ defined( 'ABSPATH' ) || exit;
 		<form method="post" class="igsync-disconnect">
 			<?php wp_nonce_field( 'igsync_disconnect' ); ?>
 			<p><?php esc_html_e( 'Disconnecting ends our access to your Instagram account at once.', 'igsync-bridge' ); ?></p>
+			<p><label for="igsync-erase"><input type="checkbox" id="igsync-erase" name="igsync_erase" value="1"> <?php esc_html_e( 'Also erase the Instagram details this shop keeps about me', 'igsync-bridge' ); ?></label></p>
 			<button type="submit" class="woocommerce-button button<?php echo esc_attr( function_exists( 'wc_wp_theme_get_element_class_name' ) && wc_wp_theme_get_element_class_name( 'button' ) ? ' ' . wc_wp_theme_get_element_class_name( 'button' ) : '' ); ?>" name="igsync_disconnect" value="1"><?php esc_html_e( 'Disconnect Instagram', 'igsync-bridge' ); ?></button>
 		</form>
 	<?php endif; ?>

@@ -120,26 +120,33 @@ final class Igsync_Account_Tab {
 		if ( ! wp_verify_nonce( $nonce, 'igsync_disconnect' ) ) {
 			wc_add_notice( __( 'That link has expired. Please try again.', 'igsync-bridge' ), 'error' );
 		} else {
-			self::disconnect( get_current_user_id() );
+			self::disconnect( get_current_user_id(), ! empty( $_POST['igsync_erase'] ) );
 		}
 		wp_safe_redirect( wc_get_account_endpoint_url( self::ENDPOINT ) );
 		exit;
 	}
 
 	/**
-	 * Disconnects a customer's Instagram account, with a notice saying how it went.
+	 * Disconnects a customer's Instagram account (and, when they ask, erases what the shop
+	 * keeps of it, here and in the daemon), with a notice saying how it went.
 	 *
-	 * @param int $user_id The customer.
+	 * @param int  $user_id The customer.
+	 * @param bool $erase   Whether they asked for erasure too.
 	 */
-	private static function disconnect( int $user_id ): void {
+	private static function disconnect( int $user_id, bool $erase ): void {
 		$ig_user_id = (string) get_user_meta( $user_id, 'igsync_ig_user_id', true );
 		if ( '' === $ig_user_id ) {
 			wc_add_notice( __( 'Your account is not connected to Instagram.', 'igsync-bridge' ), 'notice' );
 			return;
 		}
-		$asked = Igsync_Daemon::disconnect( $ig_user_id );
+		$asked = $erase ? Igsync_Daemon::forget( $ig_user_id ) : Igsync_Daemon::disconnect( $ig_user_id );
 		if ( true !== $asked ) {
 			wc_add_notice( __( 'We could not disconnect your Instagram account just now. Please try again in a few minutes.', 'igsync-bridge' ), 'error' );
+			return;
+		}
+		if ( $erase ) {
+			Igsync_Leads::erase( $ig_user_id );
+			wc_add_notice( __( 'Your Instagram account is disconnected, and its details are erased from this shop.', 'igsync-bridge' ), 'success' );
 			return;
 		}
 		$done = Igsync_Leads::set_status( $ig_user_id, 'disconnected', __( 'disconnected by the customer', 'igsync-bridge' ) );
