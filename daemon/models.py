@@ -17,19 +17,28 @@ from sqlmodel import Field, SQLModel
 
 class CodeStatus(StrEnum):
     PENDING = "pending"  # stored encrypted, waiting for the exchange
+    EXCHANGING = "exchanging"  # sent (or about to be) to Instagram: never sent a second time
     EXCHANGED = "exchanged"  # short-lived token held, waiting for the long-lived upgrade
     UPGRADED = "upgraded"  # long-lived token held, waiting for the profile
     COMPLETED = "completed"  # customer and token stored, lead queued
     FAILED = "failed"  # terminal: Instagram refused, see last_error
     EXPIRED = "expired"  # terminal: the code's hour (or the short token's) ran out
+    INTERRUPTED = "interrupted"  # terminal: its exchange may have reached Instagram, unanswered
 
     @property
     def is_terminal(self) -> bool:
         return self in TERMINAL_CODE_STATUSES
 
 
-TERMINAL_CODE_STATUSES = frozenset({CodeStatus.COMPLETED, CodeStatus.FAILED, CodeStatus.EXPIRED})
-ACTIVE_CODE_STATUSES = (CodeStatus.PENDING, CodeStatus.EXCHANGED, CodeStatus.UPGRADED)
+TERMINAL_CODE_STATUSES = frozenset(
+    {CodeStatus.COMPLETED, CodeStatus.FAILED, CodeStatus.EXPIRED, CodeStatus.INTERRUPTED}
+)
+ACTIVE_CODE_STATUSES = (
+    CodeStatus.PENDING,
+    CodeStatus.EXCHANGING,
+    CodeStatus.EXCHANGED,
+    CodeStatus.UPGRADED,
+)
 
 
 class TokenStatus(StrEnum):

@@ -1,9 +1,11 @@
 """Moving a received code to a stored customer: exchange -> long-lived -> profile -> store.
 
-Each step's result is committed before the next begins (status pending -> exchanged ->
-upgraded -> completed), so a crash repeats at most the step in flight, and a code already
-consumed at Instagram is never exchanged twice. The worker holds a lease on the row
-throughout; see daemon.leases.
+Each step's result is committed before the next begins (status pending -> exchanging ->
+exchanged -> upgraded -> completed), so a crash repeats at most the step in flight. The
+exchange is the one step never repeated: "exchanging" is committed before the code is sent, and
+a code found exchanging after a crash, or whose exchange got no usable answer, may have been
+spent at Instagram; it ends "interrupted" (the shopper connects again) and is never sent twice.
+The worker holds a lease on the row throughout; see daemon.leases.
 """
 
 from __future__ import annotations
@@ -120,12 +122,18 @@ class CodePipeline:
                 # Never call Instagram on a lease that ran out while the job waited its turn:
                 # another worker may hold the code now.
                 raise LeaseLost(code_id)
+            if status is CodeStatus.EXCHANGING:  # a crash, or a lost lease, mid-exchange
+                return self._interrupted(row, "the daemon stopped while the exchange was in flight")
             try:
                 if status is CodeStatus.UPGRADED:
                     profile = self.client.profile(self._token(row))
                     return self._complete(row, profile)
                 values = self._exchange(row) if status is CodeStatus.PENDING else self._upgrade(row)
             except (InstagramError, CipherError) as error:
+                spent = isinstance(error, InstagramError) and error.maybe_processed
+                if status is CodeStatus.PENDING and spent:
+                    assert isinstance(error, InstagramError)
+                    return self._interrupted(row, error.describe())
                 return self._failed(row, error)
             with self.store.write() as session:
                 # Each step renews the lease: the next step's call gets a whole lease too.
@@ -134,8 +142,18 @@ class CodePipeline:
                     raise LeaseLost(code_id)
 
     def _exchange(self, row: ReceivedCode) -> dict[str, Any]:
-        assert row.code_ciphertext is not None
+        assert row.code_ciphertext is not None and row.id is not None
         code = self.cipher.decrypt(row.code_ciphertext)
+        with self.store.write() as session:  # durable before the code leaves this process
+            if not leases.extend(
+                session,
+                ReceivedCode,
+                row.id,
+                self.owner,
+                status=CodeStatus.EXCHANGING,
+                updated_at=self.clock(),
+            ):
+                raise LeaseLost(row.id)
         with self.metrics.exchange_seconds.time():
             short = self.client.exchange_code(code, row.redirect_uri)
         self.metrics.codes_exchanged.inc()
@@ -279,6 +297,7 @@ class CodePipeline:
             rng=self.rng,
         )
         values: dict[str, Any] = {
+            "status": row.status,  # an exchange Instagram answered with an error: pending again
             "attempts": decision.attempts,
             "last_error": decision.reason,
             "next_attempt_at": decision.next_attempt_at,
@@ -304,3 +323,17 @@ class CodePipeline:
         if self.on_retry is not None:
             self.on_retry(row.id, decision.next_attempt_at)
         return row.status
+
+    def _interrupted(self, row: ReceivedCode, reason: str) -> str:
+        """The code may have been spent at Instagram without a token reaching us: it is never
+        sent again; the shopper connects again."""
+        assert row.id is not None
+        now = self.clock()
+        values = self._step_done(CodeStatus.INTERRUPTED, now, **ERASED_SECRETS)
+        values["last_error"] = f"interrupted: {reason}; not sent twice, the shopper connects again"
+        with self.store.write() as session:
+            if not leases.finish(session, ReceivedCode, row.id, self.owner, **values):
+                raise LeaseLost(row.id)
+        self.metrics.codes_failed.labels(CodeStatus.INTERRUPTED.value).inc()
+        log.warning("code %s: interrupted (%s)", row.id, reason)
+        return CodeStatus.INTERRUPTED

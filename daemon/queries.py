@@ -18,7 +18,7 @@ from daemon.clock import isoformat_utc
 from daemon.crypto import CipherError, TokenCipher
 from daemon.models import (
     ACTIVE_CODE_STATUSES,
-    CodeStatus,
+    TERMINAL_CODE_STATUSES,
     Customer,
     Delivery,
     DeliveryStatus,
@@ -246,7 +246,7 @@ def status_counts(session: Session, *, now: datetime, refresh_window: timedelta)
     return StatusCounts(
         codes=grouped(
             ReceivedCode,
-            [*ACTIVE_CODE_STATUSES, CodeStatus.COMPLETED, CodeStatus.FAILED, CodeStatus.EXPIRED],
+            [*ACTIVE_CODE_STATUSES, *sorted(TERMINAL_CODE_STATUSES)],
         ),
         customers=count_customers(session),
         tokens=grouped(Token, list(TokenStatus)),

@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import event
 from sqlmodel import col, select
 
+from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
 from daemon.models import CodeStatus, Delivery, DeliveryStatus, ReceivedCode
@@ -45,6 +46,23 @@ def statuses(settings: Settings) -> dict[str, int]:
     return {status: rows.count(status) for status in set(rows)}
 
 
+def completed_codes(settings: Settings, codes: list[str]) -> list[str]:
+    """The codes (of those sent) whose rows completed."""
+    store = Store(settings.database_url)
+    try:
+        with store.read() as session:
+            done = set(
+                session.execute(
+                    select(col(ReceivedCode.code_hash)).where(
+                        col(ReceivedCode.status) == CodeStatus.COMPLETED
+                    )
+                ).scalars()
+            )
+    finally:
+        store.dispose()
+    return [code for code in codes if code_digest(code) in done]
+
+
 def assert_nothing_lost(
     settings: Settings, sandbox: Sandbox, shop: Shop, codes: list[str]
 ) -> dict[str, int]:
@@ -56,7 +74,7 @@ def assert_nothing_lost(
     finally:
         store.dispose()
     assert len(rows) == len(codes)  # every acknowledged code is there
-    assert all(sandbox.state.exchanges_of(code) <= 1 for code in codes)  # none exchanged twice
+    assert all(sandbox.state.attempts_of(code) <= 1 for code in codes)  # none sent twice
     for row in rows:
         assert CodeStatus(row.status).is_terminal
         assert row.status == CodeStatus.COMPLETED or row.last_error  # terminal states say why
@@ -75,27 +93,32 @@ def test_kill_9_during_exchanges(
     tmp_path: Path,
     runs: list[Run],
 ) -> None:
-    sandbox.state.faults.update({"latency_ms": 150})  # every Instagram call takes 150 ms
-    env = {**daemon_env(settings), "IGSYNC_CONCURRENCY": "4", "IGSYNC_SWEEP_INTERVAL": "1"}
+    """Killed with exchanges in flight (Instagram answering in 2 s): no code reaches Instagram
+    twice; those in flight end interrupted (their answer died with the process), the rest
+    complete."""
+    sandbox.state.faults.update({"latency_ms": 2000})
+    env = {**daemon_env(settings), "IGSYNC_CONCURRENCY": "8", "IGSYNC_SWEEP_INTERVAL": "1"}
     runs.append(first := Run(env, tmp_path))
-    codes = forward_many(sandbox, first.url, signer, 30, prefix="killed")  # all answered 202
-    eventually(lambda: sandbox.state.stats()["exchanges"] >= 5, what="exchanges under way")
+    codes = forward_many(sandbox, first.url, signer, 20, prefix="killed")  # all answered 202
+    eventually(lambda: sandbox.state.stats()["exchange_attempts"] >= 4, what="exchanges in flight")
     first.kill()
-    at_kill = sandbox.state.stats()["exchanges"]
-    assert at_kill < 30, "the kill came too late to interrupt anything"
+    assert sandbox.state.stats()["exchanges"] < 20, "the kill came too late to interrupt anything"
+    sandbox.state.faults.update({"latency_ms": 0})
     runs.append(second := Run(env, tmp_path))
     eventually(
-        lambda: sum(statuses(settings).get(s, 0) for s in ("completed", "failed", "expired")) == 30,
+        lambda: sum(statuses(settings).get(s, 0) for s in ("completed", "interrupted")) == 20,
         timeout=60,
-        what="every code in a terminal state",
+        what="every code completed or interrupted",
     )
     eventually(
         lambda: len(shop.state.leads) == statuses(settings).get("completed", 0),
         what="leads delivered",
     )
     second.stop()
-    outcome = assert_nothing_lost(settings, sandbox, shop, codes)
-    assert outcome["completed"] >= 30 - 4  # at most the exchanges in flight at the kill are lost
+    outcome = assert_nothing_lost(settings, sandbox, shop, codes)  # none sent twice
+    # Interrupted: some (the kill came mid-exchange), at most the codes the 8 workers held.
+    assert 1 <= outcome["failed"] <= 8
+    assert all(sandbox.state.attempts_of(code) == 1 for code in completed_codes(settings, codes))
 
 
 def test_kill_9_during_deliveries(
@@ -178,9 +201,9 @@ def test_instagram_faults_are_ridden_out_within_the_hour(
     )
     code = sandbox.new_code("stubborn")
     code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=clock())
-    sandbox.state.faults.update(
-        {"fail_next": 3, "hang_next": 1, "hang_seconds": 1.5, "rate_limit_next": 2}
-    )
+    # Errors Instagram answers (a hang on the exchange ends it interrupted instead: see
+    # test_an_exchange_left_unanswered_is_never_sent_again).
+    sandbox.state.faults.update({"fail_next": 3, "rate_limit_next": 2})
     started = clock()
     while (status := pipeline.process(code_id)) != CodeStatus.COMPLETED:
         assert status in (CodeStatus.PENDING, CodeStatus.EXCHANGED, CodeStatus.UPGRADED), status
@@ -190,6 +213,7 @@ def test_instagram_faults_are_ridden_out_within_the_hour(
         clock.now = row.next_attempt_at
     assert clock() - started < timedelta(hours=1)
     assert sandbox.state.exchanges_of(code) == 1
+    assert sandbox.state.attempts_of(code) == 1  # the faults were answered before the exchange
 
 
 @pytest.mark.parametrize("fault", ["disk full", "read-only"])

@@ -213,16 +213,36 @@ def test_rate_limits_wait_at_least_what_instagram_asks(
     assert pipeline.process(code_id) == CodeStatus.COMPLETED
 
 
-def test_a_timeout_is_retried_and_the_code_is_exchanged_once(
+def test_an_exchange_left_unanswered_is_never_sent_again(
     store: Store, cipher: TokenCipher, sandbox: Sandbox, clock: FakeClock, recorder: Recorder
 ) -> None:
+    """A timeout may hide an exchange Instagram carried out: the code is spent there. Sending it
+    again would be refused (and OAuth lets a server revoke what a reused code issued), so the
+    code ends interrupted, sent exactly once; the shopper connects again."""
     pipeline = make_pipeline(store, cipher, sandbox, clock, recorder, timeout=0.5)
     code = sandbox.new_code()
     code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=clock())
     sandbox.state.faults.update({"hang_next": 1, "hang_seconds": 2})
-    assert pipeline.process(code_id) == CodeStatus.PENDING
-    assert "no answer within 0.5s" in (code_row(store, code_id).last_error or "")
+    assert pipeline.process(code_id) == CodeStatus.INTERRUPTED
+    row = code_row(store, code_id)
+    assert "no answer within 0.5s" in (row.last_error or "")
+    assert row.code_ciphertext is None and row.token_ciphertext is None
     clock.advance(seconds=5)
+    assert pipeline.process(code_id) is None  # terminal: nothing left to claim
+    assert sandbox.state.exchange_attempts[code] == 1  # every attempt that reached Instagram
+
+
+def test_an_exchange_refused_before_it_was_sent_is_retried(
+    store: Store, cipher: TokenCipher, sandbox: Sandbox, clock: FakeClock, recorder: Recorder
+) -> None:
+    """Instagram answered with an error, so it did not spend the code: pending again, retried,
+    exchanged once."""
+    pipeline = make_pipeline(store, cipher, sandbox, clock, recorder)
+    code = sandbox.new_code()
+    code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=clock())
+    sandbox.state.faults.update({"fail_next": 1})
+    assert pipeline.process(code_id) == CodeStatus.PENDING
+    clock.now = code_row(store, code_id).next_attempt_at
     assert pipeline.process(code_id) == CodeStatus.COMPLETED
     assert sandbox.state.exchanges_of(code) == 1
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from daemon.instagram.errors import InstagramError, UpstreamUnavailable, parse_error
@@ -151,10 +152,15 @@ class InstagramClient:
             response = self._session.request(
                 method, url, params=params, data=data, timeout=self._timeout
             )
+        except requests.ConnectTimeout:
+            raise UpstreamUnavailable(f"no connection within {self._timeout[0]:g}s") from None
         except requests.Timeout:
-            raise UpstreamUnavailable(f"no answer within {self._timeout[1]:g}s") from None
+            raise _maybe_processed(f"no answer within {self._timeout[1]:g}s") from None
         except requests.RequestException as exc:
-            raise UpstreamUnavailable(f"connection failed ({type(exc).__name__})") from None
+            failed = f"connection failed ({type(exc).__name__})"
+            if _never_sent(exc):
+                raise UpstreamUnavailable(failed) from None
+            raise _maybe_processed(failed) from None
         body = response.content
         if not response.ok:
             error = parse_error(response.status_code, response.headers, body)
@@ -166,9 +172,7 @@ class InstagramClient:
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            raise UpstreamUnavailable(
-                "answer was not a JSON object", http_status=response.status_code
-            )
+            raise _maybe_processed("answer was not a JSON object", http_status=response.status_code)
         return payload
 
     @staticmethod
@@ -177,7 +181,23 @@ class InstagramClient:
         try:
             return parse()
         except MalformedAnswer as exc:
-            raise UpstreamUnavailable(str(exc)) from None
+            raise _maybe_processed(str(exc)) from None
+
+
+def _maybe_processed(message: str, **details: Any) -> UpstreamUnavailable:
+    """A transient fault after which Instagram may nonetheless have acted on the request."""
+    error = UpstreamUnavailable(message, **details)
+    error.maybe_processed = True
+    return error
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """A connection that was never made (refused, no route, name not resolved): nothing of the
+    request reached Instagram."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectionError) and isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
 
 
 def _long_lived(payload: Mapping[str, Any]) -> LongLivedToken:

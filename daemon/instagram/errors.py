@@ -27,6 +27,11 @@ class InstagramError(Exception):
 
     retryable = False
     kind = "instagram_error"
+    # Whether Instagram may have acted on the request although no usable answer came back (a
+    # read timeout, a connection dropped after sending, an unreadable 2xx). An exchange that
+    # may have been acted on has spent its code: sending it again would be refused, and OAuth
+    # lets a server revoke every token issued from a code presented twice.
+    maybe_processed = False
 
     def __init__(
         self,

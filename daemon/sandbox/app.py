@@ -99,35 +99,36 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
 
     @app.post("/oauth/access_token")
     async def access_token(request: Request) -> Response:
-        if (fault := await _inject_faults(state, "oauth")) is not None:
+        if isinstance(fault := await _inject_faults(state, "oauth"), Response):
             return fault
         form = {k: str(v) for k, v in (await request.form()).items()}
-        return _answer(lambda: state.exchange_code(form))
+        return await _late(fault, _answer(lambda: state.exchange_code(form)))
 
     @app.get("/access_token")
     @app.get("/{version}/access_token")
     async def long_lived(request: Request, version: str = "") -> Response:
-        if (fault := await _inject_faults(state, "graph")) is not None:
+        if isinstance(fault := await _inject_faults(state, "graph"), Response):
             return fault
-        return _answer(lambda: state.exchange_long_lived(dict(request.query_params)))
+        query = dict(request.query_params)
+        return await _late(fault, _answer(lambda: state.exchange_long_lived(query)))
 
     @app.get("/refresh_access_token")
     @app.get("/{version}/refresh_access_token")
     async def refresh(request: Request, version: str = "") -> Response:
-        if (fault := await _inject_faults(state, "graph")) is not None:
+        if isinstance(fault := await _inject_faults(state, "graph"), Response):
             return fault
-        return _answer(lambda: state.refresh(dict(request.query_params)))
+        return await _late(fault, _answer(lambda: state.refresh(dict(request.query_params))))
 
     @app.get("/me")
     @app.get("/{version}/me")
     async def me(request: Request, version: str = "") -> Response:
-        if (fault := await _inject_faults(state, "graph")) is not None:
+        if isinstance(fault := await _inject_faults(state, "graph"), Response):
             return fault
         try:
             answer, usage = state.me(dict(request.query_params))
         except SandboxError as error:
             return _error_response(error)
-        return JSONResponse(answer, headers=usage)
+        return await _late(fault, JSONResponse(answer, headers=usage))
 
     _add_control_routes(app, state)
     return app
@@ -165,15 +166,24 @@ def _add_control_routes(app: FastAPI, state: SandboxState) -> None:
         return JSONResponse({"offset_seconds": state.offset_seconds})
 
 
-async def _inject_faults(state: SandboxState, shape: str) -> Response | None:
-    """Apply injected latency and failures to one API call ("oauth" or "graph" error shape)."""
+async def _late(hang: float | None, response: Response) -> Response:
+    """A hang delays the answer, not the work: like a real server whose answer comes too late,
+    the call has been carried out when the client gives up (an exchanged code is spent)."""
+    if hang:
+        await asyncio.sleep(hang)
+    return response
+
+
+async def _inject_faults(state: SandboxState, shape: str) -> Response | float | None:
+    """Apply injected latency and failures to one API call ("oauth" or "graph" error shape):
+    an error response, or the seconds to hold the answer back (a hang), or None."""
     faults = state.faults
     fault = faults.take()
     if faults.latency_ms:
         await asyncio.sleep(faults.latency_ms / 1000)
     if fault == "hang":
-        await asyncio.sleep(faults.hang_seconds)
-    elif fault == "rate_limit":
+        return faults.hang_seconds
+    if fault == "rate_limit":
         usage = {"X-App-Usage": '{"call_count":100,"total_cputime":25,"total_time":25}'}
         message = "Application request limit reached"
         error = (
@@ -183,7 +193,7 @@ async def _inject_faults(state: SandboxState, shape: str) -> Response | None:
         )
         error.headers.update(usage)
         return _error_response(error)
-    elif fault == "fail":
+    if fault == "fail":
         status = faults.fail_status
         message = "An unexpected error has occurred. Please retry your request later."
         error = (

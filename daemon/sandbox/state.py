@@ -317,8 +317,15 @@ class SandboxState:
             }
 
     def exchanges_of(self, code: str) -> int:
+        """Successful exchanges of a code: never more than one, since a used code is refused."""
         with self._lock:
             return self.exchanges[code]
+
+    def attempts_of(self, code: str) -> int:
+        """Every exchange of a code that reached the sandbox, refused ones included: what shows a
+        code sent twice."""
+        with self._lock:
+            return self.exchange_attempts[code]
 
     # -- internals (called with the lock held) -----------------------------------------
     def _issue(self, account: Account, *, long_lived: bool, scopes: tuple[str, ...]) -> str:

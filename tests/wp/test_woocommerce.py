@@ -316,6 +316,8 @@ def test_the_first_connection_earns_one_coupon_that_works_once(
     assert saved.status_code == 200 and "Settings saved." in saved.text
     emails = admin.get(f"{wp.url}/wp-admin/admin.php?page=wc-settings&tab=email", timeout=30)
     assert "Instagram connection reward" in emails.text  # WooCommerce's own list, to switch off
+    # The customer has no Instagram connection yet (whatever an earlier scenario left).
+    wp.sql(f"DELETE FROM wp_usermeta WHERE user_id = {wp.shopper_id} AND meta_key LIKE 'igsync%'")  # noqa: S608
     daemon.start()
     shopper = wp.login(*SHOPPER)
     connect(wp, shopper, "rewarded.shopper", page_url=instagram_tab(wp))
