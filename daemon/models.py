@@ -88,6 +88,9 @@ class ReceivedCode(Leased, table=True):
     token_expires_at: datetime | None = None
     customer_id: int | None = Field(default=None, foreign_key="customers.id")
     updated_at: datetime
+    # An interrupted code is told to WordPress (its shopper must connect again): when that
+    # succeeded; until then attempts / next_attempt_at pace the retries.
+    wordpress_told_at: datetime | None = None
 
 
 class Customer(SQLModel, table=True):

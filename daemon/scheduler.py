@@ -59,6 +59,7 @@ class Scheduler:
         catch_up: Callable[[], object],
         concurrency: int,
         sweep_interval: float,
+        outcomes: Callable[[], object] | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.store = store
@@ -66,6 +67,7 @@ class Scheduler:
         self.codes, self.deliveries, self.tokens = codes, deliveries, tokens
         self.erasures = erasures
         self.catch_up = catch_up
+        self.outcomes = outcomes  # telling WordPress of codes that end without a lead
         self.concurrency = concurrency
         self.sweep_interval = sweep_interval
         self.clock = clock
@@ -111,6 +113,8 @@ class Scheduler:
             ("housekeeping", self._housekeeping, HOUSEKEEPING_INTERVAL_SECONDS),
             ("catch-up", self._guarded(self.catch_up), self.sweep_interval),
         ]
+        if self.outcomes is not None:
+            sweeps.append(("tell-outcomes", self._guarded(self.outcomes), self.sweep_interval))
         for job_id, func, seconds in sweeps:
             self._aps.add_job(func, "interval", seconds=seconds, id=job_id, next_run_time=now)
         if (interval := watchdog_interval()) is not None:

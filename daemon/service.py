@@ -19,6 +19,7 @@ from daemon.leases import release_dead_local_owners, worker_name
 from daemon.meta_callbacks import create_meta_router
 from daemon.metrics import Metrics
 from daemon.models import WORK_TABLES
+from daemon.outcomes import CodeOutcomes
 from daemon.pipeline import CodePipeline
 from daemon.refresh import TokenRefresher
 from daemon.scheduler import Scheduler
@@ -131,8 +132,10 @@ class Daemon:
             on_accepted=accepted,
             on_erasure=kick_erasure,
         )
+        outcomes = CodeOutcomes(store, wordpress, clock=clock)
         scheduler = Scheduler(
             catch_up=catch_up.run_once,
+            outcomes=outcomes.run_once,
             store=store,
             owner=owner,
             codes=pipeline,

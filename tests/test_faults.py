@@ -114,7 +114,15 @@ def test_kill_9_during_exchanges(
         lambda: len(shop.state.leads) == statuses(settings).get("completed", 0),
         what="leads delivered",
     )
+    interrupted = {
+        code_digest(code) for code in codes if code not in completed_codes(settings, codes)
+    }
+    eventually(
+        lambda: set(shop.state.outcomes) == interrupted,
+        what="WordPress told of every interrupted code",
+    )
     second.stop()
+    assert set(shop.state.outcomes.values()) == {"interrupted"}
     outcome = assert_nothing_lost(settings, sandbox, shop, codes)  # none sent twice
     # Interrupted: some (the kill came mid-exchange), at most the codes the 8 workers held.
     assert 1 <= outcome["failed"] <= 8

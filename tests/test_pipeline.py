@@ -17,9 +17,13 @@ from daemon.crypto import TokenCipher
 from daemon.instagram import UpstreamUnavailable
 from daemon.instagram.flavours import FLAVOURS
 from daemon.models import CodeStatus, Customer, Delivery, ReceivedCode, Token
+from daemon.outcomes import CodeOutcomes
 from daemon.pipeline import CodePipeline
 from daemon.store import Store
-from tests.conftest import FakeClock, Sandbox, store_code
+from tests.conftest import FakeClock, Sandbox, Shop, store_code
+from tests.wordpress import free_port
+from wp_bridge.signing import Signer
+from wp_bridge.wordpress import WordPressClient
 
 
 @dataclass
@@ -390,3 +394,33 @@ def test_profile_text_is_stripped_of_control_characters_and_capped() -> None:
     )
     assert profile.name == "Lena Bakes[31m" + "!" * (255 - len("Lena Bakes[31m"))
     assert profile.account_type == "BUSINESS"
+
+
+def test_wordpress_is_told_of_an_interrupted_code_until_it_has_heard(
+    store: Store,
+    cipher: TokenCipher,
+    sandbox: Sandbox,
+    clock: FakeClock,
+    recorder: Recorder,
+    shop: Shop,
+    signer: Signer,
+) -> None:
+    """No lead will ever tell WordPress that this shopper's connection failed: the code's
+    outcome is pushed instead (signed), retried with backoff while WordPress is unreachable."""
+    pipeline = make_pipeline(store, cipher, sandbox, clock, recorder, timeout=0.5)
+    code = sandbox.new_code()
+    code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=clock())
+    sandbox.state.faults.update({"hang_next": 1, "hang_seconds": 2})
+    assert pipeline.process(code_id) == CodeStatus.INTERRUPTED
+    unreachable = CodeOutcomes(
+        store, WordPressClient(f"http://127.0.0.1:{free_port()}", signer), clock=clock
+    )
+    assert unreachable.run_once() == 0
+    row = code_row(store, code_id)
+    assert row.wordpress_told_at is None and row.attempts == 1 and row.next_attempt_at > clock()
+    outcomes = CodeOutcomes(store, WordPressClient(shop.url, signer), clock=clock)
+    assert outcomes.run_once() == 0  # not due yet: backoff
+    clock.now = row.next_attempt_at
+    assert outcomes.run_once() == 1
+    assert shop.state.outcomes == {code_digest(code): "interrupted"}
+    assert outcomes.run_once() == 0  # told once

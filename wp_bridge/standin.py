@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from wp_bridge.signing import SignatureError, Signer
-from wp_bridge.wordpress import ERASE_ROUTE, LEADS_ROUTE, PING_ROUTE, QUEUE_ROUTE
+from wp_bridge.wordpress import ERASE_ROUTE, LEADS_ROUTE, OUTCOME_ROUTE, PING_ROUTE, QUEUE_ROUTE
 
 
 @dataclass
@@ -30,6 +30,7 @@ class StandinShop:
     pushes: Counter[str] = field(default_factory=Counter)  # accepted pushes per key
     requests_seen: int = 0
     erasures: list[str] = field(default_factory=list)  # confirmation codes, in arrival order
+    outcomes: dict[str, str] = field(default_factory=dict)  # code hash -> status (interrupted)
     fail_next: int = 0  # answer 503 to the next N pushes (WordPress down)
     delay_seconds: float = 0.0  # a slow WordPress
     _seen_ids: set[str] = field(default_factory=set)
@@ -86,6 +87,21 @@ class StandinShop:
             self._changed.notify_all()
             return 200, {"erased_leads": len(mine), "erased_users": 0}
 
+    def outcome(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        """Record how a code ended, as the plugin's codes/outcome route does."""
+        with self._changed:
+            try:
+                self.signer.verify(headers, body, now=time.time())
+                request = json.loads(body)
+                code_hash, status = request["code_hash"], request["status"]
+            except SignatureError as exc:
+                return 401, _wp_error("igsync_bad_signature", str(exc), 401)
+            except (ValueError, KeyError, TypeError):
+                return 400, _wp_error("igsync_invalid_outcome", "bad outcome", 400)
+            self.outcomes[code_hash] = status
+            self._changed.notify_all()
+            return 200, {"status": "recorded"}
+
     def wait_for(self, count: int, timeout: float) -> bool:
         """Block until `count` distinct leads arrived (or the timeout passed)."""
         with self._changed:
@@ -112,6 +128,11 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
         status, payload = shop.erase({k.lower(): v for k, v in request.headers.items()}, body)
         return JSONResponse(payload, status)
 
+    async def outcome(request: Request) -> JSONResponse:
+        body = await request.body()
+        status, payload = shop.outcome({k.lower(): v for k, v in request.headers.items()}, body)
+        return JSONResponse(payload, status)
+
     async def queue(request: Request) -> JSONResponse:
         """The plugin's catch-up queue: empty, since the stand-in never fails a forward."""
         try:
@@ -131,6 +152,7 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
         ("GET", PING_ROUTE): ping,
         ("POST", LEADS_ROUTE): leads,
         ("POST", ERASE_ROUTE): erase,
+        ("POST", OUTCOME_ROUTE): outcome,
         ("GET", QUEUE_ROUTE): queue,
     }
 

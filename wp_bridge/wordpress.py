@@ -22,6 +22,7 @@ QUEUE_ROUTE = "/igsync/v1/queue"
 ACK_ROUTE = "/igsync/v1/queue/ack"
 ERASE_ROUTE = "/igsync/v1/erase"
 PING_ROUTE = "/igsync/v1/ping"
+OUTCOME_ROUTE = "/igsync/v1/codes/outcome"
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 409, 425, 429})
 
 
@@ -136,6 +137,12 @@ class WordPressClient:
             return int(response.json()["erased_leads"])
         except (ValueError, KeyError, TypeError):
             raise WordPressUnavailable("the erase answer is not the expected JSON") from None
+
+    def code_outcome(self, code_hash: str, status: str, reason: str) -> None:
+        """Tell the plugin how a code it forwarded ended when no lead will say it (interrupted:
+        its shopper must connect again)."""
+        body = encode_json({"code_hash": code_hash, "status": status, "reason": reason})
+        self._send("POST", OUTCOME_ROUTE, body)
 
     def _send(
         self,

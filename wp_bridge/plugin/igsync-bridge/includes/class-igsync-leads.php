@@ -160,6 +160,7 @@ final class Igsync_Leads {
 			'connected'       => __( 'Connected', 'igsync-bridge' ),
 			'needs_reconnect' => __( 'Needs reconnect', 'igsync-bridge' ),
 			'disconnected'    => __( 'Disconnected', 'igsync-bridge' ),
+			'interrupted'     => __( 'Interrupted: connect again', 'igsync-bridge' ),
 		);
 		return $labels[ $status ] ?? $status;
 	}

@@ -157,6 +157,28 @@ final class Igsync_Queue {
 	}
 
 	/**
+	 * Records how the daemon says a code ended when no lead will (interrupted: its exchange
+	 * may have reached Instagram unanswered); the context the code was forwarded with, or null
+	 * for a code this site does not know.
+	 *
+	 * @param string $code_hash sha256 of the code.
+	 * @param string $outcome   How it ended, with why.
+	 * @return array<string, mixed>|null
+	 */
+	public static function record_outcome( string $code_hash, string $outcome ): ?array {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'codes' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name; a live row.
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT id, context FROM {$table} WHERE code_hash = %s", $code_hash ), ARRAY_A );
+		if ( ! is_array( $row ) ) {
+			return null;
+		}
+		self::note( (int) $row['id'], substr( $outcome, 0, 250 ) );
+		$context = json_decode( (string) $row['context'], true );
+		return is_array( $context ) ? $context : array();
+	}
+
+	/**
 	 * Queued codes no key of this site opens (still inside their hour).
 	 *
 	 * @return int

@@ -106,6 +106,31 @@ final class Igsync_Rest {
 				// validates against Igsync_Leads::schema() and answers 422 naming the field.
 			)
 		);
+		register_rest_route(
+			self::NS,
+			'/codes/outcome',
+			array(
+				'methods'             => 'POST',
+				'callback'            => array( __CLASS__, 'code_outcome' ),
+				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
+				'args'                => array(
+					'code_hash' => array(
+						'type'     => 'string',
+						'required' => true,
+						'pattern'  => '^[a-f0-9]{64}$',
+					),
+					'status'    => array(
+						'type'     => 'string',
+						'required' => true,
+						'enum'     => array( 'interrupted' ),
+					),
+					'reason'    => array(
+						'type'      => 'string',
+						'maxLength' => 500,
+					),
+				),
+			)
+		);
 		$signed_request = array(
 			'signed_request' => array(
 				'type'      => 'string',
@@ -254,5 +279,36 @@ final class Igsync_Rest {
 			Igsync_Health::lead_refused( $error->get_error_message() );
 		}
 		return $error;
+	}
+
+	/**
+	 * POST igsync/v1/codes/outcome (signed, from the daemon): a code ended without a lead.
+	 * Its shopper, when logged in, sees "please connect again" and other plugins hear of it.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response
+	 */
+	public static function code_outcome( WP_REST_Request $request ): WP_REST_Response {
+		$reason  = (string) $request->get_param( 'reason' );
+		$status  = (string) $request->get_param( 'status' );
+		$context = Igsync_Queue::record_outcome( (string) $request->get_param( 'code_hash' ), $status . ': ' . $reason );
+		if ( null === $context ) {
+			return new WP_REST_Response( array( 'status' => 'unknown' ), 200 ); // Nothing here to tell.
+		}
+		$user_id = (int) ( $context['wp_user_id'] ?? 0 );
+		if ( $user_id && get_userdata( $user_id ) && 'connected' !== Igsync_Connect::status( $user_id ) ) {
+			update_user_meta( $user_id, 'igsync_status', 'interrupted' );
+			update_user_meta( $user_id, 'igsync_status_at', time() );
+		}
+		/**
+		 * Fires when a shopper's connection could not be finished and they must connect again
+		 * (their code's exchange was interrupted; it is never sent twice).
+		 *
+		 * @param int                  $user_id The WordPress user, 0 for a guest.
+		 * @param array<string, mixed> $context What the code was forwarded with (email, return_url, …).
+		 * @param string               $reason  Why, from the daemon.
+		 */
+		do_action( 'igsync_connection_interrupted', $user_id, $context, $reason );
+		return new WP_REST_Response( array( 'status' => 'recorded' ), 200 );
 	}
 }

@@ -3,7 +3,8 @@
  * The "Connect with Instagram" block: the connection's status for a logged-in shopper, and the
  * button. Override it by copying it to yourtheme/igsync-bridge/connect.php.
  *
- * $args: status ('', 'connecting', 'connected', 'needs_reconnect' or 'disconnected'), username
+ * $args: status ('', 'connecting', 'connected', 'needs_reconnect', 'interrupted' or
+ * 'disconnected'), username
  * (once known), start_url (the
  * button's link, '' when connecting is not available), label (the button's text),
  * button_class (the theme's or WooCommerce's button classes).
@@ -30,6 +31,8 @@ defined( 'ABSPATH' ) || exit;
 			echo esc_html( sprintf( __( 'Your Instagram connection (@%s) has expired. Connect again to keep it.', 'igsync-bridge' ), (string) $args['username'] ) );
 			?>
 		</p>
+	<?php elseif ( 'interrupted' === $args['status'] ) : ?>
+		<p class="igsync-status igsync-status--needs-reconnect"><?php esc_html_e( 'We could not finish connecting your Instagram account. Please connect again.', 'igsync-bridge' ); ?></p>
 	<?php endif; ?>
 	<?php if ( '' !== $args['start_url'] && ! in_array( $args['status'], array( 'connected', 'connecting' ), true ) ) : ?>
 		<div class="wp-block-buttons">
