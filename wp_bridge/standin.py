@@ -72,35 +72,41 @@ class StandinShop:
     def erase(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         """Drop the person's leads, as the plugin's erase route does."""
         with self._changed:
-            try:
-                self.signer.verify(headers, body, now=time.time())
-                request = json.loads(body)
-                ig_user_id, code = request["ig_user_id"], request["confirmation_code"]
-            except SignatureError as exc:
-                return 401, _wp_error("igsync_bad_signature", str(exc), 401)
-            except (ValueError, KeyError, TypeError):
-                return 400, _wp_error("igsync_invalid_erase", "bad erase request", 400)
+            request = self._signed_fields(headers, body, "ig_user_id", "confirmation_code")
+            if isinstance(request, tuple):
+                return request
+            ig_user_id = request["ig_user_id"]
             mine = [key for key, lead in self.leads.items() if lead.get("ig_user_id") == ig_user_id]
             for key in mine:
                 del self.leads[key]
-            self.erasures.append(code)
+            self.erasures.append(request["confirmation_code"])
             self._changed.notify_all()
             return 200, {"erased_leads": len(mine), "erased_users": 0}
 
     def outcome(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         """Record how a code ended, as the plugin's codes/outcome route does."""
         with self._changed:
-            try:
-                self.signer.verify(headers, body, now=time.time())
-                request = json.loads(body)
-                code_hash, status = request["code_hash"], request["status"]
-            except SignatureError as exc:
-                return 401, _wp_error("igsync_bad_signature", str(exc), 401)
-            except (ValueError, KeyError, TypeError):
-                return 400, _wp_error("igsync_invalid_outcome", "bad outcome", 400)
-            self.outcomes[code_hash] = status
+            request = self._signed_fields(headers, body, "code_hash", "status")
+            if isinstance(request, tuple):
+                return request
+            self.outcomes[request["code_hash"]] = request["status"]
             self._changed.notify_all()
             return 200, {"status": "recorded"}
+
+    def _signed_fields(
+        self, headers: dict[str, str], body: bytes, *fields: str
+    ) -> dict[str, Any] | tuple[int, dict[str, Any]]:
+        """The signed JSON body when it has these fields, else the plugin's error answer."""
+        try:
+            self.signer.verify(headers, body, now=time.time())
+            request = json.loads(body)
+            if not isinstance(request, dict) or any(f not in request for f in fields):
+                raise ValueError("missing fields")
+        except SignatureError as exc:
+            return 401, _wp_error("igsync_bad_signature", str(exc), 401)
+        except ValueError:
+            return 400, _wp_error("igsync_invalid_request", "bad request body", 400)
+        return request
 
     def wait_for(self, count: int, timeout: float) -> bool:
         """Block until `count` distinct leads arrived (or the timeout passed)."""
