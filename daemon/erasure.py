@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 
 from daemon import leases
 from daemon.clock import Clock, utcnow
+from daemon.connection import disconnected, lose_connection
 from daemon.deliveries import record_failed_push
 from daemon.meta import SignedRequest
 from daemon.models import (
@@ -80,6 +81,7 @@ def deauthorize(
     now: datetime,
     request: SignedRequest | None = None,
     why: str = "deauthorized on Instagram",
+    by_shopper: bool = False,
 ) -> int:
     """Revoke the person's token (its ciphertext erased); the number of tokens revoked.
 
@@ -115,6 +117,11 @@ def deauthorize(
             )
         )
         revoked = int(getattr(result, "rowcount", 0) or 0)
+        assert customer.id is not None
+        if by_shopper:  # WordPress asked, and shows it already
+            disconnected(session, customer.id, now=now)
+        elif revoked:
+            lose_connection(session, customer.id, reason=why, now=now)
     log.info("deauthorize: %d token(s) revoked for customer %s", revoked, customer.id)
     return revoked
 

@@ -10,9 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.clock import isoformat_utc
-from daemon.models import Customer
-
-LEAD_SCHEMA_VERSION = 1
+from daemon.models import Customer, Delivery
 
 
 def idempotency_key(code_hash: str) -> str:
@@ -23,10 +21,17 @@ def idempotency_key(code_hash: str) -> str:
 
 
 def build_lead(
-    customer: Customer, context: dict[str, Any], *, key: str, connected_at: datetime
+    customer: Customer,
+    context: dict[str, Any],
+    *,
+    key: str,
+    connected_at: datetime,
+    event: str = "connected",
 ) -> dict[str, Any]:
-    return {
-        "version": LEAD_SCHEMA_VERSION,
+    """The lead, or a later event of the same connection (`event`, the customer's `version`,
+    and for a lost connection its status and reason), as WordPress's lead route takes it."""
+    lead = {
+        "version": customer.version,
         "idempotency_key": key,
         "ig_user_id": customer.ig_user_id,
         "username": customer.username,
@@ -40,3 +45,28 @@ def build_lead(
         "wc_order_id": context.get("wc_order_id"),
         "connected_at": isoformat_utc(connected_at),
     }
+    if event != "connected":
+        lead["event"] = event
+    return lead
+
+
+def connection_event(customer: Customer, *, event: str, now: datetime, reason: str) -> Delivery:
+    """A later event of a customer's connection (connection_lost, reconnected), queued for
+    WordPress under a key of its own; the customer's version has been advanced already."""
+    assert customer.id is not None
+    key = f"igsync-{event.replace('_', '-')}-{customer.id}-{customer.version}"
+    context = {
+        "wp_user_id": customer.wp_user_id,
+        "email": customer.email,
+        "source": customer.source,
+    }
+    payload = build_lead(customer, context, key=key, connected_at=now, event=event)
+    if event == "connection_lost":
+        payload.update(status="needs_reconnect", reason=reason[:255])
+    return Delivery(
+        idempotency_key=key,
+        customer_id=customer.id,
+        payload=payload,
+        created_at=now,
+        next_attempt_at=now,
+    )

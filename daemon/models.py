@@ -105,6 +105,10 @@ class Customer(SQLModel, table=True):
     wp_user_id: int | None = Field(default=None, index=True)
     email: str | None = Field(default=None, max_length=254)
     source: str | None = Field(default=None, max_length=64)
+    # The connection as WordPress shows it (connected, needs_reconnect, disconnected), and the
+    # version of what WordPress was last sent: each change pushes an event with the next one.
+    status: str = Field(default="connected", max_length=16)
+    version: int = 1
     created_at: datetime
     updated_at: datetime
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from daemon import leases
 from daemon.backoff import CODE_BACKOFF
 from daemon.clock import Clock, utcnow
+from daemon.connection import reconnected
 from daemon.crypto import CipherError, TokenCipher
 from daemon.instagram import InstagramClient, InstagramError, Profile
 from daemon.leads import build_lead, idempotency_key
@@ -234,6 +235,7 @@ class CodePipeline:
         customer.email = context.get("email") or customer.email
         customer.source = context.get("source") or customer.source
         customer.updated_at = now
+        event = "reconnected" if reconnected(customer, now) else "connected"
         session.add(customer)
         session.flush()
         assert customer.id is not None
@@ -259,7 +261,7 @@ class CodePipeline:
             idempotency_key=key,
             customer_id=customer.id,
             code_id=row.id,
-            payload=build_lead(customer, context, key=key, connected_at=now),
+            payload=build_lead(customer, context, key=key, connected_at=now, event=event),
             created_at=now,
             next_attempt_at=now,
         )

@@ -13,6 +13,7 @@ from datetime import timedelta
 from daemon import leases
 from daemon.backoff import REFRESH_BACKOFF
 from daemon.clock import Clock, utcnow
+from daemon.connection import lose_connection
 from daemon.crypto import CipherError, TokenCipher
 from daemon.instagram import InstagramClient, InstagramError, TokenInvalid
 from daemon.models import Token, TokenStatus
@@ -122,5 +123,8 @@ class TokenRefresher:
                 decision.next_attempt_at.isoformat(timespec="seconds"),
             )
         with self.store.write() as session:
-            leases.finish(session, Token, token.id, self.owner, **values)
+            if leases.finish(session, Token, token.id, self.owner, **values) and (
+                status is TokenStatus.INVALID
+            ):
+                lose_connection(session, token.customer_id, reason=reason, now=now)
         return status

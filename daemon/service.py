@@ -81,7 +81,9 @@ class Daemon:
 
         def disconnect_person(ig_user_id: str) -> int:
             """The shopper's Disconnect in WordPress: their token revoked and erased."""
-            return deauthorize(store, ig_user_id, now=clock(), why="disconnected by the shopper")
+            return deauthorize(
+                store, ig_user_id, now=clock(), why="disconnected by the shopper", by_shopper=True
+            )
 
         metrics = Metrics()
         metrics.watch_store(store, clock)

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from daemon.cli import app
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
+from daemon.migrations import NEWEST_REVISION
 from daemon.models import CodeStatus, Customer, Delivery, DeliveryStatus
 from daemon.pipeline import CodePipeline
 from daemon.queries import EXPORT_FIELDS
@@ -206,12 +207,14 @@ def test_failed_deliveries_are_shown_and_can_be_retried(filled: Filled) -> None:
 
 
 def test_db_commands_and_an_unmigrated_database(filled: Filled, tmp_path: Path) -> None:
-    assert "database: 0003; newest: 0003" in filled.run("db", "current")[1]
+    assert (
+        f"database: {NEWEST_REVISION}; newest: {NEWEST_REVISION}" in filled.run("db", "current")[1]
+    )
     fresh = {**filled.env, "IGSYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'x.db'}"}
     result = filled.runner.invoke(app, ["customers", "list"], env=fresh)
     assert result.exit_code == 2 and "run `igsync db upgrade`" in result.stderr
     result = filled.runner.invoke(app, ["db", "upgrade"], env=fresh)
-    assert result.exit_code == 0 and "database at revision 0003" in result.stdout
+    assert result.exit_code == 0 and f"database at revision {NEWEST_REVISION}" in result.stdout
     assert (
         filled.runner.invoke(app, ["customers", "list"], env=fresh).stdout.strip()
         == "No customers yet."

@@ -288,10 +288,11 @@ def test_four_daemons_on_postgres_exchange_each_code_once_even_when_one_is_kille
     (ARTIFACTS / "scale-out-counts.json").write_text(json.dumps(counts, indent=2) + "\n")
     print(json.dumps(counts))
 
-    assert exchanged == {1: total}  # every code sent to Instagram, and only once
-    # The only codes that may not complete are those whose exchange the killed daemon had sent
-    # when it died: Instagram used them up, the answer died with the process; they end
-    # interrupted, never sent again.
+    assert set(exchanged) <= {0, 1}  # no code sent to Instagram twice
+    # The only codes that may not complete are those the killed daemon was exchanging when it
+    # died: sent (Instagram used them up, the answer died with the process) or about to be (the
+    # daemon cannot tell which); they end interrupted, never sent again.
+    assert exchanged.get(0, 0) <= statuses.get(CodeStatus.INTERRUPTED, 0)
     assert statuses["completed"] >= total - 8
     assert set(statuses) <= {CodeStatus.COMPLETED, CodeStatus.INTERRUPTED}, statuses
     assert all((reason or "").startswith("interrupted:") for reason in failures), failures

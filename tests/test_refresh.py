@@ -10,8 +10,9 @@ import pytest
 from sqlmodel import select
 
 from daemon.crypto import TokenCipher
+from daemon.erasure import deauthorize
 from daemon.housekeeping import run_housekeeping
-from daemon.models import CodeStatus, ReceivedCode, Token, TokenStatus
+from daemon.models import CodeStatus, Customer, Delivery, ReceivedCode, Token, TokenStatus
 from daemon.pipeline import CodePipeline
 from daemon.refresh import TokenRefresher
 from daemon.store import Store
@@ -94,6 +95,23 @@ def test_an_invalid_token_is_marked_for_reconnection(
         token(store).last_error or ""
     )
     assert worker.claim_due(10) == []
+    # WordPress is told once: the customer needs to reconnect, at the next version.
+    with store.read() as session:
+        customer = session.execute(select(Customer)).scalar_one()
+        events = [
+            d.payload
+            for d in session.execute(select(Delivery)).scalars()
+            if d.payload.get("event") == "connection_lost"
+        ]
+    assert (customer.status, customer.version) == ("needs_reconnect", 2)
+    assert len(events) == 1 and events[0]["status"] == "needs_reconnect"
+    assert events[0]["version"] == 2 and "code 190" in events[0]["reason"]
+    assert events[0]["ig_user_id"] == customer.ig_user_id
+    # Meta's deauthorize arriving too says nothing new to WordPress.
+    assert deauthorize(store, customer.ig_user_id, now=clock()) == 1
+    with store.read() as session:
+        lost = [d for d in session.execute(select(Delivery)).scalars() if d.payload.get("event")]
+    assert len(lost) == 1
 
 
 def test_a_failed_refresh_is_retried_later(

@@ -70,6 +70,11 @@ class InstagramClient:
             session.mount("http://", adapter)
             session.mount("https://", adapter)
         self._session = session
+        # Exchanges get connections of their own, closed after each answer: a pooled connection
+        # the server had already closed fails like a request lost mid-way, and an exchange that
+        # fails that way is never sent again (see CodePipeline). A fresh connection that drops
+        # is a real loss; a stale one would only look like one.
+        self._exchange_session = requests.Session()
 
     def authorize_url(self, redirect_uri: str, state: str, scopes: tuple[str, ...] = ()) -> str:
         """The URL to send the shopper to; Instagram comes back to redirect_uri with a code."""
@@ -90,6 +95,7 @@ class InstagramClient:
         payload = self._call(
             "POST",
             f"{self.endpoints.oauth_url}/oauth/access_token",
+            fresh_connection=True,
             data={
                 "client_id": self.endpoints.app_id,
                 "client_secret": secret,
@@ -138,6 +144,7 @@ class InstagramClient:
 
     def close(self) -> None:
         self._session.close()
+        self._exchange_session.close()
 
     def _call(
         self,
@@ -147,10 +154,13 @@ class InstagramClient:
         secrets: tuple[str, ...],
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
+        fresh_connection: bool = False,
     ) -> dict[str, Any]:
+        session = self._exchange_session if fresh_connection else self._session
+        headers = {"Connection": "close"} if fresh_connection else None
         try:
-            response = self._session.request(
-                method, url, params=params, data=data, timeout=self._timeout
+            response = session.request(
+                method, url, params=params, data=data, headers=headers, timeout=self._timeout
             )
         except requests.ConnectTimeout:
             raise UpstreamUnavailable(f"no connection within {self._timeout[0]:g}s") from None

@@ -171,6 +171,7 @@ class SandboxState:
     offset_seconds: float = 0.0
     _codes: dict[str, IssuedCode] = field(default_factory=dict)
     _tokens: dict[str, IssuedToken] = field(default_factory=dict)
+    _revoked: set[str] = field(default_factory=set)  # tokens a password change invalidated
     _calls: dict[str, deque[float]] = field(default_factory=dict)
     exchange_attempts: Counter[str] = field(default_factory=Counter)
     exchanges: Counter[str] = field(default_factory=Counter)
@@ -335,10 +336,26 @@ class SandboxState:
         self._tokens[token] = IssuedToken(account, long_lived, now, now + lifetime, scopes)
         return token
 
+    def revoke_tokens_of(self, username: str) -> int:
+        """What a password change or a security check does: every token of the account stops
+        working at once (Graph error 190, subcode 460). How many."""
+        with self._lock:
+            mine = {t for t, issued in self._tokens.items() if issued.account.username == username}
+            self._revoked |= mine
+            return len(mine)
+
     def _valid_token(self, token: str) -> IssuedToken:
         issued = self._tokens.get(token)
         if issued is None:
             raise graph_error("Invalid OAuth access token - Cannot parse access token", 190)
+        if token in self._revoked:
+            raise graph_error(
+                "Error validating access token: The session has been invalidated because the "
+                "user changed their password or Facebook has changed the session for security "
+                "reasons.",
+                190,
+                subcode=460,
+            )
         if self.now() >= issued.expires_at:
             raise graph_error(
                 "Error validating access token: Session has expired", 190, subcode=463

@@ -13,7 +13,7 @@ from daemon.clock import utcnow
 from daemon.meta import build_signed_request
 from daemon.models import Customer, Token, TokenStatus
 from tests.conftest import Sandbox, eventually
-from tests.wordpress import WordPress
+from tests.wordpress import SHOPPER, WordPress
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import handles, leads_screen
 from tests.wp.shopper import connect, leads_page
@@ -152,3 +152,52 @@ def test_meta_callbacks_while_the_daemon_is_down_are_kept_and_honoured(
     assert token.status == TokenStatus.REVOKED
     forged_status = requests.get(forged.json()["url"], timeout=30)
     assert forged_status.json().get("status") != "pending"  # dropped, not waiting for ever
+
+
+def test_a_lost_connection_shows_on_the_lead_and_a_reconnect_restores_it(
+    configured: WordPress, daemon: RunningDaemon, ig: Sandbox
+) -> None:
+    """Meta says the person removed the app: the daemon revokes the token and pushes
+    connection_lost; WordPress shows it on the lead and asks the shopper to reconnect. Connecting
+    the same account again restores the lead in place (one row, status Connected)."""
+    wp = configured
+    daemon.start()
+    shopper = wp.login(*SHOPPER)
+    connect(wp, shopper, "comes.back")
+    admin = wp.admin()
+    eventually(
+        lambda: [r["status"] for r in leads_screen(admin, wp, s="comes.back")] == ["Connected"],
+        what="the lead",
+    )
+    assert daemon.daemon is not None
+    with daemon.daemon.store.read() as session:
+        customer = session.execute(
+            select(Customer).where(col(Customer.username) == "comes.back")
+        ).scalar_one()
+    request = build_signed_request(customer.ig_user_id, ig.app_secret, issued_at=utcnow())
+    revoked = requests.post(
+        wp.rest("/igsync/v1/meta/deauthorize"), data={"signed_request": request}, timeout=30
+    )
+    assert revoked.status_code == 200 and revoked.json()["tokens_revoked"] == 1
+    eventually(
+        lambda: (
+            [r["status"] for r in leads_screen(admin, wp, s="comes.back")]
+            == ["Needs reconnect deauthorized on Instagram"]
+        ),
+        what="the lost connection on the lead",
+    )
+    page = shopper.get(wp.page_url, timeout=30).text
+    assert "Your Instagram connection (@comes.back) has expired" in page
+    assert ">Reconnect Instagram</a>" in page
+
+    connect(wp, shopper, "comes.back")
+    eventually(
+        lambda: [r["status"] for r in leads_screen(admin, wp, s="comes.back")] == ["Connected"],
+        what="one lead, connected again",
+    )
+    assert "Connected to Instagram as @comes.back" in shopper.get(wp.page_url, timeout=30).text
+    with daemon.daemon.store.read() as session:
+        again = session.execute(
+            select(Customer).where(col(Customer.username) == "comes.back")
+        ).scalar_one()
+    assert (again.id, again.status, again.version) == (customer.id, "connected", 3)
