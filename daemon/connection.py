@@ -14,6 +14,7 @@ from daemon.models import Customer
 CONNECTED = "connected"
 NEEDS_RECONNECT = "needs_reconnect"
 DISCONNECTED = "disconnected"
+CONNECTION_STATUSES = (CONNECTED, NEEDS_RECONNECT, DISCONNECTED)
 
 
 def lose_connection(

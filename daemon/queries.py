@@ -7,7 +7,7 @@ customer id) instead of one wide join, so the first page costs the same with a m
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
 from daemon.clock import isoformat_utc
+from daemon.connection import CONNECTION_STATUSES
 from daemon.crypto import CipherError, TokenCipher
 from daemon.models import (
     ACTIVE_CODE_STATUSES,
@@ -62,6 +63,8 @@ class CustomerView:
             "email": c.email,
             "wp_user_id": c.wp_user_id,
             "source": c.source,
+            "status": c.status,
+            "version": c.version,
             "token": self.token_masked,
             "token_status": t.status if t else None,
             "token_expires_at": isoformat_utc(t.expires_at) if t else None,
@@ -82,6 +85,7 @@ EXPORT_FIELDS = (
     "email",
     "wp_user_id",
     "source",
+    "status",
     "token_status",
     "token_expires_at",
     "lead_status",
@@ -141,10 +145,19 @@ def _masked(cipher: TokenCipher | None, token: Token | None) -> str:
 
 
 def list_customers(
-    session: Session, cipher: TokenCipher | None, *, limit: int, offset: int = 0
+    session: Session,
+    cipher: TokenCipher | None,
+    *,
+    limit: int,
+    offset: int = 0,
+    status: str | None = None,
 ) -> list[CustomerView]:
+    """A page of customers, oldest first; only those with this connection status if given."""
+    query = select(Customer)
+    if status is not None:
+        query = query.where(col(Customer.status) == status)
     rows = (
-        session.execute(select(Customer).order_by(col(Customer.id)).limit(limit).offset(offset))
+        session.execute(query.order_by(col(Customer.id)).limit(limit).offset(offset))
         .scalars()
         .all()
     )
@@ -220,11 +233,13 @@ class StatusCounts:
     tokens: dict[str, int]
     tokens_due: int
     deliveries: dict[str, int]
+    connections: dict[str, int] = field(default_factory=dict)  # customers by connection status
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "codes": self.codes,
             "customers": self.customers,
+            "connections": self.connections,
             "tokens": self.tokens,
             "tokens_due_for_refresh": self.tokens_due,
             "deliveries": self.deliveries,
@@ -252,6 +267,7 @@ def status_counts(session: Session, *, now: datetime, refresh_window: timedelta)
         tokens=grouped(Token, list(TokenStatus)),
         tokens_due=int(tokens_due),
         deliveries=grouped(Delivery, list(DeliveryStatus)),
+        connections=grouped(Customer, list(CONNECTION_STATUSES)),
     )
 
 

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlmodel import select
+from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from daemon.cli import app
+from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
+from daemon.erasure import deauthorize
 from daemon.migrations import NEWEST_REVISION
 from daemon.models import CodeStatus, Customer, Delivery, DeliveryStatus
 from daemon.pipeline import CodePipeline
@@ -398,3 +400,29 @@ def test_the_cli_off_a_terminal_prints_one_row_per_line(filled: Filled) -> None:
     assert long_error.startswith(error_cell[:-1]) and error_cell[-2] != " "
     as_json = filled.runner.invoke(app, ["deliveries", "list", "--failed", "--json"], env=env)
     assert json.loads(as_json.stdout)[0]["last_error"] == long_error
+
+
+def test_customers_list_by_connection_status_and_status_counts(filled: Filled) -> None:
+    """A deauthorized customer needs to reconnect: `customers list --status` finds them and
+    `igsync status` counts them."""
+    settings_store = Store(
+        load_settings({**filled.env, "IGSYNC_ENV_FILE": "/dev/null"}).database_url
+    )
+    try:
+        with settings_store.read() as session:
+            tom = session.execute(select(Customer).where(col(Customer.username) == "tom_runs"))
+            ig_user_id = tom.scalar_one().ig_user_id
+        assert deauthorize(settings_store, ig_user_id, now=utcnow()) == 1
+    finally:
+        settings_store.dispose()
+    code, out, _ = filled.run("customers", "list", "--status", "needs_reconnect", "--json")
+    assert code == 0
+    assert [(c["username"], c["status"], c["version"]) for c in json.loads(out)] == [
+        ("tom_runs", "needs_reconnect", 2)
+    ]
+    code, out, _ = filled.run("customers", "list", "--status", "connected")
+    assert code == 0 and "@lena.bakes" in out and "@tom_runs" not in out
+    code, out, _ = filled.run("customers", "list", "--status", "lost")
+    assert code == 2 and "needs_reconnect" in out + _
+    counts = json.loads(filled.run("status", "--json")[1])
+    assert counts["connections"] == {"connected": 2, "needs_reconnect": 1, "disconnected": 0}

@@ -34,15 +34,31 @@ class ExportFormat(StrEnum):
     json = "json"
 
 
+class ConnectionStatus(StrEnum):
+    connected = "connected"
+    needs_reconnect = "needs_reconnect"
+    disconnected = "disconnected"
+
+
 @app.command("list")
 def list_(
     limit: Limit = 50,
     page: Annotated[int, typer.Option(min=1, help="Page number (of --limit rows).")] = 1,
+    status: Annotated[
+        ConnectionStatus | None,
+        typer.Option(help="Only customers whose connection has this status."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List customers, oldest first, one page at a time."""
     with admin() as ctx, ctx.store.read() as session:
-        views = list_customers(session, ctx.cipher, limit=limit, offset=(page - 1) * limit)
+        views = list_customers(
+            session,
+            ctx.cipher,
+            limit=limit,
+            offset=(page - 1) * limit,
+            status=status.value if status else None,
+        )
         if as_json:
             out.print_json(json.dumps([v.as_dict() for v in views]))
         elif not views:

@@ -54,7 +54,18 @@ def shorten(text: str, limit: int = ERROR_CELL_CHARS) -> str:
 def customers_rows(views: Sequence[CustomerView], title: str = "Customers") -> Rows:
     rows = Rows(
         title,
-        ("ID", "Username", "Name", "Type", "Email", "WP user", "Token", "Expires", "Lead"),
+        (
+            "ID",
+            "Username",
+            "Name",
+            "Type",
+            "Email",
+            "WP user",
+            "Status",
+            "Token",
+            "Expires",
+            "Lead",
+        ),
     )
     for view in views:
         c, t = view.customer, view.token
@@ -66,6 +77,7 @@ def customers_rows(views: Sequence[CustomerView], title: str = "Customers") -> R
                 c.account_type or "-",
                 c.email or "-",
                 str(c.wp_user_id or "-"),
+                c.status,
                 view.token_masked,
                 isoformat_utc(t.expires_at)[:10] if t else "-",
                 view.lead_status or "-",
@@ -92,6 +104,8 @@ def status_table(counts: StatusCounts) -> Table:
     for status, n in counts.codes.items():
         table.add_row(f"codes {status}", str(n))
     table.add_row("customers", str(counts.customers))
+    for status, n in counts.connections.items():
+        table.add_row(f"customers {status}", str(n))
     for status, n in counts.tokens.items():
         table.add_row(f"tokens {status}", str(n))
     table.add_row("tokens due for refresh", str(counts.tokens_due))
