@@ -47,21 +47,33 @@ def subject_hash(ig_user_id: str) -> str:
     return hashlib.sha256(ig_user_id.encode()).hexdigest()
 
 
-def _codes_of(ig_user_id: str, customer_id: int | None) -> ColumnElement[bool]:
-    by_user = col(ReceivedCode.ig_user_id) == ig_user_id
-    if customer_id is None:
-        return by_user
-    return or_(by_user, col(ReceivedCode.customer_id) == customer_id)
+def _codes_of(
+    ig_user_id: str, customer: Customer | None, *, by_context: bool = True
+) -> ColumnElement[bool]:
+    """The person's codes: by Instagram id once known, by customer, and (`by_context`, for an
+    erasure: codes not exchanged yet) by the WordPress user or email their context carries, as
+    the customer's."""
+    matches = [col(ReceivedCode.ig_user_id) == ig_user_id]
+    if customer is not None:
+        matches.append(col(ReceivedCode.customer_id) == customer.id)
+    if customer is not None and by_context:
+        context = col(ReceivedCode.context)
+        if customer.wp_user_id:
+            matches.append(context["wp_user_id"].as_integer() == customer.wp_user_id)
+        if customer.email:
+            matches.append(context["email"].as_string() == customer.email)
+    return or_(*matches)
 
 
 def _stop_codes_in_flight(
-    session: Session, ig_user_id: str, customer_id: int | None, why: str
+    session: Session, ig_user_id: str, customer: Customer | None, why: str, *, by_context: bool
 ) -> None:
     """Codes still being exchanged for this person must not recreate what was just removed."""
     session.execute(
         update(ReceivedCode)
         .where(
-            _codes_of(ig_user_id, customer_id), col(ReceivedCode.status).in_(ACTIVE_CODE_STATUSES)
+            _codes_of(ig_user_id, customer, by_context=by_context),
+            col(ReceivedCode.status).in_(ACTIVE_CODE_STATUSES),
         )
         .values(
             status=CodeStatus.FAILED,
@@ -93,7 +105,9 @@ def deauthorize(
             log.warning("deauthorize: this signed_request was already acted on; ignored")
             return 0
         customer = _customer(session, ig_user_id)
-        _stop_codes_in_flight(session, ig_user_id, customer.id if customer else None, why)
+        # Not by context: a code in flight for the same shop account may be a reconnection
+        # the request knew nothing of.
+        _stop_codes_in_flight(session, ig_user_id, customer, why, by_context=False)
         if customer is None:
             return 0
         issued_before = (
@@ -204,10 +218,12 @@ def request_erasure(
             ).scalar()
         customer = _customer(session, ig_user_id)
         customer_id = customer.id if customer else None
-        _stop_codes_in_flight(session, ig_user_id, customer_id, "data deletion requested")
+        _stop_codes_in_flight(
+            session, ig_user_id, customer, "data deletion requested", by_context=True
+        )
         session.execute(
             update(ReceivedCode)
-            .where(_codes_of(ig_user_id, customer_id))
+            .where(_codes_of(ig_user_id, customer))
             .values(ig_user_id=None, customer_id=None, context={}, permissions=None)
         )
         wait_until = now

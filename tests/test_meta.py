@@ -366,3 +366,61 @@ def test_the_shoppers_disconnect_revokes_the_token_and_keeps_the_customer(
         assert session.execute(select(func.count()).select_from(Customer)).scalar_one() == 1
     assert token.status == TokenStatus.REVOKED and token.access_token_ciphertext == ""
     assert token.last_error == "disconnected by the shopper"
+
+
+def test_an_erasure_stops_the_persons_codes_not_yet_exchanged(
+    store: Store, cipher: TokenCipher, sandbox: Sandbox, clock: FakeClock
+) -> None:
+    """The person asks for erasure while a second code of theirs waits for its exchange (no
+    Instagram id known yet): found by the WordPress user and the email in its context, it is
+    stopped and its secrets erased, and processing it afterwards recreates nobody. Another
+    shopper's code waiting at the same time goes on."""
+    pipeline = CodePipeline(store, cipher, sandbox.client(), owner="t", clock=clock)
+    first = store_code(
+        store,
+        cipher,
+        sandbox.new_code("erased.early"),
+        sandbox.redirect_uri,
+        now=clock(),
+        wp_user_id=7,
+        email="ee@example.com",
+    )
+    assert pipeline.process(first) == CodeStatus.COMPLETED
+    with store.read() as session:
+        person = session.execute(select(Customer)).scalar_one()
+    by_user = store_code(
+        store,
+        cipher,
+        sandbox.new_code("erased.early"),
+        sandbox.redirect_uri,
+        now=clock(),
+        wp_user_id=7,
+    )
+    by_email = store_code(
+        store,
+        cipher,
+        sandbox.new_code("erased.early"),
+        sandbox.redirect_uri,
+        now=clock(),
+        email="ee@example.com",
+    )
+    other = store_code(
+        store,
+        cipher,
+        sandbox.new_code("someone.else"),
+        sandbox.redirect_uri,
+        now=clock(),
+        wp_user_id=8,
+    )
+    request_erasure(store, person.ig_user_id, source="meta", now=clock())
+    with store.read() as session:
+        rows = {r.id: r for r in session.execute(select(ReceivedCode)).scalars()}
+    for stopped in (by_user, by_email):
+        assert rows[stopped].status == CodeStatus.FAILED
+        assert rows[stopped].code_ciphertext is None and rows[stopped].context == {}
+        assert pipeline.process(stopped) is None
+    assert rows[other].status == CodeStatus.PENDING
+    assert pipeline.process(other) == CodeStatus.COMPLETED
+    with store.read() as session:
+        left = [c.username for c in session.execute(select(Customer)).scalars()]
+    assert left == ["someone.else"]
