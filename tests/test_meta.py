@@ -376,42 +376,18 @@ def test_an_erasure_stops_the_persons_codes_not_yet_exchanged(
     stopped and its secrets erased, and processing it afterwards recreates nobody. Another
     shopper's code waiting at the same time goes on."""
     pipeline = CodePipeline(store, cipher, sandbox.client(), owner="t", clock=clock)
-    first = store_code(
-        store,
-        cipher,
-        sandbox.new_code("erased.early"),
-        sandbox.redirect_uri,
-        now=clock(),
-        wp_user_id=7,
-        email="ee@example.com",
-    )
+
+    def waiting(username: str, **context: object) -> int:
+        code = sandbox.new_code(username)
+        return store_code(store, cipher, code, sandbox.redirect_uri, now=clock(), **context)
+
+    first = waiting("erased.early", wp_user_id=7, email="ee@example.com")
     assert pipeline.process(first) == CodeStatus.COMPLETED
     with store.read() as session:
         person = session.execute(select(Customer)).scalar_one()
-    by_user = store_code(
-        store,
-        cipher,
-        sandbox.new_code("erased.early"),
-        sandbox.redirect_uri,
-        now=clock(),
-        wp_user_id=7,
-    )
-    by_email = store_code(
-        store,
-        cipher,
-        sandbox.new_code("erased.early"),
-        sandbox.redirect_uri,
-        now=clock(),
-        email="ee@example.com",
-    )
-    other = store_code(
-        store,
-        cipher,
-        sandbox.new_code("someone.else"),
-        sandbox.redirect_uri,
-        now=clock(),
-        wp_user_id=8,
-    )
+    by_user = waiting("erased.early", wp_user_id=7)
+    by_email = waiting("erased.early", email="ee@example.com")
+    other = waiting("someone.else", wp_user_id=8)
     request_erasure(store, person.ig_user_id, source="meta", now=clock())
     with store.read() as session:
         rows = {r.id: r for r in session.execute(select(ReceivedCode)).scalars()}
