@@ -20,7 +20,7 @@ from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, start_wordpress
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import leads_screen
-from tests.wp.pushes import a_lead, push
+from tests.wp.pushes import a_lead, an_event, push
 from tests.wp.shop import (
     WC,
     apply_coupon,
@@ -169,7 +169,7 @@ def test_the_account_menu_has_an_instagram_tab_to_connect_and_disconnect(
 
 
 def test_a_guest_buys_connects_from_the_thank_you_page_and_the_order_shows_it(
-    configured: WordPress, daemon: RunningDaemon
+    configured: WordPress, daemon: RunningDaemon, shared: dict[str, str]
 ) -> None:
     wp = configured
     product = set_up_shop(wp)
@@ -201,7 +201,21 @@ def test_a_guest_buys_connects_from_the_thank_you_page_and_the_order_shows_it(
         assert "Thank you for connecting your Instagram, @gia.buys.linen." in again
         assert 'id="igsync-connect"' not in again
     box = order_box(admin.get(order_screen(wp, order["order_id"]), timeout=30).text)
-    assert "@gia.buys.linen" in box and "Connected" in box
+    assert "@gia.buys.linen" in box and "Connected" in box and "follower" not in box
+    # Once the daemon knows the follower count (a later event of the connection), so does the box.
+    gia = (
+        "SELECT ig_user_id, idempotency_key FROM wp_igsync_leads WHERE username = 'gia.buys.linen'"
+    )
+    ig_user_id, key = wp.sql(gia).split()
+    update = an_event(
+        {"idempotency_key": key, "ig_user_id": ig_user_id, "username": "gia.buys.linen"},
+        "updated",
+        2,
+        followers_count=1234,
+    )
+    assert push(wp, Signer(shared["secret"]), update).json()["status"] == "updated"
+    box = order_box(admin.get(order_screen(wp, order["order_id"]), timeout=30).text)
+    assert "1,234 followers" in box
 
     # Someone whose email differs by a letter registers first: nothing of Gia's becomes theirs.
     php_json(wp, WC + NEW_CUSTOMER, "gia.guest@example.co", "gia2")

@@ -107,6 +107,13 @@ final class Igsync_Leads {
 					'minimum' => 1,
 				)
 			),
+			'followers_count'     => $optional(
+				array(
+					'type'    => 'integer',
+					'minimum' => 0,
+					'maximum' => 4294967295,
+				)
+			),
 			'profile_picture_url' => $optional(
 				array(
 					'type'      => 'string',
@@ -269,6 +276,7 @@ final class Igsync_Leads {
 			'return_url'          => self::text( $lead['return_url'] ?? null ),
 			'wc_order_id'         => isset( $lead['wc_order_id'] ) ? (int) $lead['wc_order_id'] : null,
 			'profile_picture_url' => self::text( $lead['profile_picture_url'] ?? null ),
+			'followers_count'     => isset( $lead['followers_count'] ) ? (int) $lead['followers_count'] : null,
 			'version'             => isset( $lead['version'] ) ? (int) $lead['version'] : null,
 			'status'              => (string) ( $lead['status'] ?? ( 'connection_lost' === ( $lead['event'] ?? '' ) ? 'needs_reconnect' : 'connected' ) ),
 			'status_reason'       => self::text( $lead['reason'] ?? null ),
@@ -357,7 +365,7 @@ final class Igsync_Leads {
 	private static function update_in_place( array $row ): ?int {
 		global $wpdb;
 		$set = array();
-		foreach ( array( 'username', 'name', 'account_type', 'profile_picture_url', 'version', 'status', 'status_reason' ) as $column ) {
+		foreach ( array( 'username', 'name', 'account_type', 'profile_picture_url', 'followers_count', 'version', 'status', 'status_reason' ) as $column ) {
 			if ( null !== $row[ $column ] || 'status_reason' === $column ) {
 				$set[ $column ] = $row[ $column ];
 			}

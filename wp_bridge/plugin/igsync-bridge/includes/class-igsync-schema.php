@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Schema {
 
-	const VERSION        = '5';
+	const VERSION        = '6';
 	const VERSION_OPTION = 'igsync_schema_version';
 
 	/**
@@ -85,6 +85,7 @@ CREATE TABLE {$t['leads']} (
   return_url text NULL,
   wc_order_id bigint(20) unsigned NULL,
   profile_picture_url text NULL,
+  followers_count int(10) unsigned NULL,
   version int(10) unsigned NULL,
   status varchar(20) NOT NULL DEFAULT 'connected',
   status_reason varchar(255) NULL,

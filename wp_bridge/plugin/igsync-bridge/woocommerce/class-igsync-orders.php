@@ -44,7 +44,8 @@ final class Igsync_Orders {
 	}
 
 	/**
-	 * The box: the customer's Instagram handle, the connection's status, when they connected.
+	 * The box: the customer's Instagram handle, followers when known, the connection's status,
+	 * when they connected.
 	 *
 	 * @param WP_Post|WC_Order $order_or_post The order (HPOS) or its post (legacy storage).
 	 */
@@ -63,6 +64,11 @@ final class Igsync_Orders {
 			esc_html( (string) $lead['username'] ),
 			empty( $lead['name'] ) ? '' : '<br>' . esc_html( (string) $lead['name'] )
 		);
+		if ( null !== $lead['followers_count'] ) {
+			$followers = (int) $lead['followers_count'];
+			/* translators: %s: number of followers */
+			echo '<p class="igsync-order-followers">' . esc_html( sprintf( _n( '%s follower', '%s followers', $followers, 'igsync-bridge' ), number_format_i18n( $followers ) ) ) . '</p>';
+		}
 		echo '<p class="igsync-order-status"><span class="igsync-lead-status igsync-lead-status--' . esc_attr( $status ) . '">' . esc_html( Igsync_Leads::status_label( $status ) ) . '</span>';
 		if ( $at ) {
 			/* translators: %s: date */
