@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.clock import isoformat_utc
-from daemon.models import Customer, Delivery
+from daemon.models import PROFILE_DETAILS, Customer, Delivery
 
 
 def idempotency_key(code_hash: str) -> str:
@@ -44,6 +44,7 @@ def build_lead(
         "source": context.get("source"),
         "wc_order_id": context.get("wc_order_id"),
         "connected_at": isoformat_utc(connected_at),
+        **{detail: getattr(customer, detail) for detail in PROFILE_DETAILS},
     }
     if event != "connected":
         lead["event"] = event

@@ -109,8 +109,26 @@ class Customer(SQLModel, table=True):
     # version of what WordPress was last sent: each change pushes an event with the next one.
     status: str = Field(default="connected", max_length=16)
     version: int = 1
+    followers_count: int | None = None
+    follows_count: int | None = None
+    media_count: int | None = None
+    profile_picture_url: str | None = None
+    biography: str | None = None
+    website: str | None = None
     created_at: datetime
     updated_at: datetime
+
+
+PROFILE_DETAILS = (
+    "followers_count",
+    "follows_count",
+    "media_count",
+    "profile_picture_url",
+    "biography",
+    "website",
+)
+"""Instagram Login's richer profile: on the customer as on the Profile, each optional, sent with
+every lead."""
 
 
 class Token(Leased, table=True):

@@ -133,7 +133,18 @@ def test_a_code_becomes_a_customer_a_token_and_a_lead(
         "source": "button",
         "wc_order_id": 1234,  # a thank-you page's order, for WooCommerce to link the lead to
         "connected_at": delivery.payload["connected_at"],
+        "followers_count": customer.followers_count,
+        "follows_count": customer.follows_count,
+        "media_count": customer.media_count,
+        "profile_picture_url": customer.profile_picture_url,
+        "biography": customer.biography,
+        "website": customer.website,
     }
+    # Instagram Login's richer profile, as the sandbox serves it.
+    assert isinstance(customer.followers_count, int) and customer.followers_count >= 100
+    assert isinstance(customer.media_count, int) and isinstance(customer.follows_count, int)
+    assert customer.profile_picture_url == f"{sandbox.url}/pictures/lena.bakes.svg"
+    assert customer.biography and customer.website == "https://lena.bakes.example"
     assert sandbox.state.exchanges_of(code) == 1
 
 

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from daemon.instagram import CodeRejected, UpstreamUnavailable
+from daemon.instagram.flavours import FLAVOURS
 from tests.conftest import APP_ID, Sandbox
 
 
@@ -161,3 +162,42 @@ def test_injected_latency_delays_every_api_call(sandbox: Sandbox) -> None:
     short = client.exchange_code(code, sandbox.redirect_uri)
     client.profile(short.access_token)
     assert time.monotonic() - started >= 0.3
+
+
+def test_a_professional_profile_has_public_figures_that_grow_over_the_clock(
+    sandbox: Sandbox,
+) -> None:
+    client = sandbox.client()
+    code = sandbox.new_code("grows.daily")
+    short = client.exchange_code(code, sandbox.redirect_uri)
+    token = client.exchange_long_lived(short.access_token).access_token
+    before = client.profile(token)
+    assert before.followers_count is not None and before.media_count is not None
+    assert before.profile_picture_url == f"{sandbox.url}/pictures/grows.daily.svg"
+    picture = requests.get(before.profile_picture_url, timeout=10)
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/svg+xml"
+    sandbox.state.advance(30 * 86_400)  # a month later
+    after = client.profile(token)
+    assert after.followers_count is not None and after.followers_count > before.followers_count
+
+
+def test_a_profile_without_the_optional_figures_is_not_an_error() -> None:
+    """Instagram leaves out what was not granted or does not apply; nonsense is left out too."""
+    parse = FLAVOURS["instagram_login"].parse_profile
+    bare = parse({"user_id": "17841400000000001", "username": "just.basic"})
+    assert (bare.followers_count, bare.profile_picture_url, bare.website) == (None, None, None)
+    odd = parse(
+        {
+            "user_id": "17841400000000002",
+            "username": "odd.figures",
+            "followers_count": -5,
+            "media_count": True,
+            "follows_count": "12",
+            "profile_picture_url": "javascript:alert(1)",
+            "website": "https://ok.example/shop",
+            "biography": "Hi\x00 there\u202e",
+        }
+    )
+    assert (odd.followers_count, odd.media_count, odd.follows_count) == (None, None, None)
+    assert odd.profile_picture_url is None and odd.website == "https://ok.example/shop"
+    assert odd.biography == "Hi there"

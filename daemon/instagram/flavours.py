@@ -22,6 +22,8 @@ class MalformedAnswer(ValueError):
 # Instagram usernames: at most 30 letters, digits, periods and underscores.
 USERNAME = re.compile(r"[A-Za-z0-9._]{1,30}")
 NAME_MAX_CHARS = 255  # the bridge plugin's column
+BIOGRAPHY_MAX_CHARS = 500
+URL_MAX_CHARS = 2048
 # C0 and C1 controls, and the bidirectional overrides that can disguise text.
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -59,6 +61,12 @@ def _login_profile(payload: Mapping[str, Any]) -> Profile:
         username=_username(payload.get("username")),
         name=_text(payload.get("name"), NAME_MAX_CHARS),
         account_type=_text(payload.get("account_type"), 32),
+        followers_count=_count(payload.get("followers_count")),
+        follows_count=_count(payload.get("follows_count")),
+        media_count=_count(payload.get("media_count")),
+        profile_picture_url=_url(payload.get("profile_picture_url")),
+        biography=_text(payload.get("biography"), BIOGRAPHY_MAX_CHARS),
+        website=_url(payload.get("website")),
     )
 
 
@@ -84,6 +92,21 @@ def _username(value: object) -> str:
     return value
 
 
+def _count(value: object) -> int | None:
+    """A count Instagram may leave out (not granted, not a professional account): a
+    non-negative integer, else unknown."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
+        return None
+    return value
+
+
+def _url(value: object) -> str | None:
+    """An http(s) address of at most 2,048 characters, else unknown."""
+    if not isinstance(value, str) or len(value) > URL_MAX_CHARS:
+        return None
+    return value if re.fullmatch(r"https?://[^\s\x00-\x1f]+", value) else None
+
+
 def _text(value: object, limit: int) -> str | None:
     """Free text from the profile: control characters taken out, at most `limit` characters."""
     if not isinstance(value, str):
@@ -97,7 +120,18 @@ FLAVOURS: dict[ApiFlavour, Flavour] = {
         name="instagram_login",
         authorize_url="https://www.instagram.com/oauth/authorize",
         scopes=("instagram_business_basic",),
-        profile_fields=("user_id", "username", "name", "account_type"),
+        profile_fields=(
+            "user_id",
+            "username",
+            "name",
+            "account_type",
+            "profile_picture_url",
+            "followers_count",
+            "follows_count",
+            "media_count",
+            "biography",
+            "website",
+        ),
         parse_profile=_login_profile,
     ),
     "basic_display": Flavour(

@@ -31,4 +31,11 @@ class Profile:
     username: str
     name: str | None = None
     account_type: str | None = None
+    # Instagram Login's richer profile, each where granted (None when Instagram left it out).
+    followers_count: int | None = None
+    follows_count: int | None = None
+    media_count: int | None = None
+    profile_picture_url: str | None = None
+    biography: str | None = None
+    website: str | None = None
     extra: dict[str, str] = field(default_factory=dict)

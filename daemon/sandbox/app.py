@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 from pathlib import Path
 from string import Template
@@ -119,13 +120,28 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             return fault
         return await _late(fault, _answer(lambda: state.refresh(dict(request.query_params))))
 
+    @app.get("/pictures/{username}.svg", include_in_schema=False)
+    async def picture(username: str) -> Response:
+        """A profile picture for the sandbox's accounts: the initial on a colour of its own."""
+        hue = int(hashlib.sha256(username.encode()).hexdigest(), 16) % 360
+        initial = html.escape((username[:1] or "?").upper())
+        svg = (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="150" height="150"'
+            ' viewBox="0 0 150 150">'
+            f'<circle cx="75" cy="75" r="75" fill="hsl({hue} 55% 45%)"/>'
+            '<text x="75" y="98" font-family="sans-serif" font-size="68" fill="#fff"'
+            f' text-anchor="middle">{initial}</text></svg>'
+        )
+        return Response(svg, media_type="image/svg+xml")
+
     @app.get("/me")
     @app.get("/{version}/me")
     async def me(request: Request, version: str = "") -> Response:
         if isinstance(fault := await _inject_faults(state, "graph"), Response):
             return fault
         try:
-            answer, usage = state.me(dict(request.query_params))
+            pictures = str(request.base_url).rstrip("/") + "/pictures"
+            answer, usage = state.me(dict(request.query_params), pictures)
         except SandboxError as error:
             return _error_response(error)
         return await _late(fault, JSONResponse(answer, headers=usage))

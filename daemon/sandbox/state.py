@@ -278,7 +278,9 @@ class SandboxState:
             token = self._issue(issued.account, long_lived=True, scopes=issued.scopes)
         return {"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_LIFETIME}
 
-    def me(self, params: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    def me(
+        self, params: dict[str, str], pictures_url: str = "https://sandbox.invalid/pictures"
+    ) -> tuple[dict[str, Any], dict[str, str]]:
         with self._lock:
             token = params.get("access_token", "")
             issued = self._valid_token(token)
@@ -295,6 +297,7 @@ class SandboxState:
         }
         if self.config.flavour == "instagram_login":
             available["name"] = account.name
+            available.update(self._audience(account, pictures_url))
         else:
             available.pop("user_id")
         fields = [f for f in params.get("fields", "id,username").split(",") if f]
@@ -304,6 +307,20 @@ class SandboxState:
         answer = {f: available[f] for f in fields}
         answer.setdefault("id", available["id"])
         return answer, usage
+
+    def _audience(self, account: Account, pictures_url: str) -> dict[str, Any]:
+        """A professional account's public figures, growing with the sandbox's clock (a few
+        followers a day, different per account), so a re-sync has something to find."""
+        seed = int(hashlib.sha256(account.username.encode()).hexdigest(), 16)
+        days = int(self.now() // 86_400)
+        return {
+            "followers_count": 100 + seed % 9_000 + days % 1_000 * (1 + seed % 7),
+            "follows_count": 50 + seed % 400,
+            "media_count": 10 + seed % 90 + days % 1_000 // 3,
+            "profile_picture_url": f"{pictures_url}/{account.username}.svg",
+            "biography": f"{account.name} on Instagram (igsync sandbox)",
+            "website": f"https://{account.username.replace('_', '-').strip('.')}.example",
+        }
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

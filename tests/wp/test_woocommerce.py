@@ -109,6 +109,8 @@ def test_the_account_menu_has_an_instagram_tab_to_connect_and_disconnect(
     )
     connected = shopper.get(instagram_tab(wp), timeout=30).text
     assert "Disconnect Instagram" in connected and 'id="igsync-connect"' not in connected
+    picture = re.search(r'class="igsync-account__picture" src="([^"]+)"', connected)
+    assert picture and picture.group(1).endswith("/pictures/tab.shopper.svg")
     with chromium() as browser:
         log_in(browser, wp, *SHOPPER)
         browser.get(instagram_tab(wp))
@@ -201,8 +203,9 @@ def test_a_guest_buys_connects_from_the_thank_you_page_and_the_order_shows_it(
         assert "Thank you for connecting your Instagram, @gia.buys.linen." in again
         assert 'id="igsync-connect"' not in again
     box = order_box(admin.get(order_screen(wp, order["order_id"]), timeout=30).text)
-    assert "@gia.buys.linen" in box and "Connected" in box and "follower" not in box
-    # Once the daemon knows the follower count (a later event of the connection), so does the box.
+    assert "@gia.buys.linen" in box and "Connected" in box
+    assert re.search(r"[\d,]+ followers", box)  # Instagram Login's figures, sent with the lead
+    # A later event of the connection with a new count: the box follows.
     gia = (
         "SELECT ig_user_id, idempotency_key FROM wp_igsync_leads WHERE username = 'gia.buys.linen'"
     )
