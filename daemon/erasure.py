@@ -43,6 +43,10 @@ from wp_bridge.wordpress import WordPressClient, WordPressError
 log = logging.getLogger(__name__)
 
 
+LATER_EVENTS = frozenset({"connection_lost", "updated"})
+"""Pushes that only update a lead WordPress has; they never create one."""
+
+
 def subject_hash(ig_user_id: str) -> str:
     return hashlib.sha256(ig_user_id.encode()).hexdigest()
 
@@ -228,13 +232,22 @@ def request_erasure(
         )
         wait_until = now
         if customer is not None:
-            # A push already in flight may land after this; WordPress is told once its lease ends.
+            # A lead push already in flight may land after this and create the lead again:
+            # WordPress is told once its lease ends. A later event (connection_lost, updated)
+            # cannot: WordPress ignores one for an account it has no lead of.
             in_flight = session.execute(
-                select(col(Delivery.lease_expires_at)).where(
+                select(col(Delivery.lease_expires_at), col(Delivery.payload)).where(
                     col(Delivery.customer_id) == customer_id, col(Delivery.lease_expires_at) > now
                 )
-            ).scalars()
-            wait_until = max([now, *in_flight])
+            ).all()
+            wait_until = max(
+                [now]
+                + [
+                    until
+                    for until, payload in in_flight
+                    if payload.get("event") not in LATER_EVENTS and until is not None
+                ]
+            )
             session.execute(delete(Delivery).where(col(Delivery.customer_id) == customer_id))
             session.execute(delete(Token).where(col(Token.customer_id) == customer_id))
             session.delete(customer)

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from daemon.cli import app as cli
 from daemon.clock import utcnow
+from daemon.connection import lose_connection
 from daemon.crypto import TokenCipher
 from daemon.erasure import deauthorize, request_erasure
 from daemon.meta import (
@@ -400,3 +401,37 @@ def test_an_erasure_stops_the_persons_codes_not_yet_exchanged(
     with store.read() as session:
         left = [c.username for c in session.execute(select(Customer)).scalars()]
     assert left == ["someone.else"]
+
+
+def test_an_erasure_waits_only_for_a_lead_push_in_flight(
+    store: Store, cipher: TokenCipher, sandbox: Sandbox, clock: FakeClock
+) -> None:
+    """A first lead being pushed when the erasure comes could land after it and recreate the
+    lead: WordPress is told once that push's lease ends. A later event in flight (WordPress
+    ignores it for an account it has no lead of) delays nothing."""
+    pipeline = CodePipeline(store, cipher, sandbox.client(), owner="t", clock=clock)
+    connect_customer(pipeline, store, cipher, sandbox, "in.flight", now=clock())
+    lease_end = clock() + timedelta(seconds=120)
+    with store.write() as session:
+        customer = session.execute(select(Customer)).scalar_one()
+        assert lose_connection(session, customer.id, reason="revoked", now=clock())
+        for delivery in session.execute(select(Delivery)).scalars():
+            delivery.lease_owner, delivery.lease_expires_at = "pusher", lease_end
+            delivery.payload = {**delivery.payload}
+            session.add(delivery)
+        first_lead = session.execute(
+            select(Delivery).where(col(Delivery.code_id).is_not(None))
+        ).scalar_one()
+        first_lead.lease_expires_at = None  # the first lead was delivered already
+        session.add(first_lead)
+    receipt = request_erasure(store, customer.ig_user_id, source="meta", now=clock())
+    assert receipt.due_at == clock()  # only the connection_lost event was in flight
+
+    connect_customer(pipeline, store, cipher, sandbox, "in.flight", now=clock())
+    with store.write() as session:
+        pushing = session.execute(select(Delivery)).scalar_one()
+        pushing.lease_owner, pushing.lease_expires_at = "pusher", lease_end
+        session.add(pushing)
+        ig_user_id = session.execute(select(Customer)).scalar_one().ig_user_id
+    receipt = request_erasure(store, ig_user_id, source="meta", now=clock())
+    assert receipt.due_at == lease_end

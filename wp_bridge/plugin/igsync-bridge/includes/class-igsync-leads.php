@@ -8,7 +8,8 @@
  * Every push carries an event. "connected" (the first lead of a connection) is upserted by its
  * idempotency key; the later events of the same Instagram account ("updated",
  * "connection_lost", "reconnected") update its leads in place, and one older than what is
- * stored (a lower version arriving late) changes nothing.
+ * stored (a lower version arriving late) changes nothing. "updated" and "connection_lost" for
+ * an account WordPress has no lead of change nothing either (the lead may have been erased).
  *
  * @package igsync-bridge
  */
@@ -205,9 +206,13 @@ final class Igsync_Leads {
 	 * @return string|WP_Error
 	 */
 	public static function store( array $lead ) {
-		$row = self::row( $lead );
-		if ( 'connected' !== ( $lead['event'] ?? 'connected' ) && self::of_instagram_user( $row['ig_user_id'] ) ) {
+		$row   = self::row( $lead );
+		$event = (string) ( $lead['event'] ?? 'connected' );
+		if ( 'connected' !== $event && self::of_instagram_user( $row['ig_user_id'] ) ) {
 			return self::apply_event( $row );
+		}
+		if ( in_array( $event, array( 'connection_lost', 'updated' ), true ) ) {
+			return 'ignored'; // Nothing to update: never a lead recreated by a later event (an erased one).
 		}
 		$earlier = self::find( $row['idempotency_key'] );
 		if ( null !== $earlier && null !== $row['version'] && $row['version'] < (int) $earlier['version'] ) {
