@@ -17,15 +17,18 @@ final class Igsync_Connect {
 	const RETURN_COOKIE = 'igsync_return';
 	const STATUS_TTL    = 3600; // A code dies after an hour: "connecting" cannot outlive it.
 
+	const BLOCK_EDITOR_SCRIPT = 'igsync-connect-editor';
+
 	/**
 	 * Shortcode and notices.
 	 */
 	public static function register(): void {
 		add_shortcode( 'igsync_connect', array( __CLASS__, 'shortcode' ) );
-		$block = register_block_type( IGSYNC_BRIDGE_DIR . '/blocks/connect' );
-		foreach ( $block ? $block->editor_script_handles : array() as $handle ) {
-			wp_set_script_translations( $handle, 'igsync-bridge', IGSYNC_BRIDGE_DIR . '/languages' );
-		}
+		// The editor script is registered here with its dependencies (block.json names its
+		// handle): plain JavaScript on wp.* globals, no build step and no generated asset file.
+		wp_register_script( self::BLOCK_EDITOR_SCRIPT, plugins_url( 'blocks/connect/index.js', IGSYNC_BRIDGE_FILE ), array( 'wp-blocks', 'wp-element', 'wp-block-editor', 'wp-components', 'wp-server-side-render', 'wp-i18n' ), IGSYNC_BRIDGE_VERSION, true );
+		wp_set_script_translations( self::BLOCK_EDITOR_SCRIPT, 'igsync-bridge', IGSYNC_BRIDGE_DIR . '/languages' );
+		register_block_type( IGSYNC_BRIDGE_DIR . '/blocks/connect' );
 		Igsync_Shopper_Notices::register();
 	}
 
