@@ -27,6 +27,7 @@ import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -156,6 +157,14 @@ def mariadb(sql: str, database: str | None = None) -> str:
     if database:
         command.insert(1, database)
     return subprocess.run(command, check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+def php_json(wp: WordPress, code: str, *args: str) -> Any:
+    """Run PHP in a fresh process of the site (code after `<?php`); the JSON its last line
+    echoes. A PHP error fails the test with PHP's own output."""
+    result = wp.php(code, *args)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def run_php(root: Path, code: str, *args: str) -> subprocess.CompletedProcess[str]:

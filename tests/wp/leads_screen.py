@@ -16,7 +16,6 @@ class _ListTable(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[Row] = []
-        self.links: list[dict[str, str]] = []
         self._in_list = False
         self._row: Row | None = None
         self._column: str | None = None
@@ -34,8 +33,6 @@ class _ListTable(HTMLParser):
             self._row[self._column] = ""
         if self._row is not None and self._column is not None and tag in ("br", "div", "p"):
             self._row[self._column] += " "
-        if self._row is not None and tag == "a":
-            self.links.append({"column": self._column or "", **found})
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "tbody":
@@ -68,13 +65,6 @@ def parse_rows(page: str) -> list[Row]:
     table = _ListTable()
     table.feed(page)
     return table.rows
-
-
-def row_links(page: str) -> list[dict[str, str]]:
-    """Every link inside the list's rows, with the column it is in."""
-    table = _ListTable()
-    table.feed(page)
-    return table.links
 
 
 def handles(rows: list[Row]) -> list[str]:

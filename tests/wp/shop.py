@@ -5,14 +5,13 @@ the Store API, the API WooCommerce's block checkout itself calls."""
 from __future__ import annotations
 
 import html
-import json
 import re
 from typing import Any
 
 import requests
 
 from tests.conftest import eventually
-from tests.wordpress import WordPress
+from tests.wordpress import WordPress, php_json
 from tests.wp.shopper import connect
 
 WC = "require __DIR__ . '/wp-load.php';\n"
@@ -32,13 +31,6 @@ update_option( 'woocommerce_cod_settings', array(
 echo wp_json_encode( array( 'product' => $product->get_id() ) );
 """
 )
-
-
-def php_json(wp: WordPress, code: str, *args: str) -> Any:
-    """Run PHP with WordPress loaded, in a fresh process; the JSON its last line echoes."""
-    result = wp.php(code, *args)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def set_up_shop(wp: WordPress) -> int:

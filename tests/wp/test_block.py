@@ -4,14 +4,13 @@ editor without any build step."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.wordpress import ADMIN, SHOPPER, WordPress
+from tests.wordpress import ADMIN, SHOPPER, WordPress, php_json
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.pushes import a_lead, push
 from wp_bridge.signing import Signer
@@ -30,9 +29,7 @@ echo wp_json_encode( array( 'id' => $page, 'url' => get_permalink( $page ) ) );
 
 
 def block_page(wp: WordPress) -> dict[str, str]:
-    result = wp.php(BLOCK_PAGE)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return php_json(wp, BLOCK_PAGE)  # type: ignore[no-any-return]
 
 
 def test_the_block_shows_a_button_in_the_themes_style_and_the_shoppers_status(

@@ -5,13 +5,12 @@ The shop's owner may also be emailed each new lead."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.wordpress import SHOPPER, WordPress
+from tests.wordpress import SHOPPER, WordPress, php_json
 from tests.wp.leads_screen import leads_screen
 from tests.wp.pushes import a_lead, an_event, push
 from wp_bridge.signing import Signer
@@ -50,12 +49,12 @@ def listener(configured: WordPress) -> Iterator[Path]:
 
 def told(wp: WordPress, kind: str) -> list[list[object]]:
     """What the site's code recorded, of one kind."""
-    result = wp.php(
+    log = php_json(
+        wp,
         "require __DIR__ . '/wp-load.php';"
-        " echo wp_json_encode( (array) get_option( 'hooktest_log', array() ) );"
+        " echo wp_json_encode( (array) get_option( 'hooktest_log', array() ) );",
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return [entry for entry in json.loads(result.stdout) if entry[0] == kind]
+    return [entry for entry in log if entry[0] == kind]
 
 
 @pytest.mark.usefixtures("listener")

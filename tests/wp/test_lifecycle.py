@@ -7,7 +7,6 @@ The module runs in order: the last test deletes the plugin from its site."""
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 
 import requests
@@ -17,6 +16,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import APP_ID, Sandbox, eventually
 from tests.wordpress import ADMIN, SHOPPER, WordPress
+from tests.wordpress import php_json as site_php_json
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.shopper import code_of, connect, leads_page, start_flow
@@ -30,10 +30,9 @@ WP = "require __DIR__ . '/wp-load.php'; require_once ABSPATH . 'wp-admin/include
 
 
 def php_json(wp: WordPress, code: str) -> object:
-    """Run PHP in a fresh process of the site; the JSON it echoes."""
-    result = wp.php(WP + code)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    """Run PHP in a fresh process of the site, WordPress and its plugin API loaded; the JSON
+    it echoes."""
+    return site_php_json(wp, WP + code)
 
 
 def footprint(wp: WordPress) -> dict[str, list[str]]:

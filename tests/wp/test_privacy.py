@@ -4,7 +4,6 @@ the privacy policy guide carries a suggested paragraph."""
 
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from sqlmodel import select
 
 from daemon.models import Customer
 from tests.conftest import eventually
-from tests.wordpress import SHOPPER, WordPress
+from tests.wordpress import SHOPPER, WordPress, php_json
 from tests.wp.browser import chromium, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.pushes import a_lead, push
@@ -41,9 +40,7 @@ echo wp_json_encode( call_user_func( $tools['igsync-bridge']['callback'], $email
 
 
 def privacy(wp: WordPress, kind: str, email: str = "") -> Any:
-    result = wp.php(PRIVACY, kind, email)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return php_json(wp, PRIVACY, kind, email)
 
 
 def customers(daemon: RunningDaemon) -> set[str]:
@@ -124,9 +121,7 @@ def test_the_export_file_the_person_receives_lists_their_instagram_connection(
     wp = configured
     lead = a_lead(username="exported.person", email="shopper@example.com", name="Ex Ported")
     assert push(wp, Signer(shared["secret"]), lead).status_code == 201
-    result = wp.php(EXPORT_FILE, "shopper@example.com")
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
-    archive = json.loads(result.stdout.strip().splitlines()[-1])["file"]
+    archive = php_json(wp, EXPORT_FILE, "shopper@example.com")["file"]
     with zipfile.ZipFile(archive) as exported:
         exported.extractall(tmp_path)
     report = next(tmp_path.glob("*.html"))

@@ -8,7 +8,7 @@ from typing import Any
 
 from selenium.webdriver.common.by import By
 
-from tests.wordpress import ADMIN, WordPress
+from tests.wordpress import ADMIN, WordPress, php_json
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 
@@ -30,9 +30,7 @@ echo wp_json_encode( array( 'tests' => $results, 'info' => $info['igsync'] ?? nu
 
 
 def site_health(wp: WordPress) -> dict[str, Any]:
-    result = wp.php(SITE_HEALTH)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return php_json(wp, SITE_HEALTH)  # type: ignore[no-any-return]
 
 
 def test_site_health_tests_say_what_is_wrong(

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from daemon.models import Customer, Token, TokenStatus
 from tests.conftest import eventually
-from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, start_wordpress
+from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, php_json, start_wordpress
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import leads_screen
@@ -30,7 +30,6 @@ from tests.wp.shop import (
     guest_checkout,
     order_box,
     order_screen,
-    php_json,
     set_up_shop,
 )
 from tests.wp.shopper import connect, connect_link, consent, land

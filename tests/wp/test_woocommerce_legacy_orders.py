@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.wordpress import FLAVOURS, WordPress, start_wordpress
+from tests.wordpress import FLAVOURS, WordPress, php_json, start_wordpress
 from tests.wp.conftest import RunningDaemon
-from tests.wp.shop import WC, buy_and_connect, order_box, order_screen, php_json, set_up_shop
+from tests.wp.shop import WC, buy_and_connect, order_box, order_screen, set_up_shop
 
 SHOP = next(flavour for flavour in FLAVOURS if flavour.woocommerce)
 

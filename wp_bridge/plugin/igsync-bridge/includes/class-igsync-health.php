@@ -109,11 +109,12 @@ final class Igsync_Health {
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; live counts.
 		$queue = $wpdb->get_row( $wpdb->prepare( "SELECT COUNT(*) AS queued, MIN(received_at) AS oldest FROM {$codes} WHERE acked_at IS NULL AND code_enc IS NOT NULL AND received_at > %s", gmdate( 'Y-m-d H:i:s', time() - Igsync_Queue::CODE_LIFETIME ) ), ARRAY_A );
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; live value.
-		$last = $wpdb->get_var( "SELECT MAX(updated_at) FROM {$leads}" );
+		$last   = $wpdb->get_var( "SELECT MAX(updated_at) FROM {$leads}" );
+		$oldest = empty( $queue['oldest'] ) ? null : (int) strtotime( $queue['oldest'] . ' UTC' );
 		return array(
 			'queued'     => (int) ( $queue['queued'] ?? 0 ),
-			'oldest_at'  => empty( $queue['oldest'] ) ? null : (int) strtotime( $queue['oldest'] . ' UTC' ),
-			'oldest_age' => empty( $queue['oldest'] ) ? null : max( 0, time() - (int) strtotime( $queue['oldest'] . ' UTC' ) ),
+			'oldest_at'  => $oldest,
+			'oldest_age' => null === $oldest ? null : max( 0, time() - $oldest ),
 			'unreadable' => Igsync_Queue::unreadable(),
 			'last_lead'  => $last ? (string) $last : null,
 		);

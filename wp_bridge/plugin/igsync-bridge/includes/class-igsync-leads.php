@@ -206,10 +206,11 @@ final class Igsync_Leads {
 	 * @return string|WP_Error
 	 */
 	public static function store( array $lead ) {
-		$row   = self::row( $lead );
-		$event = (string) ( $lead['event'] ?? 'connected' );
-		if ( 'connected' !== $event && self::of_instagram_user( $row['ig_user_id'] ) ) {
-			return self::apply_event( $row );
+		$row     = self::row( $lead );
+		$event   = (string) ( $lead['event'] ?? 'connected' );
+		$earlier = 'connected' === $event ? array() : self::of_instagram_user( $row['ig_user_id'] );
+		if ( $earlier ) {
+			return self::apply_event( $row, $earlier );
 		}
 		if ( in_array( $event, array( 'connection_lost', 'updated' ), true ) ) {
 			return 'ignored'; // Nothing to update: never a lead recreated by a later event (an erased one).
@@ -294,11 +295,11 @@ final class Igsync_Leads {
 	 * profile and status, unless they hold a newer version. "updated", "ignored" (older than
 	 * what is stored), or why it could not be stored.
 	 *
-	 * @param array<string, mixed> $row The event, as a row.
+	 * @param array<string, mixed>             $row    The event, as a row.
+	 * @param array<int, array<string, mixed>> $before The account's leads as they are now.
 	 * @return string|WP_Error
 	 */
-	private static function apply_event( array $row ) {
-		$before = self::of_instagram_user( $row['ig_user_id'] );
+	private static function apply_event( array $row, array $before ) {
 		$newest = max( array_map( static fn( array $lead ): int => (int) $lead['version'], $before ) );
 		if ( null !== $row['version'] && $row['version'] < $newest ) {
 			return 'ignored';
@@ -350,14 +351,14 @@ final class Igsync_Leads {
 			return self::invalid( 'ig_user_id', 'no lead of this Instagram account' );
 		}
 		$row = array_merge(
-			end( $leads ),
+			$leads[ count( $leads ) - 1 ],
 			array(
 				'status'        => $status,
 				'status_reason' => $reason,
 				'version'       => null,
 			)
 		);
-		return self::apply_event( $row );
+		return self::apply_event( $row, $leads );
 	}
 
 	/**
@@ -380,7 +381,7 @@ final class Igsync_Leads {
 		$affected          = $wpdb->update( Igsync_Schema::table( 'leads' ), $set, array( 'ig_user_id' => $row['ig_user_id'] ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
 		$wpdb->suppress_errors( $suppress );
 		if ( false === $affected ) {
-			self::$database_error = substr( (string) preg_replace( "/'[^']*'/", "'…'", (string) $wpdb->last_error ), 0, 200 );
+			self::remember_database_error();
 			return null;
 		}
 		return (int) $affected;
@@ -505,10 +506,19 @@ final class Igsync_Leads {
 		$wpdb->suppress_errors( $suppress );
 		if ( false === $affected ) {
 			// The reason without the values it may quote (an email, a name).
-			self::$database_error = substr( (string) preg_replace( "/'[^']*'/", "'…'", (string) $wpdb->last_error ), 0, 200 );
+			self::remember_database_error();
 			return null;
 		}
 		return 1 === $affected ? 'created' : 'updated';
+	}
+
+	/**
+	 * Keeps the database's last complaint for the 503, without the values it may quote (an
+	 * email, a name), which must not reach the daemon's logs.
+	 */
+	private static function remember_database_error(): void {
+		global $wpdb;
+		self::$database_error = substr( (string) preg_replace( "/'[^']*'/", "'…'", (string) $wpdb->last_error ), 0, 200 );
 	}
 
 	/**
