@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from daemon.leads import connection_event
 from daemon.models import Customer
+from daemon.sync_schedule import pause_sync
 
 CONNECTED = "connected"
 NEEDS_RECONNECT = "needs_reconnect"
@@ -28,6 +29,7 @@ def lose_connection(
         return None
     _advance(customer, NEEDS_RECONNECT, now)
     session.add(customer)
+    pause_sync(session, customer_id)
     session.flush()
     delivery = connection_event(customer, event="connection_lost", now=now, reason=reason)
     session.add(delivery)
@@ -41,6 +43,7 @@ def disconnected(session: Session, customer_id: int, *, now: datetime) -> None:
     if customer is not None and customer.status != DISCONNECTED:
         _advance(customer, DISCONNECTED, now)
         session.add(customer)
+        pause_sync(session, customer_id)
 
 
 def reconnected(customer: Customer, now: datetime) -> bool:

@@ -24,6 +24,7 @@ from daemon import leases
 from daemon.clock import Clock, utcnow
 from daemon.connection import disconnected, lose_connection
 from daemon.deliveries import record_failed_push
+from daemon.followers import forget_followers
 from daemon.meta import SignedRequest
 from daemon.models import (
     ACTIVE_CODE_STATUSES,
@@ -33,6 +34,7 @@ from daemon.models import (
     Delivery,
     Erasure,
     ErasureStatus,
+    ProfileSync,
     ReceivedCode,
     Token,
     TokenStatus,
@@ -250,6 +252,8 @@ def request_erasure(
             )
             session.execute(delete(Delivery).where(col(Delivery.customer_id) == customer_id))
             session.execute(delete(Token).where(col(Token.customer_id) == customer_id))
+            session.execute(delete(ProfileSync).where(col(ProfileSync.customer_id) == customer_id))
+            forget_followers(session, customer_id)
             session.delete(customer)
         erased = 1 if customer is not None else 0
         if open_erasure is not None:

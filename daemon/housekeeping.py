@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from daemon.codes import forget_seen_webhooks
 from daemon.erasure import forget_expired_meta_requests
+from daemon.followers import prune_follower_history
 from daemon.models import ACTIVE_CODE_STATUSES, CodeStatus, ReceivedCode, Token, TokenStatus
 from daemon.pipeline import ERASED_SECRETS
 from daemon.store import Store
@@ -24,6 +25,7 @@ class HousekeepingReport:
     tokens_expired: int
     webhook_ids_forgotten: int
     meta_requests_forgotten: int = 0
+    follower_counts_pruned: int = 0
 
 
 def expire_codes(store: Store, *, now: datetime) -> int:
@@ -62,12 +64,18 @@ def expire_tokens(store: Store, *, now: datetime) -> int:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+def prune_followers(store: Store, *, now: datetime) -> int:
+    with store.write() as session:
+        return prune_follower_history(session, now)
+
+
 def run_housekeeping(store: Store, *, now: datetime) -> HousekeepingReport:
     report = HousekeepingReport(
         codes_expired=expire_codes(store, now=now),
         tokens_expired=expire_tokens(store, now=now),
         webhook_ids_forgotten=forget_seen_webhooks(store, now=now),
         meta_requests_forgotten=forget_expired_meta_requests(store, now=now),
+        follower_counts_pruned=prune_followers(store, now=now),
     )
     if report.codes_expired or report.tokens_expired:
         log.warning(

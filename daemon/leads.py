@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.clock import isoformat_utc
+from daemon.followers import Growth
 from daemon.models import PROFILE_DETAILS, Customer, Delivery
 
 
@@ -27,9 +28,11 @@ def build_lead(
     key: str,
     connected_at: datetime,
     event: str = "connected",
+    trend: Growth | None = None,
 ) -> dict[str, Any]:
     """The lead, or a later event of the same connection (`event`, the customer's `version`,
-    and for a lost connection its status and reason), as WordPress's lead route takes it."""
+    and for a lost connection its status and reason), as WordPress's lead route takes it.
+    `trend`, where known, is the follower growth over the last days."""
     lead = {
         "version": customer.version,
         "idempotency_key": key,
@@ -45,15 +48,21 @@ def build_lead(
         "wc_order_id": context.get("wc_order_id"),
         "connected_at": isoformat_utc(connected_at),
         **{detail: getattr(customer, detail) for detail in PROFILE_DETAILS},
+        "engagement_rate": customer.engagement_rate,
     }
+    if trend is not None:
+        lead.update(followers_change=trend.change, followers_change_days=trend.days)
     if event != "connected":
         lead["event"] = event
     return lead
 
 
-def connection_event(customer: Customer, *, event: str, now: datetime, reason: str) -> Delivery:
-    """A later event of a customer's connection (connection_lost, reconnected), queued for
-    WordPress under a key of its own; the customer's version has been advanced already."""
+def connection_event(
+    customer: Customer, *, event: str, now: datetime, reason: str, trend: Growth | None = None
+) -> Delivery:
+    """A later event of a customer's connection (connection_lost, reconnected, updated),
+    queued for WordPress under a key of its own; the customer's version has been advanced
+    already."""
     assert customer.id is not None
     key = f"igsync-{event.replace('_', '-')}-{customer.id}-{customer.version}"
     context = {
@@ -61,7 +70,7 @@ def connection_event(customer: Customer, *, event: str, now: datetime, reason: s
         "email": customer.email,
         "source": customer.source,
     }
-    payload = build_lead(customer, context, key=key, connected_at=now, event=event)
+    payload = build_lead(customer, context, key=key, connected_at=now, event=event, trend=trend)
     if event == "connection_lost":
         payload.update(status="needs_reconnect", reason=reason[:255])
     return Delivery(

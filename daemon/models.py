@@ -115,6 +115,9 @@ class Customer(SQLModel, table=True):
     profile_picture_url: str | None = None
     biography: str | None = None
     website: str | None = None
+    # Average likes plus comments of the recent posts per follower, in percent
+    # (IGSYNC_ENGAGEMENT=on); None until measured.
+    engagement_rate: float | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -129,6 +132,36 @@ PROFILE_DETAILS = (
 )
 """Instagram Login's richer profile: on the customer as on the Profile, each optional, sent with
 every lead."""
+
+
+class SyncStatus(StrEnum):
+    ACTIVE = "active"  # the profile is fetched again every IGSYNC_PROFILE_SYNC_HOURS
+    PAUSED = "paused"  # the connection is not live (lost, disconnected): nothing to fetch with
+
+
+class ProfileSync(Leased, table=True):
+    """A customer's periodic profile re-sync: due at next_attempt_at, leased like every job."""
+
+    __tablename__ = "profile_syncs"
+    __table_args__ = (Index("ix_profile_syncs_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", unique=True)
+    status: str = Field(default=SyncStatus.ACTIVE, max_length=16)
+    synced_at: datetime | None = None
+
+
+class FollowerCount(SQLModel, table=True):
+    """A customer's follower count each time it changed (pruned after FOLLOWER_HISTORY), so
+    growth over a period can be told."""
+
+    __tablename__ = "follower_counts"
+    __table_args__ = (Index("ix_follower_counts_customer", "customer_id", "counted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    counted_at: datetime
+    followers_count: int
 
 
 class Token(Leased, table=True):
@@ -200,5 +233,5 @@ class SeenWebhook(SQLModel, table=True):
     seen_at: datetime = Field(index=True)
 
 
-WORK_TABLES: tuple[type[Leased], ...] = (ReceivedCode, Delivery, Token, Erasure)
+WORK_TABLES: tuple[type[Leased], ...] = (ReceivedCode, Delivery, Token, Erasure, ProfileSync)
 """The tables whose rows workers lease."""

@@ -24,6 +24,7 @@ from daemon.backoff import CODE_BACKOFF
 from daemon.clock import Clock, utcnow
 from daemon.connection import reconnected
 from daemon.crypto import CipherError, TokenCipher
+from daemon.followers import record_followers
 from daemon.instagram import InstagramClient, InstagramError, Profile
 from daemon.leads import build_lead, idempotency_key
 from daemon.metrics import Metrics
@@ -39,10 +40,12 @@ from daemon.models import (
 )
 from daemon.retry import decide_retry
 from daemon.store import Store
+from daemon.sync_schedule import first_sync_due, schedule_sync
 
 log = logging.getLogger(__name__)
 
 SHORT_LIVED_LIFETIME = timedelta(hours=1)
+DEFAULT_SYNC_INTERVAL = timedelta(hours=24)
 ERASED_SECRETS: dict[str, Any] = {"code_ciphertext": None, "token_ciphertext": None}
 
 
@@ -64,8 +67,12 @@ class CodePipeline:
         on_retry: Callable[[int, datetime], None] | None = None,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
+        sync_interval: timedelta = DEFAULT_SYNC_INTERVAL,
+        first_sync_at_once: bool = False,
     ) -> None:
         self.store = store
+        self.sync_interval = sync_interval  # a new customer's profile is synced again after it
+        self.first_sync_at_once = first_sync_at_once  # ... or at once (engagement to measure)
         self.cipher = cipher
         self.client = client
         self.metrics = metrics or Metrics()
@@ -260,6 +267,12 @@ class CodePipeline:
         token.expires_at = row.token_expires_at
         token.attempts, token.next_attempt_at, token.last_error = 0, now, None
         session.add(token)
+        schedule_sync(
+            session,
+            customer.id,
+            first_sync_due(now, self.sync_interval, at_once=self.first_sync_at_once, rng=self.rng),
+        )
+        record_followers(session, customer.id, customer.followers_count, now)
 
         key = idempotency_key(row.code_hash)
         delivery = Delivery(

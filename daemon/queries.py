@@ -14,16 +14,19 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
-from daemon.clock import isoformat_utc
+from daemon.clock import isoformat_utc, utcnow
 from daemon.connection import CONNECTION_STATUSES
 from daemon.crypto import CipherError, TokenCipher
+from daemon.followers import Growth, growths
 from daemon.models import (
     ACTIVE_CODE_STATUSES,
     TERMINAL_CODE_STATUSES,
     Customer,
     Delivery,
     DeliveryStatus,
+    ProfileSync,
     ReceivedCode,
+    SyncStatus,
     Token,
     TokenStatus,
 )
@@ -50,6 +53,8 @@ class CustomerView:
     token_masked: str
     lead_status: str | None
     lead_error: str | None
+    growth: Growth | None = None  # followers gained over the last TREND_PERIOD
+    next_sync_at: datetime | None = None  # None: no sync scheduled (paused)
 
     def as_dict(self) -> dict[str, Any]:
         c, t = self.customer, self.token
@@ -65,6 +70,16 @@ class CustomerView:
             "source": c.source,
             "status": c.status,
             "version": c.version,
+            "followers_count": c.followers_count,
+            "followers_change": self.growth.change if self.growth else None,
+            "followers_change_days": self.growth.days if self.growth else None,
+            "follows_count": c.follows_count,
+            "media_count": c.media_count,
+            "engagement_rate": c.engagement_rate,
+            "profile_picture_url": c.profile_picture_url,
+            "biography": c.biography,
+            "website": c.website,
+            "next_sync_at": isoformat_utc(self.next_sync_at) if self.next_sync_at else None,
             "token": self.token_masked,
             "token_status": t.status if t else None,
             "token_expires_at": isoformat_utc(t.expires_at) if t else None,
@@ -86,6 +101,16 @@ EXPORT_FIELDS = (
     "wp_user_id",
     "source",
     "status",
+    "followers_count",
+    "followers_change",
+    "followers_change_days",
+    "follows_count",
+    "media_count",
+    "engagement_rate",
+    "profile_picture_url",
+    "biography",
+    "website",
+    "next_sync_at",
     "token_status",
     "token_expires_at",
     "lead_status",
@@ -95,11 +120,23 @@ EXPORT_FIELDS = (
 
 
 def _views(
-    session: Session, cipher: TokenCipher | None, customers: Sequence[Customer]
+    session: Session,
+    cipher: TokenCipher | None,
+    customers: Sequence[Customer],
+    now: datetime | None = None,
 ) -> list[CustomerView]:
-    ids = [c.id for c in customers]
+    ids = [c.id for c in customers if c.id is not None]
     if not ids:
         return []
+    trends = growths(session, ids, now or utcnow())
+    syncs = dict(
+        session.execute(
+            select(col(ProfileSync.customer_id), col(ProfileSync.next_attempt_at)).where(
+                col(ProfileSync.customer_id).in_(ids),
+                col(ProfileSync.status) == SyncStatus.ACTIVE,
+            )
+        ).all()
+    )
     tokens = {
         t.customer_id: t
         for t in session.execute(select(Token).where(col(Token.customer_id).in_(ids))).scalars()
@@ -126,6 +163,8 @@ def _views(
                 _masked(cipher, token),
                 lead.status if lead else None,
                 lead.last_error if lead else None,
+                trends.get(customer.id) if customer.id is not None else None,
+                syncs.get(customer.id),
             )
         )
     return views
@@ -144,6 +183,15 @@ def _masked(cipher: TokenCipher | None, token: Token | None) -> str:
         return "(unreadable with the configured keys)"
 
 
+SORT_ORDERS: dict[str, tuple[Any, ...]] = {
+    "id": (col(Customer.id),),
+    # Largest audience or engagement first (unknown last), newest connection first.
+    "followers": (col(Customer.followers_count).desc().nulls_last(), col(Customer.id)),
+    "engagement": (col(Customer.engagement_rate).desc().nulls_last(), col(Customer.id)),
+    "connected": (col(Customer.created_at).desc(), col(Customer.id).desc()),
+}
+
+
 def list_customers(
     session: Session,
     cipher: TokenCipher | None,
@@ -151,13 +199,15 @@ def list_customers(
     limit: int,
     offset: int = 0,
     status: str | None = None,
+    sort: str = "id",
 ) -> list[CustomerView]:
-    """A page of customers, oldest first; only those with this connection status if given."""
+    """A page of customers in `sort` order (SORT_ORDERS; oldest first by default); only those
+    with this connection status if given."""
     query = select(Customer)
     if status is not None:
         query = query.where(col(Customer.status) == status)
     rows = (
-        session.execute(query.order_by(col(Customer.id)).limit(limit).offset(offset))
+        session.execute(query.order_by(*SORT_ORDERS[sort]).limit(limit).offset(offset))
         .scalars()
         .all()
     )
@@ -234,6 +284,9 @@ class StatusCounts:
     tokens_due: int
     deliveries: dict[str, int]
     connections: dict[str, int] = field(default_factory=dict)  # customers by connection status
+    profile_syncs: dict[str, int] = field(default_factory=dict)  # active, paused
+    syncs_due: int = 0  # due now: more than a few means the syncer is behind
+    next_sync_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -243,6 +296,9 @@ class StatusCounts:
             "tokens": self.tokens,
             "tokens_due_for_refresh": self.tokens_due,
             "deliveries": self.deliveries,
+            "profile_syncs": self.profile_syncs,
+            "profile_syncs_due": self.syncs_due,
+            "next_profile_sync_at": isoformat_utc(self.next_sync_at) if self.next_sync_at else None,
         }
 
 
@@ -258,6 +314,15 @@ def status_counts(session: Session, *, now: datetime, refresh_window: timedelta)
         .select_from(Token)
         .where(col(Token.status) == TokenStatus.ACTIVE, *due_conditions(now, refresh_window))
     ).scalar_one()
+    active_syncs = (
+        select(func.count(), func.min(col(ProfileSync.next_attempt_at)))
+        .select_from(ProfileSync)
+        .where(col(ProfileSync.status) == SyncStatus.ACTIVE)
+    )
+    syncs_due, _ = session.execute(
+        active_syncs.where(col(ProfileSync.next_attempt_at) <= now)
+    ).one()
+    _, next_sync_at = session.execute(active_syncs).one()
     return StatusCounts(
         codes=grouped(
             ReceivedCode,
@@ -268,6 +333,9 @@ def status_counts(session: Session, *, now: datetime, refresh_window: timedelta)
         tokens_due=int(tokens_due),
         deliveries=grouped(Delivery, list(DeliveryStatus)),
         connections=grouped(Customer, list(CONNECTION_STATUSES)),
+        profile_syncs=grouped(ProfileSync, list(SyncStatus)),
+        syncs_due=int(syncs_due),
+        next_sync_at=next_sync_at,
     )
 
 

@@ -13,7 +13,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import ParamSpec, Protocol, TypeVar
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -33,7 +35,8 @@ R = TypeVar("R")
 
 REFRESH_INTERVAL_SECONDS = 600
 WORDPRESS = "wordpress"  # the executor of the jobs that talk to WordPress
-DISPATCH = "dispatch"  # the executor of the code dispatcher (claims, never waits on upstreams)
+DISPATCH = "dispatch"  # the executor of the dispatchers (they claim, never wait on upstreams)
+PROFILES = "profiles"  # the executor of profile re-syncs: never in the way of codes
 HOUSEKEEPING_INTERVAL_SECONDS = 60
 
 
@@ -44,6 +47,19 @@ class Worker(Protocol):
 
 class CodeWorker(Worker, Protocol):
     def process(self, row_id: int) -> str | None: ...
+
+
+@dataclass
+class _Feed:
+    """Due rows of one worker, claimed as places free up in its executor: as many as it has
+    workers, plus one waiting each, so every claimed row's lease is far longer than its wait."""
+
+    name: str
+    worker: Worker
+    executor: str
+    places: int
+    in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Scheduler:
@@ -60,6 +76,7 @@ class Scheduler:
         concurrency: int,
         sweep_interval: float,
         outcomes: Callable[[], object] | None = None,
+        profiles: Worker | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.store = store
@@ -74,8 +91,11 @@ class Scheduler:
         self._stopping = threading.Event()
         self._running = 0  # jobs inside _guarded: what a stop waits for
         self._idle = threading.Condition()
-        self._dispatch_lock = threading.Lock()
-        self._codes_in_flight = 0  # claimed by the dispatcher, not yet finished
+        self._codes = _Feed("codes", codes, "default", concurrency * 2)
+        profile_workers = max(1, concurrency // 2)
+        self._profiles = (
+            _Feed("profiles", profiles, PROFILES, profile_workers * 2) if profiles else None
+        )
         self._aps = BackgroundScheduler(
             # The heartbeat has an executor of its own: it proves the scheduler loop is alive
             # even while every worker waits on a slow upstream.
@@ -86,6 +106,7 @@ class Scheduler:
                 WORDPRESS: ThreadPoolExecutor(max_workers=max(2, concurrency // 2)),
                 "heartbeat": ThreadPoolExecutor(max_workers=1),
                 DISPATCH: ThreadPoolExecutor(max_workers=1),
+                PROFILES: ThreadPoolExecutor(max_workers=profile_workers),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
@@ -94,7 +115,11 @@ class Scheduler:
     def start(self) -> None:
         now = datetime.now(UTC)
         sweeps: list[tuple[str, Callable[[], object], float]] = [
-            ("sweep-codes", self._guarded(self._dispatch_codes), self.sweep_interval),
+            (
+                "sweep-codes",
+                self._guarded(lambda: self._dispatch(self._codes)),
+                self.sweep_interval,
+            ),
             (
                 "sweep-deliveries",
                 self._guarded(lambda: self._sweep(self.deliveries, WORDPRESS)),
@@ -115,6 +140,14 @@ class Scheduler:
         ]
         if self.outcomes is not None:
             sweeps.append(("tell-outcomes", self._guarded(self.outcomes), self.sweep_interval))
+        if (profiles := self._profiles) is not None:
+            sweeps.append(
+                (
+                    "sync-profiles",
+                    self._guarded(partial(self._dispatch, profiles)),
+                    self.sweep_interval,
+                )
+            )
         for job_id, func, seconds in sweeps:
             self._aps.add_job(func, "interval", seconds=seconds, id=job_id, next_run_time=now)
         if (interval := watchdog_interval()) is not None:
@@ -138,52 +171,56 @@ class Scheduler:
         if when is not None and when > datetime.now(UTC):
             self._once(self.codes.process, code_id, when)
         else:
-            self._kick_dispatcher()
+            self._kick(self._codes)
 
-    def _kick_dispatcher(self) -> None:
-        """Run the code dispatcher now; kicks that arrive before it runs are one run."""
+    def _kick(self, feed: _Feed) -> None:
+        """Run the feed's dispatcher now; kicks that arrive before it runs are one run."""
         if self._stopping.is_set():
             return
         self._aps.add_job(
-            self._guarded(self._dispatch_codes),
+            self._guarded(self._dispatch),
             "date",
+            args=[feed],
             run_date=datetime.now(UTC),
-            id="dispatch-codes",
+            id=f"dispatch-{feed.name}",
             replace_existing=True,
             executor=DISPATCH,
             max_instances=2,  # a kick during a run is not lost: it runs right after
         )
 
-    def _dispatch_codes(self) -> None:
-        """Claim as many due codes as there are free places (workers, plus one waiting each)
-        and hand them to the workers. Claiming no more than can start soon keeps every claimed
-        code's lease far longer than its wait."""
+    def _dispatch(self, feed: _Feed) -> None:
+        """Claim as many due rows as the feed has free places and hand them to its workers
+        (one transaction for many rows, however many kicks arrived)."""
         if self._stopping.is_set():
             return
-        with self._dispatch_lock:
-            free = self.concurrency * 2 - self._codes_in_flight
+        with feed.lock:
+            free = feed.places - feed.in_flight
             if free <= 0:
                 return
             try:
-                claimed = self.codes.claim_due(free)
+                claimed = feed.worker.claim_due(free)
             except Exception:
-                log.exception("claiming codes failed; the next sweep tries again")
+                log.exception("claiming %s failed; the next sweep tries again", feed.name)
                 return
-            self._codes_in_flight += len(claimed)
+            feed.in_flight += len(claimed)
         if self._stopping.is_set():
             return  # claimed while the stop began: the stop hands their leases back
-        for code_id in claimed:
+        for row_id in claimed:
             self._aps.add_job(
-                self._run_dispatched, "date", args=[code_id], run_date=datetime.now(UTC)
+                self._run_dispatched,
+                "date",
+                args=[feed, row_id],
+                run_date=datetime.now(UTC),
+                executor=feed.executor,
             )
 
-    def _run_dispatched(self, code_id: int) -> None:
+    def _run_dispatched(self, feed: _Feed, row_id: int) -> None:
         try:
-            self._guarded(self.codes.run_claimed)(code_id)
+            self._guarded(feed.worker.run_claimed)(row_id)
         finally:
-            with self._dispatch_lock:
-                self._codes_in_flight -= 1
-            self._kick_dispatcher()  # a place is free: more codes may be waiting
+            with feed.lock:
+                feed.in_flight -= 1
+            self._kick(feed)  # a place is free: more rows may be due
 
     def kick_delivery(self, delivery_id: int, when: datetime | None = None) -> None:
         self._once(self.deliveries.process, delivery_id, when, WORDPRESS)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
+from daemon.budget import ApiBudget
 from daemon.catchup import QueueCatchUp
 from daemon.clock import Clock, utcnow
 from daemon.crypto import TokenCipher
@@ -21,6 +22,7 @@ from daemon.metrics import Metrics
 from daemon.models import WORK_TABLES
 from daemon.outcomes import CodeOutcomes
 from daemon.pipeline import CodePipeline
+from daemon.profile_sync import ProfileSyncer
 from daemon.refresh import TokenRefresher
 from daemon.scheduler import Scheduler
 from daemon.serving import serve_until_signalled
@@ -50,10 +52,12 @@ class Daemon:
         cipher = TokenCipher(settings.encryption_keys)
         signer = Signer(settings.shared_secret.reveal())
         pool = settings.concurrency + 4
+        budget = ApiBudget(settings.api_budget_percent)
         instagram = InstagramClient(
             InstagramEndpoints.from_settings(settings),
             timeout=settings.http_timeout_seconds,
             pool_size=pool,
+            on_usage=lambda usage: budget.observe(usage, clock()),
         )
         wordpress = WordPressClient(
             settings.wp_url, signer, timeout=settings.http_timeout_seconds, pool_size=pool
@@ -87,6 +91,7 @@ class Daemon:
 
         metrics = Metrics()
         metrics.watch_store(store, clock)
+        sync_interval = timedelta(hours=settings.profile_sync_hours)
 
         def accepted(code_id: int) -> None:
             metrics.codes_received.inc()
@@ -102,6 +107,8 @@ class Daemon:
             on_completed=kick_delivery,
             on_retry=kick_code,
             metrics=metrics,
+            sync_interval=sync_interval,
+            first_sync_at_once=settings.engagement,
         )
         deliveries = DeliveryWorker(
             store,
@@ -134,6 +141,18 @@ class Daemon:
             on_accepted=accepted,
             on_erasure=kick_erasure,
         )
+        profiles = ProfileSyncer(
+            store,
+            cipher,
+            instagram,
+            owner=owner,
+            lease=lease,
+            clock=clock,
+            interval=sync_interval,
+            budget=budget,
+            engagement=settings.engagement,
+            on_updated=kick_delivery,
+        )
         outcomes = CodeOutcomes(store, wordpress, clock=clock)
         scheduler = Scheduler(
             catch_up=catch_up.run_once,
@@ -144,6 +163,7 @@ class Daemon:
             deliveries=deliveries,
             tokens=refresher,
             erasures=erasures,
+            profiles=profiles,
             concurrency=settings.concurrency,
             sweep_interval=settings.sweep_interval_seconds,
             clock=clock,

@@ -66,6 +66,9 @@ class Settings:
     http_timeout_seconds: float = 10.0
     lease_seconds: float = 120.0
     stop_seconds: float = 20.0
+    profile_sync_hours: float = 24.0
+    api_budget_percent: int = 75
+    engagement: bool = False
     log_level: str = "INFO"
 
 
@@ -140,6 +143,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "LEASE_SECONDS", _float_between(max(5.0, 3 * timeout + 5), 3600), 120.0
         ),
         stop_seconds=reader.parsed("STOP_SECONDS", _float_between(1, 600), 20.0),
+        profile_sync_hours=reader.parsed("PROFILE_SYNC_HOURS", _float_between(1, 720), 24.0),
+        api_budget_percent=reader.parsed("API_BUDGET_PERCENT", _int_between(10, 100), 75),
+        engagement=reader.choice("ENGAGEMENT", ("off", "on"), default="off") == "on",
         log_level=reader.choice(
             "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO", upper=True
         ),

@@ -426,3 +426,54 @@ def test_customers_list_by_connection_status_and_status_counts(filled: Filled) -
     assert code == 2 and "needs_reconnect" in out + _
     counts = json.loads(filled.run("status", "--json")[1])
     assert counts["connections"] == {"connected": 2, "needs_reconnect": 1, "disconnected": 0}
+
+
+def test_customers_sync_now_shows_the_change_and_its_growth(
+    filled: Filled, sandbox: Sandbox
+) -> None:
+    _, before, _ = filled.run("customers", "show", "@lena.bakes", "--json")
+    followers = json.loads(before)["followers_count"]
+    sandbox.state.advance(86_400)  # a day on Instagram: the audience has grown
+    code, out, _ = filled.run("customers", "sync", "@lena.bakes")
+    assert code == 0 and "@lena.bakes: profile changed" in out
+    _, after, _ = filled.run("customers", "show", "@lena.bakes", "--json")
+    shown = json.loads(after)
+    gained = shown["followers_count"] - followers
+    assert gained > 0 and shown["followers_change"] == gained and shown["version"] == 2
+    assert shown["next_sync_at"] is not None
+    code, out, _ = filled.run("customers", "show", "@lena.bakes")
+    assert f"{shown['followers_count']:,} (+{gained:,} in 0 d)" not in out  # same day: no trend
+    assert f"{shown['followers_count']:,}" in out
+    code, out, _ = filled.run("customers", "sync", "@lena.bakes")
+    assert code == 0 and "@lena.bakes: profile unchanged" in out
+
+    sandbox.state.revoke_tokens_of("tom_runs")
+    code, out, err = filled.run("customers", "sync", "@tom_runs")
+    assert code == 1 and "must connect again" in err
+    assert_no_token(filled, out + err)
+    code, out, err = filled.run("customers", "sync", "@tom_runs")
+    assert code == 1 and "not live" in err
+    _, rows, _ = filled.run("customers", "list", "--status", "needs_reconnect", "--json")
+    assert [r["username"] for r in json.loads(rows)] == ["tom_runs"]
+
+
+def test_customers_list_sorts_by_followers_and_by_connection(filled: Filled) -> None:
+    _, out, _ = filled.run("customers", "list", "--sort", "followers", "--json")
+    rows = json.loads(out)
+    counts = [r["followers_count"] for r in rows]
+    assert len(counts) == 3 and counts == sorted(counts, reverse=True)
+    _, out, _ = filled.run("customers", "list", "--sort", "connected", "--json")
+    assert [r["username"] for r in json.loads(out)] == ["lenny.k", "tom_runs", "lena.bakes"]
+    code, _, err = filled.run("customers", "list", "--sort", "likes")
+    assert code == 2 and "likes" in err
+
+
+def test_status_counts_profile_syncs_and_names_the_next(filled: Filled) -> None:
+    _, out, _ = filled.run("status", "--json")
+    counts = json.loads(out)
+    assert counts["profile_syncs"] == {"active": 3, "paused": 0}
+    assert counts["profile_syncs_due"] == 0
+    next_at = counts["next_profile_sync_at"]
+    assert next_at is not None and next_at > utcnow().isoformat()
+    code, out, _ = filled.run("status")
+    assert code == 0 and "profile syncs active" in out and next_at in out

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
-from daemon.models import Customer, Delivery, DeliveryStatus, ReceivedCode
+from daemon.models import Customer, Delivery, DeliveryStatus, ProfileSync, ReceivedCode
 from daemon.queries import status_counts
 from daemon.redact import Secret
 from daemon.service import Daemon
@@ -238,3 +238,33 @@ def test_igsync_run_refuses_to_start_without_settings(tmp_path: Path) -> None:
         "igsync: IGSYNC_INSTAGRAM_APP_ID: required setting is missing "
         "(see config/igsync.env.example)"
     )
+
+
+def test_the_running_daemon_resyncs_due_profiles_and_pushes_the_change(
+    settings: Settings, sandbox: Sandbox, shop: Shop, signer: Signer
+) -> None:
+    daemon = Daemon.build(replace(settings, sweep_interval_seconds=0.5))
+    daemon.start()
+    try:
+        with ServerThread(daemon.intake) as intake:
+            forward_many(sandbox, intake.url, signer, 2, prefix="resynced")
+            assert shop.state.wait_for(2, timeout=30)
+            first = {lead["username"]: lead for lead in shop.state.leads.values()}
+            sandbox.state.advance(86_400)  # a day later on Instagram: the audiences grew
+            with daemon.store.write() as session:  # and the syncs fall due now
+                session.execute(
+                    ProfileSync.__table__.update().values(next_attempt_at=utcnow())  # type: ignore[attr-defined]
+                )
+
+            def updated() -> list[dict[str, object]]:
+                return [
+                    lead for lead in shop.state.leads.values() if lead.get("event") == "updated"
+                ]
+
+            eventually(lambda: len(updated()) == 2, what="two updated events in WordPress")
+    finally:
+        daemon.stop()
+    for lead in updated():
+        before = first[str(lead["username"])]
+        assert lead["version"] == 2 and lead["ig_user_id"] == before["ig_user_id"]
+        assert int(lead["followers_count"]) > int(before["followers_count"])  # type: ignore[call-overload]

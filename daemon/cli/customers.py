@@ -1,10 +1,11 @@
-"""`igsync customers list|show|search|export`."""
+"""`igsync customers list|show|sync|search|export`."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -13,6 +14,7 @@ import typer
 
 from daemon.cli.context import admin, err, fail, out, print_rows
 from daemon.cli.render import customer_detail, customers_rows
+from daemon.clock import utcnow
 from daemon.queries import (
     EXPORT_FIELDS,
     count_customers,
@@ -34,6 +36,13 @@ class ExportFormat(StrEnum):
     json = "json"
 
 
+class SortOrder(StrEnum):
+    id = "id"
+    followers = "followers"
+    engagement = "engagement"
+    connected = "connected"
+
+
 class ConnectionStatus(StrEnum):
     connected = "connected"
     needs_reconnect = "needs_reconnect"
@@ -48,9 +57,16 @@ def list_(
         ConnectionStatus | None,
         typer.Option(help="Only customers whose connection has this status."),
     ] = None,
+    sort: Annotated[
+        SortOrder,
+        typer.Option(
+            help="id (oldest first), followers or engagement (highest first), connected "
+            "(newest first)."
+        ),
+    ] = SortOrder.id,
     as_json: JsonFlag = False,
 ) -> None:
-    """List customers, oldest first, one page at a time."""
+    """List customers one page at a time."""
     with admin() as ctx, ctx.store.read() as session:
         views = list_customers(
             session,
@@ -58,6 +74,7 @@ def list_(
             limit=limit,
             offset=(page - 1) * limit,
             status=status.value if status else None,
+            sort=sort.value,
         )
         if as_json:
             out.print_json(json.dumps([v.as_dict() for v in views]))
@@ -81,6 +98,64 @@ def show(
             out.print_json(json.dumps(view.as_dict()))
         else:
             out.print(customer_detail(view))
+
+
+@app.command()
+def sync(
+    customer: Annotated[str, typer.Argument(help="Customer id, @username or Instagram user id.")],
+) -> None:
+    """Fetch one customer's profile from Instagram now; a change is pushed to WordPress by the
+    running daemon."""
+    from daemon.budget import ApiBudget
+    from daemon.instagram import InstagramClient, InstagramEndpoints
+    from daemon.leases import worker_name
+    from daemon.profile_sync import ProfileSyncer
+
+    with admin() as ctx:
+        with ctx.store.read() as session:
+            view = find_customer(session, None, customer)
+        if view is None or view.customer.id is None:
+            raise fail(f"no customer matches {customer!r}", code=1)
+        settings = ctx.settings
+        budget = ApiBudget(settings.api_budget_percent)
+        client = InstagramClient(
+            InstagramEndpoints.from_settings(settings),
+            timeout=settings.http_timeout_seconds,
+            on_usage=lambda usage: budget.observe(usage, utcnow()),
+        )
+        syncer = ProfileSyncer(
+            ctx.store,
+            ctx.cipher,
+            client,
+            owner=worker_name(),
+            interval=timedelta(hours=settings.profile_sync_hours),
+            budget=budget,
+            engagement=settings.engagement,
+        )
+        try:
+            outcome = syncer.sync_now(view.customer.id)
+        finally:
+            client.close()
+        with ctx.store.read() as session:
+            after = find_customer(session, None, str(view.customer.id))
+    said = SYNC_OUTCOMES.get(outcome, outcome)
+    if outcome in ("not_active", "paused", "connection_lost", "lease_lost", "retrying"):
+        raise fail(f"@{view.customer.username}: {said}", code=1)
+    out.print(f"@{view.customer.username}: {said}")
+    if after is not None:
+        out.print(customer_detail(after))
+
+
+SYNC_OUTCOMES = {
+    "updated": "profile changed; the update is queued for WordPress",
+    "unchanged": "profile unchanged",
+    "deferred": "not now: Instagram's API budget is spent; the daemon syncs it later",
+    "retrying": "Instagram did not answer usably; the daemon retries later (see last_error)",
+    "paused": "the connection is not live (needs reconnect or disconnected)",
+    "not_active": "the connection is not live (needs reconnect or disconnected)",
+    "connection_lost": "Instagram refused the token: the customer must connect again",
+    "lease_lost": "the running daemon is syncing this customer right now",
+}
 
 
 @app.command()

@@ -62,6 +62,7 @@ def customers_rows(views: Sequence[CustomerView], title: str = "Customers") -> R
             "Email",
             "WP user",
             "Status",
+            "Followers",
             "Token",
             "Expires",
             "Lead",
@@ -78,6 +79,7 @@ def customers_rows(views: Sequence[CustomerView], title: str = "Customers") -> R
                 c.email or "-",
                 str(c.wp_user_id or "-"),
                 c.status,
+                followers_cell(view),
                 view.token_masked,
                 isoformat_utc(t.expires_at)[:10] if t else "-",
                 view.lead_status or "-",
@@ -86,12 +88,28 @@ def customers_rows(views: Sequence[CustomerView], title: str = "Customers") -> R
     return rows
 
 
+def followers_cell(view: CustomerView) -> str:
+    """ "12,345 (+210 in 30 d)": the count and its trend, where known."""
+    count = view.customer.followers_count
+    if count is None:
+        return "-"
+    trend = view.growth
+    if trend is None or trend.days == 0:
+        return f"{count:,}"
+    return f"{count:,} ({trend.change:+,} in {trend.days} d)"
+
+
 def customer_detail(view: CustomerView) -> Table:
     table = Table(show_header=False, title=f"Customer {view.customer.id}", title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
     for key, value in view.as_dict().items():
-        table.add_row(key, "-" if value in (None, "") else str(value))
+        if key == "followers_count":
+            table.add_row("followers", followers_cell(view))
+        elif key == "engagement_rate" and value is not None:
+            table.add_row(key, f"{value:.2f}% (likes + comments per post, per follower)")
+        elif key not in ("followers_change", "followers_change_days"):
+            table.add_row(key, "-" if value in (None, "") else str(value))
     if view.token is not None and view.token.last_error:
         table.add_row("token_last_error", view.token.last_error)
     return table
@@ -111,6 +129,13 @@ def status_table(counts: StatusCounts) -> Table:
     table.add_row("tokens due for refresh", str(counts.tokens_due))
     for status, n in counts.deliveries.items():
         table.add_row(f"deliveries {status}", str(n))
+    for status, n in counts.profile_syncs.items():
+        table.add_row(f"profile syncs {status}", str(n))
+    table.add_row("profile syncs due now", str(counts.syncs_due))
+    table.add_row(
+        "next profile sync",
+        isoformat_utc(counts.next_sync_at) if counts.next_sync_at else "-",
+    )
     return table
 
 

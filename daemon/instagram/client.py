@@ -19,7 +19,8 @@ from requests.adapters import HTTPAdapter
 
 from daemon.instagram.errors import InstagramError, UpstreamUnavailable, parse_error
 from daemon.instagram.flavours import FLAVOURS, Flavour, MalformedAnswer
-from daemon.instagram.types import LongLivedToken, Profile, ShortLivedToken
+from daemon.instagram.types import LongLivedToken, Post, Profile, ShortLivedToken
+from daemon.instagram.usage import Usage, read_usage
 from daemon.redact import QuerySecretFilter, Secret, scrub
 from daemon.settings import ApiFlavour, Settings
 
@@ -60,8 +61,10 @@ class InstagramClient:
         session: requests.Session | None = None,
         timeout: float = 10.0,
         pool_size: int = 16,
+        on_usage: Callable[[Usage], None] | None = None,
     ) -> None:
         self.endpoints = endpoints
+        self.on_usage = on_usage  # told the usage headers of every answer (the API budget)
         self.flavour: Flavour = FLAVOURS[endpoints.flavour]
         self._timeout = (CONNECT_TIMEOUT_SECONDS, timeout)
         if session is None:
@@ -142,6 +145,20 @@ class InstagramClient:
         )
         return self._parsed(lambda: self.flavour.parse_profile(payload))
 
+    def recent_media(self, access_token: str, limit: int = 25) -> list[Post]:
+        """GET /me/media: the newest posts' like and comment counts, in one call."""
+        payload = self._call(
+            "GET",
+            f"{self.endpoints.graph_url}/me/media",
+            params={
+                "fields": "like_count,comments_count,timestamp",
+                "limit": str(limit),
+                "access_token": access_token,
+            },
+            secrets=(access_token,),
+        )
+        return self._parsed(lambda: _posts(payload)[:limit])
+
     def close(self) -> None:
         self._session.close()
         self._exchange_session.close()
@@ -172,6 +189,8 @@ class InstagramClient:
                 raise UpstreamUnavailable(failed) from None
             raise _maybe_processed(failed) from None
         body = response.content
+        if self.on_usage is not None:
+            self.on_usage(read_usage(response.headers))
         if not response.ok:
             error = parse_error(response.status_code, response.headers, body)
             error.message = scrub(error.message, secrets)
@@ -208,6 +227,22 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return isinstance(exc, requests.ConnectionError) and isinstance(
         reason, urllib3.exceptions.NewConnectionError
     )
+
+
+def _posts(payload: Mapping[str, Any]) -> list[Post]:
+    data = payload.get("data")
+    if not isinstance(data, list):
+        raise MalformedAnswer("media answer lacks data")
+    return [
+        Post(_count(item.get("like_count")), _count(item.get("comments_count")))
+        for item in data
+        if isinstance(item, Mapping)
+    ]
+
+
+def _count(value: object) -> int | None:
+    """A like or comment count; None where Instagram hides it (an owner may hide likes)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _long_lived(payload: Mapping[str, Any]) -> LongLivedToken:

@@ -13,6 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from daemon.instagram.usage import read_usage
+
 # 4 app, 17 user, 32 page, 613 custom; 800xx are the Business Use Case limits (80002: Instagram).
 RATE_LIMIT_MIN_WAIT_SECONDS = 60.0
 RATE_LIMIT_CODES = frozenset(
@@ -179,34 +181,12 @@ def _int_or_none(value: object) -> int | None:
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait: Retry-After if given, else a minute when the usage headers show 100%."""
+    """Seconds to wait: Retry-After if given, else what the usage headers announce when they
+    show a budget spent (at least a minute)."""
     value = headers.get("Retry-After") or headers.get("retry-after")
     if value and value.isascii() and value.isdigit():
         return float(value)
-    for name in ("X-App-Usage", "X-Business-Use-Case-Usage"):
-        usage = headers.get(name) or headers.get(name.lower())
-        if usage and _usage_exhausted(usage):
-            return 60.0
+    usage = read_usage(headers)
+    if usage.exhausted:
+        return max(RATE_LIMIT_MIN_WAIT_SECONDS, usage.regain_seconds)
     return None
-
-
-def _usage_exhausted(header: str) -> bool:
-    try:
-        usage = json.loads(header)
-    except ValueError:
-        return False
-    if not isinstance(usage, dict):
-        return False
-    # X-App-Usage is one object; X-Business-Use-Case-Usage maps ids to lists of objects.
-    entries: list[object] = (
-        [usage]
-        if "call_count" in usage
-        else [item for value in usage.values() if isinstance(value, list) for item in value]
-    )
-    for entry in entries:
-        if not isinstance(entry, dict):
-            continue
-        for key in ("call_count", "total_cputime", "total_time"):
-            if isinstance(entry.get(key), int | float) and entry[key] >= 100:
-                return True
-    return False

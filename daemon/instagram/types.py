@@ -39,3 +39,11 @@ class Profile:
     biography: str | None = None
     website: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Post:
+    """One of the account's recent posts, as far as engagement goes."""
+
+    like_count: int | None
+    comments_count: int | None

@@ -146,6 +146,17 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             return _error_response(error)
         return await _late(fault, JSONResponse(answer, headers=usage))
 
+    @app.get("/me/media")
+    @app.get("/{version}/me/media")
+    async def media(request: Request, version: str = "") -> Response:
+        if isinstance(fault := await _inject_faults(state, "graph"), Response):
+            return fault
+        try:
+            answer, usage = state.media(dict(request.query_params))
+        except SandboxError as error:
+            return _error_response(error)
+        return await _late(fault, JSONResponse(answer, headers=usage))
+
     _add_control_routes(app, state)
     return app
 

@@ -5,7 +5,9 @@
 - Short-lived tokens live one hour; long-lived ones 60 days and can be refreshed only once they
   are 24 hours old and before they expire.
 - Errors use the documented payloads: the OAuth shape on /oauth/access_token, the Graph shape
-  elsewhere; rate limits answer code 4 (app) or 17 (user) with X-App-Usage.
+  elsewhere. Every Graph call made with a token is counted over a rolling hour, per account and
+  for the app; answers carry X-App-Usage and X-Business-Use-Case-Usage, and a spent budget
+  answers code 80002 (the account's) or 4 (the app's).
 Time can be moved forward (`advance`) so that expiry is testable without waiting, and faults
 can be injected (latency, 5xx, rate limiting, hanging) for tests and benchmarks.
 """
@@ -51,7 +53,9 @@ class SandboxConfig:
     app_secret: str
     redirect_uris: frozenset[str]
     flavour: ApiFlavour = "instagram_login"
-    calls_per_user_per_hour: int = 200  # Basic Display's documented per-user budget
+    calls_per_user_per_hour: int = 200  # the documented per-account budget
+    # The app's budget over all accounts; None: Meta's formula, 200 x the accounts with tokens.
+    app_calls_per_hour: int | None = None
 
 
 @dataclass
@@ -172,7 +176,9 @@ class SandboxState:
     _codes: dict[str, IssuedCode] = field(default_factory=dict)
     _tokens: dict[str, IssuedToken] = field(default_factory=dict)
     _revoked: set[str] = field(default_factory=set)  # tokens a password change invalidated
-    _calls: dict[str, deque[float]] = field(default_factory=dict)
+    _calls: dict[str, deque[float]] = field(default_factory=dict)  # per account (user id)
+    _app_calls: deque[float] = field(default_factory=deque)
+    rate_limited: int = 0  # answers refused for a spent budget
     exchange_attempts: Counter[str] = field(default_factory=Counter)
     exchanges: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -284,7 +290,7 @@ class SandboxState:
         with self._lock:
             token = params.get("access_token", "")
             issued = self._valid_token(token)
-            usage = self._count_call(token)
+            usage = self._count_call(issued.account)
         account = issued.account
         available: dict[str, Any] = {
             "id": account.app_scoped_id
@@ -307,6 +313,40 @@ class SandboxState:
         answer = {f: available[f] for f in fields}
         answer.setdefault("id", available["id"])
         return answer, usage
+
+    def media(self, params: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """GET /me/media: the newest posts (at most `limit`, 25 by default) with their like and
+        comment counts, which follow the account's audience."""
+        with self._lock:
+            issued = self._valid_token(params.get("access_token", ""))
+            usage = self._count_call(issued.account)
+        account = issued.account
+        audience = self._audience(account, "")
+        limit = params.get("limit", "25")
+        count = min(audience["media_count"], int(limit) if limit.isdigit() else 25, 100)
+        seed = int(hashlib.sha256(b"media:" + account.username.encode()).hexdigest(), 16)
+        rate = 0.01 + (seed % 70) / 1000  # 1% to 8% of followers engage with a post
+        posts = []
+        for index in range(count):
+            likes = int(audience["followers_count"] * rate * (0.6 + (seed >> index) % 9 / 10))
+            posts.append(
+                {
+                    "id": str(17_900_000_000_000_000 + seed % 10**12 + index),
+                    "like_count": likes,
+                    "comments_count": likes // 20,
+                    "timestamp": time.strftime(
+                        "%Y-%m-%dT%H:%M:%S+0000", time.gmtime(self.now() - 86_400 * (index + 1))
+                    ),
+                }
+            )
+        fields = [f for f in params.get("fields", "id").split(",") if f]
+        unknown = [
+            f for f in fields if f not in ("id", "like_count", "comments_count", "timestamp")
+        ]
+        if unknown:
+            raise graph_error(f"(#100) Tried accessing nonexisting field ({unknown[0]})", 100)
+        data = [{f: post[f] for f in {"id", *fields}} for post in posts]
+        return {"data": data, "paging": {"cursors": {"before": "", "after": ""}}}, usage
 
     def _audience(self, account: Account, pictures_url: str) -> dict[str, Any]:
         """A professional account's public figures, growing with the sandbox's clock (a few
@@ -332,6 +372,8 @@ class SandboxState:
                     c[:12] for c, n in self.exchanges.items() if n > 1
                 ),
                 "tokens_issued": len(self._tokens),
+                "graph_calls_last_hour": len(self._app_calls),
+                "rate_limited": self.rate_limited,
             }
 
     def exchanges_of(self, code: str) -> int:
@@ -379,18 +421,49 @@ class SandboxState:
             )
         return issued
 
-    def _count_call(self, token: str) -> dict[str, str]:
-        """Per-user calls in the last hour; over budget answers code 17 with X-App-Usage."""
+    def _count_call(self, account: Account) -> dict[str, str]:
+        """Count one Graph call against the account's and the app's hourly budgets: the usage
+        headers to answer with, or a rate-limit error when either budget is already spent."""
         now = self.now()
-        window = self._calls.setdefault(token, deque())
-        while window and window[0] <= now - 3600:
-            window.popleft()
-        limit = self.config.calls_per_user_per_hour
-        percent = min(100, int(100 * (len(window) + 1) / limit))
+        window = self._calls.setdefault(account.user_id, deque())
+        for calls in (window, self._app_calls):
+            while calls and calls[0] <= now - 3600:
+                calls.popleft()
+        account_limit = self.config.calls_per_user_per_hour
+        app_limit = self.config.app_calls_per_hour or 200 * max(1, len(self._calls))
+        refused = len(window) >= account_limit or len(self._app_calls) >= app_limit
+        if not refused:
+            window.append(now)
+            self._app_calls.append(now)
+        account_percent = min(100, -(-100 * len(window) // account_limit))
+        app_percent = min(100, -(-100 * len(self._app_calls) // app_limit))
+        regain = 0 if account_percent < 100 else -(-(window[0] + 3600 - now) // 60)
         headers = {
-            "X-App-Usage": json.dumps({"call_count": percent, "total_cputime": 1, "total_time": 1})
+            "X-App-Usage": json.dumps(
+                {"call_count": app_percent, "total_cputime": 1, "total_time": 1}
+            ),
+            "X-Business-Use-Case-Usage": json.dumps(
+                {
+                    account.user_id: [
+                        {
+                            "type": "instagram",
+                            "call_count": account_percent,
+                            "total_cputime": 1,
+                            "total_time": 1,
+                            "estimated_time_to_regain_access": int(regain),
+                        }
+                    ]
+                }
+            ),
         }
-        if len(window) >= limit:
-            raise graph_error("User request limit reached", 17, headers=headers)
-        window.append(now)
+        if refused:
+            self.rate_limited += 1
+            if len(window) >= account_limit:
+                raise graph_error(
+                    "There have been too many calls to this Instagram account. Wait a bit and "
+                    "try again.",
+                    80002,
+                    headers=headers,
+                )
+            raise graph_error("Application request limit reached", 4, headers=headers)
         return headers

@@ -1,0 +1,115 @@
+"""The API budget the profile syncer keeps to, as Instagram last reported it.
+
+Instagram counts calls over a rolling hour, per app and per account, and says how much is
+spent in the usage headers of every answer. Above the threshold (IGSYNC_API_BUDGET_PERCENT) the
+syncer slows down: one sync at a time with pauses, and an account near its own limit waits.
+At 100% it stops: the account until Instagram's estimated time to regain access, the whole app
+for a minute, doubling while it stays spent (X-App-Usage gives no reset time). What other
+daemons spend shows up in the same headers, so each daemon learns the shared budget from its
+own answers.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from daemon.instagram.errors import RATE_LIMIT_MIN_WAIT_SECONDS
+from daemon.instagram.usage import Usage
+
+WINDOW = timedelta(hours=1)  # Instagram's rolling window: older reports say nothing now
+MIN_WAIT = timedelta(seconds=RATE_LIMIT_MIN_WAIT_SECONDS)
+SLOW_PAUSE_MIN = timedelta(seconds=1)
+SLOW_PAUSE_MAX = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    percent: float
+    seen_at: datetime
+    resume_at: datetime | None  # set when the budget was spent
+
+
+class ApiBudget:
+    def __init__(self, threshold_percent: float = 75.0) -> None:
+        self.threshold = threshold_percent
+        self._app: _Reading | None = None
+        self._accounts: dict[str, _Reading] = {}
+        self._next_start_at: datetime | None = None  # pacing while above the threshold
+        self._app_spent_in_a_row = 0
+        self._lock = threading.Lock()
+
+    def observe(self, usage: Usage, now: datetime) -> None:
+        """Record what one answer reported."""
+        with self._lock:
+            if usage.app_percent is not None:
+                # X-App-Usage names no reset time: wait a minute, then twice as long each time
+                # the next answer still says 100%, up to the window.
+                spent = usage.app_percent >= 100
+                self._app_spent_in_a_row = self._app_spent_in_a_row + 1 if spent else 0
+                wait = min(WINDOW, MIN_WAIT * 2 ** max(0, self._app_spent_in_a_row - 1))
+                self._app = _Reading(usage.app_percent, now, now + wait if spent else None)
+            for account_id, account in usage.accounts.items():
+                resume = None
+                if account.percent >= 100:
+                    resume = now + max(MIN_WAIT, timedelta(seconds=account.regain_seconds))
+                self._accounts[account_id] = _Reading(account.percent, now, resume)
+
+    def resume_at(self, account_id: str, now: datetime) -> datetime | None:
+        """When a call for this account may go out, or None for now. An account above the
+        threshold is spaced out in proportion to how close it is to its limit."""
+        with self._lock:
+            # The app as a whole slows down by smaller batches (see `batch`), and stops when spent.
+            waits = [
+                self._wait(self._app, now, spaced=False),
+                self._wait(self._accounts.get(account_id), now),
+            ]
+        later = [w for w in waits if w is not None]
+        return max(later) if later else None
+
+    def batch(self, full: int, now: datetime) -> int:
+        """How many syncs to start now: all of `full` below the threshold; above it one at a
+        time, the next only after a pause that grows from a second at the threshold to a
+        minute near 100%; none while the app's budget is spent."""
+        with self._lock:
+            app = self._fresh(self._app, now)
+            if app is None or app.percent < self.threshold:
+                return full
+            if app.resume_at is not None and app.resume_at > now:
+                return 0
+            if self._next_start_at is not None and now < self._next_start_at:
+                return 0
+            spent = (app.percent - self.threshold) / max(1e-9, 100 - self.threshold)
+            pause = SLOW_PAUSE_MIN + (SLOW_PAUSE_MAX - SLOW_PAUSE_MIN) * min(1.0, spent)
+            self._next_start_at = now + pause
+            return min(full, 1)
+
+    def state(self, now: datetime) -> tuple[float | None, int]:
+        """The app's last reported usage (None: nothing recent) and the accounts held back."""
+        with self._lock:
+            app = self._fresh(self._app, now)
+            held = sum(1 for r in self._accounts.values() if self._wait(r, now) is not None)
+        return (app.percent if app else None), held
+
+    def _wait(
+        self, reading: _Reading | None, now: datetime, *, spaced: bool = True
+    ) -> datetime | None:
+        reading = self._fresh(reading, now)
+        if reading is None:
+            return None
+        if reading.resume_at is not None:
+            return reading.resume_at if reading.resume_at > now else None
+        if not spaced or reading.percent < self.threshold:
+            return None
+        # Between the threshold and 100%: wait a share of the window as large as the share of
+        # the remaining headroom already spent.
+        spent = (reading.percent - self.threshold) / max(1e-9, 100 - self.threshold)
+        resume = reading.seen_at + WINDOW * min(1.0, spent) / 4
+        return resume if resume > now else None
+
+    @staticmethod
+    def _fresh(reading: _Reading | None, now: datetime) -> _Reading | None:
+        if reading is None or now - reading.seen_at > WINDOW:
+            return None
+        return reading

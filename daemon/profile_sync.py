@@ -1,0 +1,254 @@
+"""Fetching each connected customer's profile again every IGSYNC_PROFILE_SYNC_HOURS.
+
+Syncs are rows of profile_syncs, leased like every other job. Each is due at its own time,
+spread with jitter, so customers who connected together do not stay due together. Only a real
+change (followers, name, picture, engagement...) advances the customer's version and pushes an
+`updated` event; the follower count goes to the history each time it changes. The API budget
+Instagram reports is kept to (daemon/budget.py); a dead token loses the connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import col
+
+from daemon import leases
+from daemon.backoff import REFRESH_BACKOFF
+from daemon.budget import ApiBudget
+from daemon.clock import Clock, utcnow
+from daemon.connection import CONNECTED, lose_connection
+from daemon.crypto import CipherError, TokenCipher
+from daemon.engagement import engagement_rate
+from daemon.followers import growth, record_followers
+from daemon.instagram import InstagramClient, InstagramError, RateLimited, TokenInvalid
+from daemon.instagram.types import Profile
+from daemon.leads import connection_event
+from daemon.models import PROFILE_DETAILS, Customer, ProfileSync, SyncStatus, Token, TokenStatus
+from daemon.retry import decide_retry
+from daemon.store import Store
+from daemon.sync_schedule import next_sync_due
+
+log = logging.getLogger(__name__)
+
+
+def profile_changes(
+    customer: Customer, profile: Profile, engagement: float | None
+) -> dict[str, Any]:
+    """What the fresh profile changes on the stored customer (a field Instagram left out this
+    time changes nothing)."""
+    fresh: dict[str, Any] = {
+        "username": profile.username.lower(),
+        "name": profile.name,
+        "account_type": profile.account_type,
+        "engagement_rate": engagement,
+        **{detail: getattr(profile, detail) for detail in PROFILE_DETAILS},
+    }
+    return {
+        name: value
+        for name, value in fresh.items()
+        if value is not None and value != getattr(customer, name)
+    }
+
+
+class ProfileSyncer:
+    def __init__(
+        self,
+        store: Store,
+        cipher: TokenCipher,
+        client: InstagramClient,
+        *,
+        owner: str,
+        interval: timedelta,
+        budget: ApiBudget,
+        engagement: bool = False,
+        lease: timedelta = leases.DEFAULT_LEASE,
+        clock: Clock = utcnow,
+        rng: random.Random | None = None,
+        on_updated: Callable[[int], None] | None = None,
+    ) -> None:
+        self.store, self.cipher, self.client = store, cipher, client
+        self.owner = owner
+        self.interval = interval
+        self.budget = budget
+        self.engagement = engagement
+        self.lease = lease
+        self.clock = clock
+        self.rng = rng
+        self.on_updated = on_updated  # called with the `updated` delivery's id
+
+    def claim_due(self, limit: int) -> list[int]:
+        now = self.clock()
+        limit = self.budget.batch(limit, now)
+        if limit <= 0:
+            return []
+        with self.store.write() as session:
+            return leases.claim_due(
+                session,
+                ProfileSync,
+                statuses=(SyncStatus.ACTIVE,),
+                now=now,
+                owner=self.owner,
+                lease=self.lease,
+                limit=limit,
+            )
+
+    def sync_now(self, customer_id: int) -> str:
+        """`igsync customers sync ID`: this customer's sync at once, due or not."""
+        now = self.clock()
+        with self.store.write() as session:
+            sync_id = session.execute(
+                select(col(ProfileSync.id)).where(col(ProfileSync.customer_id) == customer_id)
+            ).scalar()
+            claimed = sync_id is not None and leases.claim_one(
+                session,
+                ProfileSync,
+                sync_id,
+                statuses=(SyncStatus.ACTIVE,),
+                now=now,
+                owner=self.owner,
+                lease=self.lease,
+            )
+        if not claimed:
+            return "not_active"
+        assert sync_id is not None
+        return self.run_claimed(sync_id)
+
+    def run_claimed(self, sync_id: int) -> str:
+        """Fetch and compare: "updated", "unchanged", "deferred" (the budget said wait),
+        "retrying", "paused" or "connection_lost"."""
+        now = self.clock()
+        with self.store.read() as session:
+            sync = session.get(ProfileSync, sync_id)
+            assert sync is not None
+            customer = session.get(Customer, sync.customer_id)
+            token = session.execute(
+                select(Token).where(col(Token.customer_id) == sync.customer_id)
+            ).scalar()
+        if (
+            customer is None
+            or customer.status != CONNECTED
+            or token is None
+            or (token.status != TokenStatus.ACTIVE)
+        ):
+            return self._finish(sync_id, "paused", status=SyncStatus.PAUSED)
+        if (resume := self.budget.resume_at(customer.ig_user_id, now)) is not None:
+            return self._finish(sync_id, "deferred", next_attempt_at=resume)
+        try:
+            access_token = self.cipher.decrypt(token.access_token_ciphertext)
+            profile = self.client.profile(access_token)
+            engagement = None
+            if self.engagement and profile.followers_count:
+                posts = self.client.recent_media(access_token)
+                engagement = engagement_rate(posts, profile.followers_count)
+        except (InstagramError, CipherError) as error:
+            return self._failed(sync, customer, error)
+        return self._store(sync_id, sync.customer_id, profile, engagement)
+
+    def _store(
+        self, sync_id: int, customer_id: int, profile: Profile, engagement: float | None
+    ) -> str:
+        now = self.clock()
+        delivery_id = None
+        with self.store.write() as session:
+            customer = session.get(Customer, customer_id, with_for_update=True)
+            if customer is None or customer.status != CONNECTED:  # erased or lost meanwhile
+                leases.finish(session, ProfileSync, sync_id, self.owner)
+                return "paused"
+            changes = profile_changes(customer, profile, engagement)
+            if changes:
+                for name, value in changes.items():
+                    setattr(customer, name, value)
+                customer.version += 1
+                customer.updated_at = now
+                session.add(customer)
+            record_followers(session, customer_id, customer.followers_count, now)
+            session.flush()
+            if changes:
+                delivery = connection_event(
+                    customer,
+                    event="updated",
+                    now=now,
+                    reason="",
+                    trend=growth(session, customer_id, now),
+                )
+                session.add(delivery)
+                session.flush()
+                delivery_id = delivery.id
+            if not leases.finish(
+                session,
+                ProfileSync,
+                sync_id,
+                self.owner,
+                synced_at=now,
+                next_attempt_at=next_sync_due(now, self.interval, self.rng),
+                attempts=0,
+                last_error=None,
+            ):
+                session.rollback()  # another worker took the sync over: its result stands
+                return "lease_lost"
+        if delivery_id is not None:
+            log.info(
+                "customer %s: profile changed (%s), update queued",
+                customer_id,
+                ", ".join(sorted(changes)),
+            )
+            if self.on_updated is not None:
+                self.on_updated(delivery_id)
+            return "updated"
+        return "unchanged"
+
+    def _failed(
+        self, sync: ProfileSync, customer: Customer, error: InstagramError | CipherError
+    ) -> str:
+        assert sync.id is not None and customer.id is not None
+        now = self.clock()
+        reason = error.describe() if isinstance(error, InstagramError) else str(error)
+        if isinstance(error, TokenInvalid):
+            with self.store.write() as session:
+                if leases.finish(
+                    session,
+                    ProfileSync,
+                    sync.id,
+                    self.owner,
+                    status=SyncStatus.PAUSED,
+                    last_error=reason,
+                ):
+                    session.execute(
+                        update(Token)
+                        .where(col(Token.customer_id) == customer.id)
+                        .values(status=TokenStatus.INVALID, last_error=reason)
+                    )
+                    lose_connection(session, customer.id, reason=reason, now=now)
+            log.warning("customer %s: token dead during re-sync, must reconnect", customer.id)
+            return "connection_lost"
+        if isinstance(error, RateLimited):
+            # Not the customer's fault and not a failure to count: wait what Instagram asks.
+            wait = timedelta(seconds=error.retry_after or 60)
+            return self._finish(sync.id, "deferred", next_attempt_at=now + wait, last_error=reason)
+        decision = decide_retry(
+            retryable=True,
+            reason=reason,
+            attempts=sync.attempts,
+            now=now,
+            backoff=REFRESH_BACKOFF,
+            rng=self.rng,
+        )
+        log.info("customer %s: re-sync failed (%s), retrying later", customer.id, reason)
+        return self._finish(
+            sync.id,
+            "retrying",
+            attempts=decision.attempts,
+            next_attempt_at=decision.next_attempt_at,
+            last_error=reason,
+        )
+
+    def _finish(self, sync_id: int, outcome: str, **values: Any) -> str:
+        with self.store.write() as session:
+            leases.finish(session, ProfileSync, sync_id, self.owner, **values)
+        return outcome

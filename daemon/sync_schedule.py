@@ -1,0 +1,56 @@
+"""When each customer's profile is synced again: due times spread with jitter, and the sync
+row started, restarted or paused with the connection. Kept apart from the syncer so the
+connection and the code pipeline can schedule without depending on it."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from daemon.models import ProfileSync, SyncStatus
+
+JITTER = 0.1  # each sync falls due within ±10% of the interval
+
+
+def next_sync_due(now: datetime, interval: timedelta, rng: random.Random | None = None) -> datetime:
+    """The interval from now, give or take JITTER of it, so syncs never bunch up for good."""
+    return now + interval * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+
+
+def first_sync_due(
+    now: datetime, interval: timedelta, *, at_once: bool = False, rng: random.Random | None = None
+) -> datetime:
+    """A new connection's first re-sync: anywhere in the interval (customers who connect
+    together, or arrive with an upgrade, are spread over all of it), or at once when there is
+    something the connection did not fetch (the engagement figures)."""
+    if at_once:
+        return now
+    return now + interval * (rng or random).uniform(JITTER, 1)
+
+
+def schedule_sync(session: Session, customer_id: int, due: datetime) -> None:
+    """A customer connected (or connected again): its syncs (re)start, the first at `due`."""
+    sync = session.execute(
+        select(ProfileSync).where(col(ProfileSync.customer_id) == customer_id)
+    ).scalar()
+    sync = sync or ProfileSync(customer_id=customer_id, next_attempt_at=due)
+    sync.status, sync.next_attempt_at, sync.attempts, sync.last_error = (
+        SyncStatus.ACTIVE,
+        due,
+        0,
+        None,
+    )
+    session.add(sync)
+
+
+def pause_sync(session: Session, customer_id: int) -> None:
+    """The connection is not live any more: nothing to sync until it is again."""
+    sync = session.execute(
+        select(ProfileSync).where(col(ProfileSync.customer_id) == customer_id)
+    ).scalar()
+    if sync is not None:
+        sync.status = SyncStatus.PAUSED
+        session.add(sync)
