@@ -21,7 +21,7 @@ from sqlmodel import col
 from daemon import leases
 from daemon.backoff import REFRESH_BACKOFF
 from daemon.budget import ApiBudget
-from daemon.clock import Clock, utcnow
+from daemon.clock import Clock, to_utc, utcnow
 from daemon.connection import CONNECTED, lose_connection
 from daemon.crypto import CipherError, TokenCipher
 from daemon.engagement import engagement_rate
@@ -148,11 +148,11 @@ class ProfileSyncer:
                 engagement = engagement_rate(posts, profile.followers_count)
         except (InstagramError, CipherError) as error:
             return self._failed(sync, customer, error)
-        return self._store(sync_id, sync.customer_id, profile, engagement)
+        return self._store(sync, profile, engagement)
 
-    def _store(
-        self, sync_id: int, customer_id: int, profile: Profile, engagement: float | None
-    ) -> str:
+    def _store(self, sync: ProfileSync, profile: Profile, engagement: float | None) -> str:
+        assert sync.id is not None
+        sync_id, customer_id = sync.id, sync.customer_id
         now = self.clock()
         delivery_id = None
         with self.store.write() as session:
@@ -186,7 +186,9 @@ class ProfileSyncer:
                 sync_id,
                 self.owner,
                 synced_at=now,
-                next_attempt_at=next_sync_due(now, self.interval, self.rng),
+                next_attempt_at=next_sync_due(
+                    now, self.interval, self.rng, was_due=min(to_utc(sync.next_attempt_at), now)
+                ),
                 attempts=0,
                 last_error=None,
             ):

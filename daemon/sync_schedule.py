@@ -15,9 +15,20 @@ from daemon.models import ProfileSync, SyncStatus
 JITTER = 0.1  # each sync falls due within ±10% of the interval
 
 
-def next_sync_due(now: datetime, interval: timedelta, rng: random.Random | None = None) -> datetime:
-    """The interval from now, give or take JITTER of it, so syncs never bunch up for good."""
-    return now + interval * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+def next_sync_due(
+    now: datetime,
+    interval: timedelta,
+    rng: random.Random | None = None,
+    *,
+    was_due: datetime | None = None,
+) -> datetime:
+    """The interval after the time the sync was due (its place in the day), give or take
+    JITTER of it, and never in the past: syncs that ran late together (the daemon was down)
+    go back to their own places instead of staying bunched up."""
+    due = (was_due or now) + interval * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+    if due <= now:
+        due += interval * ((now - due) // interval + 1)
+    return due
 
 
 def first_sync_due(

@@ -116,10 +116,11 @@ def test_a_changed_profile_pushes_an_updated_event_with_the_next_version(world: 
     assert update["followers_change"] == fresh.followers_count - customer.followers_count
     assert update["followers_change_days"] == 1
 
-    # Due again a day later, give or take the jitter; nothing changed the same day: no push.
+    # Due again a day after its own place in the day, give or take the jitter (not a day
+    # after it happened to run); nothing changed the same day on Instagram: no push.
     sync = world.sync_row(customer.id)
-    assert world.clock() + INTERVAL * (1 - JITTER) <= sync.next_attempt_at
-    assert sync.next_attempt_at <= world.clock() + INTERVAL * (1 + JITTER)
+    assert first_due + INTERVAL * (1 - JITTER) <= sync.next_attempt_at
+    assert sync.next_attempt_at <= first_due + INTERVAL * (1 + JITTER)
     world.clock.now = sync.next_attempt_at  # the daemon's clock only: Instagram's day is the same
     assert world.run_due(syncer) == ["unchanged"]
     assert len(world.updates(customer.id)) == 1
@@ -139,6 +140,14 @@ def test_syncs_fall_due_spread_over_the_interval_never_together() -> None:
     later = [next_sync_due(now, INTERVAL, rng) for _ in range(1000)]
     assert all(INTERVAL * 0.9 <= due - now <= INTERVAL * 1.1 for due in later)
     assert len({due for due in later}) == len(later)
+
+    # A daemon back after three days down runs every overdue sync at once; each then goes
+    # back to its own place in the day, so they stay spread instead of bunching up.
+    back = now + 3 * DAY
+    after = [next_sync_due(back, INTERVAL, rng, was_due=due) for due in firsts]
+    assert all(back < due <= back + INTERVAL * (1 + JITTER) for due in after)
+    hours_after = Counter(int((due - back) / timedelta(hours=1)) % 24 for due in after)
+    assert all(200 <= hours_after[h] <= 600 for h in range(24)), hours_after  # 417 on average
 
 
 def test_a_revoked_token_found_by_a_resync_loses_the_connection(world: World) -> None:

@@ -179,6 +179,7 @@ class SandboxState:
     _calls: dict[str, deque[float]] = field(default_factory=dict)  # per account (user id)
     _app_calls: deque[float] = field(default_factory=deque)
     rate_limited: int = 0  # answers refused for a spent budget
+    graph_calls: int = 0  # every Graph call made with a token, refused ones included
     exchange_attempts: Counter[str] = field(default_factory=Counter)
     exchanges: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -372,6 +373,7 @@ class SandboxState:
                     c[:12] for c, n in self.exchanges.items() if n > 1
                 ),
                 "tokens_issued": len(self._tokens),
+                "graph_calls": self.graph_calls,
                 "graph_calls_last_hour": len(self._app_calls),
                 "rate_limited": self.rate_limited,
             }
@@ -425,6 +427,7 @@ class SandboxState:
         """Count one Graph call against the account's and the app's hourly budgets: the usage
         headers to answer with, or a rate-limit error when either budget is already spent."""
         now = self.now()
+        self.graph_calls += 1
         window = self._calls.setdefault(account.user_id, deque())
         for calls in (window, self._app_calls):
             while calls and calls[0] <= now - 3600:

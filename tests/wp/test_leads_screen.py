@@ -235,13 +235,25 @@ def test_a_row_erased_in_chromium_is_forgotten_by_the_daemon_too(
 def test_the_leads_screen_looks_like_wordpress(
     configured: WordPress, shared: dict[str, str]
 ) -> None:
-    """Searched and filtered, the way an owner looks for someone; the Instagram id on one line."""
+    """Searched and filtered, the way an owner looks for someone. The Instagram id starts
+    hidden (Screen Options > Columns shows it) and then sits on one line."""
     three_leads(configured, shared)
+    configured.sql("DELETE FROM wp_usermeta WHERE meta_key LIKE 'manage%columnshidden'")
     with chromium() as browser:
         log_in(browser, configured, *ADMIN)
         browser.get(
             f"{configured.url}/wp-admin/admin.php?page=igsync-leads&igsync_status=connected&s=example"
         )
+        header = browser.find_element(By.ID, "ig_user_id")
+        assert not header.is_displayed()
+        browser.find_element(By.ID, "show-settings-link").click()
+        toggle = WebDriverWait(browser, 10).until(
+            expected_conditions.element_to_be_clickable((By.ID, "ig_user_id-hide"))
+        )
+        assert toggle.get_attribute("checked") is None
+        toggle.click()
+        WebDriverWait(browser, 10).until(lambda _: header.is_displayed())
+        browser.find_element(By.ID, "show-settings-link").click()
         ids = browser.find_elements(By.CSS_SELECTOR, "#the-list td.column-ig_user_id code")
         assert len(ids) == 2
         for element in ids:
@@ -257,3 +269,50 @@ def test_the_leads_screen_looks_like_wordpress(
             == "example"
         )
         screenshot(browser, configured, "wp-admin-leads-search-and-filter")
+
+
+def test_followers_and_engagement_show_their_trend_and_sort(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    wp = configured
+    wp.sql("DELETE FROM wp_igsync_leads")
+    signer = Signer(shared["secret"])
+    leads = [
+        a_lead(username="mid.size", followers_count=5_000, engagement_rate=0.2),
+        a_lead(username="small.shop", followers_count=50, engagement_rate=9.87),
+        a_lead(username="big.brand", followers_count=120_000, engagement_rate=1.5),
+    ]
+    for lead in leads:
+        answer = push(wp, signer, lead)
+        assert answer.status_code == 201, answer.text
+    grew = an_event(
+        leads[0],
+        "updated",
+        2,
+        followers_count=5_210,
+        followers_change=210,
+        followers_change_days=30,
+    )
+    assert push(wp, signer, grew).json()["status"] == "updated"
+    shrank = an_event(
+        leads[1], "updated", 2, followers_count=48, followers_change=-2, followers_change_days=7
+    )
+    assert push(wp, signer, shrank).json()["status"] == "updated"
+    late = an_event(leads[0], "updated", 1, followers_count=4_900, followers_change=-100)
+    assert push(wp, signer, late).json()["status"] == "ignored"  # older than what is stored
+
+    admin = wp.admin()
+    rows = {row["username"].split()[0]: row for row in leads_screen(admin, wp)}
+    assert rows["@mid.size"]["followers"] == "5,210 +210 in 30 days"
+    assert rows["@small.shop"]["followers"] == "48 \u22122 in 7 days"
+    assert rows["@big.brand"]["followers"] == "120,000"  # no trend measured yet
+    assert rows["@small.shop"]["engagement"] == "9.87%"
+    page = leads_html(admin, wp)
+    assert 'class="igsync-trend igsync-trend--up"' in page
+    assert 'class="igsync-trend igsync-trend--down"' in page
+
+    by_followers = ["@big.brand", "@mid.size", "@small.shop"]
+    assert handles(leads_screen(admin, wp, orderby="followers", order="desc")) == by_followers
+    assert handles(leads_screen(admin, wp, orderby="followers", order="asc")) == by_followers[::-1]
+    by_engagement = ["@small.shop", "@big.brand", "@mid.size"]
+    assert handles(leads_screen(admin, wp, orderby="engagement", order="desc")) == by_engagement

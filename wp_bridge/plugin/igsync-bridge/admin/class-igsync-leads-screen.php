@@ -80,8 +80,28 @@ final class Igsync_Leads_Screen {
 				'option'  => Igsync_Leads_Table::PER_PAGE_OPTION,
 			)
 		);
+		add_filter( 'default_hidden_columns', array( __CLASS__, 'hidden_by_default' ), 10, 2 );
 		wp_enqueue_style( 'igsync-bridge-admin', plugins_url( 'assets/igsync-admin.css', IGSYNC_BRIDGE_FILE ), array(), IGSYNC_BRIDGE_VERSION );
 		self::$table = new Igsync_Leads_Table();
+	}
+
+	/**
+	 * The columns an owner rarely needs start hidden (Screen Options > Columns shows them):
+	 * the Instagram user id is for support and for matching exports; Engagement until the
+	 * daemon measures it (IGSYNC_ENGAGEMENT=on).
+	 *
+	 * @param array<int, string> $hidden The hidden columns.
+	 * @param WP_Screen          $screen The screen.
+	 * @return array<int, string>
+	 */
+	public static function hidden_by_default( $hidden, $screen ) {
+		if ( $screen instanceof WP_Screen && self::screen_id() === $screen->id ) {
+			$hidden[] = 'ig_user_id';
+			if ( ! Igsync_Leads::any_engagement() ) {
+				$hidden[] = 'engagement';
+			}
+		}
+		return $hidden;
 	}
 
 	/**
@@ -265,20 +285,24 @@ final class Igsync_Leads_Screen {
 	 */
 	private static function csv_headings(): array {
 		return array(
-			'username'        => __( 'Instagram username', 'igsync-bridge' ),
-			'ig_user_id'      => __( 'Instagram user id', 'igsync-bridge' ),
-			'name'            => __( 'Name', 'igsync-bridge' ),
-			'account_type'    => __( 'Account type', 'igsync-bridge' ),
-			'email'           => __( 'Email', 'igsync-bridge' ),
-			'wp_user_id'      => __( 'WordPress user id', 'igsync-bridge' ),
-			'status'          => __( 'Status', 'igsync-bridge' ),
-			'source'          => __( 'Button', 'igsync-bridge' ),
-			'return_url'      => __( 'Page', 'igsync-bridge' ),
-			'api'             => __( 'Instagram API', 'igsync-bridge' ),
-			'connected_at'    => __( 'Connected (UTC)', 'igsync-bridge' ),
-			'created_at'      => __( 'Received (UTC)', 'igsync-bridge' ),
-			'updated_at'      => __( 'Updated (UTC)', 'igsync-bridge' ),
-			'idempotency_key' => __( 'Lead key', 'igsync-bridge' ),
+			'username'              => __( 'Instagram username', 'igsync-bridge' ),
+			'ig_user_id'            => __( 'Instagram user id', 'igsync-bridge' ),
+			'name'                  => __( 'Name', 'igsync-bridge' ),
+			'account_type'          => __( 'Account type', 'igsync-bridge' ),
+			'email'                 => __( 'Email', 'igsync-bridge' ),
+			'wp_user_id'            => __( 'WordPress user id', 'igsync-bridge' ),
+			'status'                => __( 'Status', 'igsync-bridge' ),
+			'followers_count'       => __( 'Followers', 'igsync-bridge' ),
+			'followers_change'      => __( 'Follower change', 'igsync-bridge' ),
+			'followers_change_days' => __( 'Over days', 'igsync-bridge' ),
+			'engagement_rate'       => __( 'Engagement rate (%)', 'igsync-bridge' ),
+			'source'                => __( 'Button', 'igsync-bridge' ),
+			'return_url'            => __( 'Page', 'igsync-bridge' ),
+			'api'                   => __( 'Instagram API', 'igsync-bridge' ),
+			'connected_at'          => __( 'Connected (UTC)', 'igsync-bridge' ),
+			'created_at'            => __( 'Received (UTC)', 'igsync-bridge' ),
+			'updated_at'            => __( 'Updated (UTC)', 'igsync-bridge' ),
+			'idempotency_key'       => __( 'Lead key', 'igsync-bridge' ),
 		);
 	}
 

@@ -89,6 +89,8 @@ final class Igsync_Leads_Table extends WP_List_Table {
 			'customer'     => __( 'Customer', 'igsync-bridge' ),
 			'email'        => __( 'Email', 'igsync-bridge' ),
 			'status'       => __( 'Status', 'igsync-bridge' ),
+			'followers'    => __( 'Followers', 'igsync-bridge' ),
+			'engagement'   => __( 'Engagement', 'igsync-bridge' ),
 			'ig_user_id'   => __( 'Instagram user id', 'igsync-bridge' ),
 			'connected_at' => __( 'Connected', 'igsync-bridge' ),
 		);
@@ -105,6 +107,8 @@ final class Igsync_Leads_Table extends WP_List_Table {
 			'name'         => array( 'name', false ),
 			'email'        => array( 'email', false ),
 			'status'       => array( 'status', false ),
+			'followers'    => array( 'followers', true ),
+			'engagement'   => array( 'engagement', true ),
 			'connected_at' => array( 'connected_at', true ),
 		);
 	}
@@ -230,6 +234,31 @@ final class Igsync_Leads_Table extends WP_List_Table {
 			$html .= '<br><span class="description">' . esc_html( (string) $item['status_reason'] ) . '</span>';
 		}
 		return $html;
+	}
+
+	/**
+	 * The follower count and its trend.
+	 *
+	 * @param array<string, mixed> $item The lead.
+	 * @return string
+	 */
+	protected function column_followers( array $item ): string {
+		$html = Igsync_Leads::followers_html( $item, false );
+		return '' === $html ? '&mdash;' : $html;
+	}
+
+	/**
+	 * The engagement rate of the recent posts (likes and comments per post, per follower).
+	 *
+	 * @param array<string, mixed> $item The lead.
+	 * @return string
+	 */
+	protected function column_engagement( array $item ): string {
+		if ( null === ( $item['engagement_rate'] ?? null ) ) {
+			return '&mdash;';
+		}
+		/* translators: %s: a percentage, e.g. 3.45 */
+		return esc_html( sprintf( __( '%s%%', 'igsync-bridge' ), number_format_i18n( (float) $item['engagement_rate'], 2 ) ) );
 	}
 
 	/**

@@ -43,117 +43,174 @@ final class Igsync_Leads {
 	public static function schema(): array {
 		$optional = static fn( array $schema ): array => array_merge( $schema, array( 'type' => array( $schema['type'], 'null' ) ) );
 		return array(
-			'idempotency_key'     => array(
+			'idempotency_key'       => array(
 				'type'     => 'string',
 				'required' => true,
 				'pattern'  => '^[A-Za-z0-9_.:-]{1,64}$',
 			),
-			'ig_user_id'          => array(
+			'ig_user_id'            => array(
 				'type'     => 'string',
 				'required' => true,
 				'pattern'  => '^[0-9]{1,64}$',
 			),
-			'username'            => array(
+			'username'              => array(
 				'type'     => 'string',
 				'required' => true,
 				'pattern'  => '^[A-Za-z0-9._]{1,30}$',
 			),
-			'name'                => $optional(
+			'name'                  => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 255,
 				)
 			),
-			'account_type'        => $optional(
+			'account_type'          => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 32,
 				)
 			),
-			'api'                 => $optional(
+			'api'                   => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 32,
 				)
 			),
-			'email'               => $optional(
+			'email'                 => $optional(
 				array(
 					'type'      => 'string',
 					'format'    => 'email',
 					'maxLength' => 254,
 				)
 			),
-			'wp_user_id'          => $optional(
+			'wp_user_id'            => $optional(
 				array(
 					'type'    => 'integer',
 					'minimum' => 1,
 				)
 			),
-			'source'              => $optional(
+			'source'                => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 64,
 				)
 			),
-			'return_url'          => $optional(
+			'return_url'            => $optional(
 				array(
 					'type'      => 'string',
 					'format'    => 'uri',
 					'maxLength' => 2048,
 				)
 			),
-			'wc_order_id'         => $optional(
+			'wc_order_id'           => $optional(
 				array(
 					'type'    => 'integer',
 					'minimum' => 1,
 				)
 			),
-			'followers_count'     => $optional(
+			'followers_count'       => $optional(
 				array(
 					'type'    => 'integer',
 					'minimum' => 0,
 					'maximum' => 4294967295,
 				)
 			),
-			'profile_picture_url' => $optional(
+			'followers_change'      => $optional(
+				array(
+					'type'    => 'integer',
+					'minimum' => -2147483648,
+					'maximum' => 2147483647,
+				)
+			),
+			'followers_change_days' => $optional(
+				array(
+					'type'    => 'integer',
+					'minimum' => 0,
+					'maximum' => 65535,
+				)
+			),
+			'engagement_rate'       => $optional(
+				array(
+					'type'    => 'number',
+					'minimum' => 0,
+					'maximum' => 9999999,
+				)
+			),
+			'profile_picture_url'   => $optional(
 				array(
 					'type'      => 'string',
 					'format'    => 'uri',
 					'maxLength' => 2048,
 				)
 			),
-			'version'             => $optional(
+			'version'               => $optional(
 				array(
 					'type'    => 'integer',
 					'minimum' => 1,
 					'maximum' => 4294967295,
 				)
 			),
-			'connected_at'        => $optional(
+			'connected_at'          => $optional(
 				array(
 					'type'   => 'string',
 					'format' => 'date-time',
 				)
 			),
-			'event'               => $optional(
+			'event'                 => $optional(
 				array(
 					'type' => 'string',
 					'enum' => self::EVENTS,
 				)
 			),
-			'status'              => $optional(
+			'status'                => $optional(
 				array(
 					'type' => 'string',
 					'enum' => self::STATUSES,
 				)
 			),
-			'reason'              => $optional(
+			'reason'                => $optional(
 				array(
 					'type'      => 'string',
 					'maxLength' => 255,
 				)
 			),
 		);
+	}
+
+	/**
+	 * The follower count ("1,234 followers", or the bare number under a Followers heading),
+	 * with its trend where the daemon measured one ("+56 in 30 days", marked up or down);
+	 * '' when the count is unknown.
+	 *
+	 * @param array<string, mixed> $lead     A stored lead.
+	 * @param bool                 $in_words Whether to say "followers" after the number.
+	 * @return string HTML, escaped.
+	 */
+	public static function followers_html( array $lead, bool $in_words = true ): string {
+		if ( null === ( $lead['followers_count'] ?? null ) ) {
+			return '';
+		}
+		$followers = (int) $lead['followers_count'];
+		/* translators: %s: number of followers */
+		$html   = esc_html( $in_words ? sprintf( _n( '%s follower', '%s followers', $followers, 'igsync-bridge' ), number_format_i18n( $followers ) ) : number_format_i18n( $followers ) );
+		$change = $lead['followers_change'] ?? null;
+		$days   = (int) ( $lead['followers_change_days'] ?? 0 );
+		if ( null !== $change && $days > 0 ) {
+			$change    = (int) $change;
+			$direction = $change > 0 ? 'up' : ( $change < 0 ? 'down' : 'flat' );
+			$signed    = ( $change > 0 ? '+' : ( $change < 0 ? '&minus;' : '' ) ) . esc_html( number_format_i18n( abs( $change ) ) );
+			$html     .= sprintf(
+				'<br><span class="igsync-trend igsync-trend--%1$s">%2$s</span>',
+				esc_attr( $direction ),
+				sprintf(
+					/* translators: 1: a signed number of followers, e.g. +56, 2: number of days */
+					esc_html( _n( '%1$s in %2$s day', '%1$s in %2$s days', $days, 'igsync-bridge' ) ),
+					$signed,
+					esc_html( number_format_i18n( $days ) )
+				)
+			);
+		}
+		return $html;
 	}
 
 	/**
@@ -270,23 +327,26 @@ final class Igsync_Leads {
 		$user = isset( $lead['wp_user_id'] ) ? get_userdata( (int) $lead['wp_user_id'] ) : false;
 		$at   = isset( $lead['connected_at'] ) ? strtotime( (string) $lead['connected_at'] ) : false;
 		return array(
-			'idempotency_key'     => (string) $lead['idempotency_key'],
-			'ig_user_id'          => (string) $lead['ig_user_id'],
-			'username'            => (string) $lead['username'],
-			'name'                => self::text( $lead['name'] ?? null ),
-			'account_type'        => self::text( $lead['account_type'] ?? null ),
-			'api'                 => self::text( $lead['api'] ?? null ),
-			'email'               => self::text( $lead['email'] ?? null ),
-			'wp_user_id'          => $user ? (int) $user->ID : null,
-			'source'              => self::text( $lead['source'] ?? null ),
-			'return_url'          => self::text( $lead['return_url'] ?? null ),
-			'wc_order_id'         => isset( $lead['wc_order_id'] ) ? (int) $lead['wc_order_id'] : null,
-			'profile_picture_url' => self::text( $lead['profile_picture_url'] ?? null ),
-			'followers_count'     => isset( $lead['followers_count'] ) ? (int) $lead['followers_count'] : null,
-			'version'             => isset( $lead['version'] ) ? (int) $lead['version'] : null,
-			'status'              => (string) ( $lead['status'] ?? ( 'connection_lost' === ( $lead['event'] ?? '' ) ? 'needs_reconnect' : 'connected' ) ),
-			'status_reason'       => self::text( $lead['reason'] ?? null ),
-			'connected_at'        => gmdate( 'Y-m-d H:i:s', $at ? $at : time() ),
+			'idempotency_key'       => (string) $lead['idempotency_key'],
+			'ig_user_id'            => (string) $lead['ig_user_id'],
+			'username'              => (string) $lead['username'],
+			'name'                  => self::text( $lead['name'] ?? null ),
+			'account_type'          => self::text( $lead['account_type'] ?? null ),
+			'api'                   => self::text( $lead['api'] ?? null ),
+			'email'                 => self::text( $lead['email'] ?? null ),
+			'wp_user_id'            => $user ? (int) $user->ID : null,
+			'source'                => self::text( $lead['source'] ?? null ),
+			'return_url'            => self::text( $lead['return_url'] ?? null ),
+			'wc_order_id'           => isset( $lead['wc_order_id'] ) ? (int) $lead['wc_order_id'] : null,
+			'profile_picture_url'   => self::text( $lead['profile_picture_url'] ?? null ),
+			'followers_count'       => isset( $lead['followers_count'] ) ? (int) $lead['followers_count'] : null,
+			'followers_change'      => isset( $lead['followers_change'] ) ? (int) $lead['followers_change'] : null,
+			'followers_change_days' => isset( $lead['followers_change_days'] ) ? (int) $lead['followers_change_days'] : null,
+			'engagement_rate'       => isset( $lead['engagement_rate'] ) ? number_format( (float) $lead['engagement_rate'], 2, '.', '' ) : null, // As the decimal(9,2) column reads back.
+			'version'               => isset( $lead['version'] ) ? (int) $lead['version'] : null,
+			'status'                => (string) ( $lead['status'] ?? ( 'connection_lost' === ( $lead['event'] ?? '' ) ? 'needs_reconnect' : 'connected' ) ),
+			'status_reason'         => self::text( $lead['reason'] ?? null ),
+			'connected_at'          => gmdate( 'Y-m-d H:i:s', $at ? $at : time() ),
 		);
 	}
 
@@ -371,7 +431,7 @@ final class Igsync_Leads {
 	private static function update_in_place( array $row ): ?int {
 		global $wpdb;
 		$set = array();
-		foreach ( array( 'username', 'name', 'account_type', 'profile_picture_url', 'followers_count', 'version', 'status', 'status_reason' ) as $column ) {
+		foreach ( array( 'username', 'name', 'account_type', 'profile_picture_url', 'followers_count', 'followers_change', 'followers_change_days', 'engagement_rate', 'version', 'status', 'status_reason' ) as $column ) {
 			if ( null !== $row[ $column ] || 'status_reason' === $column ) {
 				$set[ $column ] = $row[ $column ];
 			}
@@ -612,6 +672,8 @@ final class Igsync_Leads {
 			'email'        => 'email',
 			'status'       => 'status',
 			'connected_at' => 'connected_at',
+			'followers'    => 'followers_count',
+			'engagement'   => 'engagement_rate',
 		);
 		$orderby = $columns[ (string) ( $query['orderby'] ?? '' ) ] ?? 'id';
 		$order   = 'asc' === strtolower( (string) ( $query['order'] ?? '' ) ) ? 'ASC' : 'DESC';
@@ -624,6 +686,18 @@ final class Igsync_Leads {
 			'rows'  => (array) $rows,
 			'total' => $total,
 		);
+	}
+
+	/**
+	 * Whether any lead carries an engagement rate (the daemon measures it only when asked to).
+	 *
+	 * @return bool
+	 */
+	public static function any_engagement(): bool {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'leads' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table.
+		return null !== $wpdb->get_var( "SELECT id FROM {$table} WHERE engagement_rate IS NOT NULL LIMIT 1" );
 	}
 
 	/**

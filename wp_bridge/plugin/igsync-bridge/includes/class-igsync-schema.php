@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Schema {
 
-	const VERSION        = '6';
+	const VERSION        = '7';
 	const VERSION_OPTION = 'igsync_schema_version';
 
 	/**
@@ -86,6 +86,9 @@ CREATE TABLE {$t['leads']} (
   wc_order_id bigint(20) unsigned NULL,
   profile_picture_url text NULL,
   followers_count int(10) unsigned NULL,
+  followers_change int(11) NULL,
+  followers_change_days smallint(5) unsigned NULL,
+  engagement_rate decimal(9,2) unsigned NULL,
   version int(10) unsigned NULL,
   status varchar(20) NOT NULL DEFAULT 'connected',
   status_reason varchar(255) NULL,

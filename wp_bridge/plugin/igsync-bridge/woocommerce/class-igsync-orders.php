@@ -64,10 +64,9 @@ final class Igsync_Orders {
 			esc_html( (string) $lead['username'] ),
 			empty( $lead['name'] ) ? '' : '<br>' . esc_html( (string) $lead['name'] )
 		);
-		if ( null !== $lead['followers_count'] ) {
-			$followers = (int) $lead['followers_count'];
-			/* translators: %s: number of followers */
-			echo '<p class="igsync-order-followers">' . esc_html( sprintf( _n( '%s follower', '%s followers', $followers, 'igsync-bridge' ), number_format_i18n( $followers ) ) ) . '</p>';
+		$followers = Igsync_Leads::followers_html( $lead );
+		if ( '' !== $followers ) {
+			echo '<p class="igsync-order-followers">' . $followers . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by followers_html().
 		}
 		echo '<p class="igsync-order-status"><span class="igsync-lead-status igsync-lead-status--' . esc_attr( $status ) . '">' . esc_html( Igsync_Leads::status_label( $status ) ) . '</span>';
 		if ( $at ) {
