@@ -124,6 +124,11 @@ def test_kill_9_during_exchanges(
     second.stop()
     assert set(shop.state.outcomes.values()) == {"interrupted"}
     outcome = assert_nothing_lost(settings, sandbox, shop, codes)  # none sent twice
+    print(  # the figures the closing notes quote (pytest -s)
+        f"kill -9 during exchanges: {outcome['completed']} completed, {outcome['failed']} "
+        f"interrupted, {sandbox.state.stats()['exchange_attempts']} exchange attempts for "
+        f"{len(codes)} codes, at most {max(sandbox.state.attempts_of(c) for c in codes)} per code"
+    )
     # Interrupted: some (the kill came mid-exchange), at most the codes the 8 workers held.
     assert 1 <= outcome["failed"] <= 8
     assert all(sandbox.state.attempts_of(code) == 1 for code in completed_codes(settings, codes))

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from daemon.instagram import CodeRejected, UpstreamUnavailable
+from daemon.instagram import CodeRejected, TokenInvalid, UpstreamUnavailable
 from daemon.instagram.flavours import FLAVOURS
 from tests.conftest import APP_ID, Sandbox
 
@@ -201,3 +201,22 @@ def test_a_profile_without_the_optional_figures_is_not_an_error() -> None:
     assert (odd.followers_count, odd.media_count, odd.follows_count) == (None, None, None)
     assert odd.profile_picture_url is None and odd.website == "https://ok.example/shop"
     assert odd.biography == "Hi there"
+
+
+def test_an_accounts_tokens_can_be_revoked_or_expired_from_outside(sandbox: Sandbox) -> None:
+    """As a password change, or the 60 days running out, would: the next call is Graph 190."""
+    client = sandbox.client()
+    tokens = {}
+    for username in ("changes.password", "lets.it.lapse", "stays.fine"):
+        short = client.exchange_code(sandbox.new_code(username), sandbox.redirect_uri)
+        tokens[username] = client.exchange_long_lived(short.access_token).access_token
+    for username, change in (("changes.password", "revoke"), ("lets.it.lapse", "expire")):
+        answer = requests.post(f"{sandbox.url}/_sandbox/accounts/{username}/{change}", timeout=5)
+        assert answer.json() == {"username": username, "tokens": 2}  # the short and the long
+    refused = requests.post(f"{sandbox.url}/_sandbox/accounts/stays.fine/delete", timeout=5)
+    assert refused.status_code == 404
+    for username, subcode in (("changes.password", 460), ("lets.it.lapse", 463)):
+        with pytest.raises(TokenInvalid) as caught:
+            client.profile(tokens[username])
+        assert (caught.value.code, caught.value.subcode) == (190, subcode)
+    assert client.profile(tokens["stays.fine"]).username == "stays.fine"

@@ -183,6 +183,15 @@ def _add_control_routes(app: FastAPI, state: SandboxState) -> None:
             return JSONResponse({"error": str(exc)}, 422)
         return JSONResponse(state.faults.as_dict())
 
+    @app.post("/_sandbox/accounts/{username}/{change}")
+    async def change_account(username: str, change: str) -> Response:
+        """What happens to an account's tokens on Instagram's side: `revoke` (a password change,
+        the app removed) or `expire` (the 60 days ran out)."""
+        actions = {"revoke": state.revoke_tokens_of, "expire": state.expire_tokens_of}
+        if change not in actions:
+            return JSONResponse({"error": "change must be revoke or expire"}, 404)
+        return JSONResponse({"username": username, "tokens": actions[change](username)})
+
     @app.post("/_sandbox/clock")
     async def clock(request: Request) -> Response:
         payload = await request.json()

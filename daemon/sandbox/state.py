@@ -405,6 +405,18 @@ class SandboxState:
             self._revoked |= mine
             return len(mine)
 
+    def expire_tokens_of(self, username: str) -> int:
+        """Every token of the account expires now, as if its 60 days had run out (Graph error
+        190, subcode 463). How many."""
+        with self._lock:
+            now = self.now()
+            mine = [
+                issued for issued in self._tokens.values() if issued.account.username == username
+            ]
+            for issued in mine:
+                issued.expires_at = min(issued.expires_at, now)
+            return len(mine)
+
     def _valid_token(self, token: str) -> IssuedToken:
         issued = self._tokens.get(token)
         if issued is None:
