@@ -161,6 +161,11 @@ def test_customers_export_csv_and_json(filled: Filled, tmp_path: Path) -> None:
     exported = json.loads(target.read_text())
     assert code == 0 and len(exported) == 3 and f"exported 3 customer(s) to {target}" in err
     assert exported[1] == {k: exported[1][k] for k in EXPORT_FIELDS}
+    # The profile's figures and the next sync, as `customers show` gives them.
+    _, shown, _ = filled.run("customers", "show", "@tom_runs", "--json")
+    for field in ("followers_count", "follows_count", "media_count", "website", "next_sync_at"):
+        assert exported[1][field] == json.loads(shown)[field] is not None, field
+        assert rows[1][field] == str(exported[1][field])
     assert_no_token(filled, out + target.read_text())
 
 
