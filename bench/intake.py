@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -22,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import REDIRECT_URI, machine, world
+from bench.common import REDIRECT_URI, _spawn, free_port, machine, world
 from daemon.crypto import TokenCipher, generate_key
 from daemon.redact import Secret
 from daemon.serving import ServerThread
@@ -177,6 +178,18 @@ def main() -> None:
         print(f"daemon resident memory, peak under load: {peak_rss:.1f} MiB")
     with tempfile.TemporaryDirectory() as tmp:
         alone = intake_alone(levels, options.seconds, Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp:
+        peer = naive_peer(levels, options.seconds, Path(tmp))
+    for row, theirs in zip(results, peer, strict=True):
+        row["peer_rps"], row["peer_p50_ms"] = theirs["rps"], theirs["p50_ms"]
+        row["rps_over_peer"] = round(float(row["forwards_rps"]) / float(theirs["rps"]), 2)
+        row["p50_over_peer"] = round(float(row["forwards_p50_ms"]) / float(theirs["p50_ms"]), 2)
+        print(
+            f"{row['clients']:>3} clients: igsync run {row['forwards_rps']:.0f}/s vs the naive "
+            f"durable peer {theirs['rps']:.0f}/s -> {row['rps_over_peer']}x (goal >= 1.5x at "
+            f"16); p50 {row['forwards_p50_ms']:.2f} vs {theirs['p50_ms']:.2f} ms -> "
+            f"{row['p50_over_peer']}x (goal <= 1.5x at 1)"
+        )
     summary = {
         "intake": results,
         "intake_alone": alone,
@@ -213,6 +226,35 @@ def intake_alone(levels: list[int], seconds: int, tmp: Path) -> list[dict[str, o
                 f"p50 {result['p50_ms']:.2f} ms p99 {result['p99_ms']:.2f} ms"
             )
     store.dispose()
+    return rows
+
+
+def naive_peer(levels: list[int], seconds: int, tmp: Path) -> list[dict[str, object]]:
+    """bench/peer.py in a process of its own: verify, parse, commit one row, answer 202."""
+    secret, port = generate_secret(), free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = _spawn(
+        ["-m", "bench.peer", str(port), str(tmp / "peer.db"), secret],
+        {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        url,
+        "/healthz",
+    )
+    signer = Signer(secret)
+    rows = []
+    try:
+        for clients in levels:
+            data = tmp / f"peer-{clients}.tsv"
+            signed_requests(signer, 4000 * seconds, f"p{clients}", data)
+            script = tmp / f"peer-{clients}.lua"
+            script.write_text(WRK_SCRIPT.format(data=data, threads=min(clients, 2)))
+            result = wrk(url + "/v1/codes", clients, seconds, script)
+            rows.append({"clients": clients, "rps": result["rps"], "p50_ms": result["p50_ms"]})
+            print(
+                f"{clients:>3} clients, the naive durable peer: {result['rps']:>7.0f}/s "
+                f"p50 {result['p50_ms']:.2f} ms p99 {result['p99_ms']:.2f} ms"
+            )
+    finally:
+        process.stop()
     return rows
 
 

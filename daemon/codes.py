@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from daemon.crypto import TokenCipher
 from daemon.models import CodeStatus, ReceivedCode, SeenWebhook
-from daemon.store import Store, insert_or_ignore
+from daemon.store import Store
 
 CODE_LIFETIME = timedelta(hours=1)
 REPLAY_MEMORY = timedelta(minutes=15)  # well past the 5-minute signature tolerance
@@ -87,10 +87,7 @@ def accept_codes(
     for attempt in range(3):
         try:
             with store.write(urgent=True) as session:
-                return [
-                    _accept_one(session, submission.webhook_id, row, now)
-                    for submission, row in zip(submissions, rows, strict=True)
-                ]
+                return _accept_batch(session, submissions, rows, now)
         except IntegrityError:
             # A concurrent daemon stored the same code or id first (PostgreSQL); look again.
             if attempt == 2:
@@ -98,32 +95,64 @@ def accept_codes(
     raise AssertionError("unreachable")
 
 
-def _accept_one(
-    session: Session, webhook_id: str | None, row: dict[str, Any], now: datetime
-) -> Acceptance | ReplayedRequest:
-    if webhook_id is not None:
-        remembered = session.execute(
-            insert_or_ignore(session, SeenWebhook)
-            .values(webhook_id=webhook_id, seen_at=now)
-            .on_conflict_do_nothing()
-            .returning(col(SeenWebhook.webhook_id))
-        ).first()
-        if remembered is None:
-            return ReplayedRequest(webhook_id)
-    stored = session.execute(
-        insert_or_ignore(session, ReceivedCode)
-        .values(**row)
-        .on_conflict_do_nothing()
-        .returning(col(ReceivedCode.id), col(ReceivedCode.status))
-    ).first()
-    if stored is not None:
-        return Acceptance(stored.id, stored.status, created=True)
-    existing = session.execute(
-        select(col(ReceivedCode.id), col(ReceivedCode.status)).where(
-            col(ReceivedCode.code_hash) == row["code_hash"]
+_SEEN: Any = SeenWebhook.__table__  # type: ignore[attr-defined]
+_CODES: Any = ReceivedCode.__table__  # type: ignore[attr-defined]
+# Built once: the intake's writer runs them for every batch, inside the writer's lock.
+_SEEN_AMONG = select(_SEEN.c.webhook_id).where(
+    _SEEN.c.webhook_id.in_(bindparam("ids", expanding=True))
+)
+_CODES_AMONG = select(_CODES.c.code_hash, _CODES.c.id, _CODES.c.status).where(
+    _CODES.c.code_hash.in_(bindparam("digests", expanding=True))
+)
+_REMEMBER = insert(_SEEN)
+_STORE = insert(_CODES).returning(
+    _CODES.c.code_hash, _CODES.c.id, _CODES.c.status, sort_by_parameter_order=True
+)
+
+
+def _accept_batch(
+    session: Session,
+    submissions: Sequence[Submission],
+    rows: Sequence[dict[str, Any]],
+    now: datetime,
+) -> list[Acceptance | ReplayedRequest]:
+    """The batch in at most four statements, whatever its size (the writer's lock is held as
+    briefly as possible): which ids and codes are known, then one multi-row INSERT each for
+    the new ones. A replayed request stores nothing; a code already stored, or twice in the
+    batch, is answered with the first one's row."""
+    connection = session.connection()
+    ids = [s.webhook_id for s in submissions if s.webhook_id is not None]
+    seen = set(connection.execute(_SEEN_AMONG, {"ids": ids}).scalars()) if ids else set()
+    stored: dict[str, tuple[int, str]] = {
+        digest: (row_id, status)
+        for digest, row_id, status in connection.execute(
+            _CODES_AMONG, {"digests": list({row["code_hash"] for row in rows})}
         )
-    ).one()
-    return Acceptance(existing.id, existing.status, created=False)
+    }
+    new_ids: list[dict[str, Any]] = []
+    new_rows: dict[str, dict[str, Any]] = {}
+    plan: list[tuple[str, bool] | ReplayedRequest] = []  # (digest, created) per submission
+    for submission, row in zip(submissions, rows, strict=True):
+        if submission.webhook_id is not None:
+            if submission.webhook_id in seen:
+                plan.append(ReplayedRequest(submission.webhook_id))
+                continue
+            seen.add(submission.webhook_id)
+            new_ids.append({"webhook_id": submission.webhook_id, "seen_at": now})
+        digest = row["code_hash"]
+        created = digest not in stored and digest not in new_rows
+        if created:
+            new_rows[digest] = row
+        plan.append((digest, created))
+    if new_ids:
+        connection.execute(_REMEMBER, new_ids)
+    if new_rows:
+        for digest, row_id, status in connection.execute(_STORE, list(new_rows.values())):
+            stored[digest] = (row_id, status)
+    return [
+        step if isinstance(step, ReplayedRequest) else Acceptance(*stored[step[0]], created=step[1])
+        for step in plan
+    ]
 
 
 def _new_row(
