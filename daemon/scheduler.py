@@ -40,6 +40,19 @@ PROFILES = "profiles"  # the executor of profile re-syncs: never in the way of c
 HOUSEKEEPING_INTERVAL_SECONDS = 60
 
 
+class _SkippedRunFilter(logging.Filter):
+    """A sweep or dispatch that comes due while the previous run is still going is skipped by
+    design (the run in progress claims what is due, and a dispatch kicks itself again when a
+    place frees up). APScheduler logs each such skip as a WARNING, which under load floods the
+    log with non-events: they are dropped here, nothing else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "skipped: maximum number of running instances" not in str(record.msg)
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_SkippedRunFilter())
+
+
 class Worker(Protocol):
     def claim_due(self, limit: int) -> list[int]: ...
     def run_claimed(self, row_id: int) -> str | None: ...

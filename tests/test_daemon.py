@@ -268,3 +268,18 @@ def test_the_running_daemon_resyncs_due_profiles_and_pushes_the_change(
         before = first[str(lead["username"])]
         assert lead["version"] == 2 and lead["ig_user_id"] == before["ig_user_id"]
         assert int(lead["followers_count"]) > int(before["followers_count"])  # type: ignore[call-overload]
+
+
+def test_a_kick_storm_logs_no_skipped_run_warnings(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hundreds of kicks while the dispatcher runs: each skip is by design and not logged."""
+    daemon = Daemon.build(settings)
+    daemon.start()
+    try:
+        with caplog.at_level("WARNING", logger="apscheduler"):
+            for _ in range(500):
+                daemon.scheduler.kick_code(1)
+    finally:
+        daemon.stop()
+    assert not [r for r in caplog.records if "maximum number of running" in r.getMessage()]

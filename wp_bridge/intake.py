@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.background import BackgroundTask
 
 from daemon import __version__
 from daemon.clock import Clock, isoformat_utc, to_utc, utcnow
@@ -174,12 +175,16 @@ def create_intake_app(
         if isinstance(outcome, ReplayedRequest):
             raise IntakeError(401, "replayed", "this webhook-id was already accepted")
         acceptance = outcome
+        kick = None
         if acceptance.created:
             log.info("intake: code %s accepted (%s)", acceptance.id, acceptance.status)
-            on_accepted(acceptance.id)
+            # After the answer, on a worker thread: the kick takes the scheduler's locks, which
+            # the event loop must never wait on (every other request would wait with it).
+            kick = BackgroundTask(on_accepted, acceptance.id)
         return JSONResponse(
             {"id": acceptance.id, "status": acceptance.status},
             status_code=202 if acceptance.created else 200,
+            background=kick,
         )
 
     @app.get(
