@@ -72,6 +72,11 @@ class Process:
         peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
         return now / 1024, peak / 1024
 
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used (user + system, all its threads), from /proc."""
+        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """SIGTERM, and the process must be gone within 30 s: a stop that hangs is a bug the
         benchmark reports (after killing it, so the run can go on), not one it hides."""

@@ -152,6 +152,7 @@ def measure(latency_ms: int, concurrency: int, database_url: str | None = None) 
         # Throughput: a burst.
         burst = mint_codes(w, f"burst{latency_ms}", int(concurrency / floor * 8) + concurrency)
         lock = threading.Lock()
+        cpu_before = w.daemon.cpu_seconds()
         first_sent = time.time()
 
         def forward(pair: tuple[str, str]) -> None:
@@ -165,6 +166,7 @@ def measure(latency_ms: int, concurrency: int, database_url: str | None = None) 
         with ThreadPoolExecutor(16) as pool:
             list(pool.map(forward, burst))
         seen = wait_for(w, [u for u, _ in burst], 300)
+        cpu_per_customer = (w.daemon.cpu_seconds() - cpu_before) / len(burst)
         last = max(seen[u] for u, _ in burst)
         rate = len(burst) / (last - first_sent)
         _, peak_rss = w.daemon.rss_mib()
@@ -184,6 +186,7 @@ def measure(latency_ms: int, concurrency: int, database_url: str | None = None) 
         "baseline_customers_per_s": baseline_rate,
         "speedup_over_baseline": rate / baseline_rate,
         "daemon_peak_rss_mib": peak_rss,
+        "daemon_cpu_ms_per_customer": round(cpu_per_customer * 1000, 2),
     }
     print(
         f"{result['database']}, L={latency_ms} ms, concurrency {concurrency}: "
@@ -192,7 +195,8 @@ def measure(latency_ms: int, concurrency: int, database_url: str | None = None) 
         f"(floor + {result['p50_over_floor_ms']:.1f} ms), p99 {result['p99_ms']:.1f} ms | "
         f"{rate:.1f} customers/s (goal >= {result['goal_customers_per_s']:.1f}, burst of "
         f"{len(burst)}) | baseline one at a time {baseline_rate:.2f}/s -> "
-        f"{result['speedup_over_baseline']:.1f}x | daemon peak RSS {peak_rss:.1f} MiB"
+        f"{result['speedup_over_baseline']:.1f}x | daemon peak RSS {peak_rss:.1f} MiB | "
+        f"daemon CPU {cpu_per_customer * 1000:.2f} ms per customer (goal <= 5)"
     )
     return result
 

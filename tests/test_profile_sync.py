@@ -213,13 +213,16 @@ def test_the_syncer_slows_near_the_apps_budget_stops_at_it_and_catches_up(world:
         other_tool.profile(token)
 
     syncer = world.syncer()
-    synced_at: list[float] = []
+    first_synced: dict[int, float] = {}  # sync id: seconds into the run it was first synced
     start = world.clock()
-    while len(synced_at) < len(customers) and world.clock() - start < timedelta(hours=3):
-        for outcome in world.run_due(syncer):
-            if outcome in ("updated", "unchanged"):
-                synced_at.append((world.clock() - start).total_seconds())
+    while len(first_synced) < len(customers) and world.clock() - start < timedelta(hours=3):
+        # (A customer whose place in the day comes up again within these hours may be synced
+        # a second time: only the first counts here.)
+        for sync_id in syncer.claim_due(8):
+            if syncer.run_claimed(sync_id) in ("updated", "unchanged"):
+                first_synced.setdefault(sync_id, (world.clock() - start).total_seconds())
         world.advance(timedelta(seconds=5))
+    synced_at = sorted(first_synced.values())
     assert len(synced_at) == len(customers)  # caught up: every customer synced
     # X-App-Usage names no reset time: the syncer probes after 1, 2, 4... minutes, so an hour
     # costs at most six refused calls (a syncer deaf to the headers: one every sweep).
