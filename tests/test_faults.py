@@ -100,7 +100,12 @@ def test_kill_9_during_exchanges(
     env = {**daemon_env(settings), "IGSYNC_CONCURRENCY": "8", "IGSYNC_SWEEP_INTERVAL": "1"}
     runs.append(first := Run(env, tmp_path))
     codes = forward_many(sandbox, first.url, signer, 20, prefix="killed")  # all answered 202
-    eventually(lambda: sandbox.state.stats()["exchange_attempts"] >= 4, what="exchanges in flight")
+
+    def in_flight() -> int:  # exchanges the sandbox has received and not yet answered
+        stats = sandbox.state.stats()
+        return int(stats["exchange_requests_received"] - stats["exchange_attempts"])
+
+    eventually(lambda: in_flight() >= 4, what="exchanges in flight")
     first.kill()
     assert sandbox.state.stats()["exchanges"] < 20, "the kill came too late to interrupt anything"
     sandbox.state.faults.update({"latency_ms": 0})

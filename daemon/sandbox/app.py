@@ -100,6 +100,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
 
     @app.post("/oauth/access_token")
     async def access_token(request: Request) -> Response:
+        state.exchange_requests_received += 1  # before any injected latency: what is in flight
         if isinstance(fault := await _inject_faults(state, "oauth"), Response):
             return fault
         form = {k: str(v) for k, v in (await request.form()).items()}

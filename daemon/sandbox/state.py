@@ -180,6 +180,7 @@ class SandboxState:
     _app_calls: deque[float] = field(default_factory=deque)
     rate_limited: int = 0  # answers refused for a spent budget
     graph_calls: int = 0  # every Graph call made with a token, refused ones included
+    exchange_requests_received: int = 0  # exchanges arrived, answered or still being delayed
     exchange_attempts: Counter[str] = field(default_factory=Counter)
     exchanges: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -369,6 +370,7 @@ class SandboxState:
                 "codes_issued": len(self._codes),
                 "exchanges": sum(self.exchanges.values()),
                 "exchange_attempts": sum(self.exchange_attempts.values()),
+                "exchange_requests_received": self.exchange_requests_received,
                 "codes_exchanged_more_than_once": sorted(
                     c[:12] for c, n in self.exchanges.items() if n > 1
                 ),
