@@ -1,8 +1,11 @@
-"""Wiring the workers to APScheduler 3 triggers. No logic of its own.
+"""Wiring the workers to their triggers. No logic of its own.
 
-- on intake, a code is kicked at once; retries are kicked at their backoff time;
-- periodic sweeps catch what a kick missed (a restart, a lease that ran out), and a poll of
-  the WordPress plugin's queue fetches codes whose forward never arrived;
+- codes and profile syncs are worked by fixed pools, each fed by a claim loop
+  (daemon/worker_pool.py): a new code from the intake wakes its loop, which otherwise sweeps
+  every IGSYNC_SWEEP_INTERVAL;
+- APScheduler 3 is for time: a retry due at its backoff time, the periodic sweeps of
+  deliveries, erasures and token refreshes, housekeeping, the poll of the WordPress plugin's
+  queue (codes whose forward never arrived), the watchdog;
 - each daemon has its own in-memory job store (APScheduler 3 cannot share one between
   processes); the database rows and their leases are what is shared.
 """
@@ -13,9 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from typing import ParamSpec, Protocol, TypeVar
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from daemon.housekeeping import run_housekeeping
 from daemon.models import WORK_TABLES
 from daemon.store import Store
 from daemon.systemd import notify, watchdog_interval
+from daemon.worker_pool import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,6 @@ R = TypeVar("R")
 
 REFRESH_INTERVAL_SECONDS = 600
 WORDPRESS = "wordpress"  # the executor of the jobs that talk to WordPress
-DISPATCH = "dispatch"  # the executor of the dispatchers (they claim, never wait on upstreams)
-PROFILES = "profiles"  # the executor of profile re-syncs: never in the way of codes
 HOUSEKEEPING_INTERVAL_SECONDS = 60
 
 
@@ -60,19 +60,6 @@ class Worker(Protocol):
 
 class CodeWorker(Worker, Protocol):
     def process(self, row_id: int) -> str | None: ...
-
-
-@dataclass
-class _Feed:
-    """Due rows of one worker, claimed as places free up in its executor: as many as it has
-    workers, plus one waiting each, so every claimed row's lease is far longer than its wait."""
-
-    name: str
-    worker: Worker
-    executor: str
-    places: int
-    in_flight: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Scheduler:
@@ -104,10 +91,11 @@ class Scheduler:
         self._stopping = threading.Event()
         self._running = 0  # jobs inside _guarded: what a stop waits for
         self._idle = threading.Condition()
-        self._codes = _Feed("codes", codes, "default", concurrency * 2)
-        profile_workers = max(1, concurrency // 2)
+        # Codes and profile syncs: fixed pools fed by a claim loop each (daemon/worker_pool.py);
+        # syncs have fewer workers of their own, so codes (an hour to live) never wait on them.
+        self._codes = self._pool("codes", codes, concurrency)
         self._profiles = (
-            _Feed("profiles", profiles, PROFILES, profile_workers * 2) if profiles else None
+            self._pool("profiles", profiles, max(1, concurrency // 2)) if profiles else None
         )
         self._aps = BackgroundScheduler(
             # The heartbeat has an executor of its own: it proves the scheduler loop is alive
@@ -118,8 +106,6 @@ class Scheduler:
                 "default": ThreadPoolExecutor(max_workers=concurrency),
                 WORDPRESS: ThreadPoolExecutor(max_workers=max(2, concurrency // 2)),
                 "heartbeat": ThreadPoolExecutor(max_workers=1),
-                DISPATCH: ThreadPoolExecutor(max_workers=1),
-                PROFILES: ThreadPoolExecutor(max_workers=profile_workers),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
@@ -128,11 +114,6 @@ class Scheduler:
     def start(self) -> None:
         now = datetime.now(UTC)
         sweeps: list[tuple[str, Callable[[], object], float]] = [
-            (
-                "sweep-codes",
-                self._guarded(lambda: self._dispatch(self._codes)),
-                self.sweep_interval,
-            ),
             (
                 "sweep-deliveries",
                 self._guarded(lambda: self._sweep(self.deliveries, WORDPRESS)),
@@ -153,14 +134,6 @@ class Scheduler:
         ]
         if self.outcomes is not None:
             sweeps.append(("tell-outcomes", self._guarded(self.outcomes), self.sweep_interval))
-        if (profiles := self._profiles) is not None:
-            sweeps.append(
-                (
-                    "sync-profiles",
-                    self._guarded(partial(self._dispatch, profiles)),
-                    self.sweep_interval,
-                )
-            )
         for job_id, func, seconds in sweeps:
             self._aps.add_job(func, "interval", seconds=seconds, id=job_id, next_run_time=now)
         if (interval := watchdog_interval()) is not None:
@@ -174,66 +147,32 @@ class Scheduler:
                 next_run_time=now,
             )
         self._aps.start()
+        for pool in self._pools():
+            pool.start()
         log.info(
             "scheduler started: %d workers, sweeps every %gs", self.concurrency, self.sweep_interval
         )
 
     def kick_code(self, code_id: int, when: datetime | None = None) -> None:
-        """New codes are claimed in batches by the dispatcher (one transaction for many codes,
-        however many kicks arrived); a retry waits for its own time and claims itself."""
+        """A new code wakes the codes' claim loop (however many arrive, it claims them in
+        batches); a retry waits for its own time and claims itself."""
         if when is not None and when > datetime.now(UTC):
             self._once(self.codes.process, code_id, when)
         else:
-            self._kick(self._codes)
+            self._codes.kick()
 
-    def _kick(self, feed: _Feed) -> None:
-        """Run the feed's dispatcher now; kicks that arrive before it runs are one run."""
-        if self._stopping.is_set():
-            return
-        self._aps.add_job(
-            self._guarded(self._dispatch),
-            "date",
-            args=[feed],
-            run_date=datetime.now(UTC),
-            id=f"dispatch-{feed.name}",
-            replace_existing=True,
-            executor=DISPATCH,
-            max_instances=2,  # a kick during a run is not lost: it runs right after
+    def _pool(self, name: str, worker: Worker, size: int) -> WorkerPool:
+        return WorkerPool(
+            name,
+            worker,
+            size,
+            sweep_interval=self.sweep_interval,
+            run=lambda func, row_id: self._guarded(func)(row_id),
+            stopping=self._stopping,
         )
 
-    def _dispatch(self, feed: _Feed) -> None:
-        """Claim as many due rows as the feed has free places and hand them to its workers
-        (one transaction for many rows, however many kicks arrived)."""
-        if self._stopping.is_set():
-            return
-        with feed.lock:
-            free = feed.places - feed.in_flight
-            if free <= 0:
-                return
-            try:
-                claimed = feed.worker.claim_due(free)
-            except Exception:
-                log.exception("claiming %s failed; the next sweep tries again", feed.name)
-                return
-            feed.in_flight += len(claimed)
-        if self._stopping.is_set():
-            return  # claimed while the stop began: the stop hands their leases back
-        for row_id in claimed:
-            self._aps.add_job(
-                self._run_dispatched,
-                "date",
-                args=[feed, row_id],
-                run_date=datetime.now(UTC),
-                executor=feed.executor,
-            )
-
-    def _run_dispatched(self, feed: _Feed, row_id: int) -> None:
-        try:
-            self._guarded(feed.worker.run_claimed)(row_id)
-        finally:
-            with feed.lock:
-                feed.in_flight -= 1
-            self._kick(feed)  # a place is free: more rows may be due
+    def _pools(self) -> list[WorkerPool]:
+        return [self._codes] + ([self._profiles] if self._profiles is not None else [])
 
     def kick_delivery(self, delivery_id: int, when: datetime | None = None) -> None:
         self._once(self.deliveries.process, delivery_id, when, WORDPRESS)
@@ -248,9 +187,11 @@ class Scheduler:
         self._stopping.set()
         if self._aps.running:
             # Not wait=True: APScheduler holds its job-store lock while it joins the workers,
-            # and a worker adding a job (a retry, the next dispatch) would wait on it for ever.
+            # and a worker adding a job (a retry) would wait on it for ever.
             self._aps.shutdown(wait=False)
         deadline = time.monotonic() + within
+        for pool in self._pools():  # no claim after this: the leases below are all there is
+            pool.stop(max(0.0, min(5.0, deadline - time.monotonic())))
         with self._idle:
             while self._running and (left := deadline - time.monotonic()) > 0:
                 self._idle.wait(left)
