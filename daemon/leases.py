@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from daemon.models import Leased
 
@@ -29,8 +29,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def _table(model: type[Leased]) -> Any:
+    """The model's Core table. Statements on it skip the ORM's bulk-update machinery, which
+    first works out which objects of the session to synchronise (none: workers read rows in
+    sessions of their own): the larger part of a worker's CPU in issue 15's profile. Column
+    names are the attribute names."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
 def _unleased(model: type[Leased], now: datetime) -> ColumnElement[bool]:
-    return or_(col(model.lease_expires_at).is_(None), col(model.lease_expires_at) < now)
+    columns = _table(model).c
+    return or_(columns.lease_expires_at.is_(None), columns.lease_expires_at < now)
 
 
 def claim_due(
@@ -45,25 +54,25 @@ def claim_due(
     extra: Iterable[ColumnElement[bool]] = (),
 ) -> list[int]:
     """Lease up to `limit` due rows (oldest next_attempt_at first); the ids actually claimed."""
-    table: Any = model
+    table = _table(model)
     candidates = (
-        select(table.id)
+        select(table.c.id)
         .where(
-            table.status.in_(list(statuses)),
-            table.next_attempt_at <= now,
+            table.c.status.in_(list(statuses)),
+            table.c.next_attempt_at <= now,
             _unleased(model, now),
             *extra,
         )
-        .order_by(table.next_attempt_at)
+        .order_by(table.c.next_attempt_at)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     statement = (
         update(table)
-        .where(table.id.in_(candidates.scalar_subquery()), _unleased(model, now))
+        .where(table.c.id.in_(candidates.scalar_subquery()), _unleased(model, now))
         .values(lease_owner=owner, lease_expires_at=now + lease)
-        .returning(table.id)
+        .returning(table.c.id)
     )
     return list(session.execute(statement).scalars())
 
@@ -79,12 +88,12 @@ def claim_one(
     lease: timedelta = DEFAULT_LEASE,
 ) -> bool:
     """Lease one row if it is in one of `statuses` and nobody holds it (due or not)."""
-    table: Any = model
+    table = _table(model)
     statement = (
         update(table)
-        .where(table.id == row_id, table.status.in_(list(statuses)), _unleased(model, now))
+        .where(table.c.id == row_id, table.c.status.in_(list(statuses)), _unleased(model, now))
         .values(lease_owner=owner, lease_expires_at=now + lease)
-        .returning(table.id)
+        .returning(table.c.id)
     )
     return session.execute(statement).first() is not None
 
@@ -104,10 +113,7 @@ def extend(session: Session, model: type[Leased], row_id: int, owner: str, **val
 def _update_owned(
     session: Session, model: type[Leased], row_id: int, owner: str, **values: Any
 ) -> bool:
-    # On the Core table, not the ORM class: an ORM bulk UPDATE first works out which objects
-    # of the session to synchronise (none: workers read rows in sessions of their own), the
-    # larger part of a worker's CPU in issue 15's profile. Column names are attribute names.
-    table: Any = model.__table__  # type: ignore[attr-defined]
+    table = _table(model)
     statement = (
         update(table)
         .where(and_(table.c.id == row_id, table.c.lease_owner == owner))
@@ -119,10 +125,10 @@ def _update_owned(
 
 def release_owned(session: Session, model: type[Leased], owner: str) -> int:
     """Drop every lease `owner` holds (a clean shutdown), so another worker may start at once."""
-    table: Any = model
+    table = _table(model)
     result = session.execute(
         update(table)
-        .where(table.lease_owner == owner)
+        .where(table.c.lease_owner == owner)
         .values(lease_owner=None, lease_expires_at=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -132,17 +138,17 @@ def release_dead_local_owners(session: Session, model: type[Leased]) -> int:
     """Drop leases held by processes of this host that no longer exist (a crash, kill -9):
     a restarted daemon resumes their work at once instead of waiting for the leases to expire.
     Owners on other hosts, and live ones, keep their leases (a reused pid looks alive: safe)."""
-    table: Any = model
+    table = _table(model)
     prefix = f"{socket.gethostname()}:"
     owners = session.execute(
-        select(table.lease_owner).where(table.lease_owner.like(prefix + "%")).distinct()
+        select(table.c.lease_owner).where(table.c.lease_owner.like(prefix + "%")).distinct()
     ).scalars()
     dead = [owner for owner in owners if not _process_alive(owner.split(":")[1])]
     if not dead:
         return 0
     result = session.execute(
         update(table)
-        .where(table.lease_owner.in_(dead))
+        .where(table.c.lease_owner.in_(dead))
         .values(lease_owner=None, lease_expires_at=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
