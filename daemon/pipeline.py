@@ -118,10 +118,14 @@ class CodePipeline:
             return None
 
     def _advance(self, code_id: int) -> str:
+        with self.store.read() as session:
+            row = session.get(ReceivedCode, code_id)
+        assert row is not None
         while True:
-            with self.store.read() as session:
-                row = session.get(ReceivedCode, code_id)
-            assert row is not None
+            # The row is read once and then carried from step to step: every write below is
+            # conditional on this worker's lease, and anything else that changes a code in
+            # flight (an erasure, a worker taking an expired lease over) takes the lease away,
+            # so the next write raises LeaseLost instead of overwriting it.
             status = CodeStatus(row.status)
             if status.is_terminal:
                 return status
@@ -149,6 +153,8 @@ class CodePipeline:
                 renewed = {**values, "lease_expires_at": self.clock() + self.lease}
                 if not leases.extend(session, ReceivedCode, code_id, self.owner, **renewed):
                     raise LeaseLost(code_id)
+            for name, value in renewed.items():
+                setattr(row, name, value)
 
     def _exchange(self, row: ReceivedCode) -> dict[str, Any]:
         assert row.code_ciphertext is not None and row.id is not None
