@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select, update
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from daemon import leases
@@ -30,13 +29,18 @@ from wp_bridge.wordpress import WordPressClient, WordPressError
 log = logging.getLogger(__name__)
 
 
+_DELIVERIES: Any = Delivery.__table__  # type: ignore[attr-defined]
+
+
 def _no_older_pending() -> ColumnElement[bool]:
-    older = aliased(Delivery)
+    """No older delivery of the same customer is still pending (a customer's leads arrive in
+    order). On the Core table, like the claim it goes into (daemon/leases.py)."""
+    older = _DELIVERIES.alias("older")
     return ~exists(
-        select(col(older.id)).where(
-            col(older.customer_id) == col(Delivery.customer_id),
-            col(older.id) < col(Delivery.id),
-            col(older.status) == DeliveryStatus.PENDING,
+        select(older.c.id).where(
+            older.c.customer_id == _DELIVERIES.c.customer_id,
+            older.c.id < _DELIVERIES.c.id,
+            older.c.status == DeliveryStatus.PENDING,
         )
     )
 
@@ -74,7 +78,7 @@ class DeliveryWorker:
                 owner=self.owner,
                 lease=self.lease,
                 limit=1,
-                extra=(col(Delivery.id) == delivery_id, _no_older_pending()),
+                extra=(_DELIVERIES.c.id == delivery_id, _no_older_pending()),
             )
         return self.run_claimed(delivery_id) if claimed else None
 
