@@ -80,17 +80,9 @@ class ApiBudget:
                 return 0
             if self._next_start_at is not None and now < self._next_start_at:
                 return 0
-            spent = (app.percent - self.threshold) / max(1e-9, 100 - self.threshold)
-            pause = SLOW_PAUSE_MIN + (SLOW_PAUSE_MAX - SLOW_PAUSE_MIN) * min(1.0, spent)
+            pause = SLOW_PAUSE_MIN + (SLOW_PAUSE_MAX - SLOW_PAUSE_MIN) * self._past(app.percent)
             self._next_start_at = now + pause
             return min(full, 1)
-
-    def state(self, now: datetime) -> tuple[float | None, int]:
-        """The app's last reported usage (None: nothing recent) and the accounts held back."""
-        with self._lock:
-            app = self._fresh(self._app, now)
-            held = sum(1 for r in self._accounts.values() if self._wait(r, now) is not None)
-        return (app.percent if app else None), held
 
     def _wait(
         self, reading: _Reading | None, now: datetime, *, spaced: bool = True
@@ -104,9 +96,12 @@ class ApiBudget:
             return None
         # Between the threshold and 100%: wait a share of the window as large as the share of
         # the remaining headroom already spent.
-        spent = (reading.percent - self.threshold) / max(1e-9, 100 - self.threshold)
-        resume = reading.seen_at + WINDOW * min(1.0, spent) / 4
+        resume = reading.seen_at + WINDOW * self._past(reading.percent) / 4
         return resume if resume > now else None
+
+    def _past(self, percent: float) -> float:
+        """How far past the threshold a usage is, from 0 (at it) to 1 (at 100%)."""
+        return min(1.0, max(0.0, (percent - self.threshold) / max(1e-9, 100 - self.threshold)))
 
     @staticmethod
     def _fresh(reading: _Reading | None, now: datetime) -> _Reading | None:

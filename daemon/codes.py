@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from daemon.crypto import TokenCipher
-from daemon.models import CodeStatus, ReceivedCode, SeenWebhook
+from daemon.models import CodeStatus, ReceivedCode, SeenWebhook, core_table
 from daemon.store import Store
 
 CODE_LIFETIME = timedelta(hours=1)
@@ -95,8 +95,8 @@ def accept_codes(
     raise AssertionError("unreachable")
 
 
-_SEEN: Any = SeenWebhook.__table__  # type: ignore[attr-defined]
-_CODES: Any = ReceivedCode.__table__  # type: ignore[attr-defined]
+_SEEN = core_table(SeenWebhook)
+_CODES = core_table(ReceivedCode)
 # Built once: the intake's writer runs them for every batch, inside the writer's lock.
 _SEEN_AMONG = select(_SEEN.c.webhook_id).where(
     _SEEN.c.webhook_id.in_(bindparam("ids", expanding=True))

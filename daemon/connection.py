@@ -55,7 +55,12 @@ def reconnected(customer: Customer, now: datetime) -> bool:
     return True
 
 
-def _advance(customer: Customer, status: str, now: datetime) -> None:
-    customer.status = status
+def next_version(customer: Customer, now: datetime) -> None:
+    """Anything WordPress is told of (a status, a changed profile) is a new version."""
     customer.version += 1
     customer.updated_at = now
+
+
+def _advance(customer: Customer, status: str, now: datetime) -> None:
+    customer.status = status
+    next_version(customer, now)

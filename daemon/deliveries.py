@@ -14,14 +14,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import exists, select, update
 from sqlmodel import col
 
 from daemon import leases
 from daemon.backoff import DELIVERY_BACKOFF
 from daemon.clock import Clock, utcnow
 from daemon.metrics import Metrics
-from daemon.models import Delivery, DeliveryStatus, Leased
+from daemon.models import Delivery, DeliveryStatus, Leased, core_table
 from daemon.retry import RetryDecision, decide_retry
 from daemon.store import Store
 from wp_bridge.wordpress import WordPressClient, WordPressError
@@ -29,20 +29,18 @@ from wp_bridge.wordpress import WordPressClient, WordPressError
 log = logging.getLogger(__name__)
 
 
-_DELIVERIES: Any = Delivery.__table__  # type: ignore[attr-defined]
-
-
-def _no_older_pending() -> ColumnElement[bool]:
-    """No older delivery of the same customer is still pending (a customer's leads arrive in
-    order). On the Core table, like the claim it goes into (daemon/leases.py)."""
-    older = _DELIVERIES.alias("older")
-    return ~exists(
-        select(older.c.id).where(
-            older.c.customer_id == _DELIVERIES.c.customer_id,
-            older.c.id < _DELIVERIES.c.id,
-            older.c.status == DeliveryStatus.PENDING,
-        )
+_DELIVERIES = core_table(Delivery)
+_OLDER = _DELIVERIES.alias("older")
+# No older delivery of the same customer is still pending (a customer's leads arrive in
+# order). Built once, on the Core table like the claim it goes into (daemon/leases.py), so
+# SQLAlchemy compiles the claim once too.
+_NO_OLDER_PENDING = ~exists(
+    select(_OLDER.c.id).where(
+        _OLDER.c.customer_id == _DELIVERIES.c.customer_id,
+        _OLDER.c.id < _DELIVERIES.c.id,
+        _OLDER.c.status == DeliveryStatus.PENDING,
     )
+)
 
 
 class DeliveryWorker:
@@ -78,7 +76,7 @@ class DeliveryWorker:
                 owner=self.owner,
                 lease=self.lease,
                 limit=1,
-                extra=(_DELIVERIES.c.id == delivery_id, _no_older_pending()),
+                extra=(_DELIVERIES.c.id == delivery_id, _NO_OLDER_PENDING),
             )
         return self.run_claimed(delivery_id) if claimed else None
 
@@ -92,7 +90,7 @@ class DeliveryWorker:
                 owner=self.owner,
                 lease=self.lease,
                 limit=limit,
-                extra=(_no_older_pending(),),
+                extra=(_NO_OLDER_PENDING,),
             )
 
     def run_claimed(self, delivery_id: int) -> str | None:

@@ -58,7 +58,12 @@ def build_lead(
 
 
 def connection_event(
-    customer: Customer, *, event: str, now: datetime, reason: str, trend: Growth | None = None
+    customer: Customer,
+    *,
+    event: str,
+    now: datetime,
+    reason: str = "",
+    trend: Growth | None = None,
 ) -> Delivery:
     """A later event of a customer's connection (connection_lost, reconnected, updated),
     queued for WordPress under a key of its own; the customer's version has been advanced

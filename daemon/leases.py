@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlmodel import Session
 
-from daemon.models import Leased
+from daemon.models import Leased, core_table
 
 DEFAULT_LEASE = timedelta(minutes=2)
 
@@ -29,16 +29,8 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def _table(model: type[Leased]) -> Any:
-    """The model's Core table. Statements on it skip the ORM's bulk-update machinery, which
-    first works out which objects of the session to synchronise (none: workers read rows in
-    sessions of their own): the larger part of a worker's CPU in issue 15's profile. Column
-    names are the attribute names."""
-    return model.__table__  # type: ignore[attr-defined]
-
-
 def _unleased(model: type[Leased], now: datetime) -> ColumnElement[bool]:
-    columns = _table(model).c
+    columns = core_table(model).c
     return or_(columns.lease_expires_at.is_(None), columns.lease_expires_at < now)
 
 
@@ -54,7 +46,7 @@ def claim_due(
     extra: Iterable[ColumnElement[bool]] = (),
 ) -> list[int]:
     """Lease up to `limit` due rows (oldest next_attempt_at first); the ids actually claimed."""
-    table = _table(model)
+    table = core_table(model)
     candidates = (
         select(table.c.id)
         .where(
@@ -88,7 +80,7 @@ def claim_one(
     lease: timedelta = DEFAULT_LEASE,
 ) -> bool:
     """Lease one row if it is in one of `statuses` and nobody holds it (due or not)."""
-    table = _table(model)
+    table = core_table(model)
     statement = (
         update(table)
         .where(table.c.id == row_id, table.c.status.in_(list(statuses)), _unleased(model, now))
@@ -113,7 +105,7 @@ def extend(session: Session, model: type[Leased], row_id: int, owner: str, **val
 def _update_owned(
     session: Session, model: type[Leased], row_id: int, owner: str, **values: Any
 ) -> bool:
-    table = _table(model)
+    table = core_table(model)
     statement = (
         update(table)
         .where(and_(table.c.id == row_id, table.c.lease_owner == owner))
@@ -125,7 +117,7 @@ def _update_owned(
 
 def release_owned(session: Session, model: type[Leased], owner: str) -> int:
     """Drop every lease `owner` holds (a clean shutdown), so another worker may start at once."""
-    table = _table(model)
+    table = core_table(model)
     result = session.execute(
         update(table)
         .where(table.c.lease_owner == owner)
@@ -138,7 +130,7 @@ def release_dead_local_owners(session: Session, model: type[Leased]) -> int:
     """Drop leases held by processes of this host that no longer exist (a crash, kill -9):
     a restarted daemon resumes their work at once instead of waiting for the leases to expire.
     Owners on other hosts, and live ones, keep their leases (a reused pid looks alive: safe)."""
-    table = _table(model)
+    table = core_table(model)
     prefix = f"{socket.gethostname()}:"
     owners = session.execute(
         select(table.c.lease_owner).where(table.c.lease_owner.like(prefix + "%")).distinct()

@@ -233,5 +233,12 @@ class SeenWebhook(SQLModel, table=True):
     seen_at: datetime = Field(index=True)
 
 
+def core_table(model: type[SQLModel]) -> Any:
+    """The model's Core table, for statements that must skip the ORM: an ORM bulk UPDATE first
+    works out which objects of the session to synchronise, and the hot paths (claims, lease
+    writes, the intake's batch) hold no such objects. Column names are the attribute names."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
 WORK_TABLES: tuple[type[Leased], ...] = (ReceivedCode, Delivery, Token, Erasure, ProfileSync)
 """The tables whose rows workers lease."""

@@ -30,7 +30,6 @@ from daemon.leads import build_lead, idempotency_key
 from daemon.metrics import Metrics
 from daemon.models import (
     ACTIVE_CODE_STATUSES,
-    PROFILE_DETAILS,
     CodeStatus,
     Customer,
     Delivery,
@@ -38,6 +37,7 @@ from daemon.models import (
     Token,
     TokenStatus,
 )
+from daemon.profiles import apply_profile
 from daemon.retry import decide_retry
 from daemon.store import Store
 from daemon.sync_schedule import first_sync_due, schedule_sync
@@ -242,13 +242,7 @@ class CodePipeline:
             updated_at=now,
         )
         context = row.context or {}
-        customer.username = profile.username.lower()  # Instagram usernames are case-insensitive
-        customer.name = profile.name or customer.name
-        customer.account_type = profile.account_type or customer.account_type
-        for field_name in PROFILE_DETAILS:  # each where Instagram granted it this time
-            value = getattr(profile, field_name)
-            if value is not None:
-                setattr(customer, field_name, value)
+        apply_profile(customer, profile)
         customer.wp_user_id = context.get("wp_user_id") or customer.wp_user_id
         customer.email = context.get("email") or customer.email
         customer.source = context.get("source") or customer.source

@@ -22,38 +22,21 @@ from daemon import leases
 from daemon.backoff import REFRESH_BACKOFF
 from daemon.budget import ApiBudget
 from daemon.clock import Clock, to_utc, utcnow
-from daemon.connection import CONNECTED, lose_connection
+from daemon.connection import CONNECTED, lose_connection, next_version
 from daemon.crypto import CipherError, TokenCipher
 from daemon.engagement import engagement_rate
 from daemon.followers import growth, record_followers
 from daemon.instagram import InstagramClient, InstagramError, RateLimited, TokenInvalid
+from daemon.instagram.errors import RATE_LIMIT_MIN_WAIT_SECONDS
 from daemon.instagram.types import Profile
 from daemon.leads import connection_event
-from daemon.models import PROFILE_DETAILS, Customer, ProfileSync, SyncStatus, Token, TokenStatus
+from daemon.models import Customer, ProfileSync, SyncStatus, Token, TokenStatus
+from daemon.profiles import apply_profile
 from daemon.retry import decide_retry
 from daemon.store import Store
 from daemon.sync_schedule import next_sync_due
 
 log = logging.getLogger(__name__)
-
-
-def profile_changes(
-    customer: Customer, profile: Profile, engagement: float | None
-) -> dict[str, Any]:
-    """What the fresh profile changes on the stored customer (a field Instagram left out this
-    time changes nothing)."""
-    fresh: dict[str, Any] = {
-        "username": profile.username.lower(),
-        "name": profile.name,
-        "account_type": profile.account_type,
-        "engagement_rate": engagement,
-        **{detail: getattr(profile, detail) for detail in PROFILE_DETAILS},
-    }
-    return {
-        name: value
-        for name, value in fresh.items()
-        if value is not None and value != getattr(customer, name)
-    }
 
 
 class ProfileSyncer:
@@ -160,22 +143,15 @@ class ProfileSyncer:
             if customer is None or customer.status != CONNECTED:  # erased or lost meanwhile
                 leases.finish(session, ProfileSync, sync_id, self.owner)
                 return "paused"
-            changes = profile_changes(customer, profile, engagement)
+            changes = apply_profile(customer, profile, engagement)
             if changes:
-                for name, value in changes.items():
-                    setattr(customer, name, value)
-                customer.version += 1
-                customer.updated_at = now
+                next_version(customer, now)
                 session.add(customer)
             record_followers(session, customer_id, customer.followers_count, now)
             session.flush()
             if changes:
                 delivery = connection_event(
-                    customer,
-                    event="updated",
-                    now=now,
-                    reason="",
-                    trend=growth(session, customer_id, now),
+                    customer, event="updated", now=now, trend=growth(session, customer_id, now)
                 )
                 session.add(delivery)
                 session.flush()
@@ -198,7 +174,7 @@ class ProfileSyncer:
             log.info(
                 "customer %s: profile changed (%s), update queued",
                 customer_id,
-                ", ".join(sorted(changes)),
+                ", ".join(changes),
             )
             if self.on_updated is not None:
                 self.on_updated(delivery_id)
@@ -231,7 +207,7 @@ class ProfileSyncer:
             return "connection_lost"
         if isinstance(error, RateLimited):
             # Not the customer's fault and not a failure to count: wait what Instagram asks.
-            wait = timedelta(seconds=error.retry_after or 60)
+            wait = timedelta(seconds=error.retry_after or RATE_LIMIT_MIN_WAIT_SECONDS)
             return self._finish(sync.id, "deferred", next_attempt_at=now + wait, last_error=reason)
         decision = decide_retry(
             retryable=True,

@@ -28,7 +28,7 @@ from daemon.housekeeping import run_housekeeping
 from daemon.models import WORK_TABLES
 from daemon.store import Store
 from daemon.systemd import notify, watchdog_interval
-from daemon.worker_pool import WorkerPool
+from daemon.worker_pool import Worker, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +41,15 @@ HOUSEKEEPING_INTERVAL_SECONDS = 60
 
 
 class _SkippedRunFilter(logging.Filter):
-    """A sweep or dispatch that comes due while the previous run is still going is skipped by
-    design (the run in progress claims what is due, and a dispatch kicks itself again when a
-    place frees up). APScheduler logs each such skip as a WARNING, which under load floods the
-    log with non-events: they are dropped here, nothing else."""
+    """A sweep that comes due while its previous run is still going is skipped by design (the
+    run in progress claims what is due). APScheduler logs each such skip as a WARNING, which
+    under load floods the log with non-events: they are dropped here, nothing else."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "skipped: maximum number of running instances" not in str(record.msg)
 
 
 logging.getLogger("apscheduler.scheduler").addFilter(_SkippedRunFilter())
-
-
-class Worker(Protocol):
-    def claim_due(self, limit: int) -> list[int]: ...
-    def run_claimed(self, row_id: int) -> str | None: ...
 
 
 class CodeWorker(Worker, Protocol):

@@ -44,10 +44,9 @@ def first_sync_due(
 
 def schedule_sync(session: Session, customer_id: int, due: datetime) -> None:
     """A customer connected (or connected again): its syncs (re)start, the first at `due`."""
-    sync = session.execute(
-        select(ProfileSync).where(col(ProfileSync.customer_id) == customer_id)
-    ).scalar()
-    sync = sync or ProfileSync(customer_id=customer_id, next_attempt_at=due)
+    sync = _sync_of(session, customer_id) or ProfileSync(
+        customer_id=customer_id, next_attempt_at=due
+    )
     sync.status, sync.next_attempt_at, sync.attempts, sync.last_error = (
         SyncStatus.ACTIVE,
         due,
@@ -59,9 +58,13 @@ def schedule_sync(session: Session, customer_id: int, due: datetime) -> None:
 
 def pause_sync(session: Session, customer_id: int) -> None:
     """The connection is not live any more: nothing to sync until it is again."""
-    sync = session.execute(
-        select(ProfileSync).where(col(ProfileSync.customer_id) == customer_id)
-    ).scalar()
+    sync = _sync_of(session, customer_id)
     if sync is not None:
         sync.status = SyncStatus.PAUSED
         session.add(sync)
+
+
+def _sync_of(session: Session, customer_id: int) -> ProfileSync | None:
+    return session.execute(
+        select(ProfileSync).where(col(ProfileSync.customer_id) == customer_id)
+    ).scalar()

@@ -19,7 +19,9 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 
-class ClaimingWorker(Protocol):
+class Worker(Protocol):
+    """Anything that leases due rows and works one it holds (codes, syncs, deliveries...)."""
+
     def claim_due(self, limit: int) -> list[int]: ...
     def run_claimed(self, row_id: int) -> str | None: ...
 
@@ -28,7 +30,7 @@ class WorkerPool:
     def __init__(
         self,
         name: str,
-        worker: ClaimingWorker,
+        worker: Worker,
         size: int,
         *,
         sweep_interval: float,
