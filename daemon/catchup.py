@@ -26,7 +26,7 @@ from daemon.codes import accept_code
 from daemon.crypto import TokenCipher
 from daemon.erasure import deauthorize, request_erasure
 from daemon.meta import BadSignedRequest, parse_signed_request
-from daemon.models import CodeStatus
+from daemon.statuses import CodeStatus
 from daemon.store import Store
 from wp_bridge.intake import InvalidForward, validate_forward
 from wp_bridge.wordpress import WordPressClient, WordPressError

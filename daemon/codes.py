@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from daemon.crypto import TokenCipher
-from daemon.models import CodeStatus, ReceivedCode, SeenWebhook, core_table
+from daemon.models import ReceivedCode, SeenWebhook, core_table
+from daemon.statuses import CodeStatus
 from daemon.store import Store
 
 CODE_LIFETIME = timedelta(hours=1)

@@ -21,8 +21,9 @@ from daemon import leases
 from daemon.backoff import DELIVERY_BACKOFF
 from daemon.clock import Clock, utcnow
 from daemon.metrics import Metrics
-from daemon.models import Delivery, DeliveryStatus, Leased, core_table
+from daemon.models import Delivery, Leased, core_table
 from daemon.retry import RetryDecision, decide_retry
+from daemon.statuses import DeliveryStatus
 from daemon.store import Store
 from wp_bridge.wordpress import WordPressClient, WordPressError
 

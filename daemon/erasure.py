@@ -27,18 +27,15 @@ from daemon.deliveries import record_failed_push
 from daemon.followers import forget_followers
 from daemon.meta import SignedRequest
 from daemon.models import (
-    ACTIVE_CODE_STATUSES,
     ActedMetaRequest,
-    CodeStatus,
     Customer,
     Delivery,
     Erasure,
-    ErasureStatus,
     ProfileSync,
     ReceivedCode,
     Token,
-    TokenStatus,
 )
+from daemon.statuses import ACTIVE_CODE_STATUSES, CodeStatus, ErasureStatus, TokenStatus
 from daemon.store import Store, insert_or_ignore
 from wp_bridge.wordpress import WordPressClient, WordPressError
 

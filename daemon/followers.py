@@ -4,7 +4,6 @@ FOLLOWER_HISTORY, so growth over a period can be told (`customers show`, the lea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, select
@@ -13,15 +12,9 @@ from sqlmodel import Session, col
 
 from daemon.clock import to_utc
 from daemon.models import FollowerCount
+from daemon.trends import TREND_PERIOD, Growth, growth_from
 
 FOLLOWER_HISTORY = timedelta(days=90)
-TREND_PERIOD = timedelta(days=30)
-
-
-@dataclass(frozen=True)
-class Growth:
-    change: int  # followers gained (negative: lost)
-    days: int  # over how many days: TREND_PERIOD, or less for a newer customer
 
 
 def record_followers(session: Session, customer_id: int, count: int | None, now: datetime) -> bool:
@@ -68,22 +61,6 @@ def growths(
         for customer_id, counts in history.items()
         if (trend := growth_from(counts, now, period)) is not None
     }
-
-
-def growth_from(
-    counts: Sequence[tuple[datetime, int]], now: datetime, period: timedelta = TREND_PERIOD
-) -> Growth | None:
-    """From counts oldest first: the newest minus the one in force when the period began (the
-    last recorded before it, else the first, for a customer newer than the period)."""
-    if not counts:
-        return None
-    start = now - period
-    before = [count for count in counts if count[0] <= start]
-    base_at, base = before[-1] if before else counts[0]
-    since = max(start, base_at)
-    return Growth(
-        change=counts[-1][1] - base, days=max(0, round((now - since) / timedelta(days=1)))
-    )
 
 
 def prune_follower_history(session: Session, now: datetime) -> int:

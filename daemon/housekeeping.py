@@ -12,8 +12,9 @@ from sqlmodel import col
 from daemon.codes import forget_seen_webhooks
 from daemon.erasure import forget_expired_meta_requests
 from daemon.followers import prune_follower_history
-from daemon.models import ACTIVE_CODE_STATUSES, CodeStatus, ReceivedCode, Token, TokenStatus
+from daemon.models import ReceivedCode, Token
 from daemon.pipeline import ERASED_SECRETS
+from daemon.statuses import ACTIVE_CODE_STATUSES, CodeStatus, TokenStatus
 from daemon.store import Store
 
 log = logging.getLogger(__name__)

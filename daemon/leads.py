@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from daemon.clock import isoformat_utc
-from daemon.followers import Growth
 from daemon.models import PROFILE_DETAILS, Customer, Delivery
+from daemon.trends import Growth
 
 
 def idempotency_key(code_hash: str) -> str:

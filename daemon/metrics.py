@@ -13,14 +13,8 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from daemon.clock import Clock, utcnow
-from daemon.models import (
-    ACTIVE_CODE_STATUSES,
-    Delivery,
-    DeliveryStatus,
-    ReceivedCode,
-    Token,
-    TokenStatus,
-)
+from daemon.models import Delivery, ReceivedCode, Token
+from daemon.statuses import ACTIVE_CODE_STATUSES, DeliveryStatus, TokenStatus
 from daemon.store import Store
 
 EXPIRY_HORIZON = timedelta(days=7)

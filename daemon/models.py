@@ -8,55 +8,12 @@ the row is claimed again. `next_attempt_at` carries backoff between attempts.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-
-class CodeStatus(StrEnum):
-    PENDING = "pending"  # stored encrypted, waiting for the exchange
-    EXCHANGING = "exchanging"  # sent (or about to be) to Instagram: never sent a second time
-    EXCHANGED = "exchanged"  # short-lived token held, waiting for the long-lived upgrade
-    UPGRADED = "upgraded"  # long-lived token held, waiting for the profile
-    COMPLETED = "completed"  # customer and token stored, lead queued
-    FAILED = "failed"  # terminal: Instagram refused, see last_error
-    EXPIRED = "expired"  # terminal: the code's hour (or the short token's) ran out
-    INTERRUPTED = "interrupted"  # terminal: its exchange may have reached Instagram, unanswered
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_CODE_STATUSES
-
-
-TERMINAL_CODE_STATUSES = frozenset(
-    {CodeStatus.COMPLETED, CodeStatus.FAILED, CodeStatus.EXPIRED, CodeStatus.INTERRUPTED}
-)
-ACTIVE_CODE_STATUSES = (
-    CodeStatus.PENDING,
-    CodeStatus.EXCHANGING,
-    CodeStatus.EXCHANGED,
-    CodeStatus.UPGRADED,
-)
-
-
-class TokenStatus(StrEnum):
-    ACTIVE = "active"
-    INVALID = "invalid"  # Instagram said the token is no longer valid: the customer reconnects
-    REVOKED = "revoked"
-
-
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    FAILED = "failed"  # WordPress refused it (4xx); `igsync deliveries retry` re-queues
-
-
-class ErasureStatus(StrEnum):
-    PENDING = "pending"  # erased here, WordPress not yet told
-    COMPLETED = "completed"  # erased here and in WordPress
-    FAILED = "failed"  # WordPress refused the erasure (4xx); see last_error
+from daemon.statuses import CodeStatus, DeliveryStatus, ErasureStatus, SyncStatus, TokenStatus
 
 
 class Leased(SQLModel):
@@ -132,11 +89,6 @@ PROFILE_DETAILS = (
 )
 """Instagram Login's richer profile: on the customer as on the Profile, each optional, sent with
 every lead."""
-
-
-class SyncStatus(StrEnum):
-    ACTIVE = "active"  # the profile is fetched again every IGSYNC_PROFILE_SYNC_HOURS
-    PAUSED = "paused"  # the connection is not live (lost, disconnected): nothing to fetch with
 
 
 class ProfileSync(Leased, table=True):

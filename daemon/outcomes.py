@@ -12,8 +12,9 @@ from sqlmodel import col, select
 
 from daemon.backoff import DELIVERY_BACKOFF
 from daemon.clock import Clock, utcnow
-from daemon.models import CodeStatus, ReceivedCode
+from daemon.models import ReceivedCode
 from daemon.retry import decide_retry
+from daemon.statuses import CodeStatus
 from daemon.store import Store
 from wp_bridge.wordpress import WordPressClient, WordPressError
 

@@ -28,17 +28,10 @@ from daemon.followers import record_followers
 from daemon.instagram import InstagramClient, InstagramError, Profile
 from daemon.leads import build_lead, idempotency_key
 from daemon.metrics import Metrics
-from daemon.models import (
-    ACTIVE_CODE_STATUSES,
-    CodeStatus,
-    Customer,
-    Delivery,
-    ReceivedCode,
-    Token,
-    TokenStatus,
-)
+from daemon.models import Customer, Delivery, ReceivedCode, Token
 from daemon.profiles import apply_profile
 from daemon.retry import decide_retry
+from daemon.statuses import ACTIVE_CODE_STATUSES, CodeStatus, TokenStatus
 from daemon.store import Store
 from daemon.sync_schedule import first_sync_due, schedule_sync
 

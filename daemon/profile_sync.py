@@ -30,9 +30,10 @@ from daemon.instagram import InstagramClient, InstagramError, RateLimited, Token
 from daemon.instagram.errors import RATE_LIMIT_MIN_WAIT_SECONDS
 from daemon.instagram.types import Profile
 from daemon.leads import connection_event
-from daemon.models import Customer, ProfileSync, SyncStatus, Token, TokenStatus
+from daemon.models import Customer, ProfileSync, Token
 from daemon.profiles import apply_profile
 from daemon.retry import decide_retry
+from daemon.statuses import SyncStatus, TokenStatus
 from daemon.store import Store
 from daemon.sync_schedule import next_sync_due
 

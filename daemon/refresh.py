@@ -16,9 +16,10 @@ from daemon.clock import Clock, utcnow
 from daemon.connection import lose_connection
 from daemon.crypto import CipherError, TokenCipher
 from daemon.instagram import InstagramClient, InstagramError, TokenInvalid
-from daemon.models import Token, TokenStatus
+from daemon.models import Token
 from daemon.queries import due_conditions
 from daemon.retry import decide_retry
+from daemon.statuses import TokenStatus
 from daemon.store import Store
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from daemon.models import ProfileSync, SyncStatus
+from daemon.models import ProfileSync
+from daemon.statuses import SyncStatus
 
 JITTER = 0.1  # each sync falls due within ±10% of the interval
 

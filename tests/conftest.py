@@ -23,12 +23,12 @@ from daemon.codes import CodeForward, accept_code
 from daemon.crypto import TokenCipher, generate_key
 from daemon.demo import Shopper, connect_shopper
 from daemon.instagram import InstagramClient, InstagramEndpoints
-from daemon.models import CodeStatus
 from daemon.pipeline import CodePipeline
 from daemon.redact import Secret
 from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from daemon.serving import ServerThread
 from daemon.settings import ApiFlavour, Listen, Settings
+from daemon.statuses import CodeStatus
 from daemon.store import Store
 from tests.processes import Run
 from wp_bridge.signing import Signer, generate_secret

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -23,15 +24,17 @@ from typer.testing import CliRunner
 from daemon.cli import app
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
+from daemon.customer_views import EXPORT_FIELDS
 from daemon.deliveries import DeliveryWorker
 from daemon.erasure import deauthorize
 from daemon.migrations import NEWEST_REVISION
-from daemon.models import CodeStatus, Customer, Delivery, DeliveryStatus
+from daemon.models import Customer, Delivery
 from daemon.pipeline import CodePipeline
-from daemon.queries import EXPORT_FIELDS
 from daemon.settings import load_settings
+from daemon.statuses import CodeStatus, DeliveryStatus
 from daemon.store import Store
 from tests.conftest import Sandbox, Shop, make_settings, store_code
+from tests.postgres import fresh_database
 from tests.test_daemon import daemon_env
 from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.wordpress import WordPressClient
@@ -49,7 +52,23 @@ class Filled:
 
 
 @pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLite unless a test asks for PostgreSQL too (BOTH_DATABASES)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'igsync.db'}"
+        return
+    with fresh_database() as url:
+        yield url
+
+
+# The read commands go through plain SQL (daemon.reader): sqlite3 on SQLite, SQLAlchemy Core on
+# PostgreSQL; the same SQL must read the same on both.
+BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
 def filled(
+    database_url: str,
     sandbox: Sandbox,
     shop: Shop,
     shared_secret: str,
@@ -65,6 +84,7 @@ def filled(
         shared_secret=shared_secret,
         encryption_key=encryption_key,
         state_dir=tmp_path,
+        database_url=database_url,
     )
     store = Store(settings.database_url)
     store.migrate()
@@ -90,7 +110,7 @@ def filled(
         worker = bad if n == 2 else good
         assert worker.process(n + 1) in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
     store.dispose()
-    env = {**daemon_env(settings), "COLUMNS": "250"}
+    env = {**daemon_env(settings), "IGSYNC_DATABASE_URL": database_url, "COLUMNS": "250"}
     yield Filled(env, [t for t in sandbox.state._tokens], CliRunner())
 
 
@@ -99,6 +119,7 @@ def assert_no_token(filled: Filled, output: str) -> None:
         assert token not in output
 
 
+@BOTH_DATABASES
 def test_customers_list_table_and_json(filled: Filled) -> None:
     code, out, _ = filled.run("customers", "list")
     assert code == 0
@@ -121,6 +142,7 @@ def test_customers_list_table_and_json(filled: Filled) -> None:
     assert_no_token(filled, out)
 
 
+@BOTH_DATABASES
 def test_customers_list_pages(filled: Filled) -> None:
     _, out, _ = filled.run("customers", "list", "--limit", "2", "--page", "2", "--json")
     assert [r["username"] for r in json.loads(out)] == ["lenny.k"]
@@ -128,6 +150,7 @@ def test_customers_list_pages(filled: Filled) -> None:
     assert code == 0 and "Page 3 is empty." in out
 
 
+@BOTH_DATABASES
 def test_customers_show_by_username_id_or_instagram_id(filled: Filled) -> None:
     code, out, _ = filled.run("customers", "show", "@lena.bakes", "--json")
     shown = json.loads(out)
@@ -141,6 +164,7 @@ def test_customers_show_by_username_id_or_instagram_id(filled: Filled) -> None:
     assert code == 1 and "no customer matches '@nobody'" in err
 
 
+@BOTH_DATABASES
 def test_customers_search_by_prefix_and_email(filled: Filled) -> None:
     _, out, _ = filled.run("customers", "search", "LEN", "--json")
     assert [r["username"] for r in json.loads(out)] == ["lena.bakes", "lenny.k"]
@@ -150,6 +174,7 @@ def test_customers_search_by_prefix_and_email(filled: Filled) -> None:
     assert code == 0 and "No customer matches 'zzz'." in out
 
 
+@BOTH_DATABASES
 def test_customers_export_csv_and_json(filled: Filled, tmp_path: Path) -> None:
     code, out, _ = filled.run("customers", "export", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -220,12 +245,18 @@ def test_db_commands_and_an_unmigrated_database(filled: Filled, tmp_path: Path) 
     fresh = {**filled.env, "IGSYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'x.db'}"}
     result = filled.runner.invoke(app, ["customers", "list"], env=fresh)
     assert result.exit_code == 2 and "run `igsync db upgrade`" in result.stderr
+    assert not (tmp_path / "new" / "x.db").exists()  # a read makes no empty database
     result = filled.runner.invoke(app, ["db", "upgrade"], env=fresh)
     assert result.exit_code == 0 and f"database at revision {NEWEST_REVISION}" in result.stdout
     assert (
         filled.runner.invoke(app, ["customers", "list"], env=fresh).stdout.strip()
         == "No customers yet."
     )
+    with sqlite3.connect(tmp_path / "new" / "x.db") as older:  # as an older igsync left it
+        older.execute("UPDATE alembic_version SET version_num = '0001'")
+    for command in (["customers", "list"], ["customers", "show", "1"], ["status"]):
+        result = filled.runner.invoke(app, command, env=fresh)
+        assert result.exit_code == 2 and "schema is at 0001" in result.stderr, command
 
 
 def test_keys_generate_prints_settings_that_load(
@@ -407,6 +438,7 @@ def test_the_cli_off_a_terminal_prints_one_row_per_line(filled: Filled) -> None:
     assert json.loads(as_json.stdout)[0]["last_error"] == long_error
 
 
+@BOTH_DATABASES
 def test_customers_list_by_connection_status_and_status_counts(filled: Filled) -> None:
     """A deauthorized customer needs to reconnect: `customers list --status` finds them and
     `igsync status` counts them."""
@@ -433,6 +465,7 @@ def test_customers_list_by_connection_status_and_status_counts(filled: Filled) -
     assert counts["connections"] == {"connected": 2, "needs_reconnect": 1, "disconnected": 0}
 
 
+@BOTH_DATABASES
 def test_customers_sync_now_shows_the_change_and_its_growth(
     filled: Filled, sandbox: Sandbox
 ) -> None:
@@ -451,6 +484,7 @@ def test_customers_sync_now_shows_the_change_and_its_growth(
     assert f"{shown['followers_count']:,}" in out
     code, out, _ = filled.run("customers", "sync", "@lena.bakes")
     assert code == 0 and "@lena.bakes: profile unchanged" in out
+    assert shown["lead_status"] == "pending"  # the latest push: the update, not the first lead
 
     sandbox.state.revoke_tokens_of("tom_runs")
     code, out, err = filled.run("customers", "sync", "@tom_runs")
@@ -462,11 +496,18 @@ def test_customers_sync_now_shows_the_change_and_its_growth(
     assert [r["username"] for r in json.loads(rows)] == ["tom_runs"]
 
 
+@BOTH_DATABASES
 def test_customers_list_sorts_by_followers_and_by_connection(filled: Filled) -> None:
+    store = Store(filled.env["IGSYNC_DATABASE_URL"])
+    with store.write() as session:  # a profile without a count (Basic Display gives none)
+        lenny = select(Customer).where(col(Customer.username) == "lenny.k")
+        session.execute(lenny).scalar_one().followers_count = None
+    store.dispose()
     _, out, _ = filled.run("customers", "list", "--sort", "followers", "--json")
     rows = json.loads(out)
     counts = [r["followers_count"] for r in rows]
-    assert len(counts) == 3 and counts == sorted(counts, reverse=True)
+    assert len(counts) == 3 and counts[:2] == sorted(counts[:2], reverse=True)
+    assert rows[2]["username"] == "lenny.k" and counts[2] is None  # unknown last
     _, out, _ = filled.run("customers", "list", "--sort", "connected", "--json")
     assert [r["username"] for r in json.loads(out)] == ["lenny.k", "tom_runs", "lena.bakes"]
     code, _, err = filled.run("customers", "list", "--sort", "likes")
@@ -482,3 +523,30 @@ def test_status_counts_profile_syncs_and_names_the_next(filled: Filled) -> None:
     assert next_at is not None and next_at > utcnow().isoformat()
     code, out, _ = filled.run("status")
     assert code == 0 and "profile syncs active" in out and next_at in out
+
+
+def test_the_read_commands_load_no_orm(filled: Filled) -> None:
+    """`customers list|search|show` answer from plain SQL: SQLAlchemy and SQLModel (two thirds
+    of a command's start-up) stay unloaded on SQLite, and so does the web stack."""
+    script = (
+        "import sys\n"
+        "from daemon.cli import app\n"
+        "for args in (['customers', 'list'], ['customers', 'search', 'len'],"
+        " ['customers', 'show', '1'], ['--version']):\n"
+        "    try:\n"
+        "        app(args)\n"
+        "    except SystemExit as exit:\n"
+        "        assert not exit.code, (args, exit.code)\n"
+        "heavy = ('sqlalchemy', 'sqlmodel', 'alembic', 'fastapi', 'uvicorn', 'requests')\n"
+        "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script],
+        env=filled.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "@lena.bakes" in shown.stdout
+    assert "LOADED []" in shown.stdout, shown.stdout[-300:]

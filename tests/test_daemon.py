@@ -23,12 +23,13 @@ from sqlmodel import col, select
 
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
-from daemon.models import Customer, Delivery, DeliveryStatus, ProfileSync, ReceivedCode
+from daemon.models import Customer, Delivery, ProfileSync, ReceivedCode
 from daemon.queries import status_counts
 from daemon.redact import Secret
 from daemon.service import Daemon
 from daemon.serving import ServerThread
 from daemon.settings import Settings
+from daemon.statuses import DeliveryStatus
 from daemon.store import Store
 from tests.conftest import Sandbox, Shop, eventually, store_code
 from wp_bridge.forward import forward_body, forward_code

@@ -10,7 +10,8 @@ import pytest
 
 from daemon.clock import utcnow
 from daemon.deliveries import DeliveryWorker, retry_failed
-from daemon.models import Customer, Delivery, DeliveryStatus
+from daemon.models import Customer, Delivery
+from daemon.statuses import DeliveryStatus
 from daemon.store import Store
 from tests.conftest import FakeClock, Shop
 from wp_bridge.signing import Signer, generate_secret

@@ -16,10 +16,11 @@ from sqlmodel import col, select
 from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
-from daemon.models import CodeStatus, Delivery, DeliveryStatus, ReceivedCode
+from daemon.models import Delivery, ReceivedCode
 from daemon.pipeline import CodePipeline
 from daemon.serving import ServerThread
 from daemon.settings import Settings
+from daemon.statuses import CodeStatus, DeliveryStatus
 from daemon.store import Store
 from tests.conftest import FakeClock, Sandbox, Shop, eventually, store_code
 from tests.processes import Run

@@ -30,17 +30,10 @@ from daemon.meta import (
     parse_signed_request,
 )
 from daemon.meta_callbacks import DATA_DELETION_PATH, DEAUTHORIZE_PATH
-from daemon.models import (
-    CodeStatus,
-    Customer,
-    Delivery,
-    Erasure,
-    ReceivedCode,
-    Token,
-    TokenStatus,
-)
+from daemon.models import Customer, Delivery, Erasure, ReceivedCode, Token
 from daemon.pipeline import CodePipeline
 from daemon.settings import Settings
+from daemon.statuses import CodeStatus, TokenStatus
 from daemon.store import Store
 from tests.conftest import FakeClock, Sandbox, Shop, connect_customer, eventually, store_code
 from tests.test_daemon import Running, daemon_env, forward_many, running, settings

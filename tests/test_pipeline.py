@@ -16,9 +16,10 @@ from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
 from daemon.instagram import UpstreamUnavailable
 from daemon.instagram.flavours import FLAVOURS
-from daemon.models import CodeStatus, Customer, Delivery, ReceivedCode, Token
+from daemon.models import Customer, Delivery, ReceivedCode, Token
 from daemon.outcomes import CodeOutcomes
 from daemon.pipeline import CodePipeline
+from daemon.statuses import CodeStatus
 from daemon.store import Store
 from tests.conftest import FakeClock, Sandbox, Shop, store_code
 from tests.wordpress import free_port

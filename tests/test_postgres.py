@@ -28,14 +28,9 @@ from daemon import leases
 from daemon.cli import app as cli
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
-from daemon.models import (
-    TERMINAL_CODE_STATUSES,
-    CodeStatus,
-    Delivery,
-    DeliveryStatus,
-    ReceivedCode,
-)
+from daemon.models import Delivery, ReceivedCode
 from daemon.settings import Settings
+from daemon.statuses import TERMINAL_CODE_STATUSES, CodeStatus, DeliveryStatus
 from daemon.store import Store
 from tests.conftest import Sandbox, Shop, eventually, store_code
 from tests.postgres import fresh_database

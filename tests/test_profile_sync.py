@@ -20,9 +20,10 @@ from daemon.erasure import deauthorize, request_erasure
 from daemon.followers import FOLLOWER_HISTORY, growth, prune_follower_history, record_followers
 from daemon.instagram import InstagramClient
 from daemon.instagram.types import Post
-from daemon.models import Customer, Delivery, FollowerCount, ProfileSync, SyncStatus, Token
+from daemon.models import Customer, Delivery, FollowerCount, ProfileSync, Token
 from daemon.pipeline import CodePipeline
 from daemon.profile_sync import ProfileSyncer
+from daemon.statuses import SyncStatus
 from daemon.store import Store
 from daemon.sync_schedule import JITTER, first_sync_due, next_sync_due
 from tests.conftest import FakeClock, Sandbox, connect_customer

@@ -12,9 +12,10 @@ from sqlmodel import select
 from daemon.crypto import TokenCipher
 from daemon.erasure import deauthorize
 from daemon.housekeeping import run_housekeeping
-from daemon.models import CodeStatus, Customer, Delivery, ReceivedCode, Token, TokenStatus
+from daemon.models import Customer, Delivery, ReceivedCode, Token
 from daemon.pipeline import CodePipeline
 from daemon.refresh import TokenRefresher
+from daemon.statuses import CodeStatus, TokenStatus
 from daemon.store import Store
 from tests.conftest import FakeClock, Sandbox, store_code
 

@@ -17,10 +17,8 @@ from daemon.cli.render import customers_rows, deliveries_rows, status_table
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher, generate_key
 from daemon.logs import configure_logging
-from daemon.models import DeliveryStatus, ErasureStatus
-from daemon.queries import list_customers, list_deliveries, status_counts
 from daemon.settings import FLAVOURS, Listen, parse_listen, read_environment
-from daemon.store import Store
+from daemon.statuses import DeliveryStatus, ErasureStatus
 from wp_bridge.signing import generate_secret
 
 app = typer.Typer(
@@ -142,7 +140,11 @@ def demo(
     verbose: Annotated[bool, typer.Option(help="Show the daemon's log.")] = False,
 ) -> None:
     """Run the whole pipeline locally: sandbox + daemon + a simulated shop; print the customers."""
+    from daemon.customer_views import list_customers
     from daemon.demo import run_demo
+    from daemon.queries import status_counts
+    from daemon.reader import open_reader
+    from daemon.store import Store
 
     configure_logging("INFO" if verbose else "WARNING")
     out.print(
@@ -153,8 +155,9 @@ def demo(
     store = Store(result.database_url)
     try:
         with store.read() as session:
-            views = list_customers(session, TokenCipher([result.encryption_key]), limit=50)
             counts = status_counts(session, now=utcnow(), refresh_window=timedelta(days=10))
+        with open_reader(result.database_url) as reader:
+            views = list_customers(reader, TokenCipher([result.encryption_key]), limit=50)
     finally:
         store.dispose()
     print_rows(customers_rows(views, title="Customers stored by igsync"))
@@ -175,6 +178,8 @@ def demo(
 @app.command()
 def status(as_json: JsonFlag = False) -> None:
     """Counts of codes, customers, tokens due for refresh, deliveries pending and failed."""
+    from daemon.queries import status_counts
+
     with admin() as ctx, ctx.store.read() as session:
         counts = status_counts(
             session, now=utcnow(), refresh_window=timedelta(days=ctx.settings.refresh_window_days)
@@ -192,6 +197,8 @@ def deliveries_list(
     as_json: JsonFlag = False,
 ) -> None:
     """Recent deliveries with their status and WordPress's last answer."""
+    from daemon.queries import list_deliveries
+
     with admin() as ctx, ctx.store.read() as session:
         rows = list_deliveries(
             session, status=DeliveryStatus.FAILED if failed else None, limit=limit
@@ -238,15 +245,16 @@ def forget(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a customer's Instagram data here and in WordPress (a data-deletion request by hand)."""
+    from daemon.customer_views import find_customer
     from daemon.erasure import ErasureWorker, request_erasure
     from daemon.leases import worker_name
-    from daemon.queries import find_customer
+    from daemon.reader import open_reader
     from wp_bridge.signing import Signer
     from wp_bridge.wordpress import WordPressClient
 
     with admin() as ctx:
-        with ctx.store.read() as session:
-            view = find_customer(session, None, customer)
+        with open_reader(ctx.settings.database_url) as reader:
+            view = find_customer(reader, None, customer)
         if view is None:
             raise fail(f"no customer matches {customer!r}")
         found = view.customer
@@ -311,6 +319,8 @@ def tokens_refresh(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema to the newest migration."""
+    from daemon.store import Store
+
     settings = settings_or_exit()
     store = Store(settings.database_url)
     try:
@@ -324,6 +334,8 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision of the database and the newest one shipped."""
+    from daemon.store import Store
+
     settings = settings_or_exit()
     store = Store(settings.database_url)
     try:

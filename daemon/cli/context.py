@@ -1,18 +1,23 @@
-"""What every CLI command needs: settings (or one clear error line), the store, the cipher."""
+"""What every CLI command needs: settings (or one clear error line), the store or a reader,
+the cipher. Only what a command uses is imported: a read command never loads the ORM."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from daemon.cli.render import Rows
 from daemon.crypto import TokenCipher
+from daemon.reader import Reader, SchemaNotCurrent, open_reader
 from daemon.settings import Settings, SettingsError, load_settings
-from daemon.store import Store
+
+if TYPE_CHECKING:
+    from daemon.store import Store
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -49,6 +54,8 @@ class Admin:
 @contextmanager
 def admin() -> Iterator[Admin]:
     """Settings, an up-to-date store and the cipher, for the read/maintenance commands."""
+    from daemon.store import Store
+
     settings = settings_or_exit()
     store = Store(settings.database_url)
     try:
@@ -61,3 +68,22 @@ def admin() -> Iterator[Admin]:
         yield Admin(settings, store, TokenCipher(settings.encryption_keys))
     finally:
         store.dispose()
+
+
+@dataclass
+class Reading:
+    settings: Settings
+    reader: Reader
+    cipher: TokenCipher
+
+
+@contextmanager
+def reading() -> Iterator[Reading]:
+    """Settings, a plain-SQL reader on an up-to-date database and the cipher, for the commands
+    that only show customers (see daemon.reader)."""
+    settings = settings_or_exit()
+    try:
+        with open_reader(settings.database_url) as reader:
+            yield Reading(settings, reader, TokenCipher(settings.encryption_keys))
+    except SchemaNotCurrent as exc:
+        raise fail(str(exc)) from None

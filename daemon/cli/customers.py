@@ -12,10 +12,10 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from daemon.cli.context import admin, err, fail, out, print_rows
+from daemon.cli.context import admin, err, fail, out, print_rows, reading
 from daemon.cli.render import customer_detail, customers_rows
 from daemon.clock import utcnow
-from daemon.queries import (
+from daemon.customer_views import (
     EXPORT_FIELDS,
     count_customers,
     find_customer,
@@ -23,6 +23,7 @@ from daemon.queries import (
     list_customers,
     search_customers,
 )
+from daemon.reader import open_reader
 from daemon.spreadsheet import SafeCsvWriter
 
 app = typer.Typer(help="Inspect, search and export stored customers.", no_args_is_help=True)
@@ -67,9 +68,9 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List customers one page at a time."""
-    with admin() as ctx, ctx.store.read() as session:
+    with reading() as ctx:
         views = list_customers(
-            session,
+            ctx.reader,
             ctx.cipher,
             limit=limit,
             offset=(page - 1) * limit,
@@ -90,8 +91,8 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show one customer in full (the token masked)."""
-    with admin() as ctx, ctx.store.read() as session:
-        view = find_customer(session, ctx.cipher, customer)
+    with reading() as ctx:
+        view = find_customer(ctx.reader, ctx.cipher, customer)
         if view is None:
             raise fail(f"no customer matches {customer!r}", code=1)
         if as_json:
@@ -112,9 +113,9 @@ def sync(
     from daemon.profile_sync import ProfileSyncer
 
     with admin() as ctx:
-        with ctx.store.read() as session:
-            view = find_customer(session, None, customer)
-        if view is None or view.customer.id is None:
+        with open_reader(ctx.settings.database_url) as reader:
+            view = find_customer(reader, None, customer)
+        if view is None:
             raise fail(f"no customer matches {customer!r}", code=1)
         settings = ctx.settings
         budget = ApiBudget(settings.api_budget_percent)
@@ -136,8 +137,8 @@ def sync(
             outcome = syncer.sync_now(view.customer.id)
         finally:
             client.close()
-        with ctx.store.read() as session:
-            after = find_customer(session, None, str(view.customer.id))
+        with open_reader(ctx.settings.database_url) as reader:
+            after = find_customer(reader, None, str(view.customer.id))
     said = SYNC_OUTCOMES.get(outcome, outcome)
     if outcome in ("not_active", "paused", "connection_lost", "lease_lost", "retrying"):
         raise fail(f"@{view.customer.username}: {said}", code=1)
@@ -165,8 +166,8 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Find customers by username prefix or by email."""
-    with admin() as ctx, ctx.store.read() as session:
-        views = search_customers(session, ctx.cipher, text, limit=limit)
+    with reading() as ctx:
+        views = search_customers(ctx.reader, ctx.cipher, text, limit=limit)
         if as_json:
             out.print_json(json.dumps([v.as_dict() for v in views]))
         elif not views:
@@ -183,8 +184,8 @@ def export(
     ] = None,
 ) -> None:
     """Export every customer (no tokens), streaming: memory stays flat however many there are."""
-    with admin() as ctx, ctx.store.read() as session:
-        total = count_customers(session)
+    with reading() as ctx:
+        total = count_customers(ctx.reader)
         stream: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
         show_progress = err.is_terminal and output is not None
         try:
@@ -205,7 +206,7 @@ def export(
                 disable=not show_progress,
             ) as progress:
                 task = progress.add_task("export", total=total)
-                rows = (v.as_dict() for v in iter_customers(session))
+                rows = (v.as_dict() for v in iter_customers(ctx.reader))
                 written = _write(stream, fmt, rows, advance=lambda: progress.advance(task))
         finally:
             if output:

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from daemon.clock import isoformat_utc
-from daemon.models import Delivery
-from daemon.queries import CustomerView, StatusCounts
+
+if TYPE_CHECKING:  # the ORM loads only for the commands that need it
+    from daemon.customer_views import CustomerView
+    from daemon.models import Delivery
+    from daemon.queries import StatusCounts
 
 ERROR_CELL_CHARS = 120  # a long error, shortened at a word, in a table (complete in --json)
 

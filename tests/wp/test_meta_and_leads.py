@@ -11,7 +11,8 @@ from sqlmodel import col, select
 
 from daemon.clock import utcnow
 from daemon.meta import build_signed_request
-from daemon.models import Customer, Token, TokenStatus
+from daemon.models import Customer, Token
+from daemon.statuses import TokenStatus
 from tests.conftest import Sandbox, eventually
 from tests.wordpress import SHOPPER, WordPress
 from tests.wp.conftest import RunningDaemon

@@ -14,7 +14,8 @@ import requests
 from selenium.webdriver.common.by import By
 from sqlmodel import col, select
 
-from daemon.models import Customer, Token, TokenStatus
+from daemon.models import Customer, Token
+from daemon.statuses import TokenStatus
 from tests.conftest import eventually
 from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, php_json, start_wordpress
 from tests.wp.browser import chromium, log_in, screenshot

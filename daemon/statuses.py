@@ -1,0 +1,55 @@
+"""The statuses a row moves through, apart from the tables (daemon.models) so that code that
+only reads them (the CLI's read commands) need not load SQLModel."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CodeStatus(StrEnum):
+    PENDING = "pending"  # stored encrypted, waiting for the exchange
+    EXCHANGING = "exchanging"  # sent (or about to be) to Instagram: never sent a second time
+    EXCHANGED = "exchanged"  # short-lived token held, waiting for the long-lived upgrade
+    UPGRADED = "upgraded"  # long-lived token held, waiting for the profile
+    COMPLETED = "completed"  # customer and token stored, lead queued
+    FAILED = "failed"  # terminal: Instagram refused, see last_error
+    EXPIRED = "expired"  # terminal: the code's hour (or the short token's) ran out
+    INTERRUPTED = "interrupted"  # terminal: its exchange may have reached Instagram, unanswered
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_CODE_STATUSES
+
+
+TERMINAL_CODE_STATUSES = frozenset(
+    {CodeStatus.COMPLETED, CodeStatus.FAILED, CodeStatus.EXPIRED, CodeStatus.INTERRUPTED}
+)
+ACTIVE_CODE_STATUSES = (
+    CodeStatus.PENDING,
+    CodeStatus.EXCHANGING,
+    CodeStatus.EXCHANGED,
+    CodeStatus.UPGRADED,
+)
+
+
+class TokenStatus(StrEnum):
+    ACTIVE = "active"
+    INVALID = "invalid"  # Instagram said the token is no longer valid: the customer reconnects
+    REVOKED = "revoked"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # WordPress refused it (4xx); `igsync deliveries retry` re-queues
+
+
+class ErasureStatus(StrEnum):
+    PENDING = "pending"  # erased here, WordPress not yet told
+    COMPLETED = "completed"  # erased here and in WordPress
+    FAILED = "failed"  # WordPress refused the erasure (4xx); see last_error
+
+
+class SyncStatus(StrEnum):
+    ACTIVE = "active"  # the profile is fetched again every IGSYNC_PROFILE_SYNC_HOURS
+    PAUSED = "paused"  # the connection is not live (lost, disconnected): nothing to fetch with
