@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlmodel import col
 
 from daemon import leases
@@ -42,6 +43,36 @@ _NO_OLDER_PENDING = ~exists(
         _OLDER.c.status == DeliveryStatus.PENDING,
     )
 )
+
+# What a push needs of its delivery, and a customer's next lead in line: built once (see
+# daemon/leases.py, _owned_update), run for every lead.
+_DELIVERY = select(
+    _DELIVERIES.c.id,
+    _DELIVERIES.c.customer_id,
+    _DELIVERIES.c.idempotency_key,
+    _DELIVERIES.c.payload,
+    _DELIVERIES.c.attempts,
+).where(_DELIVERIES.c.id == bindparam("delivery_id"))
+_NEXT_OF_CUSTOMER = (
+    select(_DELIVERIES.c.id)
+    .where(
+        _DELIVERIES.c.customer_id == bindparam("customer_id"),
+        _DELIVERIES.c.status == DeliveryStatus.PENDING,
+    )
+    .order_by(_DELIVERIES.c.id)
+    .limit(1)
+)
+
+
+@dataclass(frozen=True)
+class QueuedLead:
+    """What a push needs of its delivery (the columns of _DELIVERY)."""
+
+    id: int
+    customer_id: int
+    idempotency_key: str
+    payload: dict[str, Any]
+    attempts: int
 
 
 class DeliveryWorker:
@@ -96,8 +127,8 @@ class DeliveryWorker:
 
     def run_claimed(self, delivery_id: int) -> str | None:
         with self.store.read() as session:
-            delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
+            found = session.connection().execute(_DELIVERY, {"delivery_id": delivery_id}).one()
+        delivery = QueuedLead(**found._asdict())
         try:
             http_status = self.wordpress.push_lead(delivery.payload, delivery.idempotency_key)
         except WordPressError as error:
@@ -123,7 +154,7 @@ class DeliveryWorker:
         self._kick_next_of_customer(delivery.customer_id)
         return DeliveryStatus.DELIVERED
 
-    def _failed(self, delivery: Delivery, error: WordPressError) -> str | None:
+    def _failed(self, delivery: QueuedLead, error: WordPressError) -> str | None:
         assert delivery.id is not None
         kind = "unavailable" if error.retryable else "rejected"
         self.metrics.upstream_errors.labels("wordpress", kind).inc()
@@ -162,14 +193,8 @@ class DeliveryWorker:
         if self.on_retry is None:
             return
         with self.store.read() as session:
-            next_id = session.execute(
-                select(col(Delivery.id))
-                .where(
-                    col(Delivery.customer_id) == customer_id,
-                    col(Delivery.status) == DeliveryStatus.PENDING,
-                )
-                .order_by(col(Delivery.id))
-                .limit(1)
+            next_id = (
+                session.connection().execute(_NEXT_OF_CUSTOMER, {"customer_id": customer_id})
             ).scalar()
         if next_id is not None:
             self.on_retry(next_id, self.clock())

@@ -9,6 +9,7 @@ overwrite the work of the one that took over.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import uuid
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlmodel import Session
 
 from daemon.models import Leased, core_table
@@ -105,14 +106,23 @@ def extend(session: Session, model: type[Leased], row_id: int, owner: str, **val
 def _update_owned(
     session: Session, model: type[Leased], row_id: int, owner: str, **values: Any
 ) -> bool:
-    table = core_table(model)
-    statement = (
+    statement = _owned_update(core_table(model), tuple(sorted(values)))
+    params = {f"new_{name}": value for name, value in values.items()}
+    found = session.connection().execute(statement, {"row_id": row_id, "owner": owner, **params})
+    return found.first() is not None
+
+
+@functools.cache
+def _owned_update(table: Any, columns: tuple[str, ...]) -> Any:
+    """UPDATE ... WHERE id = :row_id AND lease_owner = :owner, built once per table and set of
+    columns: workers write these for every step of every job, and a statement built anew each
+    time is compiled anew (or at least keyed for SQLAlchemy's cache) each time."""
+    return (
         update(table)
-        .where(and_(table.c.id == row_id, table.c.lease_owner == owner))
-        .values(**values)
+        .where(and_(table.c.id == bindparam("row_id"), table.c.lease_owner == bindparam("owner")))
+        .values({name: bindparam(f"new_{name}") for name in columns})
         .returning(table.c.id)
     )
-    return session.execute(statement).first() is not None
 
 
 def release_owned(session: Session, model: type[Leased], owner: str) -> int:

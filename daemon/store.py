@@ -13,7 +13,9 @@ and a shopper wait on them, while a worker's bookkeeping can wait a few millisec
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,36 +115,43 @@ class Store:
 
 
 class WriterLock:
-    """A re-entrant lock whose urgent waiters go before ordinary ones."""
+    """A re-entrant lock whose urgent waiters go before ordinary ones, first come first served
+    within each. A release hands the lock straight to the next waiter and wakes only that one
+    (a Condition's notify_all woke every waiting worker to find all but one still shut out)."""
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
+        self._mutex = threading.Lock()
         self._owner: int | None = None
         self._depth = 0
-        self._urgent_waiting = 0
+        self._urgent: deque[tuple[threading.Lock, int]] = deque()
+        self._ordinary: deque[tuple[threading.Lock, int]] = deque()
 
     def acquire(self, *, urgent: bool) -> None:
         me = threading.get_ident()
-        with self._changed:
+        with self._mutex:
             if self._owner == me:
                 self._depth += 1
                 return
-            if urgent:
-                self._urgent_waiting += 1
-            try:
-                while self._owner is not None or (not urgent and self._urgent_waiting):
-                    self._changed.wait()
-            finally:
-                if urgent:
-                    self._urgent_waiting -= 1
-            self._owner, self._depth = me, 1
+            if self._owner is None:  # free, and so nobody waits (a release hands it over)
+                self._owner, self._depth = me, 1
+                return
+            gate = threading.Lock()
+            gate.acquire()
+            (self._urgent if urgent else self._ordinary).append((gate, me))
+        gate.acquire()  # opened by the release that made this thread the owner
 
     def release(self) -> None:
-        with self._changed:
+        with self._mutex:
             self._depth -= 1
-            if self._depth == 0:
+            if self._depth:
+                return
+            waiting = self._urgent or self._ordinary
+            if not waiting:
                 self._owner = None
-                self._changed.notify_all()
+                return
+            gate, self._owner = waiting.popleft()
+            self._depth = 1
+            gate.release()
 
 
 def alembic_config() -> Config:
@@ -177,7 +186,14 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: the statement is fixed, and SQLAlchemy's execution path
+        # (events, caching, a result object) cost more than the BEGIN itself. Its errors are
+        # raised as SQLAlchemy's, as they would have been ("database is locked": a 503).
+        statement = f"BEGIN {mode}"
+        try:
+            connection.connection.driver_connection.execute(statement)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
 
 
 def insert_or_ignore(session: Session, model: Any) -> Any:

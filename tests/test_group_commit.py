@@ -77,7 +77,7 @@ def test_urgent_writers_go_before_ordinary_ones() -> None:
     ordinary.start()
     urgent = threading.Thread(target=take, args=("intake", True))
     urgent.start()
-    eventually(lambda: lock._urgent_waiting == 1, what="the intake waiting")
+    eventually(lambda: len(lock._urgent) == 1, what="the intake waiting")
     lock.release()
     ordinary.join(timeout=10)
     urgent.join(timeout=10)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from daemon import __version__
+from daemon.outbound import outbound_session
 from wp_bridge.signing import Signer
 
 LEADS_ROUTE = "/igsync/v1/leads"
@@ -76,11 +76,7 @@ class WordPressClient:
         self.wp_url = wp_url.rstrip("/")
         self._signer = signer
         self._timeout = (3.05, timeout)
-        if session is None:
-            session = requests.Session()
-            session.mount("http://", HTTPAdapter(pool_maxsize=pool_size))
-            session.mount("https://", HTTPAdapter(pool_maxsize=pool_size))
-        self._session = session
+        self._session = session or outbound_session([self.wp_url], pool_size=pool_size)
 
     def push_lead(self, lead: dict[str, Any], idempotency_key: str) -> int:
         """POST the lead; the HTTP status on success, WordPressError otherwise."""

@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 
 from daemon.instagram.errors import InstagramError, UpstreamUnavailable, parse_error
 from daemon.instagram.flavours import FLAVOURS, Flavour, MalformedAnswer
 from daemon.instagram.types import LongLivedToken, Post, Profile, ShortLivedToken
 from daemon.instagram.usage import Usage, read_usage
+from daemon.outbound import outbound_session
 from daemon.redact import QuerySecretFilter, Secret, scrub
 from daemon.settings import ApiFlavour, Settings
 
@@ -67,17 +67,15 @@ class InstagramClient:
         self.on_usage = on_usage  # told the usage headers of every answer (the API budget)
         self.flavour: Flavour = FLAVOURS[endpoints.flavour]
         self._timeout = (CONNECT_TIMEOUT_SECONDS, timeout)
+        targets = (endpoints.oauth_url, endpoints.graph_url)
         if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+            session = outbound_session(targets, pool_size=pool_size, pool_connections=2)
         self._session = session
         # Exchanges get connections of their own, closed after each answer: a pooled connection
         # the server had already closed fails like a request lost mid-way, and an exchange that
         # fails that way is never sent again (see CodePipeline). A fresh connection that drops
         # is a real loss; a stale one would only look like one.
-        self._exchange_session = requests.Session()
+        self._exchange_session = outbound_session(targets)
 
     def authorize_url(self, redirect_uri: str, state: str, scopes: tuple[str, ...] = ()) -> str:
         """The URL to send the shopper to; Instagram comes back to redirect_uri with a code."""
