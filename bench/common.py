@@ -8,6 +8,7 @@ interpreter).
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import secrets
@@ -18,7 +19,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,59 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where each process listens; 0 picks a free port."""
+
+    sandbox: int = 0
+    shop: int = 0
+    daemon: int = 0
+    peer: int = 0  # the naive durable peer, and the intake served alone after it
+
+    def pick(self, name: str) -> int:
+        return int(getattr(self, name)) or free_port()
+
+
+def add_port_options(parser: argparse.ArgumentParser, *names: str) -> None:
+    for name in names:
+        parser.add_argument(
+            f"--{name}-port",
+            type=int,
+            default=0,
+            metavar="PORT",
+            help=f"the {name}'s port on 127.0.0.1 (default: a free one)",
+        )
+
+
+def ports_from(options: argparse.Namespace) -> Ports:
+    return Ports(
+        **{
+            name: getattr(options, f"{name}_port", 0) or 0
+            for name in ("sandbox", "shop", "daemon", "peer")
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """CPUs for the daemon and for everything else (sandbox, shop, load generator), so that the
+    daemon's figures are its own: another machine's CPU for Instagram is not available here."""
+
+    daemon: frozenset[int]
+    others: frozenset[int]
+
+    @classmethod
+    def split(cls) -> Pinning:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            raise RuntimeError("pinning needs at least 2 CPUs")
+        return cls(frozenset(cpus[:1]), frozenset(cpus[1:]))
+
+    def describe(self) -> str:
+        daemon, others = sorted(self.daemon), sorted(self.others)
+        return f"daemon on CPU {daemon}, sandbox, shop and load generator on CPU {others}"
 
 
 def wait_until_answers(url: str, timeout: float = 30) -> None:
@@ -93,9 +147,18 @@ class Process:
                 ) from None
 
 
-def _spawn(args: Sequence[str], env: dict[str, str], url: str, health: str) -> Process:
+def _spawn(
+    args: Sequence[str],
+    env: dict[str, str],
+    url: str,
+    health: str,
+    cpus: Collection[int] | None = None,
+) -> Process:
+    """`python ARGS` (under `taskset`, on `cpus` only, when given), once `url + health`
+    answers."""
+    pin = [] if cpus is None else ["taskset", "-c", ",".join(map(str, sorted(cpus)))]
     popen = subprocess.Popen(
-        [sys.executable, *args],
+        [*pin, sys.executable, *args],
         env=env,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -130,13 +193,17 @@ def world(
     shop_delay_ms: int = 0,
     log_level: str = "WARNING",
     database_url: str | None = None,
+    ports: Ports | None = None,
+    pinning: Pinning | None = None,
 ) -> Iterator[World]:
     """Start the three processes on loopback; stop them at the end. The daemon's database is
     SQLite in a temporary folder unless `database_url` names another."""
+    ports = ports or Ports()
     with tempfile.TemporaryDirectory(prefix="igsync-bench-") as tmp:
         state = Path(tmp)
         secret, app_secret = generate_secret(), secrets.token_hex(16)
-        sandbox_port, shop_port, daemon_port = free_port(), free_port(), free_port()
+        sandbox_port, shop_port = ports.pick("sandbox"), ports.pick("shop")
+        daemon_port = ports.pick("daemon")
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
         shop_url = f"http://127.0.0.1:{shop_port}"
         env = {
@@ -171,12 +238,14 @@ def world(
             env,
             sandbox_url,
             "/_sandbox/stats",
+            pinning.others if pinning else None,
         )
         shop = _spawn(
             ["-m", "bench.shop", str(shop_port), secret, str(shop_delay_ms)],
             env,
             shop_url,
             "/",
+            pinning.others if pinning else None,
         )
         # As installed: the schema is made once (`igsync db upgrade`), the service then starts
         # on a current database (and so never loads Alembic).
@@ -186,7 +255,13 @@ def world(
             check=True,
             capture_output=True,
         )
-        daemon = _spawn(["-m", "daemon", "run"], env, f"http://127.0.0.1:{daemon_port}", "/healthz")
+        daemon = _spawn(
+            ["-m", "daemon", "run"],
+            env,
+            f"http://127.0.0.1:{daemon_port}",
+            "/healthz",
+            pinning.daemon if pinning else None,
+        )
         try:
             yield World(env, sandbox, shop, daemon, state / "igsync.db", secret)
         finally:

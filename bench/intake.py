@@ -1,8 +1,10 @@
-"""Benchmark 1 (and 4): signed forwards per second and latency at 1, 16 and 64 concurrent
-clients against `igsync run` on SQLite; baseline: GET /healthz on the same server, same run.
-Also the daemon's resident memory, idle and under this load.
+"""Benchmark 1 (and 5): signed forwards per second and latency at 1, 16 and 64 concurrent
+clients against `igsync run` on SQLite. Baselines, same run: the naive durable peer
+(bench/peer.py, the goal's yardstick), the intake served alone (bench/intake_alone.py) and GET
+/healthz on the daemon at rest; each server its own process. Also the daemon's resident
+memory, idle and under this load.
 
-    python -m bench.intake [--seconds 10] [--clients 1,16,64]
+    python -m bench.intake [--seconds 10] [--clients 1,16,64] [--daemon-port PORT ...]
 
 The load comes from wrk (Debian's package; bench/run installs it). Every request is a distinct
 code, signed beforehand (wrk replays them from a generated Lua script), so the intake does all
@@ -23,13 +25,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import REDIRECT_URI, _spawn, free_port, machine, world
-from daemon.crypto import TokenCipher, generate_key
-from daemon.redact import Secret
-from daemon.serving import ServerThread
-from daemon.store import Store
+from bench.common import (
+    REDIRECT_URI,
+    Ports,
+    _spawn,
+    add_port_options,
+    machine,
+    ports_from,
+    world,
+)
+from daemon.statuses import ACTIVE_CODE_STATUSES
 from wp_bridge.forward import forward_body
-from wp_bridge.intake import create_intake_app
 from wp_bridge.signing import Signer, generate_secret
 
 WRK_SCRIPT = """
@@ -125,20 +131,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", default="1,16,64")
+    add_port_options(parser, "daemon", "sandbox", "shop", "peer")
     options = parser.parse_args()
     levels = [int(c) for c in options.clients.split(",")]
+    ports = ports_from(options)
     print(f"machine: {machine()}")
     results = []
-    with world() as w, tempfile.TemporaryDirectory() as tmp:
+    with world(ports=ports) as w, tempfile.TemporaryDirectory() as tmp:
         signer = Signer(w.shared_secret)
         time.sleep(2)  # let the daemon's start-up sweeps settle before measuring
         idle_rss, _ = w.daemon.rss_mib()
         print(f"daemon resident memory, idle: {idle_rss:.1f} MiB")
         for clients in levels:
-            data = Path(tmp) / f"requests-{clients}.tsv"
-            signed_requests(signer, 4000 * options.seconds, f"c{clients}", data)
-            script = Path(tmp) / f"forward-{clients}.lua"
-            script.write_text(WRK_SCRIPT.format(data=data, threads=min(clients, 2)))
+            script = _script(signer, clients, options.seconds, Path(tmp), f"c{clients}")
+            # Each level's baseline on a daemon at rest: the workers have finished the codes of
+            # the level before (else they would slow /healthz and flatter the ratio).
+            drained = _drain(w.database)
             baseline = wrk(w.daemon.url + "/healthz", clients, options.seconds, None)
             before = _rows(w.database)
             intake = wrk(w.daemon.url + "/v1/codes", clients, options.seconds, script)
@@ -150,6 +158,7 @@ def main() -> None:
             accepted, other = int(counts.group(1)), int(counts.group(2))
             row = {
                 "clients": clients,
+                "drained_before_s": round(drained, 1),
                 "healthz_rps": baseline["rps"],
                 "healthz_p50_ms": baseline["p50_ms"],
                 "healthz_p99_ms": baseline["p99_ms"],
@@ -168,18 +177,19 @@ def main() -> None:
             }
             results.append(row)
             print(
-                f"{clients:>3} clients: healthz {baseline['rps']:>7.0f}/s p50 "
-                f"{baseline['p50_ms']:.2f} ms p99 {baseline['p99_ms']:.2f} ms | forwards "
-                f"{intake['rps']:>7.0f}/s p50 {intake['p50_ms']:.2f} ms p99 "
-                f"{intake['p99_ms']:.2f} ms | p50 ratio {row['p50_ratio']} | 202s {accepted}, "
-                f"stored {stored}, lost {row['lost']}, other answers {other}"
+                f"{clients:>3} clients (backlog drained in {drained:.1f} s): healthz "
+                f"{baseline['rps']:>7.0f}/s p50 {baseline['p50_ms']:.2f} ms p99 "
+                f"{baseline['p99_ms']:.2f} ms | forwards {intake['rps']:>7.0f}/s p50 "
+                f"{intake['p50_ms']:.2f} ms p99 {intake['p99_ms']:.2f} ms | p50 ratio "
+                f"{row['p50_ratio']} | 202s {accepted}, stored {stored}, lost {row['lost']}, "
+                f"other answers {other}"
             )
         _, peak_rss = w.daemon.rss_mib()
         print(f"daemon resident memory, peak under load: {peak_rss:.1f} MiB")
-    with tempfile.TemporaryDirectory() as tmp:
-        alone = intake_alone(levels, options.seconds, Path(tmp))
-    with tempfile.TemporaryDirectory() as tmp:
-        peer = naive_peer(levels, options.seconds, Path(tmp))
+    peer = served_alone("bench.peer", "the naive durable peer", levels, options.seconds, ports)
+    alone = served_alone(
+        "bench.intake_alone", "the intake alone (no workers)", levels, options.seconds, ports
+    )
     for row, theirs in zip(results, peer, strict=True):
         row["peer_rps"], row["peer_p50_ms"] = theirs["rps"], theirs["p50_ms"]
         row["rps_over_peer"] = round(float(row["forwards_rps"]) / float(theirs["rps"]), 2)
@@ -199,63 +209,65 @@ def main() -> None:
     print(json.dumps(summary))
 
 
-def intake_alone(levels: list[int], seconds: int, tmp: Path) -> list[dict[str, object]]:
-    """The same intake app served alone (no workers, no scheduler), for the profile: how much of
-    a forward's cost is the intake's own, and how much comes from the daemon's workers
-    exchanging every forwarded code on the same interpreter at the same time."""
-    store = Store(f"sqlite:///{tmp / 'alone.db'}")
-    store.migrate()
-    signer = Signer(generate_secret())
-    app = create_intake_app(
-        store=store,
-        cipher=TokenCipher([Secret(generate_key())]),
-        signer=signer,
-        redirect_uri=REDIRECT_URI,
-    )
-    rows = []
-    with ServerThread(app) as server:
-        for clients in levels:
-            data = tmp / f"alone-{clients}.tsv"
-            signed_requests(signer, 4000 * seconds, f"a{clients}", data)
-            script = tmp / f"alone-{clients}.lua"
-            script.write_text(WRK_SCRIPT.format(data=data, threads=min(clients, 2)))
-            result = wrk(server.url + "/v1/codes", clients, seconds, script)
-            rows.append({"clients": clients, "rps": result["rps"], "p50_ms": result["p50_ms"]})
-            print(
-                f"{clients:>3} clients, the intake alone (no workers): {result['rps']:>7.0f}/s "
-                f"p50 {result['p50_ms']:.2f} ms p99 {result['p99_ms']:.2f} ms"
-            )
-    store.dispose()
-    return rows
+def _script(signer: Signer, clients: int, seconds: int, tmp: Path, tag: str) -> Path:
+    """A wrk script replaying distinct signed forwards, enough for `seconds` at full speed."""
+    data = tmp / f"requests-{tag}.tsv"
+    signed_requests(signer, 4000 * seconds, tag, data)
+    script = tmp / f"forward-{tag}.lua"
+    script.write_text(WRK_SCRIPT.format(data=data, threads=min(clients, 2)))
+    return script
 
 
-def naive_peer(levels: list[int], seconds: int, tmp: Path) -> list[dict[str, object]]:
-    """bench/peer.py in a process of its own: verify, parse, commit one row, answer 202."""
-    secret, port = generate_secret(), free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = _spawn(
-        ["-m", "bench.peer", str(port), str(tmp / "peer.db"), secret],
-        {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-        url,
-        "/healthz",
-    )
+def served_alone(
+    module: str, label: str, levels: list[int], seconds: int, ports: Ports
+) -> list[dict[str, object]]:
+    """`python -m MODULE PORT DATABASE SECRET` (bench/peer.py, bench/intake_alone.py) in a
+    process of its own on a fresh database, loaded by wrk at each level as `igsync run` was."""
+    secret = generate_secret()
     signer = Signer(secret)
     rows = []
-    try:
-        for clients in levels:
-            data = tmp / f"peer-{clients}.tsv"
-            signed_requests(signer, 4000 * seconds, f"p{clients}", data)
-            script = tmp / f"peer-{clients}.lua"
-            script.write_text(WRK_SCRIPT.format(data=data, threads=min(clients, 2)))
-            result = wrk(url + "/v1/codes", clients, seconds, script)
-            rows.append({"clients": clients, "rps": result["rps"], "p50_ms": result["p50_ms"]})
-            print(
-                f"{clients:>3} clients, the naive durable peer: {result['rps']:>7.0f}/s "
-                f"p50 {result['p50_ms']:.2f} ms p99 {result['p99_ms']:.2f} ms"
-            )
-    finally:
-        process.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        port = ports.pick("peer")
+        url = f"http://127.0.0.1:{port}"
+        process = _spawn(
+            ["-m", module, str(port), str(Path(tmp) / "served.db"), secret],
+            {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            url,
+            "/healthz",
+        )
+        try:
+            for clients in levels:
+                script = _script(signer, clients, seconds, Path(tmp), f"s{clients}")
+                result = wrk(url + "/v1/codes", clients, seconds, script)
+                rows.append({"clients": clients, "rps": result["rps"], "p50_ms": result["p50_ms"]})
+                print(
+                    f"{clients:>3} clients, {label}: {result['rps']:>7.0f}/s "
+                    f"p50 {result['p50_ms']:.2f} ms p99 {result['p99_ms']:.2f} ms"
+                )
+        finally:
+            process.stop()
     return rows
+
+
+def _drain(database: Path, timeout: float = 300) -> float:
+    """Wait until no forwarded code is still being worked; how long that took."""
+    started = time.monotonic()
+    while _active_codes(database):
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"the daemon's backlog did not drain within {timeout:g} s")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _active_codes(database: Path) -> int:
+    marks = ", ".join("?" for _ in ACTIVE_CODE_STATUSES)
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        return int(
+            connection.execute(
+                f"SELECT count(*) FROM received_codes WHERE status IN ({marks})",  # noqa: S608
+                [str(status) for status in ACTIVE_CODE_STATUSES],
+            ).fetchone()[0]
+        )
 
 
 def _rows(database: Path) -> int:

@@ -1,6 +1,6 @@
 """Benchmark 4: a profile re-sync of every customer, through `igsync run` and the sandbox.
 
-    python -m bench.profile_sync [--customers 10000] [--latency-ms 20]
+    python -m bench.profile_sync [--customers 10000] [--latency-ms 20] [--daemon-port PORT ...]
 
 - setup: N customers connect (codes minted at the sandbox's consent page, forwarded to the
   daemon, carried to delivered leads), with no added latency;
@@ -26,12 +26,13 @@ import requests
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from bench.common import REDIRECT_URI, World, machine, world
+from bench.common import REDIRECT_URI, Ports, World, add_port_options, machine, ports_from, world
 from bench.pipeline import clients, mint_codes
 from daemon.clock import to_utc, utcnow
 from daemon.crypto import TokenCipher
-from daemon.models import Delivery, DeliveryStatus, ProfileSync, Token
+from daemon.models import Delivery, ProfileSync, Token
 from daemon.redact import Secret
+from daemon.statuses import DeliveryStatus
 from daemon.store import Store
 from wp_bridge.forward import forward_body, forward_code
 from wp_bridge.signing import Signer
@@ -82,8 +83,8 @@ def connect_all(w: World, store: Store, count: int) -> float:
     return time.monotonic() - started
 
 
-def measure(customers: int, latency_ms: int) -> dict[str, Any]:
-    with world(latency_ms=0, concurrency=8) as w:
+def measure(customers: int, latency_ms: int, ports: Ports | None = None) -> dict[str, Any]:
+    with world(latency_ms=0, concurrency=8, ports=ports) as w:
         store = Store(f"sqlite:///{w.database}")
         connect_seconds = connect_all(w, store, customers)
 
@@ -184,9 +185,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=int, default=20)
+    add_port_options(parser, "daemon", "sandbox", "shop")
     args = parser.parse_args()
     print(f"== profile sync on {machine()}")
-    print(json.dumps(measure(args.customers, args.latency_ms)))
+    print(json.dumps({"profile_sync": measure(args.customers, args.latency_ms, ports_from(args))}))
 
 
 if __name__ == "__main__":
