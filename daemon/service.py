@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -13,6 +14,7 @@ from daemon.budget import ApiBudget
 from daemon.catchup import QueueCatchUp
 from daemon.clock import Clock, utcnow
 from daemon.crypto import TokenCipher
+from daemon.db_lock import InUse, in_use_path
 from daemon.deliveries import DeliveryWorker
 from daemon.erasure import ErasureWorker, deauthorize, request_erasure
 from daemon.instagram import InstagramClient, InstagramEndpoints
@@ -45,6 +47,7 @@ class Daemon:
     intake: FastAPI
     instagram: InstagramClient
     wordpress: WordPressClient
+    _in_use: InUse | None = None  # the SQLite database's "a daemon runs here" lock
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Daemon:
@@ -198,6 +201,8 @@ class Daemon:
     def start(self) -> None:
         """Migrate, take back the work of crashed local daemons, start the workers. The intake
         is served separately."""
+        if self.store.is_sqlite and self.store.url.database:  # `igsync restore` waits for us
+            self._in_use = InUse(in_use_path(Path(self.store.url.database)))
         self.store.migrate()
         with self.store.write() as session:
             released = sum(release_dead_local_owners(session, model) for model in WORK_TABLES)
@@ -214,6 +219,9 @@ class Daemon:
         self.instagram.close()
         self.wordpress.close()
         self.store.dispose()
+        if self._in_use is not None:
+            self._in_use.release()
+            self._in_use = None
 
     def serve_forever(self) -> None:
         """`igsync run`: migrate, start the workers, serve the intake until SIGTERM or SIGINT,

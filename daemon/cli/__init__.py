@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +19,7 @@ from daemon.cli.render import customers_rows, deliveries_rows, status_table
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher, generate_key
 from daemon.logs import configure_logging
+from daemon.migrations import NEWEST_REVISION
 from daemon.settings import FLAVOURS, Listen, parse_listen, read_environment
 from daemon.statuses import DeliveryStatus, ErasureStatus
 from wp_bridge.signing import generate_secret
@@ -346,6 +349,95 @@ def db_current() -> None:
         f"database: {current or 'empty'}; newest: {head}"
         + ("" if current == head else " (run `igsync db upgrade`)")
     )
+
+
+@app.command()
+def backup(
+    target: Annotated[
+        Path,
+        typer.Argument(
+            help="A new file, or a folder: then a file named for the time, and only the "
+            "newest --keep of igsync's backups there stay."
+        ),
+    ],
+    keep: Annotated[int, typer.Option(min=1, help="Backups to keep when TARGET is a folder.")] = 7,
+) -> None:
+    """Copy the SQLite database while the daemon runs (tokens stay encrypted; the keys are
+    never in it: keep them with the settings). For PostgreSQL use pg_dump."""
+    from daemon.backup import BackupError, backup_to_directory
+    from daemon.backup import backup as backup_file
+
+    database = _sqlite_database("backup", "pg_dump -Fc")
+    try:
+        with _pages_progress("backing up") as progress:
+            if target.is_dir():
+                made, removed = backup_to_directory(
+                    target, database, utcnow(), keep, progress=progress
+                )
+            else:
+                made, removed = backup_file(database, target, progress=progress), []
+    except BackupError as exc:
+        raise fail(str(exc), code=1) from None
+    out.print(
+        f"backup written: {made.path} ({made.bytes / 1_048_576:.1f} MiB, {made.customers} "
+        f"customer(s), schema {made.revision})"
+    )
+    for path in removed:
+        out.print(f"removed the older backup {path}")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A backup written by `igsync backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the SQLite database with a backup. The daemon must be stopped; the configured
+    keys must read the backup; the database replaced is kept beside it."""
+    from daemon.backup import BackupError
+    from daemon.backup import restore as restore_file
+
+    settings = settings_or_exit()
+    database = _sqlite_database("restore", "pg_restore")
+    if not yes and not typer.confirm(f"Replace {database} with {source}?"):
+        raise typer.Exit(1)
+    try:
+        done = restore_file(database, source, TokenCipher(settings.encryption_keys), utcnow())
+    except BackupError as exc:
+        raise fail(str(exc), code=1) from None
+    out.print(
+        f"restored {source} into {database} ({done.restored.customers} customer(s), schema "
+        f"{done.restored.revision}); the database it replaced is kept as {done.previous}"
+    )
+    if done.restored.revision != NEWEST_REVISION:
+        out.print("The daemon migrates it when it starts (or run `igsync db upgrade` now).")
+
+
+def _sqlite_database(command: str, tool: str) -> Path:
+    from daemon.reader import sqlite_path
+
+    path = sqlite_path(settings_or_exit().database_url)
+    if path is None:
+        raise fail(
+            f"`igsync {command}` copies the embedded SQLite database; for PostgreSQL use its "
+            f"own tools ({tool})"
+        )
+    return Path(path)
+
+
+@contextmanager
+def _pages_progress(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal (pages copied); nothing anywhere else."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn(what),
+        BarColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task(what, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 @app.command()
