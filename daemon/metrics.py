@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from daemon.clock import Clock, utcnow
+from daemon.clock import Clock, to_utc, utcnow
 from daemon.models import Delivery, ReceivedCode, Token
 from daemon.statuses import ACTIVE_CODE_STATUSES, DeliveryStatus, TokenStatus
 from daemon.store import Store
@@ -81,6 +81,11 @@ class _StoreCollector(Collector):
                     col(Token.expires_at) <= now + EXPIRY_HORIZON,
                 )
             ).scalar_one()
+            oldest_pending = session.execute(
+                select(func.min(col(Delivery.created_at))).where(
+                    col(Delivery.status) == DeliveryStatus.PENDING
+                )
+            ).scalar_one()
             in_flight = session.execute(
                 select(func.count())
                 .select_from(ReceivedCode)
@@ -90,6 +95,12 @@ class _StoreCollector(Collector):
         for status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED):
             gauge.add_metric([status], int(deliveries.get(status, 0)))
         yield gauge
+        waited = (now - to_utc(oldest_pending)).total_seconds() if oldest_pending else 0.0
+        yield GaugeMetricFamily(
+            "igsync_deliveries_oldest_pending_seconds",
+            "How long the oldest lead still on its way to WordPress has waited (0: none)",
+            value=max(0.0, waited),
+        )
         yield GaugeMetricFamily(
             "igsync_tokens_expiring_7d", "Active tokens expiring within 7 days", value=int(expiring)
         )

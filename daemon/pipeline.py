@@ -294,8 +294,7 @@ class CodePipeline:
     def _failed(self, row: ReceivedCode, error: InstagramError | CipherError) -> str:
         assert row.id is not None
         now = self.clock()
-        if isinstance(error, InstagramError):
-            self.metrics.upstream_errors.labels("instagram", error.kind).inc()
+        if isinstance(error, InstagramError):  # counted by the client (see daemon.service)
             retryable, reason, floor = error.retryable, error.describe(), error.retry_after
         else:  # a key was removed too early: retry while the operator can still restore it
             retryable, reason, floor = True, str(error), None

@@ -56,11 +56,14 @@ class Daemon:
         signer = Signer(settings.shared_secret.reveal())
         pool = settings.concurrency + 4
         budget = ApiBudget(settings.api_budget_percent)
+        metrics = Metrics()
+        metrics.watch_store(store, clock)
         instagram = InstagramClient(
             InstagramEndpoints.from_settings(settings),
             timeout=settings.http_timeout_seconds,
             pool_size=pool,
             on_usage=lambda usage: budget.observe(usage, clock()),
+            on_error=lambda error: metrics.upstream_errors.labels("instagram", error.kind).inc(),
         )
         wordpress = WordPressClient(
             settings.wp_url, signer, timeout=settings.http_timeout_seconds, pool_size=pool
@@ -92,8 +95,6 @@ class Daemon:
                 store, ig_user_id, now=clock(), why="disconnected by the shopper", by_shopper=True
             )
 
-        metrics = Metrics()
-        metrics.watch_store(store, clock)
         sync_interval = timedelta(hours=settings.profile_sync_hours)
 
         def accepted(code_id: int) -> None:

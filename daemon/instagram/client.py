@@ -62,9 +62,11 @@ class InstagramClient:
         timeout: float = 10.0,
         pool_size: int = 16,
         on_usage: Callable[[Usage], None] | None = None,
+        on_error: Callable[[InstagramError], None] | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.on_usage = on_usage  # told the usage headers of every answer (the API budget)
+        self.on_error = on_error  # told every error, whoever called (the metrics)
         self.flavour: Flavour = FLAVOURS[endpoints.flavour]
         self._timeout = (CONNECT_TIMEOUT_SECONDS, timeout)
         targets = (endpoints.oauth_url, endpoints.graph_url)
@@ -170,6 +172,22 @@ class InstagramClient:
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
         fresh_connection: bool = False,
+    ) -> dict[str, Any]:
+        try:
+            return self._request(method, url, secrets, params, data, fresh_connection)
+        except InstagramError as error:
+            if self.on_error is not None:
+                self.on_error(error)
+            raise
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        secrets: tuple[str, ...],
+        params: Mapping[str, str] | None,
+        data: Mapping[str, str] | None,
+        fresh_connection: bool,
     ) -> dict[str, Any]:
         session = self._exchange_session if fresh_connection else self._session
         headers = {"Connection": "close"} if fresh_connection else None
