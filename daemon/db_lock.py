@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from daemon.ownership import give_to_folder_owner
+
 
 def in_use_path(database: Path) -> Path:
     """The lock file of a database: `igsync.db` -> `igsync.db.in-use`."""
@@ -23,7 +25,7 @@ class InUse:
     """A daemon's shared hold on the lock file, released by `release` or by its exit."""
 
     def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        self._fd = _open(path)
         fcntl.flock(self._fd, fcntl.LOCK_SH)
 
     def release(self) -> None:
@@ -33,7 +35,7 @@ class InUse:
 @contextmanager
 def try_exclusive(path: Path) -> Iterator[bool]:
     """Whether nobody holds the lock; if so it is held exclusively for the block."""
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    fd = _open(path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -43,3 +45,11 @@ def try_exclusive(path: Path) -> Iterator[bool]:
         yield True
     finally:
         os.close(fd)
+
+
+def _open(path: Path) -> int:
+    existed = path.exists()
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    if not existed:
+        give_to_folder_owner(path)
+    return fd

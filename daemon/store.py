@@ -30,6 +30,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from daemon.migrations import NEWEST_REVISION
+from daemon.ownership import give_to_folder_owner
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 MIGRATION_LOCK = 0x16_5_7C  # PostgreSQL advisory lock key: one migrating daemon at a time
+
+
+class MigrationFailed(Exception):
+    """The schema could not be brought up to date; it is unchanged."""
 
 
 class Store:
@@ -91,12 +96,19 @@ class Store:
             return
         from alembic import command  # noqa: PLC0415  (loaded only to migrate)
 
-        with self._write_engine.begin() as connection:
-            if self.url.get_backend_name() == "postgresql":
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        before = self.current_revision()
+        try:
+            with self._write_engine.begin() as connection:
+                if self.url.get_backend_name() == "postgresql":
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except DBAPIError as exc:  # one transaction: rolled back, the schema is as it was
+            raise MigrationFailed(
+                f"migrating the database from {before or 'nothing'} to {NEWEST_REVISION} failed "
+                f"and was rolled back, the schema is still {before or 'empty'}: {exc.orig}"
+            ) from exc
 
     def current_revision(self) -> str | None:
         """The schema revision of this database (None before the first migration)."""
@@ -170,6 +182,7 @@ def _create_private_sqlite_file(database: str | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        give_to_folder_owner(path)
 
 
 def _configure_sqlite(engine: Engine) -> None:

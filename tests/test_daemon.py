@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from alembic import command
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import col, select
@@ -30,10 +32,12 @@ from daemon.service import Daemon
 from daemon.serving import ServerThread
 from daemon.settings import Settings
 from daemon.statuses import DeliveryStatus
-from daemon.store import Store
+from daemon.store import Store, alembic_config
 from tests.conftest import Sandbox, Shop, eventually, store_code
 from wp_bridge.forward import forward_body, forward_code
 from wp_bridge.signing import Signer
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -225,6 +229,38 @@ def test_igsync_run_serves_and_stops_cleanly_on_sigterm(
         env["IGSYNC_ENCRYPTION_KEYS"],
     ):
         assert secret not in log
+
+
+def test_a_migration_that_fails_changes_nothing_and_stops_the_daemon_for_good(
+    settings: Settings,
+) -> None:
+    """An upgrade whose migration fails: the schema stays as it was (one transaction), `igsync
+    run` says why and exits 78, which the unit does not restart (RestartPreventExitStatus)."""
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    store = Store(settings.database_url)
+    with store.engine.begin() as connection:  # the database an igsync of revision 0006 left
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+    store.dispose()
+    with sqlite3.connect(database) as connection:  # something in the way of 0007's 2nd table
+        connection.execute("CREATE TABLE follower_counts (x INTEGER)")
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon", "run"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=daemon_env(settings),
+        timeout=60,
+    )
+    assert result.returncode == 78, result.stderr
+    assert "from 0006 to 0007 failed and was rolled back, the schema is still 0006" in result.stderr
+    assert "follower_counts already exists" in result.stderr
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    assert revision == "0006" and "profile_syncs" not in tables  # 0007's first table undone
+    assert "RestartPreventExitStatus=78" in (ROOT / "systemd" / "igsync.service").read_text()
 
 
 def test_igsync_run_refuses_to_start_without_settings(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+MIGRATION_FAILED_STATUS = 78  # EX_CONFIG; systemd/igsync.service: RestartPreventExitStatus=78
 
 
 def _version(value: bool) -> None:
@@ -68,11 +69,14 @@ def run() -> None:
     settings = settings_or_exit()
     configure_logging(settings.log_level)
     from daemon.service import Daemon  # the web stack loads only for commands that serve
+    from daemon.store import MigrationFailed
 
     try:
         Daemon.build(settings).serve_forever()
     except OSError as exc:
         raise fail(f"cannot listen on {settings.listen}: {exc.strerror}") from None
+    except MigrationFailed as exc:  # systemd does not restart on this status (the unit)
+        raise fail(str(exc), code=MIGRATION_FAILED_STATUS) from None
 
 
 @app.command()
@@ -322,13 +326,15 @@ def tokens_refresh(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema to the newest migration."""
-    from daemon.store import Store
+    from daemon.store import MigrationFailed, Store
 
     settings = settings_or_exit()
     store = Store(settings.database_url)
     try:
         store.migrate()
         current, _head = store.schema_revision()
+    except MigrationFailed as exc:
+        raise fail(str(exc), code=1) from None
     finally:
         store.dispose()
     out.print(f"database at revision {current} ({store.url.render_as_string(hide_password=True)})")
