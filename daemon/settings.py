@@ -60,6 +60,7 @@ class Settings:
     instagram_graph_url: str = "https://graph.instagram.com"
     instagram_authorize_url: str = "https://www.instagram.com/oauth/authorize"
     listen: Listen = field(default_factory=lambda: Listen("127.0.0.1", 8765))
+    public_url: str = ""  # where WordPress reaches the intake, when not http://{listen}
     concurrency: int = 8
     refresh_window_days: int = 10
     sweep_interval_seconds: float = 15.0
@@ -133,6 +134,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "INSTAGRAM_AUTHORIZE_URL", _http_url, DEFAULT_AUTHORIZE_URL[flavour]
         ),
         listen=reader.parsed("LISTEN", parse_listen, Listen("127.0.0.1", 8765)),
+        public_url=reader.parsed("PUBLIC_URL", _http_url, "").rstrip("/"),
         concurrency=reader.parsed("CONCURRENCY", _int_between(1, 256), 8),
         refresh_window_days=reader.parsed("REFRESH_WINDOW_DAYS", _int_between(1, 59), 10),
         sweep_interval_seconds=reader.parsed("SWEEP_INTERVAL", _float_between(0.5, 3600), 15.0),

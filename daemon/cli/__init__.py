@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -444,6 +445,81 @@ def _pages_progress(what: str) -> Iterator[Callable[[int, int], None]]:
     ) as progress:
         task = progress.add_task(what, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+@app.command()
+def pair(
+    code: Annotated[str, typer.Argument(help="The pairing code from Settings > igsync.")],
+    wp_url: Annotated[
+        str | None,
+        typer.Option(help="The shop's WordPress address [default: IGSYNC_WP_URL]."),
+    ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Where WordPress reaches this daemon [default: IGSYNC_PUBLIC_URL, else "
+            "http:// and IGSYNC_LISTEN]."
+        ),
+    ] = None,
+    allow_private_http: Annotated[
+        bool,
+        typer.Option(help="Allow plain http:// to a private network address (not only loopback)."),
+    ] = False,
+) -> None:
+    """Pair with the WordPress bridge plugin: a new shared secret, the daemon's address, the app
+    id and API flavour go to WordPress; its redirect URI comes back; the env file is updated."""
+    from daemon.pairing import PairingError, insecure_transport, update_env_file
+    from daemon.pairing import pair as pair_with
+    from wp_bridge.signing import Signer
+    from wp_bridge.wordpress import WordPressClient
+
+    env = read_environment()
+    wp = (wp_url or env.get("IGSYNC_WP_URL") or "").rstrip("/")
+    if not wp:
+        raise fail("--wp-url is needed (or IGSYNC_WP_URL): the shop's WordPress address")
+    daemon_url = public_url or env.get("IGSYNC_PUBLIC_URL")
+    if not daemon_url:
+        listen = parse_listen(env.get("IGSYNC_LISTEN") or "127.0.0.1:8765")
+        daemon_url = f"http://{listen.host}:{listen.port}"
+    for url in (wp, daemon_url):
+        refused = insecure_transport(url, allow_private=allow_private_http)
+        if refused:
+            raise fail(refused)
+    env_file = Path(env.get("IGSYNC_ENV_FILE") or ".env")
+    if env_file.exists() and not os.access(env_file, os.W_OK):
+        raise fail(f"{env_file} is not writable here (run as root?)")
+    secret = generate_secret()
+    try:
+        paired = pair_with(
+            wp,
+            code.strip(),
+            secret=secret,
+            daemon_url=daemon_url,
+            app_id=env.get("IGSYNC_INSTAGRAM_APP_ID", ""),
+            flavour=env.get("IGSYNC_INSTAGRAM_API") or "instagram_login",
+        )
+    except PairingError as exc:
+        raise fail(str(exc), code=1) from None
+    update_env_file(
+        env_file,
+        {
+            "IGSYNC_SHARED_SECRET": secret,
+            "IGSYNC_WP_URL": wp,
+            "IGSYNC_REDIRECT_URI": paired.redirect_uri,
+        },
+    )
+    out.print(f"Paired with {paired.site_name or paired.site_url} ({paired.site_url}).")
+    out.print(
+        f"{env_file}: IGSYNC_SHARED_SECRET (new), IGSYNC_WP_URL={wp}, "
+        f"IGSYNC_REDIRECT_URI={paired.redirect_uri}"
+    )
+    client = WordPressClient(wp, Signer(secret))
+    accepted, said = client.ping()
+    client.close()
+    out.print(("Signed ping: " if accepted else "Signed ping failed: ") + said)
+    out.print("Restart the daemon so it uses the new secret: systemctl restart igsync")
+    if not accepted:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -11,28 +11,16 @@ import requests
 
 from tests.conftest import SECRETS, eventually
 from tests.wordpress import ADMIN, SHOPPER, WordPress
+from tests.wp.admin_forms import SETTINGS, press
 from tests.wp.browser import chromium, log_in, screenshot, submit
 from tests.wp.conftest import RunningDaemon
 from tests.wp.shopper import connect
 from wp_bridge.signing import generate_secret
 
-SETTINGS = "/wp-admin/options-general.php?page=igsync"
-
 
 def run_connection_test(wp: WordPress, admin: requests.Session) -> str:
     """Click Test connection; the message the page then shows."""
-    page = admin.get(wp.url + SETTINGS, timeout=30).text
-    form = re.search(
-        r'name="action" value="igsync_test_connection">\s*'
-        r'<input type="hidden" id="_wpnonce" name="_wpnonce" value="([^"]+)"',
-        page,
-    )
-    assert form, "no Test connection form on the settings page"
-    answer = admin.post(
-        f"{wp.url}/wp-admin/admin-post.php",
-        data={"action": "igsync_test_connection", "_wpnonce": form.group(1)},
-        timeout=60,
-    )
+    answer = press(wp, admin, "igsync_test_connection")
     assert answer.status_code == 200 and "igsync-tested=1" in answer.url, answer.text[-600:]
     shown = re.search(r'id="igsync-test-result"><p>(.*?)</p>', answer.text, re.S)
     assert shown, "no test result on the page"

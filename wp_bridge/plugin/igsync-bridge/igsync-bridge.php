@@ -26,6 +26,7 @@ require_once __DIR__ . '/includes/class-igsync-sites.php';
 require_once __DIR__ . '/includes/class-igsync-settings.php';
 require_once __DIR__ . '/includes/class-igsync-schema.php';
 require_once __DIR__ . '/includes/class-igsync-signature.php';
+require_once __DIR__ . '/includes/class-igsync-pairing.php';
 require_once __DIR__ . '/includes/class-igsync-daemon.php';
 require_once __DIR__ . '/includes/class-igsync-cookie.php';
 require_once __DIR__ . '/includes/class-igsync-code-box.php';

@@ -31,6 +31,7 @@ final class Igsync_Settings_Page {
 		add_action( 'admin_init', array( __CLASS__, 'register_setting' ) );
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
 		add_action( 'admin_post_igsync_test_connection', array( __CLASS__, 'test_connection' ) );
+		add_action( 'admin_post_igsync_pair', array( 'Igsync_Pairing', 'start' ) );
 	}
 
 	/**
@@ -79,6 +80,12 @@ final class Igsync_Settings_Page {
 		$clean['reward_amount']    = self::decimal( $input['reward_amount'] ?? '', '10' );
 		$clean['reward_minimum']   = self::decimal( $input['reward_minimum'] ?? '', '' );
 		$clean['reward_days']      = (string) max( 1, min( 3650, absint( $input['reward_days'] ?? 30 ) ) );
+		// What pairing keeps (see Igsync_Pairing) is not on the form: it stays as it was.
+		foreach ( array( 'previous_secret', 'previous_until', 'secret_rotated_at' ) as $kept ) {
+			if ( isset( $old[ $kept ] ) ) {
+				$clean[ $kept ] = (string) $old[ $kept ];
+			}
+		}
 		return $clean;
 	}
 
@@ -113,6 +120,7 @@ final class Igsync_Settings_Page {
 		<div class="wrap">
 			<h1>igsync</h1>
 			<p><?php esc_html_e( 'Connects shoppers\' Instagram accounts through the igsync daemon.', 'igsync-bridge' ); ?></p>
+			<?php self::render_pairing(); ?>
 			<?php self::render_health(); ?>
 			<form method="post" action="options.php">
 				<?php settings_fields( 'igsync' ); ?>
@@ -196,6 +204,51 @@ final class Igsync_Settings_Page {
 				<?php submit_button(); ?>
 			</form>
 		</div>
+		<?php
+	}
+
+	/**
+	 * The Pairing section: the code to give `igsync pair`, and the last pairing.
+	 */
+	private static function render_pairing(): void {
+		$code    = Igsync_Pairing::shown_code();
+		$log     = Igsync_Pairing::log_entries();
+		$format  = get_option( 'date_format' ) . ' ' . get_option( 'time_format' );
+		$command = 'igsync pair --wp-url ' . home_url() . ' ' . $code;
+		?>
+		<h2 id="igsync-pairing"><?php esc_html_e( 'Pairing', 'igsync-bridge' ); ?></h2>
+		<p><?php esc_html_e( 'Pair this site with the igsync daemon instead of copying the shared secret, the daemon\'s address and the redirect URI by hand.', 'igsync-bridge' ); ?></p>
+		<?php if ( '' !== $code ) : ?>
+			<div class="notice notice-info inline" id="igsync-pairing-code">
+				<p>
+					<?php esc_html_e( 'Pairing code:', 'igsync-bridge' ); ?>
+					<strong class="igsync-pairing-code"><?php echo esc_html( $code ); ?></strong>
+					<?php esc_html_e( '(single use, valid for 15 minutes)', 'igsync-bridge' ); ?>
+				</p>
+				<p>
+					<label for="igsync-pair-command"><?php esc_html_e( 'On the daemon\'s server, run:', 'igsync-bridge' ); ?></label><br>
+					<input id="igsync-pair-command" class="large-text code" readonly value="<?php echo esc_attr( $command ); ?>" onfocus="this.select()">
+				</p>
+			</div>
+		<?php endif; ?>
+		<?php if ( array() !== $log ) : ?>
+			<p id="igsync-paired">
+				<?php
+				printf(
+					/* translators: 1: date and time, 2: the daemon's host name, 3: the daemon's address */
+					esc_html__( 'Paired on %1$s with the daemon on %2$s, at %3$s.', 'igsync-bridge' ),
+					esc_html( wp_date( $format, $log[0]['time'] ) ),
+					'<strong>' . esc_html( '' !== $log[0]['host'] ? $log[0]['host'] : __( 'an unnamed host', 'igsync-bridge' ) ) . '</strong>',
+					'<code>' . esc_html( $log[0]['daemon_url'] ) . '</code>'
+				);
+				?>
+			</p>
+		<?php endif; ?>
+		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+			<input type="hidden" name="action" value="igsync_pair">
+			<?php wp_nonce_field( 'igsync_pair' ); ?>
+			<?php submit_button( array() === $log ? __( 'Pair with the igsync daemon', 'igsync-bridge' ) : __( 'Pair again', 'igsync-bridge' ), 'secondary', 'igsync-pair', false ); ?>
+		</form>
 		<?php
 	}
 

@@ -41,6 +41,41 @@ final class Igsync_Rest {
 		);
 		register_rest_route(
 			self::NS,
+			'/pair',
+			array(
+				'methods'             => 'POST',
+				'callback'            => array( 'Igsync_Pairing', 'pair' ),
+				'permission_callback' => '__return_true', // The one-time code is the credential, checked inside; five wrong ones lock it.
+				'args'                => array(
+					'code'          => array(
+						'type'     => 'string',
+						'required' => true,
+					),
+					'shared_secret' => array(
+						'type'     => 'string',
+						'required' => true,
+					),
+					'daemon_url'    => array(
+						'type'     => 'string',
+						'required' => true,
+					),
+					'app_id'        => array(
+						'type'    => 'string',
+						'default' => '',
+					),
+					'api_flavour'   => array(
+						'type'    => 'string',
+						'default' => 'instagram_login',
+					),
+					'daemon_host'   => array(
+						'type'    => 'string',
+						'default' => '',
+					),
+				),
+			)
+		);
+		register_rest_route(
+			self::NS,
 			'/queue',
 			array(
 				'methods'             => 'GET',

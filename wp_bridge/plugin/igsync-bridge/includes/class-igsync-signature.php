@@ -46,6 +46,21 @@ final class Igsync_Signature {
 	}
 
 	/**
+	 * The keys a signature may be made with: the current one and, for an hour after a new
+	 * pairing replaced it, the one before (see Igsync_Pairing).
+	 *
+	 * @param string $key The current key.
+	 * @return array<int, string>
+	 */
+	private static function accepted_keys( string $key ): array {
+		$previous = Igsync_Pairing::previous_secret();
+		if ( ! self::is_valid_secret( $previous ) ) {
+			return array( $key );
+		}
+		return array( $key, (string) base64_decode( substr( $previous, 6 ), true ) ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode -- the secret's key is base64 (Standard Webhooks).
+	}
+
+	/**
 	 * The "v1,<base64>" signature of a message.
 	 *
 	 * @param string $key       HMAC key.
@@ -102,11 +117,13 @@ final class Igsync_Signature {
 		if ( abs( time() - (int) $timestamp ) > self::TOLERANCE ) {
 			return self::refused( 'webhook-timestamp is outside the 5-minute tolerance' );
 		}
-		$expected = self::signature( $key, $id, (int) $timestamp, $request->get_body() );
-		$valid    = false;
-		foreach ( explode( ' ', $signature ) as $candidate ) {
-			if ( hash_equals( $expected, trim( $candidate ) ) ) {
-				$valid = true;
+		$valid = false;
+		foreach ( self::accepted_keys( $key ) as $accepted ) {
+			$expected = self::signature( $accepted, $id, (int) $timestamp, $request->get_body() );
+			foreach ( explode( ' ', $signature ) as $candidate ) {
+				if ( hash_equals( $expected, trim( $candidate ) ) ) {
+					$valid = true;
+				}
 			}
 		}
 		if ( ! $valid ) {

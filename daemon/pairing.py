@@ -1,0 +1,139 @@
+"""`igsync pair CODE`: the daemon and the WordPress bridge plugin settle, once, what used to be
+copied by hand: a new shared secret (made here, sent once, never shown), the address at which
+WordPress reaches the daemon, the Instagram app id and API flavour; WordPress answers with its
+redirect URI. The one-time code, made by an administrator in Settings > igsync, proves the
+request is wanted; it travels only over HTTPS, or plain HTTP on loopback (or a private network
+the administrator allows), since the new secret travels with it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from daemon.outbound import outbound_session
+from wp_bridge.wordpress import route_url
+
+PAIR_ROUTE = "/igsync/v1/pair"
+
+
+class PairingError(Exception):
+    """Why the pairing did not happen (nothing was changed on either side)."""
+
+
+@dataclass(frozen=True)
+class Paired:
+    redirect_uri: str
+    site_url: str
+    site_name: str
+
+
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)  # RFC 1918 and unique local IPv6: a shop's own network
+PLAIN_HTTP = "{url} is plain HTTP: the shared secret would cross the network readable; use https://"
+PRIVATE_HTTP = "{url} is plain HTTP on a private network: pass --allow-private-http if you trust it"
+
+
+def insecure_transport(url: str, *, allow_private: bool) -> str | None:
+    """Why `url` must not carry a secret, or None when it may."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return None
+    if parts.scheme != "http" or not parts.hostname:
+        return f"{url} is not an http:// or https:// URL"
+    if parts.hostname == "localhost":
+        return None
+    try:
+        address = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return PLAIN_HTTP.format(url=url)
+    private = any(address in network for network in PRIVATE_NETWORKS)
+    if address.is_loopback or (private and allow_private):
+        return None
+    return (PRIVATE_HTTP if private else PLAIN_HTTP).format(url=url)
+
+
+def pair(
+    wp_url: str,
+    code: str,
+    *,
+    secret: str,
+    daemon_url: str,
+    app_id: str,
+    flavour: str,
+    timeout: float = 15.0,
+) -> Paired:
+    """Present the code and the settings to WordPress; what it answers."""
+    body = {
+        "code": code,
+        "shared_secret": secret,
+        "daemon_url": daemon_url,
+        "app_id": app_id,
+        "api_flavour": flavour,
+        "daemon_host": socket.gethostname(),
+    }
+    session = outbound_session([wp_url])
+    try:
+        answer = session.post(
+            route_url(wp_url, PAIR_ROUTE), json=body, timeout=timeout, allow_redirects=False
+        )
+    except requests.RequestException as exc:
+        raise PairingError(f"WordPress at {wp_url} did not answer ({type(exc).__name__})") from None
+    finally:
+        session.close()
+    payload = _json(answer)
+    if answer.status_code == 200 and payload.get("paired") is True:
+        return Paired(
+            str(payload["redirect_uri"]), str(payload["site_url"]), str(payload["site_name"])
+        )
+    if answer.status_code == 404:
+        raise PairingError(
+            f"{wp_url} has no pairing route: is the igsync bridge plugin installed, active and "
+            "up to date?"
+        )
+    reason = str(payload.get("message") or f"HTTP {answer.status_code}")
+    raise PairingError(f"WordPress refused the pairing: {reason}")
+
+
+def update_env_file(path: Path, values: dict[str, str]) -> None:
+    """Set each KEY=value in the dotenv file: on the line that sets (or comments out) KEY, else
+    at the end. The file is replaced whole, keeping its mode, so a reader never sees half."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    for key, value in values.items():
+        pattern = re.compile(rf"^\s*#?\s*{re.escape(key)}=")
+        for n, line in enumerate(lines):
+            if pattern.match(line):
+                lines[n] = f"{key}={value}"
+                break
+        else:
+            lines.append(f"{key}={value}")
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write("\n".join(lines) + "\n")
+        Path(temporary).chmod(mode)
+        if path.exists() and os.geteuid() == 0:
+            os.chown(temporary, path.stat().st_uid, path.stat().st_gid)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _json(answer: requests.Response) -> dict[str, Any]:
+    try:
+        payload = answer.json()
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) else {}

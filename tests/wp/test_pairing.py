@@ -1,0 +1,137 @@
+"""Pairing (Settings > igsync > Pair): a one-time code the administrator gives `igsync pair`,
+which settles the shared secret, the daemon's address, the app id and the redirect URI on both
+sides; single use, locked after five wrong codes, the replaced secret honoured for an hour, and
+never over plain HTTP to a public address."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import requests
+from dotenv import dotenv_values
+from selenium.webdriver.common.by import By
+from typer.testing import CliRunner
+
+from daemon.cli import app
+from tests.conftest import APP_ID, SECRETS
+from tests.wordpress import ADMIN, WordPress, free_port, php_json
+from tests.wp.admin_forms import SETTINGS, press
+from tests.wp.browser import chromium, log_in, screenshot, submit
+from wp_bridge.signing import Signer, generate_secret
+
+
+def new_code(wp: WordPress, admin: requests.Session) -> str:
+    """Click "Pair" on the settings page; the code the page then shows."""
+    answer = press(wp, admin, "igsync_pair")
+    shown = re.search(r'class="igsync-pairing-code">([A-Z2-9]{4}-[A-Z2-9]{4})<', answer.text)
+    assert shown, answer.text[-800:]
+    assert html.escape(f"igsync pair --wp-url {wp.url} {shown.group(1)}") in answer.text
+    return shown.group(1)
+
+
+def igsync_pair(env_file: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["pair", *args], env={"IGSYNC_ENV_FILE": str(env_file)})
+    return result.exit_code, result.stdout + result.stderr
+
+
+def stored(wp: WordPress) -> dict[str, str]:
+    return dict(
+        php_json(
+            wp, "require 'wp-load.php'; echo wp_json_encode( get_option( 'igsync_settings' ) );"
+        )
+    )
+
+
+def signed_ping(wp: WordPress, secret: str) -> int:
+    body = b""
+    headers = Signer(secret).headers(body)
+    return requests.get(
+        wp.url + "/?rest_route=/igsync/v1/ping", headers=headers, timeout=30
+    ).status_code
+
+
+def test_pairing_settles_both_sides_once(wp: WordPress, tmp_path: Path) -> None:
+    admin = wp.admin()
+    port = free_port()
+    env_file = tmp_path / "igsync.env"
+    env_file.write_text(
+        f"IGSYNC_INSTAGRAM_APP_ID={APP_ID}\n#IGSYNC_SHARED_SECRET=whsec_placeholder\n"
+        f"IGSYNC_LISTEN=127.0.0.1:{port}\n"
+    )
+    env_file.chmod(0o600)
+    code = new_code(wp, admin)
+
+    exit_code, said = igsync_pair(env_file, code, "--wp-url", wp.url)
+    assert exit_code == 0, said
+    learned = dotenv_values(env_file)
+    secret = str(learned["IGSYNC_SHARED_SECRET"])
+    SECRETS.add(secret)
+    assert secret.startswith("whsec_") and secret not in said  # sent once, never shown
+    assert learned["IGSYNC_WP_URL"] == wp.url
+    assert learned["IGSYNC_REDIRECT_URI"] == wp.callback_url
+    assert "#IGSYNC_SHARED_SECRET" not in env_file.read_text()  # the commented line now set
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    assert "Signed ping: WordPress accepted the daemon's signed call" in said
+    settings = stored(wp)
+    assert settings["shared_secret"] == secret
+    assert settings["daemon_url"] == f"http://127.0.0.1:{port}"
+    assert settings["app_id"] == APP_ID and settings["api_flavour"] == "instagram_login"
+    page = admin.get(wp.url + SETTINGS, timeout=30).text
+    assert 'id="igsync-paired"' in page and "Pair again" in page
+
+    exit_code, said = igsync_pair(env_file, code, "--wp-url", wp.url)
+    assert exit_code == 1 and "wrong, used or expired" in said  # single use
+    assert dotenv_values(env_file)["IGSYNC_SHARED_SECRET"] == secret  # nothing changed
+
+    # Pairing again rotates the secret; the replaced one stays good for an hour.
+    exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
+    assert exit_code == 0, said
+    rotated = str(dotenv_values(env_file)["IGSYNC_SHARED_SECRET"])
+    SECRETS.add(rotated)
+    assert rotated != secret
+    assert signed_ping(wp, rotated) == 200 and signed_ping(wp, secret) == 200
+    stranger = generate_secret()
+    SECRETS.add(stranger)
+    assert signed_ping(wp, stranger) == 401
+
+
+def test_five_wrong_codes_lock_pairing(wp: WordPress, tmp_path: Path) -> None:
+    admin = wp.admin()
+    env_file = tmp_path / "igsync.env"
+    env_file.write_text(f"IGSYNC_INSTAGRAM_APP_ID={APP_ID}\n")
+    before = stored(wp).get("shared_secret")
+    for _ in range(5):
+        exit_code, said = igsync_pair(env_file, "ZZZZ-ZZZZ", "--wp-url", wp.url)
+        assert exit_code == 1 and "wrong, used or expired" in said
+    exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
+    assert exit_code == 1 and "locked after too many wrong codes" in said  # even a good one
+    assert stored(wp).get("shared_secret") == before and "IGSYNC_SHARED_SECRET" not in (
+        env_file.read_text()
+    )
+    php_json(wp, "require 'wp-load.php'; delete_option( 'igsync_pairing' ); echo '1';")  # unlock
+
+
+def test_plain_http_to_a_public_address_is_refused_before_anything_is_sent(
+    tmp_path: Path,
+) -> None:
+    env_file = tmp_path / "igsync.env"
+    env_file.write_text("")
+    exit_code, said = igsync_pair(env_file, "ABCD-EFGH", "--wp-url", "http://203.0.113.7")
+    assert exit_code == 2 and "plain HTTP" in said and "use https://" in said
+    exit_code, said = igsync_pair(env_file, "ABCD-EFGH", "--wp-url", "http://192.168.1.20")
+    assert exit_code == 2 and "--allow-private-http" in said
+    assert env_file.read_text() == ""
+
+
+def test_the_pairing_screen_looks_like_wordpress(wp: WordPress) -> None:
+    with chromium() as browser:
+        log_in(browser, wp, *ADMIN)
+        browser.get(wp.url + SETTINGS)
+        submit(browser, browser.find_element(By.ID, "igsync-pair"))
+        code = browser.find_element(By.CSS_SELECTOR, "#igsync-pairing-code .igsync-pairing-code")
+        assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code.text)
+        command = browser.find_element(By.ID, "igsync-pair-command").get_attribute("value")
+        assert command == f"igsync pair --wp-url {wp.url} {code.text}"
+        screenshot(browser, wp, "wp-admin-pairing-code")

@@ -1,0 +1,203 @@
+<?php
+/**
+ * Pairing with the igsync daemon: an administrator makes a one-time code in Settings > igsync;
+ * `igsync pair CODE` on the server proves it holds the code and hands over what used to be
+ * copied by hand (the shared secret, the daemon's address, the app id and API flavour), and is
+ * told the redirect URI in return.
+ *
+ * The code is single use, valid 15 minutes, stored only as a hash; five wrong or expired codes
+ * lock pairing for 15 minutes. A new pairing keeps the replaced secret valid for an hour, so
+ * what is in flight signed with it is not refused. Every pairing is logged, without secrets.
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The pairing code, the route the daemon calls with it, and the pairing log.
+ */
+final class Igsync_Pairing {
+
+	const OPTION      = 'igsync_pairing';
+	const LOG_OPTION  = 'igsync_pairing_log';
+	const LIFETIME    = 15 * MINUTE_IN_SECONDS;
+	const MAX_FAILURE = 5;
+	const OVERLAP     = HOUR_IN_SECONDS;
+	const ALPHABET    = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // No 0/O, 1/I: read aloud, typed.
+
+	/**
+	 * Settings > igsync > Pair (admin-post.php): a new code, then back to the page showing it.
+	 */
+	public static function start(): void {
+		if ( ! current_user_can( 'manage_options' ) || ! check_admin_referer( 'igsync_pair' ) ) {
+			wp_die( esc_html__( 'You are not allowed to pair this site.', 'igsync-bridge' ), 403 );
+		}
+		$code = '';
+		for ( $i = 0; $i < 8; $i++ ) {
+			$code .= self::ALPHABET[ random_int( 0, strlen( self::ALPHABET ) - 1 ) ];
+		}
+		$state = self::state();
+		update_option(
+			self::OPTION,
+			array(
+				'code_hash'    => hash( 'sha256', $code ),
+				'expires'      => time() + self::LIFETIME,
+				'failures'     => $state['failures'],
+				'locked_until' => $state['locked_until'],
+			),
+			false
+		);
+		// Shown once, to the administrator who asked for it.
+		set_transient( 'igsync_pairing_code_' . get_current_user_id(), $code, self::LIFETIME );
+		wp_safe_redirect( admin_url( 'options-general.php?page=igsync#igsync-pairing' ) );
+		exit;
+	}
+
+	/**
+	 * The code to show the current administrator, formatted ABCD-EFGH, or '' when none is valid.
+	 *
+	 * @return string
+	 */
+	public static function shown_code(): string {
+		$code  = (string) get_transient( 'igsync_pairing_code_' . get_current_user_id() );
+		$state = self::state();
+		if ( '' === $code || '' === $state['code_hash'] || $state['expires'] < time() ) {
+			return '';
+		}
+		return substr( $code, 0, 4 ) . '-' . substr( $code, 4 );
+	}
+
+	/**
+	 * POST igsync/v1/pair: the daemon presents the code and its settings.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public static function pair( WP_REST_Request $request ) {
+		$state = self::state();
+		if ( $state['locked_until'] > time() ) {
+			return new WP_Error(
+				'igsync_pairing_locked',
+				__( 'Pairing is locked after too many wrong codes; try again in 15 minutes.', 'igsync-bridge' ),
+				array( 'status' => 429 )
+			);
+		}
+		$code = strtoupper( preg_replace( '/[^A-Za-z0-9]/', '', (string) $request->get_param( 'code' ) ) );
+		if ( '' === $state['code_hash'] || $state['expires'] < time() || ! hash_equals( $state['code_hash'], hash( 'sha256', $code ) ) ) {
+			self::failed( $state );
+			return new WP_Error(
+				'igsync_pairing_refused',
+				__( 'This pairing code is wrong, used or expired: make a new one in Settings > igsync.', 'igsync-bridge' ),
+				array( 'status' => 403 )
+			);
+		}
+		$secret  = (string) $request->get_param( 'shared_secret' );
+		$daemon  = esc_url_raw( (string) $request->get_param( 'daemon_url' ), array( 'http', 'https' ) );
+		$app_id  = (string) $request->get_param( 'app_id' );
+		$flavour = (string) $request->get_param( 'api_flavour' );
+		$host    = sanitize_text_field( (string) $request->get_param( 'daemon_host' ) );
+		if ( ! Igsync_Signature::is_valid_secret( $secret ) || '' === $daemon || ( '' !== $app_id && ! ctype_digit( $app_id ) ) || ! isset( Igsync_Settings::SCOPES[ $flavour ] ) ) {
+			return new WP_Error( 'igsync_pairing_malformed', __( 'The daemon sent settings WordPress cannot use.', 'igsync-bridge' ), array( 'status' => 422 ) );
+		}
+		$settings = get_option( Igsync_Settings::OPTION, array() );
+		$settings = is_array( $settings ) ? $settings : array();
+		$previous = (string) ( $settings['shared_secret'] ?? '' );
+		if ( '' !== $previous && ! hash_equals( $previous, $secret ) ) {
+			$settings['previous_secret']   = $previous;
+			$settings['previous_until']    = (string) ( time() + self::OVERLAP );
+			$settings['secret_rotated_at'] = (string) time();
+		}
+		$settings['shared_secret'] = $secret;
+		$settings['daemon_url']    = $daemon;
+		$settings['api_flavour']   = $flavour;
+		if ( '' !== $app_id ) {
+			$settings['app_id'] = $app_id;
+		}
+		update_option( Igsync_Settings::OPTION, $settings );
+		delete_option( self::OPTION ); // Single use; a success clears the failures too.
+		self::log( $host, $daemon );
+		return new WP_REST_Response(
+			array(
+				'paired'       => true,
+				'redirect_uri' => Igsync_Settings::redirect_uri(),
+				'site_url'     => home_url( '/' ),
+				'site_name'    => get_bloginfo( 'name' ),
+			),
+			200
+		);
+	}
+
+	/**
+	 * The pairings so far, newest first: [ time, daemon host, daemon URL ].
+	 *
+	 * @return array<int, array{time: int, host: string, daemon_url: string}>
+	 */
+	public static function log_entries(): array {
+		$log = get_option( self::LOG_OPTION, array() );
+		return is_array( $log ) ? $log : array();
+	}
+
+	/**
+	 * The replaced secret while it is still accepted (the hour after a new pairing), else ''.
+	 *
+	 * @return string
+	 */
+	public static function previous_secret(): string {
+		$until = (int) Igsync_Settings::get( 'previous_until' );
+		return $until > time() ? Igsync_Settings::get( 'previous_secret' ) : '';
+	}
+
+	/**
+	 * The stored pairing state, with its defaults.
+	 *
+	 * @return array{code_hash: string, expires: int, failures: int, locked_until: int}
+	 */
+	private static function state(): array {
+		$state = get_option( self::OPTION, array() );
+		$state = is_array( $state ) ? $state : array();
+		return array(
+			'code_hash'    => (string) ( $state['code_hash'] ?? '' ),
+			'expires'      => (int) ( $state['expires'] ?? 0 ),
+			'failures'     => (int) ( $state['failures'] ?? 0 ),
+			'locked_until' => (int) ( $state['locked_until'] ?? 0 ),
+		);
+	}
+
+	/**
+	 * Counts a wrong or expired code; the fifth locks pairing (and voids the code).
+	 *
+	 * @param array{code_hash: string, expires: int, failures: int, locked_until: int} $state Current state.
+	 */
+	private static function failed( array $state ): void {
+		$state['failures'] = $state['failures'] + 1;
+		if ( $state['failures'] >= self::MAX_FAILURE ) {
+			$state = array(
+				'code_hash'    => '',
+				'expires'      => 0,
+				'failures'     => 0,
+				'locked_until' => time() + self::LIFETIME,
+			);
+		}
+		update_option( self::OPTION, $state, false );
+	}
+
+	/**
+	 * Keeps the last ten pairings (no secret in them).
+	 *
+	 * @param string $host       The daemon's host name, as it says.
+	 * @param string $daemon_url Where WordPress now forwards codes.
+	 */
+	private static function log( string $host, string $daemon_url ): void {
+		$log = self::log_entries();
+		array_unshift(
+			$log,
+			array(
+				'time'       => time(),
+				'host'       => substr( $host, 0, 253 ),
+				'daemon_url' => $daemon_url,
+			)
+		);
+		update_option( self::LOG_OPTION, array_slice( $log, 0, 10 ), false );
+	}
+}
