@@ -52,3 +52,11 @@ def test_a_shopper_clicks_through_and_lands_on_a_clean_page_with_one_notice(
 
         eventually(lead_listed, what="the lead in the browser's Leads page")
         screenshot(browser, wp, "wp-admin-leads")
+
+        # The setup checklist has ticked itself all the way: a daemon, the app, a code back
+        # from Instagram at the redirect URI, the button on a page, a lead.
+        browser.get(f"{wp.url}/wp-admin/options-general.php?page=igsync")
+        steps = browser.find_elements(By.CSS_SELECTOR, ".igsync-checklist .igsync-step")
+        assert len(steps) == 5 and all("is-done" in (s.get_attribute("class") or "") for s in steps)
+        assert "5 of 5 steps done." in browser.find_element(By.ID, "wpbody-content").text
+        screenshot(browser, wp, "wp-admin-setup-checklist-done")

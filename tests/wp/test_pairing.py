@@ -21,6 +21,8 @@ from tests.wp.admin_forms import SETTINGS, press
 from tests.wp.browser import chromium, log_in, screenshot, submit
 from wp_bridge.signing import Signer, generate_secret
 
+SETUP_STEPS = ("paired", "app", "redirect", "button", "lead")
+
 
 def new_code(wp: WordPress, admin: requests.Session) -> str:
     """Click "Pair" on the settings page; the code the page then shows."""
@@ -52,6 +54,24 @@ def signed_ping(wp: WordPress, secret: str) -> int:
     ).status_code
 
 
+def test_a_fresh_site_shows_what_is_left_and_ticks_each_step_as_it_holds(wp: WordPress) -> None:
+    """Runs first in this module: the site is fresh (no settings, no pairing, no lead)."""
+    with chromium() as browser:
+        log_in(browser, wp, *ADMIN)
+        browser.get(wp.url + SETTINGS)
+        done = {
+            step.get_attribute("id"): "is-done" in (step.get_attribute("class") or "")
+            for step in browser.find_elements(By.CSS_SELECTOR, ".igsync-checklist .igsync-step")
+        }
+        assert list(done) == [f"igsync-step-{s}" for s in SETUP_STEPS]
+        # The test site has a published page with the button; WooCommerce adds My Account's.
+        assert done == {f"igsync-step-{s}": s == "button" for s in SETUP_STEPS}
+        assert "1 of 5 steps done." in browser.find_element(By.ID, "wpbody-content").text
+        copy = browser.find_element(By.CSS_SELECTOR, "#igsync-step-redirect .igsync-copy")
+        assert copy.get_attribute("data-copy") == wp.callback_url
+        screenshot(browser, wp, "wp-admin-setup-checklist-fresh")
+
+
 def test_pairing_settles_both_sides_once(wp: WordPress, tmp_path: Path) -> None:
     admin = wp.admin()
     port = free_port()
@@ -80,6 +100,7 @@ def test_pairing_settles_both_sides_once(wp: WordPress, tmp_path: Path) -> None:
     assert settings["app_id"] == APP_ID and settings["api_flavour"] == "instagram_login"
     page = admin.get(wp.url + SETTINGS, timeout=30).text
     assert 'id="igsync-paired"' in page and "Pair again" in page
+    assert "3 of 5 steps done." in page  # paired, the app id it brought, the button
 
     exit_code, said = igsync_pair(env_file, code, "--wp-url", wp.url)
     assert exit_code == 1 and "wrong, used or expired" in said  # single use

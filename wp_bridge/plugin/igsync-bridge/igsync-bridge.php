@@ -68,6 +68,7 @@ add_action(
 
 if ( is_admin() ) {
 	require_once __DIR__ . '/admin/class-igsync-settings-page.php';
+	require_once __DIR__ . '/admin/class-igsync-setup-checklist.php';
 	require_once __DIR__ . '/admin/class-igsync-admin.php';
 	require_once __DIR__ . '/admin/class-igsync-leads-table.php';
 	require_once __DIR__ . '/admin/class-igsync-leads-screen.php';

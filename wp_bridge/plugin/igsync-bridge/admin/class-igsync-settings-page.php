@@ -32,6 +32,7 @@ final class Igsync_Settings_Page {
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
 		add_action( 'admin_post_igsync_test_connection', array( __CLASS__, 'test_connection' ) );
 		add_action( 'admin_post_igsync_pair', array( 'Igsync_Pairing', 'start' ) );
+		add_action( 'admin_enqueue_scripts', array( 'Igsync_Setup_Checklist', 'enqueue' ) );
 	}
 
 	/**
@@ -120,6 +121,7 @@ final class Igsync_Settings_Page {
 		<div class="wrap">
 			<h1>igsync</h1>
 			<p><?php esc_html_e( 'Connects shoppers\' Instagram accounts through the igsync daemon.', 'igsync-bridge' ); ?></p>
+			<?php Igsync_Setup_Checklist::render(); ?>
 			<?php self::render_pairing(); ?>
 			<?php self::render_health(); ?>
 			<form method="post" action="options.php">
