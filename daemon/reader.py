@@ -10,7 +10,7 @@ text serves both: named `:parameters` and SQL that both databases read the same 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -112,6 +112,3 @@ def in_list(name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
     params = {f"{name}_{n}": value for n, value in enumerate(values)}
     return "(" + ", ".join(f":{key}" for key in params) + ")", params
 
-
-def pick(row: Row, names: Sequence[str]) -> dict[str, Any]:
-    return {name: row[name] for name in names}
