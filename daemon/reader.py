@@ -111,4 +111,3 @@ def in_list(name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
     """`(:name_0, :name_1, …)` and its parameters: neither driver expands a list by itself."""
     params = {f"{name}_{n}": value for n, value in enumerate(values)}
     return "(" + ", ".join(f":{key}" for key in params) + ")", params
-
