@@ -17,6 +17,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from tests.conftest import APP_ID, Sandbox, eventually
 from tests.wordpress import ADMIN, SHOPPER, WordPress
 from tests.wordpress import php_json as site_php_json
+from tests.wp.admin_forms import press
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.shopper import code_of, connect, leads_page, start_flow
@@ -116,9 +117,11 @@ def test_uninstall_as_wordpress_runs_it_leaves_nothing_behind(
     daemon.stop()
     with requests.Session() as guest:
         start_flow(configured, guest)  # a state transient
+    press(configured, admin, "igsync_pair")  # a pairing code, its attempts, the code shown
     before = footprint(configured)
     assert before["tables"] and before["cron"] and "igsync_ig_username" in before["usermeta"]
     assert any(name.startswith("_transient_igsync_state_") for name in before["options"])
+    assert "igsync_pairing" in before["options"]
 
     php_json(configured, f"deactivate_plugins( '{PLUGIN}' ); echo 1;")
     loaded, uninstalled = php_json(  # type: ignore[misc]
