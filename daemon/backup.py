@@ -33,6 +33,10 @@ PAGES_PER_STEP = 1024  # copied between the daemon's writes: it is never held up
 Progress = Callable[[int, int], None]  # (pages copied, pages in all)
 
 
+def _quietly(_done: int, _total: int) -> None:
+    """No progress shown (the CLI passes a bar on a terminal)."""
+
+
 class BackupError(Exception):
     """Why a backup or a restore did not happen (nothing was changed)."""
 
@@ -53,7 +57,7 @@ class Restored:
     previous: Path  # the database that was replaced, kept
 
 
-def backup(database: Path, target: Path, *, progress: Progress = print) -> Summary:
+def backup(database: Path, target: Path, *, progress: Progress = _quietly) -> Summary:
     """Copy the live database to `target` (a new file, private to its owner)."""
     if not database.is_file():
         raise BackupError(f"there is no database at {database}")
@@ -79,7 +83,7 @@ def backup(database: Path, target: Path, *, progress: Progress = print) -> Summa
 
 
 def backup_to_directory(
-    directory: Path, database: Path, now: datetime, keep: int, *, progress: Progress = print
+    directory: Path, database: Path, now: datetime, keep: int, *, progress: Progress = _quietly
 ) -> tuple[Summary, list[Path]]:
     """A backup named for `now` in `directory`; then only the newest `keep` of igsync's
     backups there stay. The backup, and the older ones removed."""
@@ -127,7 +131,7 @@ def restore(database: Path, source: Path, cipher: TokenCipher, now: datetime) ->
             )
         previous = database.with_name(f"{database.name}.before-restore-{_stamp(now)}")
         if database.is_file():
-            backup(database, previous, progress=lambda _done, _total: None)
+            backup(database, previous)
         with (
             closing(_connect(source, readonly=True)) as backup_db,
             closing(_connect(database)) as live,
