@@ -92,11 +92,11 @@ class Store:
         start together queue on an advisory lock; the first migrates, the others find it done.
         Alembic is imported only when there is something to do: it is a tenth of a running
         daemon's memory."""
-        if self.current_revision() == NEWEST_REVISION:
+        before = self.current_revision()
+        if before == NEWEST_REVISION:
             return
         from alembic import command  # noqa: PLC0415  (loaded only to migrate)
 
-        before = self.current_revision()
         try:
             with self._write_engine.begin() as connection:
                 if self.url.get_backend_name() == "postgresql":

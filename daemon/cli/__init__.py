@@ -21,7 +21,7 @@ from daemon.clock import utcnow
 from daemon.crypto import TokenCipher, generate_key
 from daemon.logs import configure_logging
 from daemon.migrations import NEWEST_REVISION
-from daemon.settings import FLAVOURS, Listen, parse_listen, read_environment
+from daemon.settings import FLAVOURS, Listen, Settings, parse_listen, read_environment
 from daemon.statuses import DeliveryStatus, ErasureStatus
 from wp_bridge.signing import generate_secret
 
@@ -374,7 +374,7 @@ def backup(
     from daemon.backup import BackupError, backup_to_directory
     from daemon.backup import backup as backup_file
 
-    database = _sqlite_database("backup", "pg_dump -Fc")
+    database = _sqlite_database(settings_or_exit(), "backup", "pg_dump -Fc")
     try:
         with _pages_progress("backing up") as progress:
             if target.is_dir():
@@ -404,7 +404,7 @@ def restore(
     from daemon.backup import restore as restore_file
 
     settings = settings_or_exit()
-    database = _sqlite_database("restore", "pg_restore")
+    database = _sqlite_database(settings, "restore", "pg_restore")
     if not yes and not typer.confirm(f"Replace {database} with {source}?"):
         raise typer.Exit(1)
     try:
@@ -419,10 +419,10 @@ def restore(
         out.print("The daemon migrates it when it starts (or run `igsync db upgrade` now).")
 
 
-def _sqlite_database(command: str, tool: str) -> Path:
+def _sqlite_database(settings: Settings, command: str, tool: str) -> Path:
     from daemon.reader import sqlite_path
 
-    path = sqlite_path(settings_or_exit().database_url)
+    path = sqlite_path(settings.database_url)
     if path is None:
         raise fail(
             f"`igsync {command}` copies the embedded SQLite database; for PostgreSQL use its "
