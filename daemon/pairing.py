@@ -9,18 +9,25 @@ the administrator allows), since the new secret travels with it.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
+import secrets
 import socket
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
+from daemon.crypto import generate_key
 from daemon.outbound import outbound_session
+from daemon.ownership import give_to_folder_owner
+from daemon.settings import parse_listen, sandbox_urls
 from wp_bridge.wordpress import route_url
 
 PAIR_ROUTE = "/igsync/v1/pair"
@@ -35,6 +42,68 @@ class Paired:
     redirect_uri: str
     site_url: str
     site_name: str
+
+
+@dataclass(frozen=True)
+class Instagram:
+    """What the daemon tells WordPress about the Instagram side, and what it writes for itself."""
+
+    app_id: str
+    flavour: str
+    authorize_url: str  # "" leaves WordPress on Instagram's own page for the flavour
+    sandbox: bool
+    env_updates: dict[str, str]  # besides the shared secret, WP URL and redirect URI
+
+
+SANDBOX_SECRET_PREFIX = "sandbox-"  # noqa: S105 (marks an app secret made up for the sandbox)
+
+
+def plan_instagram(
+    env: Mapping[str, str], *, sandbox: bool, app_id: str | None, app_secret: str | None
+) -> Instagram:
+    """Which app, flavour and authorize page the pairing settles. With `sandbox`, the daemon
+    serves the sandbox itself (IGSYNC_SANDBOX=on) and makes up an app for it when it has none;
+    without, it needs a real app, and leaving the sandbox takes one (`--app-id`)."""
+    updates: dict[str, str] = {}
+    if not env.get("IGSYNC_ENCRYPTION_KEYS"):
+        updates["IGSYNC_ENCRYPTION_KEYS"] = generate_key()  # a fresh daemon has none yet
+    if app_id:
+        if not app_secret:
+            raise PairingError("--app-id needs the app's secret too")
+        updates["IGSYNC_INSTAGRAM_APP_ID"] = app_id
+        updates["IGSYNC_INSTAGRAM_APP_SECRET"] = app_secret
+    elif sandbox and not env.get("IGSYNC_INSTAGRAM_APP_ID"):
+        updates["IGSYNC_INSTAGRAM_APP_ID"] = "9" + "".join(
+            secrets.choice("0123456789") for _ in range(15)
+        )
+        updates["IGSYNC_INSTAGRAM_APP_SECRET"] = SANDBOX_SECRET_PREFIX + secrets.token_hex(16)
+    merged = {**env, **updates}
+    made_up = merged.get("IGSYNC_INSTAGRAM_APP_SECRET", "").startswith(SANDBOX_SECRET_PREFIX)
+    if not sandbox:
+        if made_up:
+            raise PairingError(
+                "this daemon uses the app igsync made up for the sandbox: pass --app-id with "
+                "your Meta app's id (igsync then asks for its secret), or --sandbox to stay"
+            )
+        app = (merged.get("IGSYNC_INSTAGRAM_APP_ID"), merged.get("IGSYNC_INSTAGRAM_APP_SECRET"))
+        if not all(app):
+            raise PairingError(
+                "no Instagram app yet: pass --app-id with your Meta app's id (igsync then asks "
+                "for its secret), or try igsync first with --sandbox"
+            )
+    if sandbox or env.get("IGSYNC_SANDBOX", "off") != "off":
+        updates["IGSYNC_SANDBOX"] = "on" if sandbox else "off"
+    authorize = merged.get("IGSYNC_INSTAGRAM_AUTHORIZE_URL", "")
+    if sandbox and not authorize:
+        listen = parse_listen(merged.get("IGSYNC_SANDBOX_LISTEN") or "127.0.0.1:8766")
+        authorize = sandbox_urls(listen, merged.get("IGSYNC_SANDBOX_URL", ""))["authorize"]
+    return Instagram(
+        app_id=merged["IGSYNC_INSTAGRAM_APP_ID"],
+        flavour=merged.get("IGSYNC_INSTAGRAM_API") or "instagram_login",
+        authorize_url=authorize,
+        sandbox=sandbox,
+        env_updates=updates,
+    )
 
 
 PRIVATE_NETWORKS = tuple(
@@ -69,8 +138,7 @@ def pair(
     *,
     secret: str,
     daemon_url: str,
-    app_id: str,
-    flavour: str,
+    instagram: Instagram,
     timeout: float = 15.0,
 ) -> Paired:
     """Present the code and the settings to WordPress; what it answers."""
@@ -78,8 +146,10 @@ def pair(
         "code": code,
         "shared_secret": secret,
         "daemon_url": daemon_url,
-        "app_id": app_id,
-        "api_flavour": flavour,
+        "app_id": instagram.app_id,
+        "api_flavour": instagram.flavour,
+        "authorize_url": instagram.authorize_url,
+        "sandbox": instagram.sandbox,
         "daemon_host": socket.gethostname(),
     }
     session = outbound_session([wp_url])
@@ -129,6 +199,26 @@ def update_env_file(path: Path, values: dict[str, str]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def log_pairing(state_dir: Path, paired: Paired, daemon_url: str, *, sandbox: bool) -> Path:
+    """One JSON line per pairing in the state folder (never a secret): which site, when."""
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = state_dir / "pairings.log"
+    path.touch(mode=0o600)
+    entry = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "event": "paired",
+        "site_url": paired.site_url,
+        "site_name": paired.site_name,
+        "redirect_uri": paired.redirect_uri,
+        "daemon_url": daemon_url,
+        "sandbox": sandbox,
+    }
+    with path.open("a") as log:
+        log.write(json.dumps(entry) + "\n")
+    give_to_folder_owner(path)
+    return path
 
 
 def _json(answer: requests.Response) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from daemon.outcomes import CodeOutcomes
 from daemon.pipeline import CodePipeline
 from daemon.profile_sync import ProfileSyncer
 from daemon.refresh import TokenRefresher
+from daemon.sandbox_mode import start_sandbox
 from daemon.scheduler import Scheduler
 from daemon.serving import serve_until_signalled
 from daemon.settings import Settings
@@ -229,6 +230,14 @@ class Daemon:
         then stop cleanly (jobs in flight finished, leases handed back, exit status 0).
         Under systemd (Type=notify) READY=1 follows migrations and listening, STOPPING=1 the
         signal."""
+        sandbox = start_sandbox(self.settings) if self.settings.sandbox else None
+        try:
+            self._serve_intake()
+        finally:
+            if sandbox is not None:
+                sandbox.stop()
+
+    def _serve_intake(self) -> None:
         self.start()
         within = None
         try:

@@ -61,6 +61,9 @@ class Settings:
     instagram_authorize_url: str = "https://www.instagram.com/oauth/authorize"
     listen: Listen = field(default_factory=lambda: Listen("127.0.0.1", 8765))
     public_url: str = ""  # where WordPress reaches the intake, when not http://{listen}
+    sandbox: bool = False  # `igsync run` also serves the sandbox; Instagram's URLs point at it
+    sandbox_listen: Listen = field(default_factory=lambda: Listen("127.0.0.1", 8766))
+    sandbox_url: str = ""  # where shoppers' browsers reach the sandbox, when not http://{listen}
     concurrency: int = 8
     refresh_window_days: int = 10
     sweep_interval_seconds: float = 15.0
@@ -77,6 +80,18 @@ DEFAULT_AUTHORIZE_URL: dict[ApiFlavour, str] = {
     "instagram_login": "https://www.instagram.com/oauth/authorize",
     "basic_display": "https://api.instagram.com/oauth/authorize",
 }
+
+
+def sandbox_urls(listen: Listen, public_url: str) -> dict[str, str]:
+    """In sandbox mode the daemon calls its own sandbox on the address it listens on (loopback
+    when it listens everywhere); shoppers' browsers go to the public address when there is one."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(listen.host, listen.host)  # noqa: S104
+    local = f"http://[{host}]:{listen.port}" if ":" in host else f"http://{host}:{listen.port}"
+    return {
+        "oauth": local,
+        "graph": local,
+        "authorize": f"{public_url or local}/oauth/authorize",
+    }
 
 
 def default_state_dir(env: Mapping[str, str]) -> Path:
@@ -114,6 +129,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     reader = _Reader(env)
     flavour = reader.choice("INSTAGRAM_API", FLAVOURS, default="instagram_login")
     state_dir = Path(reader.optional("STATE_DIR") or default_state_dir(env))
+    sandbox = reader.choice("SANDBOX", ("off", "on"), default="off") == "on"
+    sandbox_listen = reader.parsed("SANDBOX_LISTEN", parse_listen, Listen("127.0.0.1", 8766))
+    sandbox_url = reader.parsed("SANDBOX_URL", _http_url, "").rstrip("/")
+    instagram = sandbox_urls(sandbox_listen, sandbox_url) if sandbox else {}
     return Settings(
         instagram_app_id=reader.required("INSTAGRAM_APP_ID", _app_id),
         instagram_app_secret=Secret(reader.required("INSTAGRAM_APP_SECRET", _non_blank)),
@@ -125,16 +144,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=reader.optional("DATABASE_URL") or f"sqlite:///{state_dir / 'igsync.db'}",
         instagram_api=flavour,
         instagram_oauth_url=reader.parsed(
-            "INSTAGRAM_OAUTH_URL", _http_url, "https://api.instagram.com"
+            "INSTAGRAM_OAUTH_URL", _http_url, instagram.get("oauth", "https://api.instagram.com")
         ).rstrip("/"),
         instagram_graph_url=reader.parsed(
-            "INSTAGRAM_GRAPH_URL", _http_url, "https://graph.instagram.com"
+            "INSTAGRAM_GRAPH_URL", _http_url, instagram.get("graph", "https://graph.instagram.com")
         ).rstrip("/"),
         instagram_authorize_url=reader.parsed(
-            "INSTAGRAM_AUTHORIZE_URL", _http_url, DEFAULT_AUTHORIZE_URL[flavour]
+            "INSTAGRAM_AUTHORIZE_URL",
+            _http_url,
+            instagram.get("authorize", DEFAULT_AUTHORIZE_URL[flavour]),
         ),
         listen=reader.parsed("LISTEN", parse_listen, Listen("127.0.0.1", 8765)),
         public_url=reader.parsed("PUBLIC_URL", _http_url, "").rstrip("/"),
+        sandbox=sandbox,
+        sandbox_listen=sandbox_listen,
+        sandbox_url=sandbox_url,
         concurrency=reader.parsed("CONCURRENCY", _int_between(1, 256), 8),
         refresh_window_days=reader.parsed("REFRESH_WINDOW_DAYS", _int_between(1, 59), 10),
         sweep_interval_seconds=reader.parsed("SWEEP_INTERVAL", _float_between(0.5, 3600), 15.0),

@@ -37,6 +37,30 @@ def test_defaults_follow_the_design(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert settings.wp_url == "https://shop.example"
 
 
+def test_sandbox_mode_points_instagram_at_the_sandbox_the_daemon_serves(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(valid_env(IGSYNC_SANDBOX="on", IGSYNC_SANDBOX_LISTEN="0.0.0.0:9001"))
+    assert settings.sandbox and str(settings.sandbox_listen) == "0.0.0.0:9001"
+    # The daemon calls its own sandbox on loopback; browsers go to the same place by default.
+    assert settings.instagram_oauth_url == settings.instagram_graph_url == "http://127.0.0.1:9001"
+    assert settings.instagram_authorize_url == "http://127.0.0.1:9001/oauth/authorize"
+    behind_proxy = load_settings(
+        valid_env(IGSYNC_SANDBOX="on", IGSYNC_SANDBOX_URL="https://sandbox.shop.example/")
+    )
+    assert behind_proxy.instagram_oauth_url == "http://127.0.0.1:8766"
+    assert behind_proxy.instagram_authorize_url == "https://sandbox.shop.example/oauth/authorize"
+    chosen = load_settings(
+        valid_env(IGSYNC_SANDBOX="on", IGSYNC_INSTAGRAM_OAUTH_URL="http://10.0.0.5:7000")
+    )
+    assert chosen.instagram_oauth_url == "http://10.0.0.5:7000"  # what is set wins
+    off = load_settings(valid_env(IGSYNC_SANDBOX_LISTEN="127.0.0.1:9001"))
+    assert not off.sandbox and off.instagram_oauth_url == "https://api.instagram.com"
+    with pytest.raises(SettingsError, match="IGSYNC_SANDBOX: must be one of off, on"):
+        load_settings(valid_env(IGSYNC_SANDBOX="yes"))
+
+
 def test_basic_display_uses_its_own_authorize_host(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

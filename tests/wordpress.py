@@ -98,12 +98,12 @@ require __DIR__ . $base . '/index.php';
 
 INSTALL = r"""<?php
 // Headless install: the site, its permalinks, WooCommerce (where the flavour has it), the
-// plugin, a shopper and a page with the button.
+// plugin and a page with the button (unless the test installs the plugin itself), a shopper.
 define( 'WP_INSTALLING', true );
 require __DIR__ . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
-[ , $admin_password, $shopper_password, $permalinks, $woocommerce ] = $argv;
+[ , $admin_password, $shopper_password, $permalinks, $woocommerce, $plugin ] = $argv;
 wp_install( 'igsync test shop', 'admin', 'admin@example.com', false, '', $admin_password );
 global $wp_rewrite;
 $wp_rewrite->set_permalink_structure( 'pretty' === $permalinks ? '/%postname%/' : '' );
@@ -118,23 +118,26 @@ if ( 'yes' === $woocommerce ) {
 	update_option( 'woocommerce_onboarding_profile', array( 'skipped' => true ) );
 	delete_transient( '_wc_activation_redirect' );
 }
-$activated = activate_plugin( 'igsync-bridge/igsync-bridge.php' );
-if ( is_wp_error( $activated ) ) {
-	fwrite( STDERR, $activated->get_error_message() );
-	exit( 1 );
+$page = 0;
+if ( 'yes' === $plugin ) {
+	$activated = activate_plugin( 'igsync-bridge/igsync-bridge.php' );
+	if ( is_wp_error( $activated ) ) {
+		fwrite( STDERR, $activated->get_error_message() );
+		exit( 1 );
+	}
+	$page = wp_insert_post( array(
+		'post_type'    => 'page',
+		'post_name'    => 'connect',
+		'post_title'   => 'Connect',
+		'post_status'  => 'publish',
+		'post_content' => '[igsync_connect]',
+	) );
 }
 flush_rewrite_rules();
 $shopper = wp_create_user( 'shopper', $shopper_password, 'shopper@example.com' );
-$page    = wp_insert_post( array(
-	'post_type'    => 'page',
-	'post_name'    => 'connect',
-	'post_title'   => 'Connect',
-	'post_status'  => 'publish',
-	'post_content' => '[igsync_connect]',
-) );
 echo wp_json_encode( array(
 	'shopper_id'   => $shopper,
-	'page_url'     => get_permalink( $page ),
+	'page_url'     => $page ? get_permalink( $page ) : '',
 	'callback_url' => rest_url( 'igsync/v1/callback' ),
 	'home'         => home_url(),
 	'version'      => get_bloginfo( 'version' ),
@@ -412,13 +415,16 @@ def wordpress_tree(flavour: Flavour, work: Path) -> Path:
     return target
 
 
-def start_wordpress(work: Path, flavour: Flavour) -> WordPress:
+def start_wordpress(work: Path, flavour: Flavour, *, with_plugin: bool = True) -> WordPress:
+    """A fresh site of the flavour, served on loopback; `with_plugin=False` leaves the bridge
+    plugin for the test to upload and activate, as a shop owner would."""
     for tool in ("php", "mariadb"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"missing {tool}: run tests/run, which installs it")
     root = wordpress_tree(flavour, work)
     database = new_database()
-    install_plugin(root, work)
+    if with_plugin:
+        install_plugin(root, work)
     port = free_port()
     url = f"http://127.0.0.1:{port}{flavour.path}"
     debug_log = work / "wp-debug.log"
@@ -440,6 +446,7 @@ def start_wordpress(work: Path, flavour: Flavour) -> WordPress:
             SHOPPER[1],
             "pretty" if flavour.pretty_permalinks else "plain",
             "yes" if flavour.woocommerce else "no",
+            "yes" if with_plugin else "no",
         ],
         cwd=root,
         capture_output=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -69,11 +70,14 @@ def run() -> None:
     """Run the daemon: intake on IGSYNC_LISTEN, workers, sweeps; stops cleanly on SIGTERM."""
     settings = settings_or_exit()
     configure_logging(settings.log_level)
+    from daemon.sandbox_mode import SandboxUnavailable
     from daemon.service import Daemon  # the web stack loads only for commands that serve
     from daemon.store import MigrationFailed
 
     try:
         Daemon.build(settings).serve_forever()
+    except SandboxUnavailable as exc:
+        raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"cannot listen on {settings.listen}: {exc.strerror}") from None
     except MigrationFailed as exc:  # systemd does not restart on this status (the unit)
@@ -461,19 +465,108 @@ def pair(
             "http:// and IGSYNC_LISTEN]."
         ),
     ] = None,
+    sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox",
+            help="Try igsync without a Meta app: the daemon serves the sandbox (an emulator, "
+            "not Instagram) and the shop's Connect button goes to it.",
+        ),
+    ] = False,
+    sandbox_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Where shoppers' browsers reach the sandbox, when not on this machine's "
+            "loopback [default: IGSYNC_SANDBOX_URL]."
+        ),
+    ] = None,
+    app_id: Annotated[
+        str | None,
+        typer.Option(help="Your Meta app's Instagram app id (igsync asks for its secret)."),
+    ] = None,
     allow_private_http: Annotated[
         bool,
         typer.Option(help="Allow plain http:// to a private network address (not only loopback)."),
     ] = False,
+    run_after: Annotated[
+        bool,
+        typer.Option(
+            "--run",
+            help="Then run the daemon here until Ctrl-C (when no service runs it).",
+        ),
+    ] = False,
 ) -> None:
     """Pair with the WordPress bridge plugin: a new shared secret, the daemon's address, the app
     id and API flavour go to WordPress; its redirect URI comes back; the env file is updated."""
-    from daemon.pairing import PairingError, insecure_transport, update_env_file
+    from daemon.pairing import (
+        PairingError,
+        log_pairing,
+        plan_instagram,
+        update_env_file,
+    )
     from daemon.pairing import pair as pair_with
+    from daemon.settings import default_state_dir
     from wp_bridge.signing import Signer
     from wp_bridge.wordpress import WordPressClient
 
     env = read_environment()
+    wp, daemon_url = _pairing_addresses(env, wp_url, public_url, allow_private=allow_private_http)
+    env_file = Path(env.get("IGSYNC_ENV_FILE") or ".env")
+    if env_file.exists() and not os.access(env_file, os.W_OK):
+        raise fail(f"{env_file} is not writable here (run as root?)")
+    if sandbox_url:
+        env["IGSYNC_SANDBOX_URL"] = sandbox_url.rstrip("/")
+    app_secret = None
+    if app_id:
+        app_secret = typer.prompt("Instagram app secret (not shown)", hide_input=True, err=True)
+    try:
+        instagram = plan_instagram(env, sandbox=sandbox, app_id=app_id, app_secret=app_secret)
+    except PairingError as exc:
+        raise fail(str(exc)) from None
+    secret = generate_secret()
+    try:
+        paired = pair_with(
+            wp, code.strip(), secret=secret, daemon_url=daemon_url, instagram=instagram
+        )
+    except PairingError as exc:
+        raise fail(str(exc), code=1) from None
+    written = {
+        **instagram.env_updates,
+        **({"IGSYNC_SANDBOX_URL": env["IGSYNC_SANDBOX_URL"]} if sandbox_url else {}),
+        "IGSYNC_SHARED_SECRET": secret,
+        "IGSYNC_WP_URL": wp,
+        "IGSYNC_REDIRECT_URI": paired.redirect_uri,
+    }
+    update_env_file(env_file, written)
+    state_dir = Path(env.get("IGSYNC_STATE_DIR") or default_state_dir(env))
+    log_pairing(state_dir, paired, daemon_url, sandbox=sandbox)
+    out.print(f"Paired with {paired.site_name or paired.site_url} ({paired.site_url}).")
+    out.print(f"{env_file}: {', '.join(_shown_settings(written))}")
+    if sandbox:
+        out.print(
+            f"Sandbox mode: the shop's Connect button now opens the igsync sandbox at "
+            f"{instagram.authorize_url}, an emulator of Instagram (not Instagram); no real "
+            "account connects. To go live: pair again with --app-id."
+        )
+    client = WordPressClient(wp, Signer(secret))
+    accepted, said = client.ping()
+    client.close()
+    out.print(("Signed ping: " if accepted else "Signed ping failed: ") + said)
+    if not accepted:
+        raise typer.Exit(1)
+    if run_after:
+        out.print("Running the daemon here; Ctrl-C stops it.")
+        run()
+    else:
+        out.print(_restart_service())
+
+
+def _pairing_addresses(
+    env: dict[str, str], wp_url: str | None, public_url: str | None, *, allow_private: bool
+) -> tuple[str, str]:
+    """WordPress's address and the daemon's as WordPress calls it; both safe to carry a secret."""
+    from daemon.pairing import insecure_transport
+
     wp = (wp_url or env.get("IGSYNC_WP_URL") or "").rstrip("/")
     if not wp:
         raise fail("--wp-url is needed (or IGSYNC_WP_URL): the shop's WordPress address")
@@ -482,44 +575,36 @@ def pair(
         listen = parse_listen(env.get("IGSYNC_LISTEN") or "127.0.0.1:8765")
         daemon_url = f"http://{listen.host}:{listen.port}"
     for url in (wp, daemon_url):
-        refused = insecure_transport(url, allow_private=allow_private_http)
+        refused = insecure_transport(url, allow_private=allow_private)
         if refused:
             raise fail(refused)
-    env_file = Path(env.get("IGSYNC_ENV_FILE") or ".env")
-    if env_file.exists() and not os.access(env_file, os.W_OK):
-        raise fail(f"{env_file} is not writable here (run as root?)")
-    secret = generate_secret()
-    try:
-        paired = pair_with(
-            wp,
-            code.strip(),
-            secret=secret,
-            daemon_url=daemon_url,
-            app_id=env.get("IGSYNC_INSTAGRAM_APP_ID", ""),
-            flavour=env.get("IGSYNC_INSTAGRAM_API") or "instagram_login",
-        )
-    except PairingError as exc:
-        raise fail(str(exc), code=1) from None
-    update_env_file(
-        env_file,
-        {
-            "IGSYNC_SHARED_SECRET": secret,
-            "IGSYNC_WP_URL": wp,
-            "IGSYNC_REDIRECT_URI": paired.redirect_uri,
-        },
+    return wp, daemon_url
+
+
+def _shown_settings(written: dict[str, str]) -> Iterator[str]:
+    """The env file's new lines as the owner may see them: secrets named, never shown."""
+    for key, value in written.items():
+        hidden = key.endswith(("_SECRET", "_KEYS"))
+        yield f"{key} (new)" if hidden else f"{key}={value}"
+
+
+def _restart_service() -> str:
+    """Restart the installed service so it runs with what pairing wrote (as root under systemd),
+    else say how to start the daemon."""
+    unit = any(
+        Path(d, "igsync.service").exists() for d in ("/lib/systemd/system", "/etc/systemd/system")
     )
-    out.print(f"Paired with {paired.site_name or paired.site_url} ({paired.site_url}).")
-    out.print(
-        f"{env_file}: IGSYNC_SHARED_SECRET (new), IGSYNC_WP_URL={wp}, "
-        f"IGSYNC_REDIRECT_URI={paired.redirect_uri}"
+    if not (unit and Path("/run/systemd/system").is_dir()):
+        return "Start the daemon with the new settings: igsync run (or pass --run to igsync pair)"
+    if os.geteuid() != 0:
+        return "Restart the daemon so it uses the new settings: sudo systemctl restart igsync"
+    restarted = subprocess.run(
+        ["/bin/systemctl", "restart", "igsync"], capture_output=True, text=True, check=False
     )
-    client = WordPressClient(wp, Signer(secret))
-    accepted, said = client.ping()
-    client.close()
-    out.print(("Signed ping: " if accepted else "Signed ping failed: ") + said)
-    out.print("Restart the daemon so it uses the new secret: systemctl restart igsync")
-    if not accepted:
-        raise typer.Exit(1)
+    if restarted.returncode != 0:
+        why = restarted.stderr.strip()
+        return f"systemctl restart igsync failed: {why} (see journalctl -u igsync)"
+    return "The igsync service restarted with the new settings (journalctl -u igsync shows it)."
 
 
 @app.command()

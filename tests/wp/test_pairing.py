@@ -6,6 +6,7 @@ never over plain HTTP to a public address."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from tests.wp.browser import chromium, log_in, screenshot, submit
 from wp_bridge.signing import Signer, generate_secret
 
 SETUP_STEPS = ("paired", "app", "redirect", "button", "lead")
+APP_SECRET = "an-app-secret-for-the-pairing-tests"
+SECRETS.add(APP_SECRET)
+APP = f"IGSYNC_INSTAGRAM_APP_ID={APP_ID}\nIGSYNC_INSTAGRAM_APP_SECRET={APP_SECRET}\n"
 
 
 def new_code(wp: WordPress, admin: requests.Session) -> str:
@@ -29,12 +33,17 @@ def new_code(wp: WordPress, admin: requests.Session) -> str:
     answer = press(wp, admin, "igsync_pair")
     shown = re.search(r'class="igsync-pairing-code">([A-Z2-9]{4}-[A-Z2-9]{4})<', answer.text)
     assert shown, answer.text[-800:]
-    assert html.escape(f"igsync pair --wp-url {wp.url} {shown.group(1)}") in answer.text
+    assert html.escape(f"igsync pair {shown.group(1)} --wp-url {wp.url}") in answer.text
     return shown.group(1)
 
 
-def igsync_pair(env_file: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["pair", *args], env={"IGSYNC_ENV_FILE": str(env_file)})
+def igsync_pair(env_file: Path, *args: str, typed: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app,
+        ["pair", *args],
+        env={"IGSYNC_ENV_FILE": str(env_file), "IGSYNC_STATE_DIR": str(env_file.parent)},
+        input=typed,
+    )
     return result.exit_code, result.stdout + result.stderr
 
 
@@ -77,8 +86,7 @@ def test_pairing_settles_both_sides_once(wp: WordPress, tmp_path: Path) -> None:
     port = free_port()
     env_file = tmp_path / "igsync.env"
     env_file.write_text(
-        f"IGSYNC_INSTAGRAM_APP_ID={APP_ID}\n#IGSYNC_SHARED_SECRET=whsec_placeholder\n"
-        f"IGSYNC_LISTEN=127.0.0.1:{port}\n"
+        f"{APP}#IGSYNC_SHARED_SECRET=whsec_placeholder\nIGSYNC_LISTEN=127.0.0.1:{port}\n"
     )
     env_file.chmod(0o600)
     code = new_code(wp, admin)
@@ -121,7 +129,7 @@ def test_pairing_settles_both_sides_once(wp: WordPress, tmp_path: Path) -> None:
 def test_five_wrong_codes_lock_pairing(wp: WordPress, tmp_path: Path) -> None:
     admin = wp.admin()
     env_file = tmp_path / "igsync.env"
-    env_file.write_text(f"IGSYNC_INSTAGRAM_APP_ID={APP_ID}\n")
+    env_file.write_text(APP)
     before = stored(wp).get("shared_secret")
     for _ in range(5):
         exit_code, said = igsync_pair(env_file, "ZZZZ-ZZZZ", "--wp-url", wp.url)
@@ -146,6 +154,59 @@ def test_plain_http_to_a_public_address_is_refused_before_anything_is_sent(
     assert env_file.read_text() == ""
 
 
+def test_sandbox_pairing_then_going_live_with_the_app_id_and_its_secret(
+    wp: WordPress, tmp_path: Path
+) -> None:
+    admin = wp.admin()
+    env_file = tmp_path / "igsync.env"
+    env_file.write_text(f"IGSYNC_LISTEN=127.0.0.1:{free_port()}\n")  # a fresh daemon: no app
+    code = new_code(wp, admin)
+    exit_code, said = igsync_pair(env_file, code, "--wp-url", wp.url)
+    assert exit_code == 2 and "no Instagram app yet" in said and "--sandbox" in said
+    assert env_file.read_text().count("\n") == 1  # nothing written, nothing sent: the code
+    sandbox_url = "http://127.0.0.1:8999"  # still works below
+
+    exit_code, said = igsync_pair(
+        env_file, code, "--wp-url", wp.url, "--sandbox", "--sandbox-url", sandbox_url
+    )
+    assert exit_code == 0, said
+    learned = dotenv_values(env_file)
+    SECRETS.update(
+        {str(learned["IGSYNC_INSTAGRAM_APP_SECRET"]), str(learned["IGSYNC_SHARED_SECRET"])}
+    )
+    assert learned["IGSYNC_SANDBOX"] == "on" and learned["IGSYNC_SANDBOX_URL"] == sandbox_url
+    made_up_app = str(learned["IGSYNC_INSTAGRAM_APP_ID"])
+    assert made_up_app.isdigit() and learned["IGSYNC_ENCRYPTION_KEYS"]
+    assert str(learned["IGSYNC_INSTAGRAM_APP_SECRET"]) not in said
+    settings = stored(wp)
+    assert settings["sandbox"] == "1" and settings["app_id"] == made_up_app
+    assert settings["authorize_url"] == f"{sandbox_url}/oauth/authorize"
+    page = admin.get(wp.url + SETTINGS, timeout=30).text
+    assert "Sandbox mode is on: this is not Instagram." in page
+
+    # Leaving the sandbox needs the real app: the made-up one is not sent to WordPress.
+    exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
+    assert exit_code == 2 and "--app-id" in said
+    exit_code, said = igsync_pair(
+        env_file, new_code(wp, admin), "--wp-url", wp.url, "--app-id", APP_ID, typed=APP_SECRET
+    )
+    assert exit_code == 0, said
+    assert APP_SECRET not in said
+    learned = dotenv_values(env_file)
+    assert learned["IGSYNC_INSTAGRAM_APP_ID"] == APP_ID
+    assert learned["IGSYNC_INSTAGRAM_APP_SECRET"] == APP_SECRET
+    assert learned["IGSYNC_SANDBOX"] == "off"
+    settings = stored(wp)
+    assert settings["sandbox"] == "" and settings["app_id"] == APP_ID
+    assert settings["authorize_url"] == ""  # Instagram's own page
+    page = admin.get(wp.url + SETTINGS, timeout=30).text
+    assert "Sandbox mode is on" not in page
+    assert 'value="https://www.instagram.com/oauth/authorize"' in page
+    pairings = [json.loads(line) for line in (tmp_path / "pairings.log").read_text().splitlines()]
+    assert [entry["sandbox"] for entry in pairings] == [True, False]
+    assert all(entry["site_url"] == wp.url + "/" for entry in pairings)
+
+
 def test_the_pairing_screen_looks_like_wordpress(wp: WordPress) -> None:
     with chromium() as browser:
         log_in(browser, wp, *ADMIN)
@@ -154,5 +215,5 @@ def test_the_pairing_screen_looks_like_wordpress(wp: WordPress) -> None:
         code = browser.find_element(By.CSS_SELECTOR, "#igsync-pairing-code .igsync-pairing-code")
         assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code.text)
         command = browser.find_element(By.ID, "igsync-pair-command").get_attribute("value")
-        assert command == f"igsync pair --wp-url {wp.url} {code.text}"
+        assert command == f"igsync pair {code.text} --wp-url {wp.url}"
         screenshot(browser, wp, "wp-admin-pairing-code")

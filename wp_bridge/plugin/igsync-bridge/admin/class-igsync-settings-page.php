@@ -87,6 +87,9 @@ final class Igsync_Settings_Page {
 				$clean[ $kept ] = (string) $old[ $kept ];
 			}
 		}
+		// Sandbox mode lasts while the button still goes to the sandbox pairing set.
+		$still_sandbox    = '' !== (string) ( $old['sandbox'] ?? '' ) && (string) ( $old['authorize_url'] ?? '' ) === $clean['authorize_url'];
+		$clean['sandbox'] = $still_sandbox ? '1' : '';
 		return $clean;
 	}
 
@@ -121,6 +124,7 @@ final class Igsync_Settings_Page {
 		<div class="wrap">
 			<h1>igsync</h1>
 			<p><?php esc_html_e( 'Connects shoppers\' Instagram accounts through the igsync daemon.', 'igsync-bridge' ); ?></p>
+			<?php self::render_sandbox_notice(); ?>
 			<?php Igsync_Setup_Checklist::render(); ?>
 			<?php self::render_pairing(); ?>
 			<?php self::render_health(); ?>
@@ -139,7 +143,7 @@ final class Igsync_Settings_Page {
 					</tr>
 					<tr>
 						<th scope="row"><label for="igsync_app_id"><?php esc_html_e( 'Instagram app id', 'igsync-bridge' ); ?></label></th>
-						<td><input id="igsync_app_id" class="regular-text" name="<?php echo esc_attr( $name ); ?>[app_id]" value="<?php echo esc_attr( Igsync_Settings::get( 'app_id' ) ); ?>"></td>
+						<td><input id="igsync_app_id" class="regular-text" type="text" name="<?php echo esc_attr( $name ); ?>[app_id]" value="<?php echo esc_attr( Igsync_Settings::get( 'app_id' ) ); ?>"></td>
 					</tr>
 					<tr>
 						<th scope="row"><label for="igsync_api_flavour"><?php esc_html_e( 'API flavour', 'igsync-bridge' ); ?></label></th>
@@ -156,7 +160,7 @@ final class Igsync_Settings_Page {
 					</tr>
 					<tr>
 						<th scope="row"><label for="igsync_redirect_uri"><?php esc_html_e( 'Redirect URI', 'igsync-bridge' ); ?></label></th>
-						<td><input id="igsync_redirect_uri" class="large-text code" readonly value="<?php echo esc_attr( Igsync_Settings::redirect_uri() ); ?>">
+						<td><input id="igsync_redirect_uri" class="large-text code" type="text" readonly value="<?php echo esc_attr( Igsync_Settings::redirect_uri() ); ?>">
 						<p class="description"><?php esc_html_e( 'Paste this into "Valid OAuth Redirect URIs" in the Meta dashboard, and into the daemon\'s IGSYNC_REDIRECT_URI.', 'igsync-bridge' ); ?></p></td>
 					</tr>
 					<tr>
@@ -210,13 +214,44 @@ final class Igsync_Settings_Page {
 	}
 
 	/**
+	 * Says, while it holds, that the Connect button goes to the sandbox and not to Instagram.
+	 */
+	private static function render_sandbox_notice(): void {
+		if ( ! Igsync_Settings::is_sandbox() ) {
+			return;
+		}
+		?>
+		<div class="notice notice-warning inline" id="igsync-sandbox-notice">
+			<p><strong><?php esc_html_e( 'Sandbox mode is on: this is not Instagram.', 'igsync-bridge' ); ?></strong>
+			<?php
+			printf(
+				/* translators: %s: the sandbox's authorize page */
+				esc_html__( 'The Connect with Instagram button opens the igsync sandbox at %s, an emulator that runs beside the igsync daemon. Shoppers see made-up accounts, no real Instagram account connects, and the leads it makes are for trying igsync out.', 'igsync-bridge' ),
+				'<code>' . esc_html( Igsync_Settings::get( 'authorize_url' ) ) . '</code>'
+			);
+			?>
+			</p>
+			<p>
+			<?php
+			printf(
+				/* translators: %s: the command that pairs with a real Meta app */
+				esc_html__( 'To go live with your Meta app: click "Pair again" below and run %s on the daemon\'s server with your app\'s Instagram app id; it asks for the app secret, which stays on the daemon.', 'igsync-bridge' ),
+				'<code>igsync pair CODE --app-id APP_ID</code>'
+			);
+			?>
+			</p>
+		</div>
+		<?php
+	}
+
+	/**
 	 * The Pairing section: the code to give `igsync pair`, and the last pairing.
 	 */
 	private static function render_pairing(): void {
 		$code    = Igsync_Pairing::shown_code();
 		$log     = Igsync_Pairing::log_entries();
 		$format  = get_option( 'date_format' ) . ' ' . get_option( 'time_format' );
-		$command = 'igsync pair --wp-url ' . home_url() . ' ' . $code;
+		$command = 'igsync pair ' . $code . ' --wp-url ' . home_url();
 		?>
 		<h2 id="igsync-pairing"><?php esc_html_e( 'Pairing', 'igsync-bridge' ); ?></h2>
 		<p><?php esc_html_e( 'Pair this site with the igsync daemon instead of copying the shared secret, the daemon\'s address and the redirect URI by hand.', 'igsync-bridge' ); ?></p>
@@ -229,7 +264,16 @@ final class Igsync_Settings_Page {
 				</p>
 				<p>
 					<label for="igsync-pair-command"><?php esc_html_e( 'On the daemon\'s server, run:', 'igsync-bridge' ); ?></label><br>
-					<input id="igsync-pair-command" class="large-text code" readonly value="<?php echo esc_attr( $command ); ?>" onfocus="this.select()">
+					<input id="igsync-pair-command" class="large-text code" type="text" readonly value="<?php echo esc_attr( $command ); ?>" onfocus="this.select()">
+				</p>
+				<p class="description">
+					<?php
+					printf(
+						/* translators: %s: the command-line option */
+						esc_html__( 'No Meta app yet? Add %s to try igsync with its sandbox, an emulator of Instagram that runs beside the daemon.', 'igsync-bridge' ),
+						'<code>--sandbox</code>'
+					);
+					?>
 				</p>
 			</div>
 		<?php endif; ?>

@@ -21,6 +21,7 @@ final class Igsync_Setup_Checklist {
 	public static function items(): array {
 		$snapshot = Igsync_Health::snapshot();
 		$lead     = null !== $snapshot['last_lead'];
+		$sandbox  = Igsync_Settings::is_sandbox();
 		return array(
 			array(
 				'id'    => 'paired',
@@ -30,14 +31,14 @@ final class Igsync_Setup_Checklist {
 			),
 			array(
 				'id'    => 'app',
-				'label' => __( 'Instagram app set', 'igsync-bridge' ),
+				'label' => $sandbox ? __( 'Instagram app set: the igsync sandbox\'s, for trying igsync (not Instagram)', 'igsync-bridge' ) : __( 'Instagram app set', 'igsync-bridge' ),
 				'done'  => '' !== Igsync_Settings::get( 'app_id' ),
 				'todo'  => __( 'Create an app in the Meta dashboard and enter its Instagram app id below (pairing brings it from the daemon).', 'igsync-bridge' ),
 			),
 			array(
 				'id'    => 'redirect',
-				'label' => __( 'Redirect URI registered at Meta', 'igsync-bridge' ),
-				'done'  => $lead || self::code_came_back(),
+				'label' => $sandbox ? __( 'Redirect URI registered (at the sandbox, by pairing)', 'igsync-bridge' ) : __( 'Redirect URI registered at Meta', 'igsync-bridge' ),
+				'done'  => $sandbox || $lead || self::code_came_back(),
 				'todo'  => __( 'Add this address to "Valid OAuth Redirect URIs" in the Meta dashboard; this ticks when Instagram first sends a shopper back to it.', 'igsync-bridge' ),
 			),
 			array(

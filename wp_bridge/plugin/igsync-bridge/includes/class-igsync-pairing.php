@@ -97,7 +97,10 @@ final class Igsync_Pairing {
 		$app_id  = (string) $request->get_param( 'app_id' );
 		$flavour = (string) $request->get_param( 'api_flavour' );
 		$host    = sanitize_text_field( (string) $request->get_param( 'daemon_host' ) );
-		if ( ! Igsync_Signature::is_valid_secret( $secret ) || '' === $daemon || ( '' !== $app_id && ! ctype_digit( $app_id ) ) || ! isset( Igsync_Settings::SCOPES[ $flavour ] ) ) {
+		$sandbox = true === $request->get_param( 'sandbox' );
+		$wanted  = (string) $request->get_param( 'authorize_url' );
+		$page    = esc_url_raw( $wanted, array( 'http', 'https' ) );
+		if ( ! Igsync_Signature::is_valid_secret( $secret ) || '' === $daemon || ( '' !== $app_id && ! ctype_digit( $app_id ) ) || ! isset( Igsync_Settings::SCOPES[ $flavour ] ) || ( '' !== $wanted && '' === $page ) || ( $sandbox && '' === $page ) ) {
 			return new WP_Error( 'igsync_pairing_malformed', __( 'The daemon sent settings WordPress cannot use.', 'igsync-bridge' ), array( 'status' => 422 ) );
 		}
 		$settings = get_option( Igsync_Settings::OPTION, array() );
@@ -111,12 +114,14 @@ final class Igsync_Pairing {
 		$settings['shared_secret'] = $secret;
 		$settings['daemon_url']    = $daemon;
 		$settings['api_flavour']   = $flavour;
+		$settings['authorize_url'] = $page; // '' is Instagram's own page for the flavour.
+		$settings['sandbox']       = $sandbox ? '1' : '';
 		if ( '' !== $app_id ) {
 			$settings['app_id'] = $app_id;
 		}
 		update_option( Igsync_Settings::OPTION, $settings );
 		delete_option( self::OPTION ); // Single use; a success clears the failures too.
-		self::log( $host, $daemon );
+		self::log( $host, $daemon, $sandbox );
 		return new WP_REST_Response(
 			array(
 				'paired'       => true,
@@ -131,7 +136,7 @@ final class Igsync_Pairing {
 	/**
 	 * The pairings so far, newest first: [ time, daemon host, daemon URL ].
 	 *
-	 * @return array<int, array{time: int, host: string, daemon_url: string}>
+	 * @return array<int, array{time: int, host: string, daemon_url: string, sandbox?: bool}>
 	 */
 	public static function log_entries(): array {
 		$log = get_option( self::LOG_OPTION, array() );
@@ -187,8 +192,9 @@ final class Igsync_Pairing {
 	 *
 	 * @param string $host       The daemon's host name, as it says.
 	 * @param string $daemon_url Where WordPress now forwards codes.
+	 * @param bool   $sandbox    Whether the daemon paired in sandbox mode.
 	 */
-	private static function log( string $host, string $daemon_url ): void {
+	private static function log( string $host, string $daemon_url, bool $sandbox ): void {
 		$log = self::log_entries();
 		array_unshift(
 			$log,
@@ -196,6 +202,7 @@ final class Igsync_Pairing {
 				'time'       => time(),
 				'host'       => substr( $host, 0, 253 ),
 				'daemon_url' => $daemon_url,
+				'sandbox'    => $sandbox,
 			)
 		);
 		update_option( self::LOG_OPTION, array_slice( $log, 0, 10 ), false );

@@ -37,6 +37,7 @@ final class Igsync_Settings {
 			'app_id'           => '',
 			'api_flavour'      => 'instagram_login',
 			'authorize_url'    => '',
+			'sandbox'          => '',
 			'notify_leads'     => '',
 			'thank_you_prompt' => '',
 			'reward_enabled'   => '',
@@ -61,6 +62,15 @@ final class Igsync_Settings {
 	 */
 	public static function redirect_uri(): string {
 		return rest_url( 'igsync/v1/callback' );
+	}
+
+	/**
+	 * Whether the Connect button goes to the igsync sandbox (paired with `igsync pair --sandbox`).
+	 *
+	 * @return bool
+	 */
+	public static function is_sandbox(): bool {
+		return '1' === self::get( 'sandbox' );
 	}
 
 	/**

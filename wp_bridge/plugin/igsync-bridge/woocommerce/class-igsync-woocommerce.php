@@ -28,6 +28,19 @@ final class Igsync_WooCommerce {
 		Igsync_Thank_You::register();
 		Igsync_Orders::register();
 		Igsync_Reward::register();
+		add_action( 'init', array( __CLASS__, 'add_setup_task' ) );
+	}
+
+	/**
+	 * The igsync checklist as a task in WooCommerce > Home, where WooCommerce has its task list.
+	 */
+	public static function add_setup_task(): void {
+		if ( ! class_exists( 'Automattic\WooCommerce\Admin\Features\OnboardingTasks\TaskLists' ) || ! class_exists( 'Automattic\WooCommerce\Admin\Features\OnboardingTasks\Task' ) ) {
+			return;
+		}
+		require_once dirname( __DIR__ ) . '/admin/class-igsync-setup-checklist.php';
+		require_once __DIR__ . '/class-igsync-setup-task.php';
+		Igsync_Setup_Task::register();
 	}
 
 	/**
