@@ -202,21 +202,33 @@ def update_env_file(path: Path, values: dict[str, str]) -> None:
 
 
 def log_pairing(state_dir: Path, paired: Paired, daemon_url: str, *, sandbox: bool) -> Path:
-    """One JSON line per pairing in the state folder (never a secret): which site, when."""
+    """Record a pairing in the state folder's pairings.log (never a secret)."""
+    return _append_log(
+        state_dir,
+        {
+            "event": "paired",
+            "site_url": paired.site_url,
+            "site_name": paired.site_name,
+            "redirect_uri": paired.redirect_uri,
+            "daemon_url": daemon_url,
+            "sandbox": sandbox,
+        },
+    )
+
+
+def log_unpairing(state_dir: Path, site_url: str, *, by: str) -> Path:
+    """Record an unpairing, from either side (`by` says who asked)."""
+    return _append_log(state_dir, {"event": "unpaired", "site_url": site_url, "by": by})
+
+
+def _append_log(state_dir: Path, entry: dict[str, Any]) -> Path:
+    """One JSON line per event, with its time; the file belongs to the service's user."""
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = state_dir / "pairings.log"
     path.touch(mode=0o600)
-    entry = {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "event": "paired",
-        "site_url": paired.site_url,
-        "site_name": paired.site_name,
-        "redirect_uri": paired.redirect_uri,
-        "daemon_url": daemon_url,
-        "sandbox": sandbox,
-    }
+    stamped = {"time": datetime.now(UTC).isoformat(timespec="seconds"), **entry}
     with path.open("a") as log:
-        log.write(json.dumps(entry) + "\n")
+        log.write(json.dumps(stamped) + "\n")
     give_to_folder_owner(path)
     return path
 

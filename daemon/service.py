@@ -23,6 +23,7 @@ from daemon.meta_callbacks import create_meta_router
 from daemon.metrics import Metrics
 from daemon.models import WORK_TABLES
 from daemon.outcomes import CodeOutcomes
+from daemon.pairing import log_unpairing
 from daemon.pipeline import CodePipeline
 from daemon.profile_sync import ProfileSyncer
 from daemon.refresh import TokenRefresher
@@ -38,6 +39,17 @@ from wp_bridge.signing import Signer
 from wp_bridge.wordpress import WordPressClient
 
 log = logging.getLogger(__name__)
+
+
+def unpaired_by_wordpress(settings: Settings, site_url: str, by: str) -> None:
+    """WordPress forgot the shared secret: from now on it refuses our pushes (401)."""
+    log_unpairing(settings.state_dir, site_url, by=f"{by} in wp-admin")
+    log.warning(
+        "WordPress at %s unpaired this daemon (%s in wp-admin): its leads are refused until "
+        "`igsync pair` pairs again",
+        site_url,
+        by,
+    )
 
 
 @dataclass
@@ -188,6 +200,7 @@ class Daemon:
                     ping_wordpress=wordpress.ping,
                     forget=forget_person,
                     disconnect=disconnect_person,
+                    unpaired=lambda site, by: unpaired_by_wordpress(settings, site, by),
                     clock=clock,
                 ),
                 create_meta_router(

@@ -1,4 +1,5 @@
-"""Meta's deauthorize and data-deletion callbacks (signed_request) and `igsync forget`."""
+"""Meta's deauthorize and data-deletion callbacks (signed_request), `igsync forget`, and the
+plugin's other signed calls (Disconnect, Unpair)."""
 
 from __future__ import annotations
 
@@ -360,6 +361,29 @@ def test_the_shoppers_disconnect_revokes_the_token_and_keeps_the_customer(
         assert session.execute(select(func.count()).select_from(Customer)).scalar_one() == 1
     assert token.status == TokenStatus.REVOKED and token.access_token_ciphertext == ""
     assert token.last_error == "disconnected by the shopper"
+
+
+def test_wordpress_unpairing_is_logged_here_and_a_forged_one_is_refused(
+    running: Running, signer: Signer
+) -> None:
+    """POST /v1/unpaired (signed, wp-admin's Unpair): one line in pairings.log, no secret in
+    it; a forged or malformed call writes nothing."""
+    log = running.daemon.settings.state_dir / "pairings.log"
+    url = f"{running.intake_url}/v1/unpaired"
+    body = json.dumps({"site_url": "https://shop.example/", "by": "admin"}).encode()
+    forged = requests.post(
+        url, data=body, headers=Signer(generate_secret()).headers(body), timeout=10
+    )
+    bad = b'{"site_url": ["not", "a", "string"], "by": "admin"}'
+    malformed = requests.post(url, data=bad, headers=signer.headers(bad), timeout=10)
+    assert (forged.status_code, malformed.status_code) == (401, 422)
+    assert not log.exists()
+    answer = requests.post(url, data=body, headers=signer.headers(body), timeout=10)
+    assert answer.status_code == 200
+    [entry] = [json.loads(line) for line in log.read_text().splitlines()]
+    assert entry["event"] == "unpaired" and entry["site_url"] == "https://shop.example/"
+    assert entry["by"] == "admin in wp-admin"
+    assert running.daemon.settings.shared_secret.reveal() not in log.read_text()
 
 
 def test_an_erasure_stops_the_persons_codes_not_yet_exchanged(

@@ -10,6 +10,7 @@ import pwd
 import re
 import signal
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,9 +104,10 @@ def test_install_upgrade_backup_restore_remove_and_purge(
     debs: dict[str, Path], clean_machine: None, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     installed = as_root("apt-get", "install", "-y", "-q", str(debs["0.0.1"]))
-    assert (
-        "igsync doctor" in installed.stdout and "Fill in /etc/igsync/igsync.env" in installed.stdout
-    )
+    assert "igsync pair CODE --wp-url" in installed.stdout  # the next step: pairing
+    assert "/usr/share/igsync/igsync-bridge.zip" in installed.stdout
+    with zipfile.ZipFile("/usr/share/igsync/igsync-bridge.zip") as plugin:
+        assert "igsync-bridge/igsync-bridge.php" in plugin.namelist()
 
     user = pwd.getpwnam("igsync")
     assert user.pw_uid < 1000 and user.pw_shell == "/usr/sbin/nologin"
@@ -172,7 +174,7 @@ def test_install_upgrade_backup_restore_remove_and_purge(
 
     before = as_root("cat", str(SETTINGS)).stdout
     upgraded = as_root("apt-get", "install", "-y", "-q", str(debs["0.0.2"]))
-    assert "Fill in" not in upgraded.stdout  # the next step is for a first installation only
+    assert "igsync pair" not in upgraded.stdout  # the next step is for a first installation only
     assert as_root("cat", str(SETTINGS)).stdout == before  # an upgrade never touches them
     assert "igsync 0.0.2" in as_root("igsync", "--version").stdout
     listed = as_root("igsync", "customers", "list").stdout

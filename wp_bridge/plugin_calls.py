@@ -29,11 +29,13 @@ def create_plugin_router(
     ping_wordpress: Callable[[], tuple[bool, str]],
     forget: Callable[[str], tuple[str, int]],
     disconnect: Callable[[str], int],
+    unpaired: Callable[[str, str], None],
     clock: Clock = utcnow,
 ) -> APIRouter:
     """`ping_wordpress`: a signed call back to the plugin ((accepted, what happened)); `forget`:
     erase a person ((confirmation code, customers erased)); `disconnect`: revoke a person's
-    token (tokens revoked)."""
+    token (tokens revoked); `unpaired`: WordPress's administrator unpaired the site (its
+    address, who)."""
     router = APIRouter()
 
     @router.post(
@@ -70,15 +72,35 @@ def create_plugin_router(
         revoked = await run_in_threadpool(disconnect, await _signed_person(request))
         return JSONResponse({"tokens_revoked": revoked})
 
-    async def _signed_person(request: Request) -> str:
-        """The Instagram user id of a signed `{"ig_user_id": "…"}` body."""
+    @router.post(
+        "/v1/unpaired",
+        tags=["operations"],
+        summary="WordPress forgets the shared secret: the unpairing is logged here too (signed)",
+        responses={401: {}, 422: {}},
+    )
+    async def unpaired_by_wordpress(request: Request) -> JSONResponse:
+        payload = await _signed_object(request)
+        site, by = payload.get("site_url"), payload.get("by")
+        if not (isinstance(site, str) and isinstance(by, str)) or len(site) + len(by) > 600:
+            raise IntakeError(422, "invalid_payload", "site_url and by: short strings")
+        await run_in_threadpool(unpaired, site, by)
+        return JSONResponse({"status": "ok"})
+
+    async def _signed_object(request: Request) -> dict[str, Any]:
+        """A signed body that is one flat JSON object."""
         body = await read_limited(request)
         verify_signed(signer, request, body, clock)
         try:
             payload = strict_json.loads(body, max_depth=1)
         except strict_json.StrictJsonError as bad:
             raise IntakeError(422, bad.error, str(bad)) from None
-        ig_user_id = payload.get("ig_user_id") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict):
+            raise IntakeError(422, "invalid_payload", "the body must be a JSON object")
+        return payload
+
+    async def _signed_person(request: Request) -> str:
+        """The Instagram user id of a signed `{"ig_user_id": "…"}` body."""
+        ig_user_id = (await _signed_object(request)).get("ig_user_id")
         if not isinstance(ig_user_id, str) or not IG_USER_ID.fullmatch(ig_user_id):
             raise IntakeError(422, "invalid_payload", "ig_user_id: digits, 1 to 64")
         return ig_user_id

@@ -22,6 +22,7 @@ QUEUE_ROUTE = "/igsync/v1/queue"
 ACK_ROUTE = "/igsync/v1/queue/ack"
 ERASE_ROUTE = "/igsync/v1/erase"
 PING_ROUTE = "/igsync/v1/ping"
+UNPAIR_ROUTE = "/igsync/v1/unpair"
 OUTCOME_ROUTE = "/igsync/v1/codes/outcome"
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 409, 425, 429})
 
@@ -124,6 +125,10 @@ class WordPressClient:
                 return False, f"WordPress refused the daemon's signature ({error.reason})"
             return False, f"the daemon could not reach WordPress at {self.wp_url}: {error.reason}"
         return True, "WordPress accepted the daemon's signed call"
+
+    def unpair(self, daemon_host: str) -> None:
+        """Tell the plugin this daemon leaves: it forgets the shared secret and logs it."""
+        self._send("POST", UNPAIR_ROUTE, encode_json({"daemon_host": daemon_host}))
 
     def erase(self, ig_user_id: str, confirmation_code: str) -> int:
         """Ask the plugin to erase this person's leads and user meta; how many leads it erased."""

@@ -561,6 +561,41 @@ def pair(
         out.print(_restart_service())
 
 
+@app.command()
+def unpair() -> None:
+    """Leave the WordPress site this daemon is paired with: WordPress forgets the shared secret,
+    the env file drops it (the daemon then will not start until `igsync pair`), both sides log
+    it."""
+    import socket
+
+    from daemon.pairing import log_unpairing, update_env_file
+    from daemon.settings import default_state_dir
+    from wp_bridge.signing import Signer
+    from wp_bridge.wordpress import WordPressClient, WordPressError
+
+    env = read_environment()
+    wp, secret = env.get("IGSYNC_WP_URL", "").rstrip("/"), env.get("IGSYNC_SHARED_SECRET", "")
+    if not (wp and secret):
+        raise fail("this daemon is not paired (no IGSYNC_WP_URL or IGSYNC_SHARED_SECRET)")
+    env_file = Path(env.get("IGSYNC_ENV_FILE") or ".env")
+    if not os.access(env_file, os.W_OK):
+        raise fail(f"{env_file} is not writable here (run as root?)")
+    client = WordPressClient(wp, Signer(secret))
+    try:
+        client.unpair(socket.gethostname())
+        told = f"WordPress at {wp} forgot the shared secret."
+    except WordPressError as error:
+        told = f"WordPress at {wp} was not told ({error.reason}): click Pair again there."
+    finally:
+        client.close()
+    update_env_file(env_file, {"IGSYNC_SHARED_SECRET": ""})
+    log_unpairing(
+        Path(env.get("IGSYNC_STATE_DIR") or default_state_dir(env)), wp + "/", by="igsync unpair"
+    )
+    out.print(told)
+    out.print(f"{env_file}: IGSYNC_SHARED_SECRET removed; pair again with igsync pair CODE.")
+
+
 def _pairing_addresses(
     env: dict[str, str], wp_url: str | None, public_url: str | None, *, allow_private: bool
 ) -> tuple[str, str]:

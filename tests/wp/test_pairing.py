@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
 from pathlib import Path
 
 import requests
@@ -16,6 +17,9 @@ from selenium.webdriver.common.by import By
 from typer.testing import CliRunner
 
 from daemon.cli import app
+from daemon.service import Daemon
+from daemon.serving import ServerThread
+from daemon.settings import load_settings
 from tests.conftest import APP_ID, SECRETS
 from tests.wordpress import ADMIN, WordPress, free_port, php_json
 from tests.wp.admin_forms import SETTINGS, press
@@ -205,6 +209,57 @@ def test_sandbox_pairing_then_going_live_with_the_app_id_and_its_secret(
     pairings = [json.loads(line) for line in (tmp_path / "pairings.log").read_text().splitlines()]
     assert [entry["sandbox"] for entry in pairings] == [True, False]
     assert all(entry["site_url"] == wp.url + "/" for entry in pairings)
+
+
+def test_unpairing_from_either_side_is_logged_on_both(wp: WordPress, tmp_path: Path) -> None:
+    admin = wp.admin()
+    port = free_port()
+    env_file = tmp_path / "igsync.env"
+    env_file.write_text(f"{APP}IGSYNC_LISTEN=127.0.0.1:{port}\nIGSYNC_STATE_DIR={tmp_path}\n")
+    exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
+    assert exit_code == 0, said
+    secret = str(dotenv_values(env_file)["IGSYNC_SHARED_SECRET"])
+    SECRETS.update({secret, str(dotenv_values(env_file)["IGSYNC_ENCRYPTION_KEYS"])})
+    settings = load_settings({"IGSYNC_ENV_FILE": str(env_file)})
+    daemon = Daemon.build(settings)
+    daemon.start()
+    try:
+        with ServerThread(daemon.intake, settings.listen):
+            page = press(wp, admin, "igsync_unpair").text
+    finally:
+        daemon.stop()
+    assert "Unpaired. The daemon logged it" in page
+    assert 'id="igsync-paired"' not in page and "Pair with the igsync daemon" in page
+    assert "Unpaired by admin in wp-admin" in page  # the history table
+    assert "shared_secret" not in stored(wp)
+    assert signed_ping(wp, secret) == 503  # no secret at all now (not the old one for an hour)
+    daemon_log = [json.loads(line) for line in (tmp_path / "pairings.log").read_text().splitlines()]
+    assert [(e["event"], e.get("by")) for e in daemon_log] == [
+        ("paired", None),
+        ("unpaired", "admin in wp-admin"),
+    ]
+
+    # From the daemon's side: `igsync unpair`.
+    exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
+    assert exit_code == 0, said
+    SECRETS.add(str(dotenv_values(env_file)["IGSYNC_SHARED_SECRET"]))
+    result = CliRunner().invoke(app, ["unpair"], env={"IGSYNC_ENV_FILE": str(env_file)})
+    assert result.exit_code == 0, result.stdout
+    assert "forgot the shared secret" in result.stdout
+    assert dotenv_values(env_file)["IGSYNC_SHARED_SECRET"] == ""
+    assert "shared_secret" not in stored(wp)
+    page = admin.get(wp.url + SETTINGS, timeout=30).text
+    assert f"Unpaired by igsync unpair on {socket.gethostname()}" in page
+    last = json.loads((tmp_path / "pairings.log").read_text().splitlines()[-1])
+    assert (last["event"], last["by"]) == ("unpaired", "igsync unpair")
+
+    # With the daemon away, wp-admin still unpairs, and says the daemon did not hear it.
+    exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
+    assert exit_code == 0, said
+    SECRETS.add(str(dotenv_values(env_file)["IGSYNC_SHARED_SECRET"]))
+    page = press(wp, admin, "igsync_unpair").text
+    assert "the daemon could not be reached" in page and "igsync unpair" in page
+    assert "shared_secret" not in stored(wp)
 
 
 def test_the_pairing_screen_looks_like_wordpress(wp: WordPress) -> None:

@@ -32,6 +32,7 @@ final class Igsync_Settings_Page {
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
 		add_action( 'admin_post_igsync_test_connection', array( __CLASS__, 'test_connection' ) );
 		add_action( 'admin_post_igsync_pair', array( 'Igsync_Pairing', 'start' ) );
+		add_action( 'admin_post_igsync_unpair', array( 'Igsync_Pairing', 'unpair_from_admin' ) );
 		add_action( 'admin_enqueue_scripts', array( 'Igsync_Setup_Checklist', 'enqueue' ) );
 	}
 
@@ -277,7 +278,8 @@ final class Igsync_Settings_Page {
 				</p>
 			</div>
 		<?php endif; ?>
-		<?php if ( array() !== $log ) : ?>
+		<?php self::render_unpaired_notice(); ?>
+		<?php if ( Igsync_Pairing::is_paired() && array() !== $log && 'unpaired' !== ( $log[0]['event'] ?? 'paired' ) ) : ?>
 			<p id="igsync-paired">
 				<?php
 				printf(
@@ -290,11 +292,84 @@ final class Igsync_Settings_Page {
 				?>
 			</p>
 		<?php endif; ?>
-		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
-			<input type="hidden" name="action" value="igsync_pair">
-			<?php wp_nonce_field( 'igsync_pair' ); ?>
-			<?php submit_button( array() === $log ? __( 'Pair with the igsync daemon', 'igsync-bridge' ) : __( 'Pair again', 'igsync-bridge' ), 'secondary', 'igsync-pair', false ); ?>
-		</form>
+		<div class="igsync-pairing-actions">
+			<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+				<input type="hidden" name="action" value="igsync_pair">
+				<?php wp_nonce_field( 'igsync_pair' ); ?>
+				<?php submit_button( Igsync_Pairing::is_paired() ? __( 'Pair again', 'igsync-bridge' ) : __( 'Pair with the igsync daemon', 'igsync-bridge' ), 'secondary', 'igsync-pair', false ); ?>
+			</form>
+			<?php if ( Igsync_Pairing::is_paired() ) : ?>
+				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+					<input type="hidden" name="action" value="igsync_unpair">
+					<?php wp_nonce_field( 'igsync_unpair' ); ?>
+					<?php submit_button( __( 'Unpair', 'igsync-bridge' ), 'secondary', 'igsync-unpair', false, array( 'onclick' => 'return confirm(' . wp_json_encode( __( 'Unpair this site from the igsync daemon? Shoppers cannot connect Instagram until you pair again.', 'igsync-bridge' ) ) . ');' ) ); ?>
+				</form>
+			<?php endif; ?>
+		</div>
+		<?php self::render_pairing_history( $log, $format ); ?>
+		<?php
+	}
+
+	/**
+	 * After Unpair: whether the daemon heard it.
+	 */
+	private static function render_unpaired_notice(): void {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- only picks which notice to show.
+		$result = isset( $_GET['igsync_unpaired'] ) ? sanitize_key( wp_unslash( $_GET['igsync_unpaired'] ) ) : '';
+		if ( 'told' === $result ) {
+			echo '<div class="notice notice-success inline" id="igsync-unpaired"><p>' . esc_html__( 'Unpaired. The daemon logged it; it sends no more leads here until you pair again.', 'igsync-bridge' ) . '</p></div>';
+		} elseif ( 'not-told' === $result ) {
+			echo '<div class="notice notice-warning inline" id="igsync-unpaired"><p>';
+			printf(
+				/* translators: %s: the command */
+				esc_html__( 'Unpaired here, but the daemon could not be reached: run %s on its server so it stops too.', 'igsync-bridge' ),
+				'<code>igsync unpair</code>'
+			);
+			echo '</p></div>';
+		}
+	}
+
+	/**
+	 * The pairings and unpairings so far, newest first (WordPress keeps ten).
+	 *
+	 * @param array<int, array<string, mixed>> $log    The log.
+	 * @param string                           $format Date and time format.
+	 */
+	private static function render_pairing_history( array $log, string $format ): void {
+		if ( array() === $log ) {
+			return;
+		}
+		?>
+		<table class="widefat striped igsync-pairing-history" id="igsync-pairing-history">
+			<caption class="screen-reader-text"><?php esc_html_e( 'Pairing history', 'igsync-bridge' ); ?></caption>
+			<thead>
+				<tr>
+					<th scope="col"><?php esc_html_e( 'When', 'igsync-bridge' ); ?></th>
+					<th scope="col"><?php esc_html_e( 'What', 'igsync-bridge' ); ?></th>
+					<th scope="col"><?php esc_html_e( 'Daemon host', 'igsync-bridge' ); ?></th>
+					<th scope="col"><?php esc_html_e( 'Daemon address', 'igsync-bridge' ); ?></th>
+				</tr>
+			</thead>
+			<tbody>
+				<?php foreach ( $log as $entry ) : ?>
+					<tr>
+						<td><?php echo esc_html( wp_date( $format, (int) $entry['time'] ) ); ?></td>
+						<td>
+							<?php
+							if ( 'unpaired' === ( $entry['event'] ?? 'paired' ) ) {
+								/* translators: %s: who unpaired, e.g. "admin in wp-admin" */
+								echo esc_html( sprintf( __( 'Unpaired by %s', 'igsync-bridge' ), (string) ( $entry['by'] ?? '' ) ) );
+							} else {
+								echo esc_html( empty( $entry['sandbox'] ) ? __( 'Paired', 'igsync-bridge' ) : __( 'Paired, sandbox mode', 'igsync-bridge' ) );
+							}
+							?>
+						</td>
+						<td><?php echo esc_html( '' !== (string) $entry['host'] ? (string) $entry['host'] : '—' ); ?></td>
+						<td><code><?php echo esc_html( (string) $entry['daemon_url'] ); ?></code></td>
+					</tr>
+				<?php endforeach; ?>
+			</tbody>
+		</table>
 		<?php
 	}
 

@@ -26,7 +26,7 @@ final class Igsync_Setup_Checklist {
 			array(
 				'id'    => 'paired',
 				'label' => __( 'Paired with the igsync daemon', 'igsync-bridge' ),
-				'done'  => array() !== Igsync_Pairing::log_entries() || ( '' !== Igsync_Settings::get( 'shared_secret' ) && '' !== Igsync_Settings::get( 'daemon_url' ) ),
+				'done'  => Igsync_Pairing::is_paired(),
 				'todo'  => __( 'Click "Pair with the igsync daemon" below and run the command it shows on the daemon\'s server.', 'igsync-bridge' ),
 			),
 			array(

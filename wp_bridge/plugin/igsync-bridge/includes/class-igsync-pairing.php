@@ -119,9 +119,9 @@ final class Igsync_Pairing {
 		if ( '' !== $app_id ) {
 			$settings['app_id'] = $app_id;
 		}
-		update_option( Igsync_Settings::OPTION, $settings );
+		Igsync_Settings::replace( $settings );
 		delete_option( self::OPTION ); // Single use; a success clears the failures too.
-		self::log( $host, $daemon, $sandbox );
+		self::log( 'paired', $host, $daemon, $sandbox );
 		return new WP_REST_Response(
 			array(
 				'paired'       => true,
@@ -134,9 +134,57 @@ final class Igsync_Pairing {
 	}
 
 	/**
-	 * The pairings so far, newest first: [ time, daemon host, daemon URL ].
+	 * Settings > igsync > Unpair (admin-post.php): the daemon is told (signed, while the secret
+	 * still works), then this site forgets the secret; back to the page saying whether the
+	 * daemon heard.
+	 */
+	public static function unpair_from_admin(): void {
+		if ( ! current_user_can( 'manage_options' ) || ! check_admin_referer( 'igsync_unpair' ) ) {
+			wp_die( esc_html__( 'You are not allowed to unpair this site.', 'igsync-bridge' ), 403 );
+		}
+		$user  = wp_get_current_user()->user_login;
+		$told  = Igsync_Daemon::post_signed(
+			'/v1/unpaired',
+			array(
+				'site_url' => home_url( '/' ),
+				'by'       => $user,
+			),
+			10
+		);
+		$heard = ! is_wp_error( $told ) && 200 === wp_remote_retrieve_response_code( $told );
+		/* translators: %s: the administrator's user name */
+		self::forget( sprintf( __( '%s in wp-admin', 'igsync-bridge' ), $user ) );
+		wp_safe_redirect( admin_url( 'options-general.php?page=igsync&igsync_unpaired=' . ( $heard ? 'told' : 'not-told' ) . '#igsync-pairing' ) );
+		exit;
+	}
+
+	/**
+	 * POST igsync/v1/unpair (signed): `igsync unpair` on the daemon's server.
 	 *
-	 * @return array<int, array{time: int, host: string, daemon_url: string, sandbox?: bool}>
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response
+	 */
+	public static function unpair( WP_REST_Request $request ): WP_REST_Response {
+		$payload = json_decode( $request->get_body(), true );
+		$host    = is_array( $payload ) ? sanitize_text_field( (string) ( $payload['daemon_host'] ?? '' ) ) : '';
+		/* translators: %s: the daemon's host name */
+		self::forget( sprintf( __( 'igsync unpair on %s', 'igsync-bridge' ), '' !== $host ? $host : __( 'an unnamed host', 'igsync-bridge' ) ) );
+		return new WP_REST_Response( array( 'unpaired' => true ), 200 );
+	}
+
+	/**
+	 * Whether this site holds a shared secret and a daemon address (paired, or set by hand).
+	 *
+	 * @return bool
+	 */
+	public static function is_paired(): bool {
+		return '' !== Igsync_Settings::get( 'shared_secret' ) && '' !== Igsync_Settings::get( 'daemon_url' );
+	}
+
+	/**
+	 * The pairings and unpairings so far, newest first.
+	 *
+	 * @return array<int, array{time: int, host: string, daemon_url: string, sandbox?: bool, event?: string, by?: string}>
 	 */
 	public static function log_entries(): array {
 		$log = get_option( self::LOG_OPTION, array() );
@@ -188,21 +236,45 @@ final class Igsync_Pairing {
 	}
 
 	/**
-	 * Keeps the last ten pairings (no secret in them).
+	 * Forgets the shared secret (the old one too) and sandbox mode; the daemon's address and the
+	 * app id stay for the next pairing. Logged.
 	 *
-	 * @param string $host       The daemon's host name, as it says.
-	 * @param string $daemon_url Where WordPress now forwards codes.
-	 * @param bool   $sandbox    Whether the daemon paired in sandbox mode.
+	 * @param string $by Who unpaired, in words.
 	 */
-	private static function log( string $host, string $daemon_url, bool $sandbox ): void {
+	private static function forget( string $by ): void {
+		$settings = get_option( Igsync_Settings::OPTION, array() );
+		$settings = is_array( $settings ) ? $settings : array();
+		$last     = self::log_entries()[0] ?? array();
+		if ( '' !== (string) ( $settings['sandbox'] ?? '' ) ) {
+			$settings['authorize_url'] = ''; // The sandbox's page goes with its pairing.
+		}
+		foreach ( array( 'shared_secret', 'previous_secret', 'previous_until', 'sandbox' ) as $key ) {
+			unset( $settings[ $key ] );
+		}
+		Igsync_Settings::replace( $settings );
+		self::log( 'unpaired', (string) ( $last['host'] ?? '' ), (string) ( $settings['daemon_url'] ?? '' ), false, $by );
+	}
+
+	/**
+	 * Keeps the last ten pairings and unpairings (no secret in them).
+	 *
+	 * @param string $event      paired or unpaired.
+	 * @param string $host       The daemon's host name, as it says.
+	 * @param string $daemon_url Where WordPress forwards codes.
+	 * @param bool   $sandbox    Whether the daemon paired in sandbox mode.
+	 * @param string $by         Who unpaired, in words ('' for a pairing).
+	 */
+	private static function log( string $event, string $host, string $daemon_url, bool $sandbox, string $by = '' ): void {
 		$log = self::log_entries();
 		array_unshift(
 			$log,
 			array(
 				'time'       => time(),
+				'event'      => $event,
 				'host'       => substr( $host, 0, 253 ),
 				'daemon_url' => $daemon_url,
 				'sandbox'    => $sandbox,
+				'by'         => substr( $by, 0, 300 ),
 			)
 		);
 		update_option( self::LOG_OPTION, array_slice( $log, 0, 10 ), false );

@@ -41,6 +41,15 @@ final class Igsync_Rest {
 		);
 		register_rest_route(
 			self::NS,
+			'/unpair',
+			array(
+				'methods'             => 'POST',
+				'callback'            => array( 'Igsync_Pairing', 'unpair' ),
+				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
+			)
+		);
+		register_rest_route(
+			self::NS,
 			'/pair',
 			array(
 				'methods'             => 'POST',
