@@ -54,6 +54,13 @@ def run_checks(load: Callable[[], Settings] = load_settings) -> Iterator[Check]:
     finally:
         store.dispose()
     yield _wordpress(settings)
+    if settings.sandbox:
+        yield Check(
+            "sandbox",
+            WARN,
+            f"sandbox mode: `igsync run` serves an emulator of Instagram (not Instagram) on "
+            f"{settings.sandbox_listen}; to go live, pair again with --app-id",
+        )
     yield from _instagram(settings)
     yield _intake(settings)
 

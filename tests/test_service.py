@@ -220,6 +220,9 @@ def test_doctor_gives_a_verdict_per_check(settings: Settings, tmp_path: Path) ->
     assert result.exit_code == 1 and re.search(
         r"^FAIL instagram graph .*unreachable", result.stdout, re.M
     )
+    sandbox_mode = {**env, "IGSYNC_SANDBOX": "on"}  # the Instagram URLs set above still win
+    result = runner.invoke(app, ["doctor"], env=sandbox_mode)
+    assert verdicts(result.stdout)["sandbox"] == "warn" and "not Instagram" in result.stdout
     missing = {k: v for k, v in env.items() if k != "IGSYNC_WP_URL"}
     result = runner.invoke(app, ["doctor"], env={**missing, "HOME": str(tmp_path)})
     assert result.exit_code == 1 and verdicts(result.stdout) == {"settings": "FAIL"}
