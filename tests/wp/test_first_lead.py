@@ -189,6 +189,8 @@ def test_a_fresh_shop_gets_its_first_lead_in_three_readme_steps(
             eventually(lambda: _answers(intake + "/healthz"), what="the daemon listening")
             half = checklist(browser, wp)
             assert half == {**before, "paired": True, "app": True, "redirect": True}
+            health = browser.find_element(By.ID, "igsync-health").text  # WordPress's own ping
+            assert "The connection works both ways" in health and "after pairing" in health
             notice = browser.find_element(By.ID, "igsync-sandbox-notice").text
             assert "Sandbox mode is on: this is not Instagram." in notice
             screenshot(browser, wp, "first-lead-3-checklist-paired-sandbox")

@@ -389,7 +389,11 @@ final class Igsync_Settings_Page {
 	 * The Connection section: the last test, the queue, the last lead, and the test button.
 	 */
 	private static function render_health(): void {
-		$last     = Igsync_Health::last();
+		$last    = Igsync_Health::last();
+		$pairing = Igsync_Pairing::log_entries()[0] ?? null;
+		if ( Igsync_Pairing::is_paired() && null !== $pairing && 'paired' === ( $pairing['event'] ?? 'paired' ) && ( null === $last || (int) $last['checked_at'] < (int) $pairing['time'] ) ) {
+			$last = Igsync_Health::test( 'pairing', 5 ); // WordPress's half of pairing's signed ping.
+		}
 		$snapshot = Igsync_Health::snapshot();
 		$tested   = isset( $_GET['igsync-tested'] ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
 		if ( $tested && null !== $last ) {
@@ -414,14 +418,16 @@ final class Igsync_Settings_Page {
 							<?php echo esc_html( $last['message'] ); ?>
 							<br><span class="description">
 							<?php
-							$ago = human_time_diff( (int) $last['checked_at'] );
-							echo esc_html(
-								'forward' === ( $last['source'] ?? '' )
-									/* translators: %s: how long ago, e.g. "5 mins" */
-									? sprintf( __( 'Seen when a shopper\'s code was forwarded, %s ago.', 'igsync-bridge' ), $ago )
-									/* translators: %s: how long ago, e.g. "5 mins" */
-									: sprintf( __( 'Tested %s ago.', 'igsync-bridge' ), $ago )
+							$ago  = human_time_diff( (int) $last['checked_at'] );
+							$when = array(
+								/* translators: %s: how long ago, e.g. "5 mins" */
+								'forward' => __( 'Seen when a shopper\'s code was forwarded, %s ago.', 'igsync-bridge' ),
+								/* translators: %s: how long ago, e.g. "5 mins" */
+								'pairing' => __( 'Tested after pairing, %s ago.', 'igsync-bridge' ),
+								/* translators: %s: how long ago, e.g. "5 mins" */
+								'test'    => __( 'Tested %s ago.', 'igsync-bridge' ),
 							);
+							echo esc_html( sprintf( $when[ $last['source'] ?? 'test' ] ?? $when['test'], $ago ) );
 							?>
 							</span>
 						<?php endif; ?>

@@ -21,11 +21,13 @@ final class Igsync_Health {
 	 * POST {daemon}/v1/ping, signed: the daemon checks our signature, then calls us back signed.
 	 * The outcome is kept (for the settings page and the admin notice) and returned.
 	 *
+	 * @param string $source  "test" (the button) or "pairing" (the first look after one).
+	 * @param int    $timeout Seconds.
 	 * @return array{ok: bool, message: string, version: string, checked_at: int, source: string}
 	 */
-	public static function test(): array {
-		$response = Igsync_Daemon::post_signed( '/v1/ping', new stdClass(), 10 );
-		$result   = self::verdict( Igsync_Daemon::url(), $response, 'test' );
+	public static function test( string $source = 'test', int $timeout = 10 ): array {
+		$response = Igsync_Daemon::post_signed( '/v1/ping', new stdClass(), $timeout );
+		$result   = self::verdict( Igsync_Daemon::url(), $response, $source );
 		update_option( self::RESULT, $result, false );
 		return $result;
 	}
@@ -44,7 +46,7 @@ final class Igsync_Health {
 			return;
 		}
 		$last = self::last();
-		if ( ( 200 === $status || 202 === $status ) && null !== $last && ! $last['ok'] && 'forward' === ( $last['source'] ?? '' ) ) {
+		if ( ( 200 === $status || 202 === $status ) && null !== $last && ! $last['ok'] && in_array( $last['source'] ?? '', array( 'forward', 'pairing' ), true ) ) {
 			$result = array(
 				'ok'         => true,
 				'message'    => __( 'The daemon accepts codes again: the last one was forwarded at once.', 'igsync-bridge' ),
