@@ -289,9 +289,17 @@ def test_help_and_version() -> None:
         "tokens",
         "db",
         "keys",
+        "pair",
+        "unpair",
     ):
         assert verb in result.stdout
     assert CliRunner().invoke(app, ["--version"]).stdout.strip() == "igsync 0.1.0"
+    # Each option names the setting it defaults to (square brackets were eaten as markup).
+    pair_help = CliRunner().invoke(app, ["pair", "--help"], env={"COLUMNS": "200"}).stdout
+    for setting in ("IGSYNC_WP_URL", "IGSYNC_PUBLIC_URL", "IGSYNC_SANDBOX_URL"):
+        assert f"(default: {setting}" in pair_help
+    sandbox_help = CliRunner().invoke(app, ["sandbox", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "(default: IGSYNC_INSTAGRAM_APP_ID)" in sandbox_help
 
 
 def test_the_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:

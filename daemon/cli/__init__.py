@@ -88,19 +88,19 @@ def run() -> None:
 def sandbox(
     listen: Annotated[str, typer.Option(help="HOST:PORT to serve on.")] = "127.0.0.1:8766",
     app_id: Annotated[
-        str | None, typer.Option(help="App id to accept [default: IGSYNC_INSTAGRAM_APP_ID].")
+        str | None, typer.Option(help="App id to accept (default: IGSYNC_INSTAGRAM_APP_ID).")
     ] = None,
     app_secret: Annotated[
         str | None,
-        typer.Option(help="App secret [default: IGSYNC_INSTAGRAM_APP_SECRET].", show_default=False),
+        typer.Option(help="App secret (default: IGSYNC_INSTAGRAM_APP_SECRET).", show_default=False),
     ] = None,
     redirect_uri: Annotated[
         list[str] | None,
-        typer.Option(help="A valid redirect URI (repeatable) [default: IGSYNC_REDIRECT_URI]."),
+        typer.Option(help="A valid redirect URI (repeatable) (default: IGSYNC_REDIRECT_URI)."),
     ] = None,
     flavour: Annotated[
         str | None,
-        typer.Option(help="instagram_login or basic_display [default: IGSYNC_INSTAGRAM_API]."),
+        typer.Option(help="instagram_login or basic_display (default: IGSYNC_INSTAGRAM_API)."),
     ] = None,
     latency_ms: Annotated[int, typer.Option(min=0, help="Latency added to every API call.")] = 0,
 ) -> None:
@@ -456,13 +456,13 @@ def pair(
     code: Annotated[str, typer.Argument(help="The pairing code from Settings > igsync.")],
     wp_url: Annotated[
         str | None,
-        typer.Option(help="The shop's WordPress address [default: IGSYNC_WP_URL]."),
+        typer.Option(help="The shop's WordPress address (default: IGSYNC_WP_URL)."),
     ] = None,
     public_url: Annotated[
         str | None,
         typer.Option(
-            help="Where WordPress reaches this daemon [default: IGSYNC_PUBLIC_URL, else "
-            "http:// and IGSYNC_LISTEN]."
+            help="Where WordPress reaches this daemon (default: IGSYNC_PUBLIC_URL, else "
+            "http:// and IGSYNC_LISTEN)."
         ),
     ] = None,
     sandbox: Annotated[
@@ -477,7 +477,7 @@ def pair(
         str | None,
         typer.Option(
             help="Where shoppers' browsers reach the sandbox, when not on this machine's "
-            "loopback [default: IGSYNC_SANDBOX_URL]."
+            "loopback (default: IGSYNC_SANDBOX_URL)."
         ),
     ] = None,
     app_id: Annotated[
