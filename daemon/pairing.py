@@ -132,6 +132,28 @@ def insecure_transport(url: str, *, allow_private: bool) -> str | None:
     return (PRIVATE_HTTP if private else PLAIN_HTTP).format(url=url)
 
 
+def sandbox_out_of_reach(authorize_url: str, wp_url: str) -> str | None:
+    """Why shoppers of the shop at `wp_url` cannot open the sandbox's page, when it is on
+    loopback and the shop is not (their browsers would look for it on their own machine)."""
+    page, shop = urlsplit(authorize_url).hostname or "", urlsplit(wp_url).hostname or ""
+    if _is_loopback(page) and not _is_loopback(shop):
+        return (
+            f"shoppers of {wp_url} will be sent to {authorize_url}, which only this machine "
+            "reaches: pass --sandbox-url with an address their browsers reach (the sandbox "
+            "behind your reverse proxy, for example)"
+        )
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def pair(
     wp_url: str,
     code: str,

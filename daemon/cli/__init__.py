@@ -502,6 +502,7 @@ def pair(
         PairingError,
         log_pairing,
         plan_instagram,
+        sandbox_out_of_reach,
         update_env_file,
     )
     from daemon.pairing import pair as pair_with
@@ -548,6 +549,9 @@ def pair(
             f"{instagram.authorize_url}, an emulator of Instagram (not Instagram); no real "
             "account connects. To go live: pair again with --app-id."
         )
+        unreachable = sandbox_out_of_reach(instagram.authorize_url, wp)
+        if unreachable:
+            err.print(f"[yellow]warning:[/] {unreachable}", markup=True)
     client = WordPressClient(wp, Signer(secret))
     accepted, said = client.ping()
     client.close()
