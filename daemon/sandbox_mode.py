@@ -1,7 +1,8 @@
 """Sandbox mode (IGSYNC_SANDBOX=on): `igsync run` also serves the sandbox, configured with the
 daemon's own app id, app secret and redirect URI, so a shop owner without a Meta app sees the
-whole way from the Connect button to a lead. The sandbox emulates Instagram; it is not Instagram,
-and what it issues lives in memory only (a restart ends the sandbox's tokens).
+whole way from the Connect button to a lead. The sandbox emulates Instagram; it is not Instagram.
+The tokens it issues outlive a restart (their hashes in sandbox-tokens.jsonl in the state folder),
+so the trial's customers stay connected; codes and rate-limit counts start afresh.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ def start_sandbox(settings: Settings) -> ServerThread:
         frozenset([settings.redirect_uri]),
         settings.instagram_api,
     )
+    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    state = SandboxState(config, remember=settings.state_dir / "sandbox-tokens.jsonl")
     try:
-        server = ServerThread(create_sandbox_app(SandboxState(config)), settings.sandbox_listen)
+        server = ServerThread(create_sandbox_app(state), settings.sandbox_listen)
     except OSError as exc:
         raise SandboxUnavailable(
             f"cannot serve the sandbox on {settings.sandbox_listen}: {exc.strerror}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -10,7 +12,9 @@ import requests
 
 from daemon.instagram import CodeRejected, TokenInvalid, UpstreamUnavailable
 from daemon.instagram.flavours import FLAVOURS
-from tests.conftest import APP_ID, Sandbox
+from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
+from daemon.serving import ServerThread
+from tests.conftest import APP_ID, SECRETS, Sandbox
 
 
 def authorize_query(sandbox: Sandbox, **overrides: str) -> dict[str, str]:
@@ -220,3 +224,40 @@ def test_an_accounts_tokens_can_be_revoked_or_expired_from_outside(sandbox: Sand
             client.profile(tokens[username])
         assert (caught.value.code, caught.value.subcode) == (190, subcode)
     assert client.profile(tokens["stays.fine"]).username == "stays.fine"
+
+
+def test_in_sandbox_mode_its_tokens_outlive_a_restart_and_only_their_hashes_are_kept(
+    tmp_path: Path,
+) -> None:
+    """`igsync run` with IGSYNC_SANDBOX=on serves a sandbox that remembers what it issued, so
+    a trial's customers stay connected across a restart; the file never holds a token."""
+    redirect_uri = "https://shop.example/wp-json/igsync/v1/callback"
+    app_secret = secrets.token_hex(16)
+    config = SandboxConfig(APP_ID, app_secret, frozenset({redirect_uri}))
+    remember = tmp_path / "sandbox-tokens.jsonl"
+    SECRETS.add(app_secret)
+
+    def served(state: SandboxState) -> ServerThread:
+        return ServerThread(create_sandbox_app(state))
+
+    before = SandboxState(config, remember=remember)
+    with served(before) as server:
+        first = Sandbox(before, server.url, redirect_uri, app_secret)
+        client = first.client()
+        short = client.exchange_code(first.new_code("stays.connected"), redirect_uri)
+        token = client.exchange_long_lived(short.access_token).access_token
+        SECRETS.update({short.access_token, token})
+    assert remember.stat().st_mode & 0o777 == 0o600
+    assert token not in remember.read_text() and short.access_token not in remember.read_text()
+
+    after = SandboxState(config, remember=remember)  # a restart: a new state, the same file
+    with served(after) as server:
+        again = Sandbox(after, server.url, redirect_uri, app_secret).client()
+        assert again.profile(token).username == "stays.connected"
+        with pytest.raises(TokenInvalid):
+            again.profile("IGSBXL" + secrets.token_urlsafe(120))  # never issued
+    without_file = SandboxState(config)
+    with served(without_file) as server:
+        forgetful = Sandbox(without_file, server.url, redirect_uri, app_secret).client()
+        with pytest.raises(TokenInvalid):
+            forgetful.profile(token)  # without the file, a restart ends every token

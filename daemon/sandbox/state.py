@@ -21,6 +21,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from daemon.settings import ApiFlavour
@@ -164,6 +165,36 @@ def graph_error(
     return SandboxError(status, {"error": error}, headers)
 
 
+def _keep(path: Path, token: str, issued: IssuedToken) -> None:
+    """Append an issued token to the sandbox mode's file: its hash and what it grants."""
+    kept = {
+        "sha256": hashlib.sha256(token.encode()).hexdigest(),
+        "username": issued.account.username,
+        "account_type": issued.account.account_type,
+        "long_lived": issued.long_lived,
+        "issued_at": issued.issued_at,
+        "expires_at": issued.expires_at,
+        "scopes": list(issued.scopes),
+    }
+    with path.open("a") as out:
+        out.write(json.dumps(kept) + "\n")
+
+
+def _remembered(path: Path) -> dict[str, IssuedToken]:
+    """The tokens a sandbox issued before a restart, by hash (the last line for one wins)."""
+    remembered = {}
+    for line in path.read_text().splitlines():
+        kept = json.loads(line)
+        remembered[kept["sha256"]] = IssuedToken(
+            Account(kept["username"], kept["account_type"]),
+            kept["long_lived"],
+            kept["issued_at"],
+            kept["expires_at"],
+            tuple(kept["scopes"]),
+        )
+    return remembered
+
+
 class AuthorizeRefused(Exception):
     """The authorize request itself is invalid: Instagram shows an error page, no redirect."""
 
@@ -183,7 +214,16 @@ class SandboxState:
     exchange_requests_received: int = 0  # exchanges arrived, answered or still being delayed
     exchange_attempts: Counter[str] = field(default_factory=Counter)
     exchanges: Counter[str] = field(default_factory=Counter)
+    # Sandbox mode (`igsync run` with IGSYNC_SANDBOX=on): the tokens it issued outlive a restart,
+    # kept as one JSON line each, under the token's SHA-256, never the token itself.
+    remember: Path | None = None
+    _remembered: dict[str, IssuedToken] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.remember is not None:
+            self.remember.touch(mode=0o600)
+            self._remembered = _remembered(self.remember)
 
     # -- time -----------------------------------------------------------------
     def now(self) -> float:
@@ -397,6 +437,8 @@ class SandboxState:
         lifetime = LONG_LIVED_LIFETIME if long_lived else SHORT_LIVED_LIFETIME
         now = self.now()
         self._tokens[token] = IssuedToken(account, long_lived, now, now + lifetime, scopes)
+        if self.remember is not None:
+            _keep(self.remember, token, self._tokens[token])
         return token
 
     def revoke_tokens_of(self, username: str) -> int:
@@ -420,7 +462,9 @@ class SandboxState:
             return len(mine)
 
     def _valid_token(self, token: str) -> IssuedToken:
-        issued = self._tokens.get(token)
+        issued = self._tokens.get(token) or self._remembered.get(
+            hashlib.sha256(token.encode()).hexdigest()
+        )
         if issued is None:
             raise graph_error("Invalid OAuth access token - Cannot parse access token", 190)
         if token in self._revoked:
