@@ -59,7 +59,12 @@ SANDBOX_SECRET_PREFIX = "sandbox-"  # noqa: S105 (marks an app secret made up fo
 
 
 def plan_instagram(
-    env: Mapping[str, str], *, sandbox: bool, app_id: str | None, app_secret: str | None
+    env: Mapping[str, str],
+    *,
+    sandbox: bool,
+    app_id: str | None,
+    app_secret: str | None,
+    sandbox_url: str | None = None,
 ) -> Instagram:
     """Which app, flavour and authorize page the pairing settles. With `sandbox`, the daemon
     serves the sandbox itself (IGSYNC_SANDBOX=on) and makes up an app for it when it has none;
@@ -93,6 +98,8 @@ def plan_instagram(
             )
     if sandbox or env.get("IGSYNC_SANDBOX", "off") != "off":
         updates["IGSYNC_SANDBOX"] = "on" if sandbox else "off"
+    if sandbox_url:
+        updates["IGSYNC_SANDBOX_URL"] = merged["IGSYNC_SANDBOX_URL"] = sandbox_url.rstrip("/")
     authorize = merged.get("IGSYNC_INSTAGRAM_AUTHORIZE_URL", "")
     if sandbox and not authorize:
         listen = parse_listen(merged.get("IGSYNC_SANDBOX_LISTEN") or "127.0.0.1:8766")
@@ -120,14 +127,14 @@ def insecure_transport(url: str, *, allow_private: bool) -> str | None:
         return None
     if parts.scheme != "http" or not parts.hostname:
         return f"{url} is not an http:// or https:// URL"
-    if parts.hostname == "localhost":
+    if _is_loopback(parts.hostname):
         return None
     try:
         address = ipaddress.ip_address(parts.hostname)
     except ValueError:
         return PLAIN_HTTP.format(url=url)
     private = any(address in network for network in PRIVATE_NETWORKS)
-    if address.is_loopback or (private and allow_private):
+    if private and allow_private:
         return None
     return (PRIVATE_HTTP if private else PLAIN_HTTP).format(url=url)
 

@@ -102,6 +102,12 @@ def default_state_dir(env: Mapping[str, str]) -> Path:
     return Path(xdg) / "igsync"
 
 
+def state_dir_of(env: Mapping[str, str]) -> Path:
+    """IGSYNC_STATE_DIR, else the default: where the database and the daemon's own files live."""
+    reader = _Reader(env)
+    return Path(reader.optional("STATE_DIR") or default_state_dir(env))
+
+
 def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment merged over the dotenv file (IGSYNC_ENV_FILE, else ./.env if present)."""
     env = dict(os.environ if environ is None else environ)
@@ -128,7 +134,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = read_environment(environ)
     reader = _Reader(env)
     flavour = reader.choice("INSTAGRAM_API", FLAVOURS, default="instagram_login")
-    state_dir = Path(reader.optional("STATE_DIR") or default_state_dir(env))
+    state_dir = state_dir_of(env)
     sandbox = reader.choice("SANDBOX", ("off", "on"), default="off") == "on"
     sandbox_listen = reader.parsed("SANDBOX_LISTEN", parse_listen, Listen("127.0.0.1", 8766))
     sandbox_url = reader.parsed("SANDBOX_URL", _http_url, "").rstrip("/")

@@ -506,7 +506,7 @@ def pair(
         update_env_file,
     )
     from daemon.pairing import pair as pair_with
-    from daemon.settings import default_state_dir
+    from daemon.settings import state_dir_of
     from wp_bridge.signing import Signer
     from wp_bridge.wordpress import WordPressClient
 
@@ -515,13 +515,13 @@ def pair(
     env_file = Path(env.get("IGSYNC_ENV_FILE") or ".env")
     if env_file.exists() and not os.access(env_file, os.W_OK):
         raise fail(f"{env_file} is not writable here (run as root?)")
-    if sandbox_url:
-        env["IGSYNC_SANDBOX_URL"] = sandbox_url.rstrip("/")
     app_secret = None
     if app_id:
         app_secret = typer.prompt("Instagram app secret (not shown)", hide_input=True, err=True)
     try:
-        instagram = plan_instagram(env, sandbox=sandbox, app_id=app_id, app_secret=app_secret)
+        instagram = plan_instagram(
+            env, sandbox=sandbox, app_id=app_id, app_secret=app_secret, sandbox_url=sandbox_url
+        )
     except PairingError as exc:
         raise fail(str(exc)) from None
     secret = generate_secret()
@@ -533,14 +533,12 @@ def pair(
         raise fail(str(exc), code=1) from None
     written = {
         **instagram.env_updates,
-        **({"IGSYNC_SANDBOX_URL": env["IGSYNC_SANDBOX_URL"]} if sandbox_url else {}),
         "IGSYNC_SHARED_SECRET": secret,
         "IGSYNC_WP_URL": wp,
         "IGSYNC_REDIRECT_URI": paired.redirect_uri,
     }
     update_env_file(env_file, written)
-    state_dir = Path(env.get("IGSYNC_STATE_DIR") or default_state_dir(env))
-    log_pairing(state_dir, paired, daemon_url, sandbox=sandbox)
+    log_pairing(state_dir_of(env), paired, daemon_url, sandbox=sandbox)
     out.print(f"Paired with {paired.site_name or paired.site_url} ({paired.site_url}).")
     out.print(f"{env_file}: {', '.join(_shown_settings(written))}")
     if sandbox:
@@ -573,7 +571,7 @@ def unpair() -> None:
     import socket
 
     from daemon.pairing import log_unpairing, update_env_file
-    from daemon.settings import default_state_dir
+    from daemon.settings import state_dir_of
     from wp_bridge.signing import Signer
     from wp_bridge.wordpress import WordPressClient, WordPressError
 
@@ -593,9 +591,7 @@ def unpair() -> None:
     finally:
         client.close()
     update_env_file(env_file, {"IGSYNC_SHARED_SECRET": ""})
-    log_unpairing(
-        Path(env.get("IGSYNC_STATE_DIR") or default_state_dir(env)), wp + "/", by="igsync unpair"
-    )
+    log_unpairing(state_dir_of(env), wp + "/", by="igsync unpair")
     out.print(told)
     out.print(f"{env_file}: IGSYNC_SHARED_SECRET removed; pair again with igsync pair CODE.")
 
