@@ -239,10 +239,23 @@ def test_unpairing_from_either_side_is_logged_on_both(wp: WordPress, tmp_path: P
         ("unpaired", "admin in wp-admin"),
     ]
 
-    # From the daemon's side: `igsync unpair`.
+    # From the daemon's side: `igsync unpair`. A daemon replaced by a newer pairing keeps the
+    # old secret's hour for what it has in flight, but may not unpair its successor.
     exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
     assert exit_code == 0, said
-    SECRETS.add(str(dotenv_values(env_file)["IGSYNC_SHARED_SECRET"]))
+    replaced = str(dotenv_values(env_file)["IGSYNC_SHARED_SECRET"])
+    exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
+    assert exit_code == 0, said
+    SECRETS.update({replaced, str(dotenv_values(env_file)["IGSYNC_SHARED_SECRET"])})
+    body = b'{"daemon_host": "the-replaced-daemon"}'
+    refused = requests.post(
+        wp.url + "/?rest_route=/igsync/v1/unpair",
+        data=body,
+        headers={**Signer(replaced).headers(body), "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert refused.status_code == 401 and signed_ping(wp, replaced) == 200
+    assert "shared_secret" in stored(wp)
     result = CliRunner().invoke(app, ["unpair"], env={"IGSYNC_ENV_FILE": str(env_file)})
     assert result.exit_code == 0, result.stdout
     assert "forgot the shared secret" in result.stdout

@@ -45,7 +45,7 @@ final class Igsync_Rest {
 			array(
 				'methods'             => 'POST',
 				'callback'            => array( 'Igsync_Pairing', 'unpair' ),
-				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
+				'permission_callback' => array( 'Igsync_Signature', 'verify_current_request' ),
 			)
 		);
 		register_rest_route(

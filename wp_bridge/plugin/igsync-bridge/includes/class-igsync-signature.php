@@ -98,6 +98,28 @@ final class Igsync_Signature {
 	 * @return true|WP_Error
 	 */
 	public static function verify_request( WP_REST_Request $request ) {
+		return self::verify( $request, false );
+	}
+
+	/**
+	 * Like verify_request, but only the current secret will do: for unpairing, which a daemon
+	 * replaced by a new pairing (still holding the previous secret for an hour) must not do.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return true|WP_Error
+	 */
+	public static function verify_current_request( WP_REST_Request $request ) {
+		return self::verify( $request, true );
+	}
+
+	/**
+	 * The checks of a signed request, with or without the previous secret's hour.
+	 *
+	 * @param WP_REST_Request $request      The request.
+	 * @param bool            $current_only Whether only the current secret may sign.
+	 * @return true|WP_Error
+	 */
+	private static function verify( WP_REST_Request $request, bool $current_only ) {
 		$key = self::key();
 		if ( '' === $key ) {
 			return new WP_Error( 'igsync_not_configured', __( 'igsync is not configured: no shared secret.', 'igsync-bridge' ), array( 'status' => 503 ) );
@@ -118,7 +140,7 @@ final class Igsync_Signature {
 			return self::refused( 'webhook-timestamp is outside the 5-minute tolerance' );
 		}
 		$valid = false;
-		foreach ( self::accepted_keys( $key ) as $accepted ) {
+		foreach ( $current_only ? array( $key ) : self::accepted_keys( $key ) as $accepted ) {
 			$expected = self::signature( $accepted, $id, (int) $timestamp, $request->get_body() );
 			foreach ( explode( ' ', $signature ) as $candidate ) {
 				if ( hash_equals( $expected, trim( $candidate ) ) ) {
