@@ -512,9 +512,7 @@ def pair(
 
     env = read_environment()
     wp, daemon_url = _pairing_addresses(env, wp_url, public_url, allow_private=allow_private_http)
-    env_file = Path(env.get("IGSYNC_ENV_FILE") or ".env")
-    if env_file.exists() and not os.access(env_file, os.W_OK):
-        raise fail(f"{env_file} is not writable here (run as root?)")
+    env_file = _env_file_to_write(env, must_exist=False)
     app_secret = None
     if app_id:
         app_secret = typer.prompt("Instagram app secret (not shown)", hide_input=True, err=True)
@@ -579,9 +577,7 @@ def unpair() -> None:
     wp, secret = env.get("IGSYNC_WP_URL", "").rstrip("/"), env.get("IGSYNC_SHARED_SECRET", "")
     if not (wp and secret):
         raise fail("this daemon is not paired (no IGSYNC_WP_URL or IGSYNC_SHARED_SECRET)")
-    env_file = Path(env.get("IGSYNC_ENV_FILE") or ".env")
-    if not os.access(env_file, os.W_OK):
-        raise fail(f"{env_file} is not writable here (run as root?)")
+    env_file = _env_file_to_write(env, must_exist=True)
     client = WordPressClient(wp, Signer(secret))
     try:
         client.unpair(socket.gethostname())
@@ -594,6 +590,15 @@ def unpair() -> None:
     log_unpairing(state_dir_of(env), wp + "/", by="igsync unpair")
     out.print(told)
     out.print(f"{env_file}: IGSYNC_SHARED_SECRET removed; pair again with igsync pair CODE.")
+
+
+def _env_file_to_write(env: dict[str, str], *, must_exist: bool) -> Path:
+    """The env file pair and unpair rewrite (IGSYNC_ENV_FILE, else ./.env), checked writable
+    before anything is sent; pairing may create it."""
+    env_file = Path(env.get("IGSYNC_ENV_FILE") or ".env")
+    if (must_exist or env_file.exists()) and not os.access(env_file, os.W_OK):
+        raise fail(f"{env_file} is not writable here (run as root?)")
+    return env_file
 
 
 def _pairing_addresses(

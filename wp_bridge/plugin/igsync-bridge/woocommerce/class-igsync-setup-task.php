@@ -19,6 +19,13 @@ use Automattic\WooCommerce\Admin\Features\OnboardingTasks\TaskLists;
 final class Igsync_Setup_Task extends Task {
 
 	/**
+	 * The checklist, worked out once per request (title, content and completion all read it).
+	 *
+	 * @var array<int, array{id: string, label: string, done: bool, todo: string}>|null
+	 */
+	private $items = null;
+
+	/**
 	 * Adds the task to the "Things to do next" list (on init, once WooCommerce made its lists).
 	 */
 	public static function register(): void {
@@ -54,7 +61,7 @@ final class Igsync_Setup_Task extends Task {
 	 * @return string
 	 */
 	public function get_content() {
-		$items = Igsync_Setup_Checklist::items();
+		$items = $this->items();
 		$done  = array_filter( array_column( $items, 'done' ) );
 		$next  = current( array_filter( $items, static fn( array $item ): bool => ! $item['done'] ) );
 		/* translators: 1: steps done, 2: steps in all */
@@ -86,7 +93,19 @@ final class Igsync_Setup_Task extends Task {
 	 * @return bool
 	 */
 	public function is_complete() {
-		return ! in_array( false, array_column( Igsync_Setup_Checklist::items(), 'done' ), true );
+		return ! in_array( false, array_column( $this->items(), 'done' ), true );
+	}
+
+	/**
+	 * The setup checklist's steps (a few queries), once.
+	 *
+	 * @return array<int, array{id: string, label: string, done: bool, todo: string}>
+	 */
+	private function items(): array {
+		if ( null === $this->items ) {
+			$this->items = Igsync_Setup_Checklist::items();
+		}
+		return $this->items;
 	}
 
 	/**
