@@ -220,19 +220,32 @@ def test_a_guest_buys_connects_from_the_thank_you_page_and_the_order_shows_it(
     box = order_box(admin.get(order_screen(wp, order["order_id"]), timeout=30).text)
     assert "1,234 followers" in box
 
-    # Someone whose email differs by a letter registers first: nothing of Gia's becomes theirs.
+    # An email typed at registration or checkout proves nothing: Gia's lead stays hers alone.
     php_json(wp, WC + NEW_CUSTOMER, "gia.guest@example.co", "gia2")
-    assert (
-        "@gia.buys.linen" not in admin.get(f"{wp.url}/wp-admin/users.php?s=gia2", timeout=30).text
-    )
-    # When Gia registers with the email she ordered with, the lead becomes her account's.
     registered = php_json(wp, WC + NEW_CUSTOMER, "gia.guest@example.com", "gia")
+    taker = wp.login(*SHOPPER)
+    headers = cart_with(wp, taker, product)
+    assert checkout(wp, taker, headers, "gia.guest@example.com")["order_id"]
+    linked = "SELECT IFNULL(wp_user_id, 'guest') FROM wp_igsync_leads WHERE username = 'gia.buys.linen'"
+    assert wp.sql(linked).strip() == "guest"
+    for who in ("gia", "gia2", SHOPPER[0]):
+        users = admin.get(f"{wp.url}/wp-admin/users.php?s={who}", timeout=30).text
+        assert "@gia.buys.linen" not in users, who
+    assert "@gia.buys.linen" not in taker.get(instagram_tab(wp), timeout=30).text
+    # The order she connected from becomes her account's (the owner links it, as WooCommerce's
+    # "link previous orders" does): that order is the proof, and the lead follows it.
+    php_json(
+        wp,
+        WC + "$o = wc_get_order( (int) $argv[1] ); $o->set_customer_id( (int) $argv[2] );"
+        " echo wp_json_encode( $o->save() );",
+        str(order["order_id"]),
+        str(registered),
+    )
     users = admin.get(f"{wp.url}/wp-admin/users.php?s=gia", timeout=30).text
     assert "@gia.buys.linen" in users
     [row] = leads_screen(admin, wp, s="gia.buys.linen")
     assert row["customer"] == "gia"
-    linked = wp.sql("SELECT wp_user_id FROM wp_igsync_leads WHERE username = 'gia.buys.linen'")
-    assert linked.strip() == str(registered)
+    assert wp.sql(linked).strip() == str(registered)
 
     # A start link whose order key is not the order's vouches for nothing.
     with requests.Session() as guest:
@@ -412,3 +425,84 @@ def test_the_first_connection_earns_one_coupon_that_works_once(
     assert push(wp, signer, after_reinstall).status_code == 201
     assert coupons(wp) == 1
     assert len(kept_mail(wp, "reward")) == 1
+
+
+def reward_coupons(wp: WordPress, email: str) -> int:
+    """The reward coupons restricted to this email (WooCommerce keeps the list serialised)."""
+    return int(
+        wp.sql(
+            "SELECT COUNT(*) FROM wp_postmeta m JOIN wp_posts p ON p.ID = m.post_id"
+            " WHERE p.post_type = 'shop_coupon' AND m.meta_key = 'customer_email'"
+            f" AND m.meta_value LIKE '%\"{email}\"%'"
+        ).strip()
+    )
+
+
+SANDBOX_MODE = (
+    "$s = (array) get_option( 'igsync_settings' ); $s['sandbox'] = $argv[1];"
+    " update_option( 'igsync_settings', $s ); echo wp_json_encode( true );"
+)
+PENDING_ORDER = WC + (
+    "$o = wc_create_order(); $o->set_billing_email( $argv[1] ); $o->save();"
+    " echo wp_json_encode( $o->get_id() );"
+)
+
+
+def test_one_reward_per_customer_per_email_per_order_and_none_for_made_up_accounts(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    wp = configured
+    set_up_shop(wp)
+    admin = wp.admin()
+    assert wp.configure(admin, reward_enabled="1").status_code == 200
+    signer = Signer(shared["secret"])
+    farmer = php_json(wp, WC + NEW_CUSTOMER, "farmer@example.com", "farmer")
+
+    # One customer, five Instagram accounts: one reward.
+    for _ in range(5):
+        assert push(wp, signer, a_lead(wp_user_id=farmer)).status_code == 201
+    assert reward_coupons(wp, "farmer@example.com") == 1
+    # Guests: one per email however it is typed, one per order.
+    first = php_json(wp, PENDING_ORDER, "guest.farmer@example.com")
+    for email in ("guest.farmer@example.com", "Guest.Farmer+2@Example.com"):
+        order = php_json(wp, PENDING_ORDER, email)
+        assert push(wp, signer, a_lead(email=email, wc_order_id=order)).status_code == 201
+    assert push(wp, signer, a_lead(email="other@example.com", wc_order_id=first)).status_code == 201
+    assert push(wp, signer, a_lead(email="other@example.com", wc_order_id=first)).status_code == 201
+    assert reward_coupons(wp, "guest.farmer@example.com") == 1
+    assert reward_coupons(wp, "guest.farmer+2@example.com") == 0
+    assert reward_coupons(wp, "other@example.com") == 1
+
+    # Sandbox mode: the accounts are made up, so no reward unless the owner asks for one.
+    php_json(wp, WC + SANDBOX_MODE, "1")
+    try:
+        page = admin.get(f"{wp.url}/wp-admin/options-general.php?page=igsync", timeout=30).text
+        assert "anyone can make up an account" in page
+        order = php_json(wp, PENDING_ORDER, "sandbox.guest@example.com")
+        lead = a_lead(email="sandbox.guest@example.com", wc_order_id=order)
+        assert push(wp, signer, lead).status_code == 201
+        assert reward_coupons(wp, "sandbox.guest@example.com") == 0
+        assert wp.configure(admin, reward_sandbox="1").status_code == 200
+        order = php_json(wp, PENDING_ORDER, "sandbox.tester@example.com")
+        lead = a_lead(email="sandbox.tester@example.com", wc_order_id=order)
+        assert push(wp, signer, lead).status_code == 201
+        assert reward_coupons(wp, "sandbox.tester@example.com") == 1
+    finally:
+        php_json(wp, WC + SANDBOX_MODE, "")
+
+    # "Only once the customer has a paid order": the reward waits for the payment.
+    assert wp.configure(admin, reward_paid_only="1").status_code == 200
+    try:
+        order = php_json(wp, PENDING_ORDER, "pays.later@example.com")
+        lead = a_lead(email="pays.later@example.com", wc_order_id=order)
+        assert push(wp, signer, lead).status_code == 201
+        assert reward_coupons(wp, "pays.later@example.com") == 0
+        php_json(
+            wp,
+            WC + "wc_get_order( (int) $argv[1] )->update_status( 'processing' );"
+            " echo wp_json_encode( true );",
+            str(order),
+        )
+        assert reward_coupons(wp, "pays.later@example.com") == 1
+    finally:
+        assert wp.configure(admin, reward_paid_only="", reward_sandbox="").status_code == 200

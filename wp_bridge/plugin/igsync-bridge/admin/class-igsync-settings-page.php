@@ -82,6 +82,8 @@ final class Igsync_Settings_Page {
 		$clean['reward_amount']    = self::decimal( $input['reward_amount'] ?? '', '10' );
 		$clean['reward_minimum']   = self::decimal( $input['reward_minimum'] ?? '', '' );
 		$clean['reward_days']      = (string) max( 1, min( 3650, absint( $input['reward_days'] ?? 30 ) ) );
+		$clean['reward_paid_only'] = empty( $input['reward_paid_only'] ) ? '' : '1';
+		$clean['reward_sandbox']   = empty( $input['reward_sandbox'] ) ? '' : '1';
 		// What pairing keeps (see Igsync_Pairing) is not on the form: it stays as it was.
 		foreach ( array( 'previous_secret', 'previous_until', 'secret_rotated_at' ) as $kept ) {
 			if ( isset( $old[ $kept ] ) ) {
@@ -181,7 +183,7 @@ final class Igsync_Settings_Page {
 							<th scope="row"><?php esc_html_e( 'Order received page', 'igsync-bridge' ); ?></th>
 							<td><label for="igsync_thank_you_prompt"><input id="igsync_thank_you_prompt" type="checkbox" name="<?php echo esc_attr( $name ); ?>[thank_you_prompt]" value="1" <?php checked( Igsync_Settings::get( 'thank_you_prompt' ), '1' ); ?>>
 							<?php esc_html_e( 'Ask customers to connect their Instagram after they order', 'igsync-bridge' ); ?></label>
-							<p class="description"><?php esc_html_e( 'A guest\'s connection is linked to their order and, when they register with the same email, to their account.', 'igsync-bridge' ); ?></p></td>
+							<p class="description"><?php esc_html_e( 'A guest\'s connection is linked to their order, and to their account once that order is theirs (an email typed at checkout proves nothing).', 'igsync-bridge' ); ?></p></td>
 						</tr>
 						<tr>
 							<th scope="row"><?php esc_html_e( 'Reward for connecting', 'igsync-bridge' ); ?></th>
@@ -203,7 +205,14 @@ final class Igsync_Settings_Page {
 									<input id="igsync_reward_days" class="small-text" type="number" min="1" max="3650" name="<?php echo esc_attr( $name ); ?>[reward_days]" value="<?php echo esc_attr( Igsync_Settings::get( 'reward_days' ) ); ?>">
 									<?php esc_html_e( 'days', 'igsync-bridge' ); ?>
 								</p>
-								<p class="description"><?php esc_html_e( 'The coupon is for the customer\'s email only, shown on My Account > Instagram and sent by email (WooCommerce > Settings > Emails > Instagram connection reward). The same Instagram account never earns a second one.', 'igsync-bridge' ); ?></p>
+								<p><label for="igsync_reward_paid_only"><input id="igsync_reward_paid_only" type="checkbox" name="<?php echo esc_attr( $name ); ?>[reward_paid_only]" value="1" <?php checked( Igsync_Settings::get( 'reward_paid_only' ), '1' ); ?>>
+								<?php esc_html_e( 'Only once the customer has a paid order', 'igsync-bridge' ); ?></label></p>
+								<?php if ( Igsync_Settings::is_sandbox() ) : ?>
+									<p><label for="igsync_reward_sandbox"><input id="igsync_reward_sandbox" type="checkbox" name="<?php echo esc_attr( $name ); ?>[reward_sandbox]" value="1" <?php checked( Igsync_Settings::get( 'reward_sandbox' ), '1' ); ?>>
+									<?php esc_html_e( 'Also in sandbox mode, to try it', 'igsync-bridge' ); ?></label></p>
+									<div class="notice notice-warning inline"><p><?php esc_html_e( 'Sandbox mode: anyone can make up an account on the sandbox\'s page, so no reward is given unless you tick the box above, and every coupon it gives is real. Untick it before you share the shop.', 'igsync-bridge' ); ?></p></div>
+								<?php endif; ?>
+								<p class="description"><?php esc_html_e( 'The coupon is for the customer\'s email only, shown on My Account > Instagram and sent by email (WooCommerce > Settings > Emails > Instagram connection reward). One reward per Instagram account, per customer, per email and per order.', 'igsync-bridge' ); ?></p>
 							</fieldset></td>
 						</tr>
 					</table>

@@ -462,23 +462,18 @@ final class Igsync_Leads {
 	}
 
 	/**
-	 * The newest lead connected from this order's thank-you page, else this customer's, else
-	 * a guest's whose email WordPress vouched for is exactly this one.
+	 * The newest lead connected from this order's thank-you page, else this customer's.
 	 *
-	 * @param int    $order_id The order.
-	 * @param int    $user_id  Its customer, 0 for a guest.
-	 * @param string $email    Its billing email.
+	 * @param int $order_id The order.
+	 * @param int $user_id  Its customer, 0 for a guest.
 	 * @return array<string, mixed>|null
 	 */
-	public static function newest_matching( int $order_id, int $user_id, string $email ): ?array {
+	public static function newest_matching( int $order_id, int $user_id ): ?array {
 		global $wpdb;
 		$table = Igsync_Schema::table( 'leads' );
 		$match = array( $wpdb->prepare( 'wc_order_id = %d', $order_id ) );
 		if ( $user_id ) {
 			$match[] = $wpdb->prepare( 'wp_user_id = %d', $user_id );
-		}
-		if ( is_email( $email ) ) {
-			$match[] = $wpdb->prepare( '(wp_user_id IS NULL AND email = %s)', $email );
 		}
 		$match = implode( ' OR ', $match );
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; each condition prepared above.
@@ -487,21 +482,21 @@ final class Igsync_Leads {
 	}
 
 	/**
-	 * Guests' leads whose email (vouched for by WordPress: an order's billing email) is exactly
-	 * this user's become theirs. How many.
+	 * Guests' leads connected from this order (the thank-you page, where the order key vouched
+	 * for the shopper) become its customer's. How many.
 	 *
-	 * @param string $email   The user's email.
-	 * @param int    $user_id The user.
+	 * @param int $order_id The order.
+	 * @param int $user_id  Its customer.
 	 * @return int
 	 */
-	public static function link_guest_leads( string $email, int $user_id ): int {
+	public static function link_order_leads( int $order_id, int $user_id ): int {
 		global $wpdb;
-		if ( ! is_email( $email ) || $user_id <= 0 ) {
+		if ( $order_id <= 0 || $user_id <= 0 ) {
 			return 0;
 		}
 		$table = Igsync_Schema::table( 'leads' );
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table.
-		$linked = (int) $wpdb->query( $wpdb->prepare( "UPDATE {$table} SET wp_user_id = %d WHERE wp_user_id IS NULL AND email = %s", $user_id, $email ) );
+		$linked = (int) $wpdb->query( $wpdb->prepare( "UPDATE {$table} SET wp_user_id = %d WHERE wp_user_id IS NULL AND wc_order_id = %d", $user_id, $order_id ) );
 		if ( $linked ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table.
 			$newest = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$table} WHERE wp_user_id = %d ORDER BY id DESC LIMIT 1", $user_id ), ARRAY_A );

@@ -45,6 +45,8 @@ final class Igsync_Settings {
 			'reward_amount'    => '10',
 			'reward_minimum'   => '',
 			'reward_days'      => '30',
+			'reward_paid_only' => '',
+			'reward_sandbox'   => '',
 		);
 		$options  = get_option( self::OPTION, array() );
 		$options  = is_array( $options ) ? $options : array();

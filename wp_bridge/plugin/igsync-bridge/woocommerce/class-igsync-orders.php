@@ -1,9 +1,9 @@
 <?php
 /**
  * Orders and customers: a lead belongs to its WooCommerce customer (by user id when the shopper
- * was logged in; a guest's lead, by an exact match of the email WordPress vouched for with the
- * customer's email when they register or order), and the order screen (High-Performance Order
- * Storage or posts) shows the customer's Instagram in a box.
+ * was logged in; a guest's lead, once the order it was connected from is that customer's), and
+ * the order screen (High-Performance Order Storage or posts) shows the customer's Instagram in a
+ * box. An email typed at checkout or registration proves nothing, so it links nothing.
  *
  * @package igsync-bridge
  */
@@ -21,9 +21,7 @@ final class Igsync_Orders {
 	public static function register(): void {
 		add_action( 'add_meta_boxes', array( __CLASS__, 'add_box' ) );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'box_style' ) );
-		add_action( 'user_register', array( __CLASS__, 'link_registered' ) );
-		add_action( 'woocommerce_checkout_order_processed', array( __CLASS__, 'link_ordered' ), 10, 3 );
-		add_action( 'woocommerce_store_api_checkout_order_processed', array( __CLASS__, 'link_ordered' ) );
+		add_action( 'woocommerce_update_order', array( __CLASS__, 'link_order' ), 10, 2 );
 	}
 
 	/**
@@ -82,37 +80,28 @@ final class Igsync_Orders {
 	}
 
 	/**
-	 * The lead for an order: the one connected from its thank-you page, else the customer's,
-	 * else (a guest's order) the one whose vouched email is the billing email.
+	 * The lead for an order: the one connected from its thank-you page, else its customer's.
+	 * Never another guest's by the billing email: typing an address proves nothing.
 	 *
 	 * @param WC_Order $order The order.
 	 * @return array<string, mixed>|null
 	 */
 	public static function lead_of( WC_Order $order ): ?array {
-		return Igsync_Leads::newest_matching( $order->get_id(), $order->get_customer_id(), (string) $order->get_billing_email() );
+		return Igsync_Leads::newest_matching( $order->get_id(), $order->get_customer_id() );
 	}
 
 	/**
-	 * A new user: guests' leads with exactly their email become theirs.
+	 * An order saved with a customer (WooCommerce's "link previous orders", an administrator
+	 * assigning it, an account made at checkout): the guest's lead connected from that very order
+	 * becomes the customer's, the proof being the order itself.
 	 *
-	 * @param int $user_id The new user.
+	 * @param int           $order_id The order.
+	 * @param WC_Order|null $order    The order, where WooCommerce passes it.
 	 */
-	public static function link_registered( $user_id ): void {
-		$user = get_userdata( (int) $user_id );
-		if ( $user ) {
-			Igsync_Leads::link_guest_leads( (string) $user->user_email, (int) $user->ID );
-		}
-	}
-
-	/**
-	 * A logged-in customer's order: guests' leads with exactly its billing email become theirs.
-	 *
-	 * @param int|WC_Order $order_or_id The order (Store API) or its id (classic checkout).
-	 */
-	public static function link_ordered( $order_or_id ): void {
-		$order = $order_or_id instanceof WC_Order ? $order_or_id : wc_get_order( (int) $order_or_id );
-		if ( $order instanceof WC_Order && $order->get_customer_id() && is_email( $order->get_billing_email() ) ) {
-			Igsync_Leads::link_guest_leads( (string) $order->get_billing_email(), (int) $order->get_customer_id() );
+	public static function link_order( $order_id, $order = null ): void {
+		$order = $order instanceof WC_Order ? $order : wc_get_order( (int) $order_id );
+		if ( $order instanceof WC_Order && $order->get_customer_id() > 0 ) {
+			Igsync_Leads::link_order_leads( $order->get_id(), $order->get_customer_id() );
 		}
 	}
 }

@@ -2,9 +2,11 @@
 /**
  * A reward for connecting (Settings > igsync, off by default): the first time an Instagram
  * account connects, a single-use WooCommerce coupon restricted to the customer's email, shown
- * on My Account > Instagram and sent with WooCommerce's own mailer. The same Instagram account
- * never earns a second one, whichever user or email connects it again: the claim is a row only
- * one request can add.
+ * on My Account > Instagram and sent with WooCommerce's own mailer. One reward per Instagram
+ * account, per WordPress user, per email (normalised) and per order: each is a claim row only
+ * one request can add, keyed by a keyed hash so that the row names nobody. None in sandbox mode
+ * (made-up accounts), unless the owner turns it on for a test; optionally only once the
+ * customer has a paid order.
  *
  * @package igsync-bridge
  */
@@ -18,12 +20,14 @@ final class Igsync_Reward {
 
 	const CLAIM_PREFIX = 'igsync_reward_';
 	const META_ACCOUNT = '_igsync_ig_user_id';
+	const META_CLAIM   = '_igsync_claim';
 
 	/**
 	 * Hooks.
 	 */
 	public static function register(): void {
 		add_action( 'igsync_lead_received', array( __CLASS__, 'grant' ), 20, 2 );
+		add_action( 'woocommerce_order_status_changed', array( __CLASS__, 'on_order_paid' ), 20, 4 );
 		add_filter( 'woocommerce_email_classes', array( __CLASS__, 'add_email' ) );
 		add_filter( 'igsync_account_tab_extra', array( __CLASS__, 'on_account_tab' ), 10, 2 );
 	}
@@ -44,7 +48,8 @@ final class Igsync_Reward {
 	}
 
 	/**
-	 * A new lead: the coupon, if the reward is on and this Instagram account never earned one.
+	 * A new lead: the coupon, if the reward is on and neither this Instagram account, nor this
+	 * customer, nor this email, nor this order ever earned one.
 	 *
 	 * @param array<string, mixed> $lead       The stored lead.
 	 * @param int                  $wp_user_id Its customer, 0 for a guest.
@@ -53,19 +58,27 @@ final class Igsync_Reward {
 		if ( '1' !== Igsync_Settings::get( 'reward_enabled' ) || ! is_array( $lead ) || 'connected' !== ( $lead['status'] ?? '' ) ) {
 			return;
 		}
-		$user  = $wp_user_id ? get_userdata( (int) $wp_user_id ) : false;
-		$email = $user ? (string) $user->user_email : (string) ( $lead['email'] ?? '' );
+		if ( Igsync_Settings::is_sandbox() && '1' !== Igsync_Settings::get( 'reward_sandbox' ) ) {
+			return; // The sandbox's accounts are made up: a reward for each would be free money.
+		}
+		$user     = $wp_user_id ? get_userdata( (int) $wp_user_id ) : false;
+		$email    = $user ? (string) $user->user_email : (string) ( $lead['email'] ?? '' );
+		$order_id = $user ? 0 : (int) ( $lead['wc_order_id'] ?? 0 );
 		if ( ! is_email( $email ) ) {
 			return; // A guest WordPress knows no email of: a coupon for nobody in particular is not a reward.
 		}
+		if ( '1' === Igsync_Settings::get( 'reward_paid_only' ) && ! self::has_paid_order( $user ? (int) $user->ID : 0, $order_id ) ) {
+			return; // Granted by on_order_paid() once an order of theirs is paid.
+		}
 		$account = (string) $lead['ig_user_id'];
-		if ( null !== self::coupon_of( $account ) ) {
-			return; // Its coupon outlived a reinstall of the plugin: still earned once.
+		$claims  = self::claims( $account, $user ? (int) $user->ID : 0, $email, $order_id );
+		if ( false !== get_option( self::CLAIM_PREFIX . hash( 'sha256', $account ) ) ) {
+			return; // Earned under igsync 0.2, whose claim named the account by a plain hash.
 		}
-		if ( ! add_option( self::CLAIM_PREFIX . hash( 'sha256', $account ), (string) time(), '', false ) ) {
-			return; // Earned before (or being earned by another request right now).
+		if ( null !== self::coupon_of_claim( $claims[0] ) || ! self::claim( $claims ) ) {
+			return; // Earned before (the coupon outlives a reinstall), or by another request right now.
 		}
-		$coupon_id = self::create_coupon( $account, (string) $lead['username'], $email );
+		$coupon_id = self::create_coupon( $account, (string) $lead['username'], $email, $claims[0] );
 		/**
 		 * Fires once the reward coupon for a new Instagram connection exists (and before its
 		 * email is sent).
@@ -81,14 +94,128 @@ final class Igsync_Reward {
 	}
 
 	/**
+	 * An order paid (processing or completed): with "only after a paid order" on, the lead of
+	 * that order or its customer earns the reward it was waiting for.
+	 *
+	 * @param int      $order_id The order.
+	 * @param string   $from     Its old status.
+	 * @param string   $to       Its new status.
+	 * @param WC_Order $order    The order.
+	 */
+	public static function on_order_paid( $order_id, $from, $to, $order = null ): void {
+		if ( '1' !== Igsync_Settings::get( 'reward_paid_only' ) || ! in_array( (string) $to, wc_get_is_paid_statuses(), true ) ) {
+			return;
+		}
+		$order = $order instanceof WC_Order ? $order : wc_get_order( (int) $order_id );
+		$lead  = $order instanceof WC_Order ? Igsync_Leads::newest_matching( $order->get_id(), $order->get_customer_id() ) : null;
+		if ( null !== $lead ) {
+			self::grant( $lead, (int) ( $lead['wp_user_id'] ?? 0 ) );
+		}
+	}
+
+	/**
+	 * Whether this customer (or, for a guest, the order they connected from) has paid.
+	 *
+	 * @param int $user_id  The customer, 0 for a guest.
+	 * @param int $order_id The guest's order.
+	 * @return bool
+	 */
+	private static function has_paid_order( int $user_id, int $order_id ): bool {
+		if ( ! $user_id ) {
+			$order = $order_id ? wc_get_order( $order_id ) : false;
+			return $order instanceof WC_Order && $order->is_paid();
+		}
+		$paid = wc_get_orders(
+			array(
+				'customer_id' => $user_id,
+				'status'      => wc_get_is_paid_statuses(),
+				'limit'       => 1,
+				'return'      => 'ids',
+			)
+		);
+		return ! empty( $paid );
+	}
+
+	/**
+	 * The claim keys a reward takes: the account's first (it names the coupon), then the
+	 * customer's, the email's and the guest order's. Keyed hashes: they prevent a second claim
+	 * without telling whose it was.
+	 *
+	 * @param string $account  Instagram user id.
+	 * @param int    $user_id  The customer, 0 for a guest.
+	 * @param string $email    Their email.
+	 * @param int    $order_id A guest's order, 0 for a customer.
+	 * @return array<int, string>
+	 */
+	private static function claims( string $account, int $user_id, string $email, int $order_id ): array {
+		$what = array( 'account:' . $account, 'email:' . self::normalise_email( $email ) );
+		if ( $user_id ) {
+			$what[] = 'user:' . $user_id;
+		}
+		if ( $order_id ) {
+			$what[] = 'order:' . $order_id;
+		}
+		return array_map(
+			static function ( string $subject ): string {
+				return self::CLAIM_PREFIX . substr( hash_hmac( 'sha256', $subject, wp_salt( 'auth' ) ), 0, 40 );
+			},
+			$what
+		);
+	}
+
+	/**
+	 * One person's address however it is typed: case, spaces and a "+tag" do not make a new one.
+	 *
+	 * @param string $email The email.
+	 * @return string
+	 */
+	public static function normalise_email( string $email ): string {
+		$email = strtolower( trim( $email ) );
+		$at    = strrpos( $email, '@' );
+		if ( false === $at ) {
+			return $email;
+		}
+		$local = substr( $email, 0, $at );
+		$plus  = strpos( $local, '+' );
+		return ( false === $plus ? $local : substr( $local, 0, $plus ) ) . substr( $email, $at );
+	}
+
+	/**
+	 * Take every claim, or none: one INSERT IGNORE per claim (the options table's unique name
+	 * lets only one request add a row; add_option() would report success to both), and the
+	 * ones taken given back when a later one is already held.
+	 *
+	 * @param array<int, string> $claims Claim keys.
+	 * @return bool
+	 */
+	private static function claim( array $claims ): bool {
+		global $wpdb;
+		$taken = array();
+		foreach ( $claims as $claim ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- an atomic claim; WordPress's option API has none.
+			$added = (int) $wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$wpdb->options} (option_name, option_value, autoload) VALUES (%s, %s, 'off')", $claim, (string) time() ) );
+			if ( 1 !== $added ) {
+				foreach ( $taken as $given_back ) {
+					// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- the claim's own row.
+					$wpdb->delete( $wpdb->options, array( 'option_name' => $given_back ) );
+				}
+				return false;
+			}
+			$taken[] = $claim;
+		}
+		return true;
+	}
+
+	/**
 	 * The single-use coupon, for this email only.
 	 *
 	 * @param string $account  Instagram user id.
 	 * @param string $username Instagram username.
 	 * @param string $email    Whose it is.
+	 * @param string $claim    The account's claim key, kept on the coupon past a reinstall.
 	 * @return int
 	 */
-	private static function create_coupon( string $account, string $username, string $email ): int {
+	private static function create_coupon( string $account, string $username, string $email, string $claim ): int {
 		$terms  = self::terms();
 		$coupon = new WC_Coupon();
 		$coupon->set_code( 'IG-' . strtoupper( wp_generate_password( 8, false ) ) );
@@ -104,7 +231,28 @@ final class Igsync_Reward {
 		$coupon->set_usage_limit_per_user( 1 );
 		$coupon->set_email_restrictions( array( $email ) );
 		$coupon->update_meta_data( self::META_ACCOUNT, $account );
+		$coupon->update_meta_data( self::META_CLAIM, $claim );
 		return (int) $coupon->save();
+	}
+
+	/**
+	 * The coupon that holds an account's claim, if any (trashed ones too: still earned).
+	 *
+	 * @param string $claim The account's claim key.
+	 * @return int|null
+	 */
+	private static function coupon_of_claim( string $claim ): ?int {
+		$ids = get_posts(
+			array(
+				'post_type'   => 'shop_coupon',
+				'post_status' => 'any',
+				'meta_key'    => self::META_CLAIM, // phpcs:ignore WordPress.DB.SlowDBQuery -- one account's coupon, rarely.
+				'meta_value'  => $claim, // phpcs:ignore WordPress.DB.SlowDBQuery
+				'fields'      => 'ids',
+				'numberposts' => 1,
+			)
+		);
+		return $ids ? (int) $ids[0] : null;
 	}
 
 	/**

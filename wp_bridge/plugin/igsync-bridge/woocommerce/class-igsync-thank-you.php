@@ -36,7 +36,7 @@ final class Igsync_Thank_You {
 		if ( $user_id && 'connected' === Igsync_Connect::status( $user_id ) ) {
 			return; // Already connected: nothing to ask.
 		}
-		$lead = Igsync_Leads::newest_matching( $order->get_id(), 0, '' ); // By the order alone.
+		$lead = Igsync_Leads::newest_matching( $order->get_id(), 0 ); // By the order alone.
 		if ( null !== $lead ) {
 			printf(
 				'<section class="igsync-thank-you"><p class="igsync-status igsync-status--connected">%s</p></section>',
