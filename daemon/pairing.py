@@ -168,9 +168,12 @@ def pair(
     secret: str,
     daemon_url: str,
     instagram: Instagram,
+    private_http: bool = False,
     timeout: float = 15.0,
 ) -> Paired:
-    """Present the code and the settings to WordPress; what it answers."""
+    """Present the code and the settings to WordPress; what it answers. `private_http` tells
+    WordPress the owner allowed plain HTTP on a private network (it accepts plain HTTP from
+    loopback only otherwise)."""
     body = {
         "code": code,
         "shared_secret": secret,
@@ -180,6 +183,7 @@ def pair(
         "authorize_url": instagram.authorize_url,
         "sandbox": instagram.sandbox,
         "daemon_host": socket.gethostname(),
+        "private_http": private_http,
     }
     session = outbound_session([wp_url])
     try:

@@ -525,7 +525,12 @@ def pair(
     secret = generate_secret()
     try:
         paired = pair_with(
-            wp, code.strip(), secret=secret, daemon_url=daemon_url, instagram=instagram
+            wp,
+            code.strip(),
+            secret=secret,
+            daemon_url=daemon_url,
+            instagram=instagram,
+            private_http=allow_private_http,
         )
     except PairingError as exc:
         raise fail(str(exc), code=1) from None

@@ -3,7 +3,11 @@ overwrite each other, inside a real WordPress."""
 
 from __future__ import annotations
 
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import unquote
 
 import requests
@@ -14,7 +18,7 @@ from daemon.meta import build_signed_request
 from daemon.models import Customer, Token
 from daemon.statuses import TokenStatus
 from tests.conftest import Sandbox, eventually
-from tests.wordpress import SHOPPER, WordPress
+from tests.wordpress import SHOPPER, WordPress, php_json
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import handles, leads_screen
 from tests.wp.shopper import connect, leads_page
@@ -202,3 +206,100 @@ def test_a_lost_connection_shows_on_the_lead_and_a_reconnect_restores_it(
             select(Customer).where(col(Customer.username) == "comes.back")
         ).scalar_one()
     assert (again.id, again.status, again.version) == (customer.id, "connected", 3)
+
+
+META_CAP = """<?php
+add_filter( 'igsync_meta_queue_cap', function () {
+	return (int) get_option( 'igsync_test_cap', 1000 );
+} );
+"""
+
+
+class LeakyDaemon(BaseHTTPRequestHandler):
+    """A daemon whose answers carry more than Meta needs: none of the extra may be relayed."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"status": "completed", "internal": "do-not-relay"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_anonymous_meta_callbacks_are_checked_capped_and_pruned(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """The relay routes are anonymous: with the daemon down, only what reads as Meta's is kept,
+    within a cap and a per-address rate, and the rows go once the daemon has them."""
+    wp = configured
+    (wp.root / "wp-content" / "mu-plugins").mkdir(exist_ok=True)
+    (wp.root / "wp-content" / "mu-plugins" / "metacap.php").write_text(META_CAP)
+    deletion = wp.rest("/igsync/v1/meta/data-deletion")
+    rows = "SELECT COUNT(*) FROM wp_igsync_meta"
+
+    def count() -> int:
+        return int(wp.sql(rows).strip())
+
+    def forged(user_id: str = "17841400000000001") -> dict[str, str]:
+        return {"signed_request": build_signed_request(user_id, "made-up", issued_at=utcnow())}
+
+    php_json(wp, WP_LOAD + "Igsync_Throttle::clear( 'meta' ); echo 1;")  # earlier tests' share
+    before = count()
+    garbage = requests.post(deletion, data={"signed_request": "abc.def"}, timeout=30)
+    assert garbage.status_code == 400 and "not a signed_request from Meta" in garbage.text
+    waiting = int(wp.sql(rows + " WHERE acked_at IS NULL").strip())
+    php_json(wp, WP_LOAD + f"update_option( 'igsync_test_cap', {waiting + 2} ); echo 1;")
+    answers = [requests.post(deletion, data=forged(), timeout=30).status_code for _ in range(3)]
+    assert answers == [200, 200, 503] and count() == before + 2
+    # Per address: sixty an hour are kept, then Meta is asked to call again.
+    php_json(wp, WP_LOAD + "update_option( 'igsync_test_cap', 100000 ); echo 1;")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(
+                lambda _: requests.post(deletion, data=forged(), timeout=60).status_code, range(62)
+            )
+        )
+    assert answers.count(503) == 4 and count() == before + 60
+    # Unpaired, nothing is kept at all.
+    php_json(wp, WP_LOAD + UNPAIR_FOR_A_MOMENT)
+    try:
+        unpaired = requests.post(deletion, data=forged(), timeout=30)
+        assert unpaired.status_code == 503 and count() == before + 60
+    finally:
+        php_json(wp, WP_LOAD + REPAIR, shared["secret"])
+    # Taken by the daemon a day ago: pruned by the hourly prune.
+    wp.sql("UPDATE wp_igsync_meta SET acked_at = NOW() - INTERVAL 2 DAY, signed_request = ''")
+    php_json(wp, WP_LOAD + "do_action( 'igsync_prune' ); echo 1;")
+    assert count() == 0
+    php_json(wp, WP_LOAD + "delete_option( 'igsync_test_cap' ); echo 1;")
+    (wp.root / "wp-content" / "mu-plugins" / "metacap.php").unlink()
+
+    # What the daemon answers is passed on field by field, never as it came.
+    server = HTTPServer(("127.0.0.1", int(shared["daemon_port"])), LeakyDaemon)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        status = requests.get(
+            wp.rest("/igsync/v1/meta/deletion-status"),
+            params={"code": "0123456789abcdef"},
+            timeout=30,
+        )
+        assert status.json() == {"status": "completed"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+WP_LOAD = "require 'wp-load.php'; "
+UNPAIR_FOR_A_MOMENT = (
+    "$s = (array) get_option( 'igsync_settings' ); $s['shared_secret'] = '';"
+    " update_option( 'igsync_settings', $s ); echo 1;"
+)
+REPAIR = (
+    "$s = (array) get_option( 'igsync_settings' ); $s['shared_secret'] = $argv[1];"
+    " update_option( 'igsync_settings', $s ); echo 1;"
+)

@@ -1,7 +1,7 @@
 """Pairing (Settings > igsync > Pair): a one-time code the administrator gives `igsync pair`,
 which settles the shared secret, the daemon's address, the app id and the redirect URI on both
-sides; single use, locked after five wrong codes, the replaced secret honoured for an hour, and
-never over plain HTTP to a public address."""
+sides; single use, five wrong codes per client and fifty per code, the replaced secret
+honoured for an hour, and never over plain HTTP to a public address."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import html
 import json
 import re
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -52,9 +53,12 @@ def igsync_pair(env_file: Path, *args: str, typed: str | None = None) -> tuple[i
 
 
 def stored(wp: WordPress) -> dict[str, str]:
+    """Settings > igsync as saved ({} on a site that never saved them)."""
     return dict(
         php_json(
-            wp, "require 'wp-load.php'; echo wp_json_encode( get_option( 'igsync_settings' ) );"
+            wp,
+            "require 'wp-load.php';"
+            " echo wp_json_encode( get_option( 'igsync_settings', array() ) );",
         )
     )
 
@@ -130,20 +134,127 @@ def test_pairing_settles_both_sides_once(wp: WordPress, tmp_path: Path) -> None:
     assert signed_ping(wp, stranger) == 401
 
 
-def test_five_wrong_codes_lock_pairing(wp: WordPress, tmp_path: Path) -> None:
+PAIR_ROUTE = "/?rest_route=/igsync/v1/pair"
+WRONG = {"code": "ZZZZ-ZZZZ", "shared_secret": "x", "daemon_url": "http://x"}
+
+
+def wrong_codes(wp: WordPress, times: int) -> list[int]:
+    """`times` wrong codes sent to the pair route at once, as an attacker would; the statuses."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(
+            pool.map(
+                lambda _: requests.post(wp.url + PAIR_ROUTE, json=WRONG, timeout=60).status_code,
+                range(times),
+            )
+        )
+
+
+def test_wrong_codes_slow_a_client_down_but_never_lock_the_owner_out(
+    wp: WordPress, tmp_path: Path
+) -> None:
     admin = wp.admin()
     env_file = tmp_path / "igsync.env"
     env_file.write_text(APP)
+    php_json(wp, "require 'wp-load.php'; delete_option( 'igsync_pairing' ); echo '1';")
+    # With no code outstanding there is nothing to guess: refused, and counted nowhere.
+    assert wrong_codes(wp, 12) == [403] * 12
     before = stored(wp).get("shared_secret")
-    for _ in range(5):
-        exit_code, said = igsync_pair(env_file, "ZZZZ-ZZZZ", "--wp-url", wp.url)
-        assert exit_code == 1 and "wrong, used or expired" in said
+    code = new_code(wp, admin)
+    # With a code outstanding, parallel guesses from one address: five are checked, no more.
+    statuses = wrong_codes(wp, 20)
+    assert sorted(statuses) == [403] * 5 + [429] * 15
+    exit_code, said = igsync_pair(env_file, code, "--wp-url", wp.url)
+    assert exit_code == 1 and "Too many wrong pairing codes from this address" in said
+    assert stored(wp).get("shared_secret") == before
+    assert "IGSYNC_SHARED_SECRET" not in env_file.read_text()
+    # The owner's "Pair again" clears the wait: its code pairs at once.
     exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
-    assert exit_code == 1 and "locked after too many wrong codes" in said  # even a good one
-    assert stored(wp).get("shared_secret") == before and "IGSYNC_SHARED_SECRET" not in (
-        env_file.read_text()
-    )
-    php_json(wp, "require 'wp-load.php'; delete_option( 'igsync_pairing' ); echo '1';")  # unlock
+    assert exit_code == 0, said
+    SECRETS.add(str(dotenv_values(env_file)["IGSYNC_SHARED_SECRET"]))
+    # Nothing is left in the database to read the next code from.
+    shown = new_code(wp, admin).replace("-", "")
+    kept = wp.sql("SELECT option_value FROM wp_options WHERE option_name LIKE '%pairing_code%'")
+    assert kept.strip() and shown not in kept
+    php_json(wp, "require 'wp-load.php'; delete_option( 'igsync_pairing' ); echo '1';")
+
+
+REMOTE_ADDR_SHIM = """<?php
+// Stands in for a client elsewhere on the network: the test server only listens on loopback.
+if ( isset( $_SERVER['HTTP_X_TEST_REMOTE_ADDR'] ) ) {
+	$_SERVER['REMOTE_ADDR'] = $_SERVER['HTTP_X_TEST_REMOTE_ADDR'];
+}
+"""
+
+
+def test_a_pairing_code_grants_pairing_and_nothing_more(wp: WordPress, tmp_path: Path) -> None:
+    """Whoever holds a code may not send shoppers to any page, point WordPress at any address,
+    or take the new secret over plain HTTP from afar; the shop's name reaches the daemon as text."""
+    admin = wp.admin()
+    secret = generate_secret()
+    SECRETS.add(secret)
+    good = {
+        "shared_secret": secret,
+        "daemon_url": "http://127.0.0.1:9",
+        "api_flavour": "instagram_login",
+    }
+    mu_plugins = wp.root / "wp-content" / "mu-plugins"
+    mu_plugins.mkdir(exist_ok=True)
+    (mu_plugins / "remote-addr.php").write_text(REMOTE_ADDR_SHIM)
+    try:
+        before = stored(wp).get("shared_secret")
+        refused = {
+            "an authorize page elsewhere": {"authorize_url": "https://evil.example/fake-login"},
+            "a sandbox page on another host": {
+                "authorize_url": "https://evil.example/oauth/authorize",
+                "sandbox": True,
+            },
+            "a daemon address with a query": {"daemon_url": "http://127.0.0.1:9/x?x="},
+            "a link-local daemon": {"daemon_url": "http://169.254.169.254/latest/meta-data"},
+        }
+        for why, change in refused.items():
+            code = new_code(wp, admin)
+            answer = requests.post(
+                wp.url + PAIR_ROUTE, json={"code": code, **good, **change}, timeout=30
+            )
+            assert answer.status_code == 422, why
+        code = new_code(wp, admin)
+        from_afar = requests.post(
+            wp.url + PAIR_ROUTE,
+            json={"code": code, **good},
+            headers={"X-Test-Remote-Addr": "203.0.113.7"},
+            timeout=30,
+        )
+        assert from_afar.status_code == 403 and "https://" in from_afar.json()["message"]
+        claims_private = requests.post(
+            wp.url + PAIR_ROUTE,
+            json={"code": code, **good, "private_http": True},
+            headers={"X-Test-Remote-Addr": "203.0.113.7"},
+            timeout=30,
+        )
+        assert (
+            claims_private.status_code == 403
+        )  # a public address is not made private by saying so
+        assert stored(wp).get("shared_secret") == before
+        # The same code from this machine, with Instagram's own page: paired.
+        php_json(
+            wp, "require 'wp-load.php'; update_option( 'blogname', \"Lena's Bakery\" ); echo 1;"
+        )
+        answer = requests.post(
+            wp.url + PAIR_ROUTE,
+            json={
+                "code": code,
+                **good,
+                "authorize_url": "https://www.instagram.com/oauth/authorize",
+            },
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["site_name"] == "Lena's Bakery"
+    finally:
+        (mu_plugins / "remote-addr.php").unlink()
+        php_json(
+            wp, "require 'wp-load.php'; update_option( 'blogname', 'igsync test shop' ); echo 1;"
+        )
 
 
 def test_plain_http_to_a_public_address_is_refused_before_anything_is_sent(

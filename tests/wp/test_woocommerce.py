@@ -226,7 +226,9 @@ def test_a_guest_buys_connects_from_the_thank_you_page_and_the_order_shows_it(
     taker = wp.login(*SHOPPER)
     headers = cart_with(wp, taker, product)
     assert checkout(wp, taker, headers, "gia.guest@example.com")["order_id"]
-    linked = "SELECT IFNULL(wp_user_id, 'guest') FROM wp_igsync_leads WHERE username = 'gia.buys.linen'"
+    linked = (
+        "SELECT IFNULL(wp_user_id, 'guest') FROM wp_igsync_leads WHERE username = 'gia.buys.linen'"
+    )
     assert wp.sql(linked).strip() == "guest"
     for who in ("gia", "gia2", SHOPPER[0]):
         users = admin.get(f"{wp.url}/wp-admin/users.php?s={who}", timeout=30).text
@@ -431,7 +433,7 @@ def reward_coupons(wp: WordPress, email: str) -> int:
     """The reward coupons restricted to this email (WooCommerce keeps the list serialised)."""
     return int(
         wp.sql(
-            "SELECT COUNT(*) FROM wp_postmeta m JOIN wp_posts p ON p.ID = m.post_id"
+            "SELECT COUNT(*) FROM wp_postmeta m JOIN wp_posts p ON p.ID = m.post_id"  # noqa: S608
             " WHERE p.post_type = 'shop_coupon' AND m.meta_key = 'customer_email'"
             f" AND m.meta_value LIKE '%\"{email}\"%'"
         ).strip()

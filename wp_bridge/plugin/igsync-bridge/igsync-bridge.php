@@ -26,6 +26,7 @@ require_once __DIR__ . '/includes/class-igsync-sites.php';
 require_once __DIR__ . '/includes/class-igsync-settings.php';
 require_once __DIR__ . '/includes/class-igsync-schema.php';
 require_once __DIR__ . '/includes/class-igsync-signature.php';
+require_once __DIR__ . '/includes/class-igsync-throttle.php';
 require_once __DIR__ . '/includes/class-igsync-pairing.php';
 require_once __DIR__ . '/includes/class-igsync-daemon.php';
 require_once __DIR__ . '/includes/class-igsync-cookie.php';
@@ -55,6 +56,8 @@ Igsync_Privacy::register();
 Igsync_Lead_Mail::register();
 add_action( 'init', array( 'Igsync_Connect', 'register' ) );
 add_action( Igsync_Lifecycle::PRUNE_HOOK, array( 'Igsync_Queue', 'prune' ) );
+add_action( Igsync_Lifecycle::PRUNE_HOOK, array( 'Igsync_Throttle', 'prune' ) );
+add_action( Igsync_Lifecycle::PRUNE_HOOK, array( 'Igsync_Meta_Queue', 'prune' ) );
 add_action( 'before_woocommerce_init', array( 'Igsync_Lifecycle', 'declare_woocommerce_compatibility' ) );
 add_action(
 	'plugins_loaded',

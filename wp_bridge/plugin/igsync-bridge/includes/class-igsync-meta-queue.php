@@ -63,7 +63,7 @@ final class Igsync_Meta_Queue {
 	}
 
 	/**
-	 * The daemon has these: the signed requests are erased, the rows stay for the status URL.
+	 * The daemon has these: the signed requests are erased; the rows go with the next prune a day on.
 	 *
 	 * @param array<int> $ids Row ids.
 	 * @return int How many changed.
@@ -86,6 +86,29 @@ final class Igsync_Meta_Queue {
 			);
 		}
 		return $acked;
+	}
+
+	/**
+	 * How many callbacks wait for the daemon.
+	 *
+	 * @return int
+	 */
+	public static function waiting(): int {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'meta' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name; a live queue.
+		return (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$table} WHERE acked_at IS NULL" );
+	}
+
+	/**
+	 * The hourly prune: rows the daemon took a day ago or more go (their status URL asks the
+	 * daemon by then, not this table).
+	 */
+	public static function prune(): void {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'meta' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE acked_at IS NOT NULL AND acked_at < %s", gmdate( 'Y-m-d H:i:s', time() - DAY_IN_SECONDS ) ) );
 	}
 
 	/**

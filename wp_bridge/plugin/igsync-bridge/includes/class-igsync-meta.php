@@ -8,7 +8,12 @@
  * When the daemon cannot be reached, nothing is lost: the callback is kept as it came
  * (Igsync_Meta_Queue) for the daemon's catch-up poll, and Meta is answered at once; for a data
  * deletion with a confirmation code and a status URL that says "pending" until the daemon has
- * erased the person.
+ * erased the person. These routes are anonymous, so what is kept is bounded: only what reads
+ * as Meta's signed_request (its payload names the algorithm, a user id and when it was issued;
+ * the signature itself needs the app secret, which only the daemon has), only on a paired site,
+ * at most META_PER_CLIENT an hour from one address and META_QUEUE_CAP waiting in all (Meta is
+ * answered 503 beyond that and calls again). Of the daemon's answers only the fields Meta and
+ * the person need are passed on.
  *
  * @package igsync-bridge
  */
@@ -20,7 +25,10 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Meta {
 
-	const TIMEOUT = 10;
+	const TIMEOUT         = 10;
+	const META_PER_CLIENT = 60;
+	const META_QUEUE_CAP  = 1000;
+	const RELAYED         = array( 'status', 'url', 'confirmation_code', 'tokens_revoked', 'requested_at', 'completed_at', 'error' );
 
 	/**
 	 * POST igsync/v1/meta/deauthorize: relayed to the daemon.
@@ -29,12 +37,16 @@ final class Igsync_Meta {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function deauthorize( WP_REST_Request $request ) {
-		$signed   = (string) $request->get_param( 'signed_request' );
+		$signed  = (string) $request->get_param( 'signed_request' );
+		$refusal = self::refusal( $signed );
+		if ( null !== $refusal ) {
+			return $refusal;
+		}
 		$response = self::relay( '/v1/meta/deauthorize', $signed );
 		if ( ! self::unreachable( $response ) ) {
 			return $response;
 		}
-		if ( null === Igsync_Meta_Queue::enqueue( 'deauthorize', $signed, null ) ) {
+		if ( ! self::may_keep() || null === Igsync_Meta_Queue::enqueue( 'deauthorize', $signed, null ) ) {
 			return $response; // Not kept either: Meta must call again.
 		}
 		return new WP_REST_Response( array( 'status' => 'queued' ) );
@@ -47,11 +59,15 @@ final class Igsync_Meta {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function data_deletion( WP_REST_Request $request ) {
-		$signed   = (string) $request->get_param( 'signed_request' );
+		$signed  = (string) $request->get_param( 'signed_request' );
+		$refusal = self::refusal( $signed );
+		if ( null !== $refusal ) {
+			return $refusal;
+		}
 		$response = self::relay( '/v1/meta/data-deletion', $signed );
 		if ( self::unreachable( $response ) ) {
 			$code = bin2hex( random_bytes( 8 ) );
-			if ( null === Igsync_Meta_Queue::enqueue( 'data-deletion', $signed, $code ) ) {
+			if ( ! self::may_keep() || null === Igsync_Meta_Queue::enqueue( 'data-deletion', $signed, $code ) ) {
 				return $response; // Not kept either: Meta must call again.
 			}
 			return self::receipt( $code );
@@ -61,6 +77,43 @@ final class Igsync_Meta {
 			return self::receipt( (string) ( $answer['confirmation_code'] ?? '' ) );
 		}
 		return $response;
+	}
+
+	/**
+	 * Why a signed_request is not Meta's, before anything is relayed or kept: null when its
+	 * payload reads as one (base64url JSON naming HMAC-SHA256, a numeric user id, an issue time).
+	 *
+	 * @param string $signed Meta's signed_request.
+	 * @return WP_Error|null
+	 */
+	private static function refusal( string $signed ): ?WP_Error {
+		if ( ! Igsync_Pairing::is_paired() ) {
+			return new WP_Error( 'igsync_not_paired', 'igsync is not set up on this site yet; try again later', array( 'status' => 503 ) );
+		}
+		$encoded = strtr( (string) substr( (string) strstr( $signed, '.' ), 1 ), '-_', '+/' );
+		$encoded = str_pad( $encoded, (int) ( ceil( strlen( $encoded ) / 4 ) * 4 ), '=' );
+		$payload = json_decode( (string) base64_decode( $encoded, true ), true ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode -- Meta's base64url.
+		$user    = is_array( $payload ) ? ( $payload['user_id'] ?? null ) : null;
+		if ( ! is_array( $payload ) || 'HMAC-SHA256' !== strtoupper( (string) ( $payload['algorithm'] ?? '' ) ) || ! ( is_int( $user ) || ( is_string( $user ) && ctype_digit( $user ) ) ) || ! is_int( $payload['issued_at'] ?? null ) ) {
+			return new WP_Error( 'igsync_bad_signed_request', 'this is not a signed_request from Meta (its payload must name HMAC-SHA256, a user id and an issue time)', array( 'status' => 400 ) );
+		}
+		return null;
+	}
+
+	/**
+	 * Whether one more callback may be kept for the daemon: within this address's hourly share
+	 * and the queue's cap (Meta is answered 503 beyond them, and calls again).
+	 *
+	 * @return bool
+	 */
+	private static function may_keep(): bool {
+		/**
+		 * How many Meta callbacks may wait for the daemon at once.
+		 *
+		 * @param int $cap The cap.
+		 */
+		$cap = (int) apply_filters( 'igsync_meta_queue_cap', self::META_QUEUE_CAP );
+		return Igsync_Meta_Queue::waiting() < $cap && Igsync_Throttle::allow( 'meta', Igsync_Throttle::client(), self::META_PER_CLIENT, HOUR_IN_SECONDS );
 	}
 
 	/**
@@ -174,7 +227,13 @@ final class Igsync_Meta {
 		if ( ! is_array( $body ) ) {
 			return new WP_Error( 'igsync_daemon_unreadable', 'igsync answered something unexpected', array( 'status' => 502 ) );
 		}
-		$result = new WP_REST_Response( $body, $status );
+		$relayed = array();
+		foreach ( self::RELAYED as $field ) {
+			if ( isset( $body[ $field ] ) && is_scalar( $body[ $field ] ) ) {
+				$relayed[ $field ] = is_string( $body[ $field ] ) ? substr( $body[ $field ], 0, 300 ) : $body[ $field ];
+			}
+		}
+		$result = new WP_REST_Response( $relayed, $status );
 		$result->header( 'Cache-Control', 'no-store' );
 		return $result;
 	}

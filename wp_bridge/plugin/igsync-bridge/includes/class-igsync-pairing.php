@@ -5,9 +5,16 @@
  * copied by hand (the shared secret, the daemon's address, the app id and API flavour), and is
  * told the redirect URI in return.
  *
- * The code is single use, valid 15 minutes, stored only as a hash; five wrong or expired codes
- * lock pairing for 15 minutes. A new pairing keeps the replaced secret valid for an hour, so
- * what is in flight signed with it is not refused. Every pairing is logged, without secrets.
+ * The code is single use and valid 15 minutes; the site keeps its hash, and for showing it to
+ * the administrator who asked, a copy sealed with a key from wp-config.php's salts. Wrong codes
+ * count only while a code is outstanding: five per client address in 15 minutes, then that
+ * client waits; fifty in all void the code (a new one from the administrator starts afresh).
+ * Each count is one atomic statement, so parallel guesses cannot slip past it. The pair route
+ * refuses plain HTTP from anywhere but this machine (the secret would cross the network in
+ * clear) or, when `igsync pair --allow-private-http` says so, a private network; a daemon address with a query, a fragment, credentials or a link-local host, and an
+ * authorize page that is neither Instagram's nor, in sandbox mode, on the daemon's or the
+ * shop's host. A new pairing keeps the replaced secret valid for an hour, so what is in flight
+ * signed with it is not refused. Every pairing is logged, without secrets.
  *
  * @package igsync-bridge
  */
@@ -19,12 +26,14 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Pairing {
 
-	const OPTION      = 'igsync_pairing';
-	const LOG_OPTION  = 'igsync_pairing_log';
-	const LIFETIME    = 15 * MINUTE_IN_SECONDS;
-	const MAX_FAILURE = 5;
-	const OVERLAP     = HOUR_IN_SECONDS;
-	const ALPHABET    = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // No 0/O, 1/I: read aloud, typed.
+	const OPTION     = 'igsync_pairing';
+	const LOG_OPTION = 'igsync_pairing_log';
+	const LIFETIME   = 15 * MINUTE_IN_SECONDS;
+	const PER_CLIENT = 5;
+	const PER_CODE   = 50;
+	const INSTAGRAM  = array( 'www.instagram.com', 'api.instagram.com', 'instagram.com' );
+	const OVERLAP    = HOUR_IN_SECONDS;
+	const ALPHABET   = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // No 0/O, 1/I: read aloud, typed.
 
 	/**
 	 * Settings > igsync > Pair (admin-post.php): a new code, then back to the page showing it.
@@ -37,19 +46,17 @@ final class Igsync_Pairing {
 		for ( $i = 0; $i < 8; $i++ ) {
 			$code .= self::ALPHABET[ random_int( 0, strlen( self::ALPHABET ) - 1 ) ];
 		}
-		$state = self::state();
+		Igsync_Throttle::clear( 'pair' ); // The administrator is here: every client starts afresh.
 		update_option(
 			self::OPTION,
 			array(
-				'code_hash'    => hash( 'sha256', $code ),
-				'expires'      => time() + self::LIFETIME,
-				'failures'     => $state['failures'],
-				'locked_until' => $state['locked_until'],
+				'code_hash' => hash( 'sha256', $code ),
+				'expires'   => time() + self::LIFETIME,
 			),
 			false
 		);
-		// Shown once, to the administrator who asked for it.
-		set_transient( 'igsync_pairing_code_' . get_current_user_id(), $code, self::LIFETIME );
+		// For the administrator who asked for it, sealed: the database alone does not show it.
+		set_transient( 'igsync_pairing_code_' . get_current_user_id(), self::seal( $code ), self::LIFETIME );
 		wp_safe_redirect( admin_url( 'options-general.php?page=igsync#igsync-pairing' ) );
 		exit;
 	}
@@ -60,7 +67,7 @@ final class Igsync_Pairing {
 	 * @return string
 	 */
 	public static function shown_code(): string {
-		$code  = (string) get_transient( 'igsync_pairing_code_' . get_current_user_id() );
+		$code  = self::unseal( (string) get_transient( 'igsync_pairing_code_' . get_current_user_id() ) );
 		$state = self::state();
 		if ( '' === $code || '' === $state['code_hash'] || $state['expires'] < time() ) {
 			return '';
@@ -75,33 +82,35 @@ final class Igsync_Pairing {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function pair( WP_REST_Request $request ) {
+		$private_http = true === $request->get_param( 'private_http' ) && Igsync_Throttle::client_is_private();
+		if ( ! is_ssl() && ! Igsync_Throttle::client_is_loopback() && ! $private_http ) {
+			return new WP_Error( 'igsync_pairing_insecure', __( 'Pairing carries the new secret: use this site\'s https:// address (plain HTTP is accepted from this machine, or from a private network with igsync pair --allow-private-http).', 'igsync-bridge' ), array( 'status' => 403 ) );
+		}
 		$state = self::state();
-		if ( $state['locked_until'] > time() ) {
-			return new WP_Error(
-				'igsync_pairing_locked',
-				__( 'Pairing is locked after too many wrong codes; try again in 15 minutes.', 'igsync-bridge' ),
-				array( 'status' => 429 )
-			);
+		if ( '' === $state['code_hash'] || $state['expires'] < time() ) {
+			return self::refused(); // Nothing to guess: not counted.
+		}
+		if ( ! Igsync_Throttle::allow( 'pair', Igsync_Throttle::client(), self::PER_CLIENT, self::LIFETIME ) ) {
+			return new WP_Error( 'igsync_pairing_locked', __( 'Too many wrong pairing codes from this address; try again in 15 minutes.', 'igsync-bridge' ), array( 'status' => 429 ) );
+		}
+		if ( Igsync_Throttle::bump( Igsync_Throttle::name( 'code_' . substr( $state['code_hash'], 0, 16 ), $state['expires'] ) ) > self::PER_CODE ) {
+			delete_option( self::OPTION ); // Guessed at too often: void. The administrator makes a new one.
+			return new WP_Error( 'igsync_pairing_locked', __( 'This pairing code was tried too often and is void: make a new one in Settings > igsync.', 'igsync-bridge' ), array( 'status' => 429 ) );
 		}
 		$code = strtoupper( preg_replace( '/[^A-Za-z0-9]/', '', (string) $request->get_param( 'code' ) ) );
-		if ( '' === $state['code_hash'] || $state['expires'] < time() || ! hash_equals( $state['code_hash'], hash( 'sha256', $code ) ) ) {
-			self::failed( $state );
-			return new WP_Error(
-				'igsync_pairing_refused',
-				__( 'This pairing code is wrong, used or expired: make a new one in Settings > igsync.', 'igsync-bridge' ),
-				array( 'status' => 403 )
-			);
+		if ( ! hash_equals( $state['code_hash'], hash( 'sha256', $code ) ) ) {
+			return self::refused();
 		}
 		$secret  = (string) $request->get_param( 'shared_secret' );
-		$daemon  = esc_url_raw( (string) $request->get_param( 'daemon_url' ), array( 'http', 'https' ) );
+		$daemon  = self::daemon_url( (string) $request->get_param( 'daemon_url' ) );
 		$app_id  = (string) $request->get_param( 'app_id' );
 		$flavour = (string) $request->get_param( 'api_flavour' );
 		$host    = sanitize_text_field( (string) $request->get_param( 'daemon_host' ) );
 		$sandbox = true === $request->get_param( 'sandbox' );
 		$wanted  = (string) $request->get_param( 'authorize_url' );
-		$page    = esc_url_raw( $wanted, array( 'http', 'https' ) );
+		$page    = self::authorize_url( $wanted, $sandbox, $daemon );
 		if ( ! Igsync_Signature::is_valid_secret( $secret ) || '' === $daemon || ( '' !== $app_id && ! ctype_digit( $app_id ) ) || ! isset( Igsync_Settings::SCOPES[ $flavour ] ) || ( '' !== $wanted && '' === $page ) || ( $sandbox && '' === $page ) ) {
-			return new WP_Error( 'igsync_pairing_malformed', __( 'The daemon sent settings WordPress cannot use.', 'igsync-bridge' ), array( 'status' => 422 ) );
+			return new WP_Error( 'igsync_pairing_malformed', __( 'The daemon sent settings WordPress cannot use: a daemon address without query, credentials or link-local host, and an authorize page that is Instagram\'s (or, in sandbox mode, on the daemon\'s or this shop\'s host).', 'igsync-bridge' ), array( 'status' => 422 ) );
 		}
 		$settings = get_option( Igsync_Settings::OPTION, array() );
 		$settings = is_array( $settings ) ? $settings : array();
@@ -120,14 +129,15 @@ final class Igsync_Pairing {
 			$settings['app_id'] = $app_id;
 		}
 		Igsync_Settings::replace( $settings );
-		delete_option( self::OPTION ); // Single use; a success clears the failures too.
+		delete_option( self::OPTION ); // Single use.
+		Igsync_Throttle::clear( 'pair' );
 		self::log( 'paired', $host, $daemon, $sandbox );
 		return new WP_REST_Response(
 			array(
 				'paired'       => true,
 				'redirect_uri' => Igsync_Settings::redirect_uri(),
 				'site_url'     => home_url( '/' ),
-				'site_name'    => get_bloginfo( 'name' ),
+				'site_name'    => wp_specialchars_decode( get_bloginfo( 'name' ), ENT_QUOTES ), // Text, not HTML: the daemon prints it.
 			),
 			200
 		);
@@ -204,35 +214,108 @@ final class Igsync_Pairing {
 	/**
 	 * The stored pairing state, with its defaults.
 	 *
-	 * @return array{code_hash: string, expires: int, failures: int, locked_until: int}
+	 * @return array{code_hash: string, expires: int}
 	 */
 	private static function state(): array {
 		$state = get_option( self::OPTION, array() );
 		$state = is_array( $state ) ? $state : array();
 		return array(
-			'code_hash'    => (string) ( $state['code_hash'] ?? '' ),
-			'expires'      => (int) ( $state['expires'] ?? 0 ),
-			'failures'     => (int) ( $state['failures'] ?? 0 ),
-			'locked_until' => (int) ( $state['locked_until'] ?? 0 ),
+			'code_hash' => (string) ( $state['code_hash'] ?? '' ),
+			'expires'   => (int) ( $state['expires'] ?? 0 ),
 		);
 	}
 
 	/**
-	 * Counts a wrong or expired code; the fifth locks pairing (and voids the code).
+	 * The answer to a wrong, used or expired code.
 	 *
-	 * @param array{code_hash: string, expires: int, failures: int, locked_until: int} $state Current state.
+	 * @return WP_Error
 	 */
-	private static function failed( array $state ): void {
-		$state['failures'] = $state['failures'] + 1;
-		if ( $state['failures'] >= self::MAX_FAILURE ) {
-			$state = array(
-				'code_hash'    => '',
-				'expires'      => 0,
-				'failures'     => 0,
-				'locked_until' => time() + self::LIFETIME,
-			);
+	private static function refused(): WP_Error {
+		return new WP_Error(
+			'igsync_pairing_refused',
+			__( 'This pairing code is wrong, used or expired: make a new one in Settings > igsync.', 'igsync-bridge' ),
+			array( 'status' => 403 )
+		);
+	}
+
+	/**
+	 * The daemon's address as given, if WordPress may call it: http(s), no credentials, query or
+	 * fragment (routes are appended to it), and not a link-local host (cloud metadata lives
+	 * there); else ''.
+	 *
+	 * @param string $url The address.
+	 * @return string
+	 */
+	public static function daemon_url( string $url ): string {
+		$clean = esc_url_raw( trim( $url ), array( 'http', 'https' ) );
+		$parts = wp_parse_url( $clean );
+		if ( '' === $clean || ! is_array( $parts ) || empty( $parts['host'] ) || isset( $parts['user'] ) || isset( $parts['pass'] ) || isset( $parts['query'] ) || isset( $parts['fragment'] ) || false !== strpos( $clean, '?' ) || false !== strpos( $clean, '#' ) ) {
+			return '';
 		}
-		update_option( self::OPTION, $state, false );
+		$host = strtolower( trim( (string) $parts['host'], '[]' ) );
+		if ( 0 === strpos( $host, '169.254.' ) || 0 === strpos( $host, 'fe80:' ) || 'metadata.google.internal' === $host ) {
+			return '';
+		}
+		return untrailingslashit( $clean );
+	}
+
+	/**
+	 * The authorize page a pairing may set: '' (Instagram's own for the flavour) or an https page
+	 * of Instagram's; in sandbox mode, a page on the daemon's host or this shop's. Else ''.
+	 *
+	 * @param string $url     The page asked for.
+	 * @param bool   $sandbox Whether the daemon pairs in sandbox mode.
+	 * @param string $daemon  The daemon's address (already checked).
+	 * @return string
+	 */
+	private static function authorize_url( string $url, bool $sandbox, string $daemon ): string {
+		$clean = esc_url_raw( trim( $url ), array( 'http', 'https' ) );
+		$parts = wp_parse_url( $clean );
+		if ( '' === $clean || ! is_array( $parts ) || empty( $parts['host'] ) || isset( $parts['user'] ) || isset( $parts['pass'] ) ) {
+			return '';
+		}
+		$host = strtolower( (string) $parts['host'] );
+		if ( ! $sandbox ) {
+			return 'https' === ( $parts['scheme'] ?? '' ) && in_array( $host, self::INSTAGRAM, true ) ? $clean : '';
+		}
+		$allowed = array( strtolower( (string) wp_parse_url( $daemon, PHP_URL_HOST ) ), strtolower( (string) wp_parse_url( home_url(), PHP_URL_HOST ) ) );
+		return in_array( $host, $allowed, true ) ? $clean : '';
+	}
+
+	/**
+	 * The pairing code sealed for the transient that shows it (libsodium, which WordPress ships
+	 * a fallback of; the key comes from wp-config.php's salts, not the database).
+	 *
+	 * @param string $code The code.
+	 * @return string
+	 */
+	private static function seal( string $code ): string {
+		$nonce = random_bytes( SODIUM_CRYPTO_SECRETBOX_NONCEBYTES );
+		return base64_encode( $nonce . sodium_crypto_secretbox( $code, $nonce, self::sealing_key() ) ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode -- binary to text.
+	}
+
+	/**
+	 * The sealed code opened, or '' when it is not one.
+	 *
+	 * @param string $sealed What seal() made.
+	 * @return string
+	 */
+	private static function unseal( string $sealed ): string {
+		$raw = base64_decode( $sealed, true ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode -- text to binary.
+		if ( false === $raw || strlen( $raw ) <= SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ) {
+			return '';
+		}
+		$code = sodium_crypto_secretbox_open( substr( $raw, SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ), substr( $raw, 0, SODIUM_CRYPTO_SECRETBOX_NONCEBYTES ), self::sealing_key() );
+		return false === $code ? '' : $code;
+	}
+
+	/**
+	 * The key that seals the shown code.
+	 *
+	 * @return string
+	 */
+	private static function sealing_key(): string {
+		return hash_hmac( 'sha256', 'igsync-pairing-code', wp_salt( 'auth' ), true );
 	}
 
 	/**

@@ -179,7 +179,7 @@ final class Igsync_Rest {
 			'signed_request' => array(
 				'type'      => 'string',
 				'required'  => true,
-				'maxLength' => 8192,
+				'maxLength' => 2048, // Meta's are a few hundred characters.
 				'pattern'   => '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
 			),
 		);

@@ -41,7 +41,7 @@ final class Igsync_Uninstaller {
 		foreach ( self::OPTIONS as $option ) {
 			delete_option( $option );
 		}
-		foreach ( array( '_transient_igsync_', '_transient_timeout_igsync_', 'igsync_reward_' ) as $prefix ) {
+		foreach ( array( '_transient_igsync_', '_transient_timeout_igsync_', 'igsync_reward_', 'igsync_throttle_' ) as $prefix ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- transients and reward claims have no delete-by-prefix API.
 			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( $prefix ) . '%' ) );
 		}
