@@ -31,7 +31,7 @@ def start_sandbox(settings: Settings) -> ServerThread:
     settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     state = SandboxState(config, remember=settings.state_dir / "sandbox-tokens.jsonl")
     try:
-        server = ServerThread(create_sandbox_app(state), settings.sandbox_listen)
+        server = ServerThread(create_sandbox_app(state, controls=False), settings.sandbox_listen)
     except OSError as exc:
         raise SandboxUnavailable(
             f"cannot serve the sandbox on {settings.sandbox_listen}: {exc.strerror}"

@@ -558,3 +558,30 @@ def test_the_read_commands_load_no_orm(filled: Filled) -> None:
     )
     assert "@lena.bakes" in shown.stdout
     assert "LOADED []" in shown.stdout, shown.stdout[-300:]
+
+
+def test_names_and_biographies_from_instagram_are_shown_as_typed_on_a_terminal(
+    filled: Filled,
+) -> None:
+    """Instagram users write their own name and biography: rich markup in them ("[/i]",
+    "[link=...]") must neither break a command nor draw a hidden link."""
+    store = Store(load_settings(filled.env).database_url)
+    with store.write() as session:
+        people = {c.username: c for c in session.execute(select(Customer)).scalars()}
+        people["lena.bakes"].name = "Anna [/i]"
+        people["tom_runs"].name = "[link=https://evil.example/verify]Support team[/link]"
+        people["lena.bakes"].biography = "Shop owner [/b] DM me"
+        lena = people["lena.bakes"].id
+    store.dispose()
+    env = {**os.environ, **filled.env, "FORCE_COLOR": "1", "COLUMNS": "200"}
+    for args in (["customers", "list"], ["customers", "show", str(lena)]):
+        shown = subprocess.run(
+            [sys.executable, "-m", "daemon", *args], env=env, capture_output=True, text=True
+        )
+        assert shown.returncode == 0, shown.stderr
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", shown.stdout)
+        assert "\x1b]8;" not in shown.stdout  # no hyperlink drawn
+        if args[1] == "list":
+            assert "Anna [/i]" in plain and "[link=https://evil.example/verify]" in plain
+        else:
+            assert "Shop owner [/b] DM me" in plain

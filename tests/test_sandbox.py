@@ -12,9 +12,13 @@ import requests
 
 from daemon.instagram import CodeRejected, TokenInvalid, UpstreamUnavailable
 from daemon.instagram.flavours import FLAVOURS
+from daemon.crypto import generate_key
 from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
+from daemon.sandbox_mode import start_sandbox
 from daemon.serving import ServerThread
-from tests.conftest import APP_ID, SECRETS, Sandbox
+from daemon.settings import Listen
+from tests.conftest import APP_ID, SECRETS, Sandbox, make_settings
+from wp_bridge.signing import generate_secret
 
 
 def authorize_query(sandbox: Sandbox, **overrides: str) -> dict[str, str]:
@@ -261,3 +265,60 @@ def test_in_sandbox_mode_its_tokens_outlive_a_restart_and_only_their_hashes_are_
         forgetful = Sandbox(without_file, server.url, redirect_uri, app_secret).client()
         with pytest.raises(TokenInvalid):
             forgetful.profile(token)  # without the file, a restart ends every token
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("faults", '{"hang_next": 1, "hang_seconds": Infinity}'),
+        ("faults", '{"latency_ms": NaN}'),
+        ("faults", '{"fail_next": -1}'),
+        ("faults", '{"fail_next": true}'),
+        ("clock", '{"advance_seconds": NaN}'),
+        ("clock", '{"advance_seconds": Infinity}'),
+        ("clock", '{"advance_seconds": 1e300}'),
+    ],
+)
+def test_the_controls_refuse_numbers_that_would_break_the_sandbox(
+    sandbox: Sandbox, route: str, body: str
+) -> None:
+    """JSON's NaN and Infinity (Starlette parses them) and out-of-range numbers are refused,
+    and the sandbox keeps answering as before."""
+    answer = requests.post(
+        f"{sandbox.url}/_sandbox/{route}",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert answer.status_code == 422 and "must be a number" in answer.json()["error"]
+    assert sandbox.state.offset_seconds == 0
+    assert requests.get(f"{sandbox.url}/_sandbox/faults", timeout=5).json()["hang_next"] == 0
+    client = sandbox.client()
+    short = client.exchange_code(sandbox.new_code("still.fine"), sandbox.redirect_uri)
+    assert client.profile(short.access_token).username == "still.fine"
+
+
+def test_the_sandbox_of_sandbox_mode_has_no_controls(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The sandbox `igsync run` serves to shoppers, perhaps behind the shop's proxy: nobody may
+    revoke someone's tokens or move its clock."""
+    settings = make_settings(
+        sandbox,
+        wp_url="http://127.0.0.1:9",
+        shared_secret=generate_secret(),
+        encryption_key=generate_key(),
+        state_dir=tmp_path,
+        sandbox_listen=Listen("127.0.0.1", 0),
+    )
+    server = start_sandbox(settings)
+    try:
+        for method, path in (
+            ("POST", "/_sandbox/accounts/someone/revoke"),
+            ("POST", "/_sandbox/clock"),
+            ("POST", "/_sandbox/faults"),
+            ("GET", "/_sandbox/stats"),
+        ):
+            answer = requests.request(method, server.url + path, json={}, timeout=5)
+            assert answer.status_code == 404, path
+        assert requests.get(server.url + "/oauth/authorize", timeout=5).status_code == 400
+    finally:
+        server.stop()

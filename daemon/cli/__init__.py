@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from daemon import __version__
 from daemon.cli import customers
@@ -161,7 +162,8 @@ def demo(
     configure_logging("INFO" if verbose else "WARNING")
     out.print(
         "[bold]igsync demo[/]: shoppers connect Instagram (sandbox) to a shop; "
-        "the daemon turns their codes into customers and leads."
+        "the daemon turns their codes into customers and leads.",
+        markup=True,
     )
     result = run_demo(shoppers=shoppers, state_dir=state_dir, say=out.print)
     store = Store(result.database_url)
@@ -552,7 +554,7 @@ def pair(
         )
         unreachable = sandbox_out_of_reach(instagram.authorize_url, wp)
         if unreachable:
-            err.print(f"[yellow]warning:[/] {unreachable}", markup=True)
+            err.print(f"[yellow]warning:[/] {escape(unreachable)}", markup=True)
     client = WordPressClient(wp, Signer(secret))
     accepted, said = client.ping()
     client.close()
@@ -660,7 +662,7 @@ def doctor() -> None:
     marks = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
     failed = False
     for check in run_checks():
-        out.print(f"{marks[check.verdict]} {check.name:<16} {check.detail}", markup=True)
+        out.print(f"{marks[check.verdict]} {check.name:<16} {escape(check.detail)}", markup=True)
         failed = failed or check.verdict == FAIL
     if failed:
         raise typer.Exit(1)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from daemon.cli.render import Rows
 from daemon.crypto import TokenCipher
@@ -19,8 +20,10 @@ from daemon.settings import Settings, SettingsError, load_settings
 if TYPE_CHECKING:
     from daemon.store import Store
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No markup by default: names, biographies and errors come from outside and may hold "[/i]" or
+# "[link=...]". The few lines with colour say markup=True and escape what they did not write.
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def print_rows(rows: Rows) -> None:
@@ -33,7 +36,7 @@ def print_rows(rows: Rows) -> None:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]igsync:[/] {message}", markup=True)
+    err.print(f"[bold red]igsync:[/] {escape(message)}", markup=True)
     return typer.Exit(code)
 
 

@@ -1,6 +1,7 @@
 """Tables: boxed by rich on a terminal, one tab-separated line per row anywhere else (cron, a
 pipe, ssh without a tty), where a wrapped table is unreadable and a script wants lines. Tokens
-arrive here already masked.
+arrive here already masked. Every cell is plain text (rich.text.Text): an Instagram name such
+as "[/i]" or "[link=...]" is shown as typed, never read as markup.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.table import Table
+from rich.text import Text
 
 from daemon.clock import isoformat_utc
 
@@ -34,7 +36,7 @@ class Rows:
         for header in self.headers:
             table.add_column(header, overflow="fold")
         for row in self.rows:
-            table.add_row(*row)
+            table.add_row(*(Text(cell) for cell in row))
         return table
 
     def as_lines(self) -> list[str]:
@@ -113,9 +115,9 @@ def customer_detail(view: CustomerView) -> Table:
         elif key == "engagement_rate" and value is not None:
             table.add_row(key, f"{value:.2f}% (likes + comments per post, per follower)")
         elif key not in ("followers_change", "followers_change_days"):
-            table.add_row(key, "-" if value in (None, "") else str(value))
+            table.add_row(key, Text("-" if value in (None, "") else str(value)))
     if view.token is not None and view.token.last_error:
-        table.add_row("token_last_error", view.token.last_error)
+        table.add_row("token_last_error", Text(view.token.last_error))
     return table
 
 

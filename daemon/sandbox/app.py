@@ -24,10 +24,14 @@ from daemon.sandbox.state import (
 )
 
 PAGE = Template((Path(__file__).parent / "page.html").read_text(encoding="utf-8"))
+MAX_ADVANCE_SECONDS = 10 * 365 * 86400  # ten years of time travel is plenty
 BANNER = "igsync sandbox: a local emulator of Instagram's OAuth endpoints. This is not Instagram."
 
 
-def create_sandbox_app(state: SandboxState) -> FastAPI:
+def create_sandbox_app(state: SandboxState, *, controls: bool = True) -> FastAPI:
+    """The sandbox; `controls` adds /_sandbox/* (fault injection, time travel, revoking any
+    account's tokens), for tests and benchmarks. The sandbox that sandbox mode serves to
+    shoppers, perhaps behind the shop's reverse proxy, has none: anyone could use them."""
     app = FastAPI(
         title="igsync sandbox (not Instagram)", version=__version__, docs_url=None, redoc_url=None
     )
@@ -158,7 +162,8 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             return _error_response(error)
         return await _late(fault, JSONResponse(answer, headers=usage))
 
-    _add_control_routes(app, state)
+    if controls:
+        _add_control_routes(app, state)
     return app
 
 
@@ -197,8 +202,14 @@ def _add_control_routes(app: FastAPI, state: SandboxState) -> None:
     async def clock(request: Request) -> Response:
         payload = await request.json()
         seconds = payload.get("advance_seconds") if isinstance(payload, dict) else None
-        if not isinstance(seconds, int | float) or seconds < 0:
-            return JSONResponse({"error": "advance_seconds must be a non-negative number"}, 422)
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 <= seconds <= MAX_ADVANCE_SECONDS  # NaN fails this too
+        ):
+            return JSONResponse(
+                {"error": f"advance_seconds must be a number from 0 to {MAX_ADVANCE_SECONDS}"}, 422
+            )
         state.advance(float(seconds))
         return JSONResponse({"offset_seconds": state.offset_seconds})
 

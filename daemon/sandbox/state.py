@@ -59,6 +59,16 @@ class SandboxConfig:
     app_calls_per_hour: int | None = None
 
 
+FAULT_RANGES: dict[str, tuple[float, float]] = {
+    "latency_ms": (0, 60_000),
+    "fail_next": (0, 1_000_000),
+    "fail_status": (400, 599),
+    "rate_limit_next": (0, 1_000_000),
+    "hang_next": (0, 1_000_000),
+    "hang_seconds": (0, 300),
+}
+
+
 @dataclass
 class Faults:
     """Injected misbehaviour for the API endpoints (not the authorize page)."""
@@ -73,11 +83,25 @@ class Faults:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def update(self, changes: dict[str, Any]) -> None:
+        """Set faults; every value a finite number in its range (JSON's NaN and Infinity, parsed
+        by Starlette, would break every later call), else ValueError and nothing changed."""
+        checked = {}
+        for key, value in changes.items():
+            if key.startswith("_") or key not in FAULT_RANGES:
+                raise ValueError(f"unknown fault {key!r}")
+            low, high = FAULT_RANGES[key]
+            kind = type(getattr(self, key))
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not low <= value <= high  # NaN fails this too
+                or (kind is int and value != int(value))
+            ):
+                raise ValueError(f"{key} must be a number from {low} to {high}")
+            checked[key] = kind(value)
         with self._lock:
-            for key, value in changes.items():
-                if key.startswith("_") or key not in self.__dataclass_fields__:
-                    raise ValueError(f"unknown fault {key!r}")
-                setattr(self, key, type(getattr(self, key))(value))
+            for key, value in checked.items():
+                setattr(self, key, value)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
