@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
+from daemon.crypto import generate_key
 from daemon.instagram import CodeRejected, TokenInvalid, UpstreamUnavailable
 from daemon.instagram.flavours import FLAVOURS
-from daemon.crypto import generate_key
 from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from daemon.sandbox_mode import start_sandbox
 from daemon.serving import ServerThread
