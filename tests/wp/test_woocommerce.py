@@ -35,6 +35,7 @@ from tests.wp.shop import (
 )
 from tests.wp.shopper import connect, connect_link, consent, land
 from wp_bridge.signing import Signer
+from wp_bridge.wordpress import WordPressClient
 
 NEW_CUSTOMER = (
     "echo wp_json_encode( wc_create_new_customer( $argv[1], $argv[2], wp_generate_password() ) );"
@@ -508,3 +509,52 @@ def test_one_reward_per_customer_per_email_per_order_and_none_for_made_up_accoun
         assert reward_coupons(wp, "pays.later@example.com") == 1
     finally:
         assert wp.configure(admin, reward_paid_only="", reward_sandbox="").status_code == 200
+
+
+COUPON_TRACE = (
+    "SELECT CONCAT_WS('|', p.post_status, p.post_excerpt,"
+    " (SELECT COUNT(*) FROM wp_postmeta m WHERE m.post_id = p.ID"
+    "  AND m.meta_key IN ('_igsync_ig_user_id', 'customer_email')))"
+    " FROM wp_posts p WHERE p.ID = {}"
+)
+
+
+def test_erasing_a_person_leaves_no_coupon_that_names_them(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """Meta's deletion, the privacy eraser and the shopper's erase end in the same place: an
+    unused reward coupon goes; a used one stays for the books, naming nobody."""
+    wp = configured
+    set_up_shop(wp)
+    admin = wp.admin()
+    assert wp.configure(admin, reward_enabled="1").status_code == 200
+    client = WordPressClient(wp.url, Signer(shared["secret"]))
+    coupon_of = (
+        "SELECT post_id FROM wp_postmeta WHERE meta_key = '_igsync_ig_user_id'"
+        " AND meta_value = '{}'"
+    )
+    kept = {}
+    for email in ("unused.reward@example.com", "used.reward@example.com"):
+        user = php_json(wp, WC + NEW_CUSTOMER, email, email.split("@")[0])
+        lead = a_lead(wp_user_id=user, username=email.split(".")[0] + ".erased")
+        assert push(wp, Signer(shared["secret"]), lead).status_code == 201
+        kept[email] = (lead["ig_user_id"], int(wp.sql(coupon_of.format(lead["ig_user_id"]))))
+    # The person's data export lists the coupon beside the connection.
+    exported = php_json(
+        wp,
+        WC + "echo wp_json_encode( Igsync_Privacy::export( $argv[1] ) );",
+        "used.reward@example.com",
+    )
+    names = [field["name"] for item in exported["data"] for field in item["data"]]
+    assert "Reward coupon" in names
+    used_id = kept["used.reward@example.com"][1]
+    used = "UPDATE wp_postmeta SET meta_value = '1' WHERE meta_key = 'usage_count' AND post_id = "
+    wp.sql(used + str(used_id))
+    for ig_user_id, _ in kept.values():
+        assert client.erase(ig_user_id, "0123456789abcdef") >= 1
+    client.close()
+    unused_id = kept["unused.reward@example.com"][1]
+    assert wp.sql(COUPON_TRACE.format(unused_id)).strip() == ""  # gone
+    status, description, naming = wp.sql(COUPON_TRACE.format(used_id)).strip().split("|")
+    assert status == "publish" and "@" not in description and naming == "0"
+    assert "used.erased" not in description

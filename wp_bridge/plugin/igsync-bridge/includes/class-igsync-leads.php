@@ -613,6 +613,14 @@ final class Igsync_Leads {
 				delete_user_meta( (int) $user_id, $key );
 			}
 		}
+		/**
+		 * Fires when a person's Instagram connection is erased here (Meta's data deletion, the
+		 * privacy eraser, the shopper's "also erase", the Leads screen): whatever else names the
+		 * account goes too (the reward coupon does).
+		 *
+		 * @param string $ig_user_id Instagram user id.
+		 */
+		do_action( 'igsync_lead_erased', $ig_user_id );
 		return array(
 			'leads' => $leads,
 			'users' => count( $users ),

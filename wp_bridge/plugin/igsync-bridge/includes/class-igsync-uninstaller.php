@@ -1,7 +1,8 @@
 <?php
 /**
- * Removes everything the plugin stored, on every site of a network. Needs nothing but
- * Igsync_Sites: WordPress runs uninstall.php with the plugin not loaded.
+ * Removes everything the plugin stored, on every site of a network; reward coupons stay in the
+ * shop's books, naming nobody. Needs nothing but Igsync_Sites and Igsync_Reward::scrub():
+ * WordPress runs uninstall.php with the plugin not loaded.
  *
  * @package igsync-bridge
  */
@@ -14,7 +15,7 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Uninstaller {
 
 	const TABLES  = array( 'igsync_codes', 'igsync_leads', 'igsync_seen', 'igsync_meta' );
-	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log' );
+	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log', 'woocommerce_igsync_reward_settings' );
 	const HOOKS   = array( 'igsync_prune' );
 
 	/**
@@ -34,6 +35,8 @@ final class Igsync_Uninstaller {
 	 */
 	public static function site(): void {
 		global $wpdb;
+		require_once dirname( __DIR__ ) . '/woocommerce/class-igsync-reward.php';
+		Igsync_Reward::scrub(); // Reward coupons stay in the shop's books, naming nobody.
 		foreach ( self::TABLES as $table ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery.SchemaChange -- our own tables go with the plugin.
 			$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}{$table}" );

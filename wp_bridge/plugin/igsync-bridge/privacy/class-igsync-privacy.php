@@ -83,6 +83,13 @@ final class Igsync_Privacy {
 					);
 				}
 			}
+			/**
+			 * What else the export says of a person's Instagram connection (the reward coupon).
+			 *
+			 * @param array<int, array{name: string, value: string}> $fields The fields so far.
+			 * @param array<string, mixed>                           $lead   The lead.
+			 */
+			$fields = (array) apply_filters( 'igsync_privacy_export_fields', $fields, $lead );
 			$data[] = array(
 				'group_id'    => 'igsync-instagram',
 				'group_label' => __( 'Instagram connection', 'igsync-bridge' ),

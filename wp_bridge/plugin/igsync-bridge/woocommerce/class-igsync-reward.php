@@ -30,6 +30,8 @@ final class Igsync_Reward {
 		add_action( 'woocommerce_order_status_changed', array( __CLASS__, 'on_order_paid' ), 20, 4 );
 		add_filter( 'woocommerce_email_classes', array( __CLASS__, 'add_email' ) );
 		add_filter( 'igsync_account_tab_extra', array( __CLASS__, 'on_account_tab' ), 10, 2 );
+		add_action( 'igsync_lead_erased', array( __CLASS__, 'scrub' ) );
+		add_filter( 'igsync_privacy_export_fields', array( __CLASS__, 'export_fields' ), 10, 2 );
 	}
 
 	/**
@@ -321,6 +323,61 @@ final class Igsync_Reward {
 			esc_html( strtoupper( $coupon->get_code() ) ),
 			esc_html( $state )
 		);
+	}
+
+	/**
+	 * A person erased: their reward coupon no longer names them. Unused, it goes; used, it
+	 * stays for the shop's books with a description that names nobody, no email and no account
+	 * on it. The claim rows (keyed hashes) stay, so the account earns no second one. Plain post
+	 * and meta functions: the uninstaller calls it too, with WooCommerce perhaps not loaded.
+	 *
+	 * @param string|null $account Instagram user id; null for every reward coupon (uninstall).
+	 */
+	public static function scrub( $account = null ): void {
+		$query = array(
+			'post_type'   => 'shop_coupon',
+			'post_status' => 'any',
+			'meta_key'    => self::META_ACCOUNT, // phpcs:ignore WordPress.DB.SlowDBQuery -- one person's coupon, or uninstall.
+			'fields'      => 'ids',
+			'numberposts' => -1,
+		);
+		if ( null !== $account ) {
+			$query['meta_value'] = (string) $account; // phpcs:ignore WordPress.DB.SlowDBQuery
+		}
+		foreach ( get_posts( $query ) as $coupon_id ) {
+			if ( (int) get_post_meta( (int) $coupon_id, 'usage_count', true ) < 1 ) {
+				wp_delete_post( (int) $coupon_id, true );
+				continue;
+			}
+			wp_update_post(
+				array(
+					'ID'           => (int) $coupon_id,
+					'post_excerpt' => __( 'igsync: reward for connecting Instagram (erased)', 'igsync-bridge' ),
+				)
+			);
+			foreach ( array( self::META_ACCOUNT, 'customer_email', '_used_by' ) as $key ) {
+				delete_post_meta( (int) $coupon_id, $key );
+			}
+		}
+	}
+
+	/**
+	 * The reward coupon in the person's data export.
+	 *
+	 * @param array<int, array{name: string, value: string}> $fields The export's fields.
+	 * @param array<string, mixed>                           $lead   The lead.
+	 * @return array<int, array{name: string, value: string}>
+	 */
+	public static function export_fields( $fields, $lead ): array {
+		$fields = is_array( $fields ) ? $fields : array();
+		$coupon = is_array( $lead ) ? self::coupon_of( (string) ( $lead['ig_user_id'] ?? '' ) ) : null;
+		if ( null !== $coupon ) {
+			$fields[] = array(
+				'name'  => __( 'Reward coupon', 'igsync-bridge' ),
+				'value' => strtoupper( $coupon->get_code() ) . ' (' . self::describe( $coupon ) . ')',
+			);
+		}
+		return $fields;
 	}
 
 	/**
