@@ -36,7 +36,7 @@ from bench.common import (
 )
 from daemon.statuses import ACTIVE_CODE_STATUSES
 from wp_bridge.forward import forward_body
-from wp_bridge.signing import Signer, generate_secret
+from wp_bridge.signing import Signer, generate_secret, to_daemon
 
 WRK_SCRIPT = """
 local requests = {{}}
@@ -95,7 +95,7 @@ def signed_requests(signer: Signer, count: int, tag: str, path: Path) -> None:
             body = forward_body(
                 code, REDIRECT_URI, wp_user_id=n + 1, email=f"s{n}@example.com", source="bench"
             ).decode()
-            headers = signer.headers(body.encode())
+            headers = signer.headers(body.encode(), to_daemon("POST", "/v1/codes"))
             assert "\t" not in body and "\n" not in body
             out.write(
                 f"{headers['webhook-id']}\t{headers['webhook-timestamp']}\t"

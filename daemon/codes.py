@@ -178,6 +178,19 @@ def _new_row(
     }
 
 
+def remember_webhook(store: Store, webhook_id: str, *, now: datetime) -> bool:
+    """Record an accepted signed request's id: True if new, False for a replay (the other
+    signed routes' check; codes have theirs in the writer's batch)."""
+    with store.write() as session:
+        known = session.execute(
+            select(_SEEN.c.webhook_id).where(_SEEN.c.webhook_id == webhook_id)
+        ).first()
+        if known is not None:
+            return False
+        session.execute(_REMEMBER, [{"webhook_id": webhook_id, "seen_at": now}])
+        return True
+
+
 def get_code(store: Store, code_id: int) -> ReceivedCode | None:
     with store.read() as session:
         return session.get(ReceivedCode, code_id)

@@ -28,6 +28,7 @@ from daemon.crypto import generate_key
 from daemon.outbound import outbound_session
 from daemon.ownership import give_to_folder_owner
 from daemon.settings import parse_listen, sandbox_urls
+from wp_bridge.signing import BOUND
 from wp_bridge.wordpress import route_url
 
 PAIR_ROUTE = "/igsync/v1/pair"
@@ -184,6 +185,7 @@ def pair(
         "sandbox": instagram.sandbox,
         "daemon_host": socket.gethostname(),
         "private_http": private_http,
+        "signing": BOUND,  # this daemon checks bound signatures (wp_bridge.signing)
     }
     session = outbound_session([wp_url])
     try:

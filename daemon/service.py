@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from daemon.budget import ApiBudget
 from daemon.catchup import QueueCatchUp
 from daemon.clock import Clock, utcnow
+from daemon.codes import remember_webhook
 from daemon.crypto import TokenCipher
 from daemon.db_lock import InUse, in_use_path
 from daemon.deliveries import DeliveryWorker
@@ -201,6 +202,7 @@ class Daemon:
                     forget=forget_person,
                     disconnect=disconnect_person,
                     unpaired=lambda site, by: unpaired_by_wordpress(settings, site, by),
+                    remember=lambda webhook_id: remember_webhook(store, webhook_id, now=clock()),
                     clock=clock,
                 ),
                 create_meta_router(

@@ -23,7 +23,7 @@ from daemon.store import Store
 from tests.conftest import eventually
 from wp_bridge.forward import forward_body, forward_code
 from wp_bridge.intake import MAX_BODY_BYTES, create_intake_app
-from wp_bridge.signing import Signer
+from wp_bridge.signing import Signer, to_daemon, to_wordpress
 
 REDIRECT_URI = "https://shop.example/wp-json/igsync/v1/callback"
 CODE = "AQBx-hBsH3kmWzRbP9sQ1f0_long-random-code"
@@ -35,7 +35,8 @@ class Intake:
         self.http = requests.Session()
 
     def post(self, body: bytes, headers: dict[str, str] | None = None) -> requests.Response:
-        headers = headers if headers is not None else self.signer.headers(body)
+        if headers is None:
+            headers = self.signer.headers(body, to_daemon("POST", "/v1/codes"))
         return self.http.post(
             f"{self.url}/v1/codes",
             data=body,
@@ -255,13 +256,16 @@ def test_code_status_needs_a_signature(intake: Intake) -> None:
     ).json()["id"]
     unsigned = intake.http.get(f"{intake.url}/v1/codes/{code_id}", timeout=5)
     assert unsigned.status_code == 401
+    route = to_daemon("GET", f"/v1/codes/{code_id}")
     signed = intake.http.get(
-        f"{intake.url}/v1/codes/{code_id}", headers=intake.signer.headers(b""), timeout=5
+        f"{intake.url}/v1/codes/{code_id}", headers=intake.signer.headers(b"", route), timeout=5
     )
     assert signed.status_code == 200
     assert signed.json()["status"] == "pending" and CODE not in signed.text
     missing = intake.http.get(
-        f"{intake.url}/v1/codes/999", headers=intake.signer.headers(b""), timeout=5
+        f"{intake.url}/v1/codes/999",
+        headers=intake.signer.headers(b"", to_daemon("GET", "/v1/codes/999")),
+        timeout=5,
     )
     assert missing.status_code == 404
 
@@ -328,3 +332,42 @@ def test_docs_the_readme_wire_contract_matches_the_served_openapi_schema(intake:
     }
     assert documented == served
     assert documented["received_at"] is True
+
+
+def test_a_signature_is_bound_to_its_route_and_direction(intake: Intake) -> None:
+    """A message seen in transit is good for its own route only: not for another route of the
+    daemon, not reflected back from WordPress's side, and not twice."""
+    intake.signer.peer_bound = True  # a plugin of this version has spoken
+    body = forward_body(CODE, REDIRECT_URI)
+    elsewhere = intake.post(body, intake.signer.headers(body, to_daemon("POST", "/v1/ping")))
+    assert elsewhere.status_code == 401
+    back = intake.post(body, intake.signer.headers(body, to_wordpress("POST", "/v1/codes")))
+    assert back.status_code == 401 and intake.stored() == 0
+    assert back.headers["igsync-signing"] == "bound"  # what tells a new plugin to drop the old
+
+    code_id = forward_code(
+        intake.http, intake.url, intake.signer, forward_body(CODE, REDIRECT_URI)
+    ).json()["id"]
+    status = intake.signer.headers(b"", to_daemon("GET", f"/v1/codes/{code_id}"))
+    first = intake.http.get(f"{intake.url}/v1/codes/{code_id}", headers=status, timeout=5)
+    again = intake.http.get(f"{intake.url}/v1/codes/{code_id}", headers=status, timeout=5)
+    assert first.status_code == 200 and again.status_code == 401
+    assert again.json()["error"] == "replayed"
+
+
+def test_an_older_plugin_is_understood_until_it_speaks_bound_signatures(
+    intake: Intake, shared_secret: str
+) -> None:
+    """Through an upgrade: an older plugin signs without binding; the daemon accepts that until
+    a bound signature has come, and from then on only bound ones. The new plugin sends both
+    until the daemon's answer says it checks bound ones."""
+    plugin = Signer(shared_secret)
+    body = forward_body("AQD-old-plugin", REDIRECT_URI)
+    assert intake.post(body, plugin.headers(body)).status_code == 202  # unbound, as 0.2 signs
+    upgraded = forward_code(intake.http, intake.url, plugin, forward_body("AQD-new", REDIRECT_URI))
+    assert upgraded.status_code == 202
+    plugin.learn(upgraded.headers)
+    assert plugin.peer_bound  # from now on the plugin sends the bound signature alone
+    assert " " not in plugin.headers(body, to_daemon("POST", "/v1/codes"))["webhook-signature"]
+    late = forward_body("AQD-late-unbound", REDIRECT_URI)
+    assert intake.post(late, plugin.headers(late)).status_code == 401

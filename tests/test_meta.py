@@ -38,7 +38,7 @@ from daemon.statuses import CodeStatus, TokenStatus
 from daemon.store import Store
 from tests.conftest import FakeClock, Sandbox, Shop, connect_customer, eventually, store_code
 from tests.test_daemon import Running, daemon_env, forward_many, running, settings
-from wp_bridge.signing import Signer, generate_secret
+from wp_bridge.signing import Signer, generate_secret, to_daemon
 
 __all__ = ["running", "settings"]  # fixtures
 
@@ -353,8 +353,10 @@ def test_the_shoppers_disconnect_revokes_the_token_and_keeps_the_customer(
     with running.daemon.store.read() as session:
         assert session.execute(select(Token)).scalar_one().status == TokenStatus.ACTIVE
     bad = b'{"ig_user_id": "not digits"}'
-    assert requests.post(url, data=bad, headers=signer.headers(bad), timeout=10).status_code == 422
-    answer = requests.post(url, data=body, headers=signer.headers(body), timeout=10)
+    route = to_daemon("POST", "/v1/disconnect")
+    refused = requests.post(url, data=bad, headers=signer.headers(bad, route), timeout=10)
+    assert refused.status_code == 422
+    answer = requests.post(url, data=body, headers=signer.headers(body, route), timeout=10)
     assert answer.status_code == 200 and answer.json() == {"tokens_revoked": 1}
     with running.daemon.store.read() as session:
         token = session.execute(select(Token)).scalar_one()

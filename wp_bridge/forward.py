@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from daemon.clock import isoformat_utc, utcnow
-from wp_bridge.signing import Signer
+from wp_bridge.signing import Signer, to_daemon
 from wp_bridge.wordpress import encode_json
 
 
@@ -32,5 +32,8 @@ def forward_body(
 def forward_code(
     session: requests.Session, intake_url: str, signer: Signer, body: bytes, *, timeout: float = 10
 ) -> requests.Response:
-    headers = {**signer.headers(body), "Content-Type": "application/json"}
+    headers = {
+        **signer.headers(body, to_daemon("POST", "/v1/codes")),
+        "Content-Type": "application/json",
+    }
     return session.post(f"{intake_url}/v1/codes", data=body, headers=headers, timeout=timeout)

@@ -23,15 +23,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.background import BackgroundTask
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daemon import __version__
 from daemon.clock import Clock, isoformat_utc, to_utc, utcnow
-from daemon.codes import CodeForward, ReplayedRequest, Submission, get_code
+from daemon.codes import CodeForward, ReplayedRequest, Submission, get_code, remember_webhook
 from daemon.crypto import TokenCipher
 from daemon.group_commit import GroupCommit
 from daemon.store import Store
 from wp_bridge import strict_json
-from wp_bridge.signing import SignatureError, Signer
+from wp_bridge.signing import BOUND, SIGNING_HEADER, SignatureError, Signer, to_daemon
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,12 @@ def create_intake_app(
     """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker);
     `routers` adds routes served on the same listener (Meta's callbacks, the plugin's calls)."""
     app = FastAPI(title="igsync intake", version=__version__, docs_url=None, redoc_url=None)
+    app.add_middleware(SigningAnnounced)
     writer = GroupCommit(store, cipher, clock=clock)
+
+    def remember(webhook_id: str) -> bool:
+        return remember_webhook(store, webhook_id, now=clock())
+
     for router in routers:
         app.include_router(router)
 
@@ -194,7 +200,7 @@ def create_intake_app(
         responses={401: {"description": "Signature missing, wrong or stale"}, 404: {}},
     )
     async def code_status(code_id: int, request: Request) -> JSONResponse:
-        verify_signed(signer, request, b"", clock)
+        await run_in_threadpool(verify_signed, signer, request, b"", clock, remember)
         row = await run_in_threadpool(get_code, store, code_id)
         if row is None:
             raise IntakeError(404, "not_found", f"no code with id {code_id}")
@@ -250,11 +256,46 @@ async def read_limited(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def verify_signed(signer: Signer, request: Request, body: bytes, clock: Clock) -> Any:
+def verify_signed(
+    signer: Signer,
+    request: Request,
+    body: bytes,
+    clock: Clock,
+    remember: Callable[[str], bool] | None = None,
+) -> Any:
+    """The signature checked, bound to this route as WordPress sends it; with `remember`, the
+    webhook-id recorded and a replay refused (401)."""
+    route = to_daemon(request.method, request.url.path)
     try:
-        return signer.verify(request.headers, body, now=clock().timestamp())
+        message = signer.verify(request.headers, body, route, now=clock().timestamp())
     except SignatureError as exc:
         raise IntakeError(401, "bad_signature", str(exc)) from None
+    if remember is not None and not remember(message.webhook_id):
+        raise IntakeError(401, "replayed", "this webhook-id was already accepted")
+    return message
+
+
+class SigningAnnounced:
+    """ASGI middleware: every answer says `igsync-signing: bound`, so that a plugin learns this
+    daemon checks bound signatures and stops adding the unbound one (wp_bridge.signing)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def announce(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), _ANNOUNCEMENT]
+            await send(message)
+
+        await self.app(scope, receive, announce)
+
+
+_ANNOUNCEMENT = (SIGNING_HEADER.encode(), BOUND.encode())
 
 
 class InvalidForward(ValueError):

@@ -30,12 +30,14 @@ def create_plugin_router(
     forget: Callable[[str], tuple[str, int]],
     disconnect: Callable[[str], int],
     unpaired: Callable[[str, str], None],
+    remember: Callable[[str], bool],
     clock: Clock = utcnow,
 ) -> APIRouter:
     """`ping_wordpress`: a signed call back to the plugin ((accepted, what happened)); `forget`:
     erase a person ((confirmation code, customers erased)); `disconnect`: revoke a person's
     token (tokens revoked); `unpaired`: WordPress's administrator unpaired the site (its
-    address, who)."""
+    address, who); `remember`: record an accepted webhook-id, False for a replay (each of
+    these routes changes something, so none accepts a message twice)."""
     router = APIRouter()
 
     @router.post(
@@ -47,7 +49,8 @@ def create_plugin_router(
     async def ping(request: Request) -> JSONResponse:
         """Our check of the plugin's signature, then the daemon's own signed call back to the
         plugin: the answer says whether each direction works."""
-        verify_signed(signer, request, await read_limited(request), clock)
+        body = await read_limited(request)
+        await run_in_threadpool(verify_signed, signer, request, body, clock, remember)
         ok, detail = await run_in_threadpool(ping_wordpress)
         back: dict[str, Any] = {"ok": ok, "detail": detail}
         return JSONResponse({"status": "ok", "version": __version__, "wordpress": back})
@@ -89,7 +92,7 @@ def create_plugin_router(
     async def _signed_object(request: Request) -> dict[str, Any]:
         """A signed body that is one flat JSON object."""
         body = await read_limited(request)
-        verify_signed(signer, request, body, clock)
+        await run_in_threadpool(verify_signed, signer, request, body, clock, remember)
         try:
             payload = strict_json.loads(body, max_depth=1)
         except strict_json.StrictJsonError as bad:

@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from wp_bridge.signing import SignatureError, Signer
+from wp_bridge.signing import SignatureError, Signer, to_wordpress
 from wp_bridge.wordpress import ERASE_ROUTE, LEADS_ROUTE, OUTCOME_ROUTE, PING_ROUTE, QUEUE_ROUTE
 
 
@@ -43,7 +43,9 @@ class StandinShop:
                 self.fail_next -= 1
                 return 503, _wp_error("igsync_unavailable", "Maintenance", 503)
             try:
-                message = self.signer.verify(headers, body, now=time.time())
+                message = self.signer.verify(
+                    headers, body, to_wordpress("POST", LEADS_ROUTE), now=time.time()
+                )
             except SignatureError as exc:
                 return 401, _wp_error("igsync_bad_signature", str(exc), 401)
             if message.webhook_id in self._seen_ids:
@@ -72,7 +74,9 @@ class StandinShop:
     def erase(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         """Drop the person's leads, as the plugin's erase route does."""
         with self._changed:
-            request = self._signed_fields(headers, body, "ig_user_id", "confirmation_code")
+            request = self._signed_fields(
+                headers, body, ERASE_ROUTE, "ig_user_id", "confirmation_code"
+            )
             if isinstance(request, tuple):
                 return request
             ig_user_id = request["ig_user_id"]
@@ -86,7 +90,7 @@ class StandinShop:
     def outcome(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         """Record how a code ended, as the plugin's codes/outcome route does."""
         with self._changed:
-            request = self._signed_fields(headers, body, "code_hash", "status")
+            request = self._signed_fields(headers, body, OUTCOME_ROUTE, "code_hash", "status")
             if isinstance(request, tuple):
                 return request
             self.outcomes[request["code_hash"]] = request["status"]
@@ -94,11 +98,12 @@ class StandinShop:
             return 200, {"status": "recorded"}
 
     def _signed_fields(
-        self, headers: dict[str, str], body: bytes, *fields: str
+        self, headers: dict[str, str], body: bytes, route: str, *fields: str
     ) -> dict[str, Any] | tuple[int, dict[str, Any]]:
-        """The signed JSON body when it has these fields, else the plugin's error answer."""
+        """The signed JSON body (bound to POST `route`) when it has these fields, else the
+        plugin's error answer."""
         try:
-            self.signer.verify(headers, body, now=time.time())
+            self.signer.verify(headers, body, to_wordpress("POST", route), now=time.time())
             request = json.loads(body)
             if not isinstance(request, dict) or any(f not in request for f in fields):
                 raise ValueError("missing fields")

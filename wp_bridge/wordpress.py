@@ -15,7 +15,7 @@ import requests
 
 from daemon import __version__
 from daemon.outbound import outbound_session
-from wp_bridge.signing import Signer
+from wp_bridge.signing import Signer, to_wordpress
 
 LEADS_ROUTE = "/igsync/v1/leads"
 QUEUE_ROUTE = "/igsync/v1/queue"
@@ -128,7 +128,7 @@ class WordPressClient:
 
     def unpair(self, daemon_host: str) -> None:
         """Tell the plugin this daemon leaves: it forgets the shared secret and logs it."""
-        self._send("POST", UNPAIR_ROUTE, encode_json({"daemon_host": daemon_host}))
+        self._send("POST", UNPAIR_ROUTE, encode_json({"unpair": True, "daemon_host": daemon_host}))
 
     def erase(self, ig_user_id: str, confirmation_code: str) -> int:
         """Ask the plugin to erase this person's leads and user meta; how many leads it erased."""
@@ -155,7 +155,7 @@ class WordPressClient:
     ) -> requests.Response:
         """One signed request (a fresh webhook-id each time); WordPressError unless 2xx."""
         headers = {
-            **self._signer.headers(body),
+            **self._signer.headers(body, to_wordpress(method, route)),
             "Content-Type": "application/json",
             "User-Agent": f"igsync/{__version__}",
             **(extra or {}),
@@ -173,6 +173,7 @@ class WordPressClient:
             raise WordPressUnavailable(f"no answer within {self._timeout[1]:g}s") from None
         except requests.RequestException as exc:
             raise WordPressUnavailable(f"connection failed ({type(exc).__name__})") from None
+        self._signer.learn(response.headers)
         status = response.status_code
         if 200 <= status < 300:
             return response

@@ -9,8 +9,10 @@ from typing import Any
 import requests
 
 from tests.wordpress import WordPress
-from wp_bridge.signing import Signer
+from wp_bridge.signing import Signer, to_wordpress
 from wp_bridge.wordpress import LEADS_ROUTE, encode_json
+
+LEADS = to_wordpress("POST", LEADS_ROUTE)
 
 
 def a_lead(**fields: Any) -> dict[str, Any]:
@@ -43,7 +45,7 @@ def push(
         wp.rest(LEADS_ROUTE),
         data=body,
         headers={
-            **(headers if headers is not None else signer.headers(body)),
+            **(headers if headers is not None else signer.headers(body, LEADS)),
             "Content-Type": "application/json",
             "Idempotency-Key": str(lead.get("idempotency_key", "")),
         },

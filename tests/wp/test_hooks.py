@@ -8,6 +8,7 @@ import requests
 from tests.conftest import eventually
 from tests.wordpress import SHOPPER, WordPress
 from tests.wp.conftest import RunningDaemon
+from tests.wp.pushes import LEADS
 from tests.wp.shopper import connect
 from wp_bridge.signing import Signer
 from wp_bridge.wordpress import LEADS_ROUTE, encode_json
@@ -67,7 +68,10 @@ def test_other_plugins_hear_of_each_lead_and_can_change_the_button(
     answer = requests.post(
         wp.rest(LEADS_ROUTE),
         data=again,
-        headers={**Signer(shared["secret"]).headers(again), "Content-Type": "application/json"},
+        headers={
+            **Signer(shared["secret"]).headers(again, LEADS),
+            "Content-Type": "application/json",
+        },
         timeout=30,
     )
     assert answer.status_code == 200 and answer.json()["status"] == "updated"

@@ -14,8 +14,10 @@ from tests.conftest import Sandbox, eventually
 from tests.wordpress import SHOPPER, WordPress
 from tests.wp.conftest import RunningDaemon
 from tests.wp.shopper import code_of, connect
-from wp_bridge.signing import Signer, generate_secret
+from wp_bridge.signing import Signer, generate_secret, to_wordpress
 from wp_bridge.wordpress import OUTCOME_ROUTE, encode_json
+
+OUTCOME = to_wordpress("POST", OUTCOME_ROUTE)
 
 LISTENER = r"""<?php
 add_action( 'igsync_connection_interrupted', function ( $user_id, $context, $reason ) {
@@ -75,7 +77,10 @@ def test_an_interrupted_connection_asks_the_shopper_to_connect_again(
     forged = requests.post(
         wp.rest(OUTCOME_ROUTE),
         data=body,
-        headers={**Signer(generate_secret()).headers(body), "Content-Type": "application/json"},
+        headers={
+            **Signer(generate_secret()).headers(body, OUTCOME),
+            "Content-Type": "application/json",
+        },
         timeout=30,
     )
     assert forged.status_code == 401
@@ -83,7 +88,7 @@ def test_an_interrupted_connection_asks_the_shopper_to_connect_again(
     unknown = requests.post(
         wp.rest(OUTCOME_ROUTE),
         data=body,
-        headers={**signed.headers(body), "Content-Type": "application/json"},
+        headers={**signed.headers(body, OUTCOME), "Content-Type": "application/json"},
         timeout=30,
     )
     assert unknown.status_code == 200 and unknown.json() == {"status": "unknown"}
@@ -91,7 +96,7 @@ def test_an_interrupted_connection_asks_the_shopper_to_connect_again(
     refused = requests.post(
         wp.rest(OUTCOME_ROUTE),
         data=odd,
-        headers={**signed.headers(odd), "Content-Type": "application/json"},
+        headers={**signed.headers(odd, OUTCOME), "Content-Type": "application/json"},
         timeout=30,
     )
     assert refused.status_code == 400

@@ -18,7 +18,7 @@ from daemon.statuses import DeliveryStatus
 from tests.conftest import Sandbox, eventually
 from tests.wordpress import WordPress, mariadb
 from tests.wp.conftest import RunningDaemon
-from tests.wp.pushes import a_lead, push
+from tests.wp.pushes import LEADS, a_lead, push
 from tests.wp.shopper import connect, leads_page
 from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.wordpress import encode_json
@@ -34,17 +34,17 @@ def test_forged_replayed_stale_or_malformed_pushes_are_refused(
     good = Signer(shared["secret"])
     lead = a_lead(username="forged.lead")
     body = encode_json(lead)
-    forged = push(configured, good, lead, Signer(generate_secret()).headers(body))
+    forged = push(configured, good, lead, Signer(generate_secret()).headers(body, LEADS))
     assert forged.status_code == 401 and forged.json()["code"] == "igsync_bad_signature"
     assert push(configured, good, lead, {}).status_code == 401
-    stale = push(configured, good, lead, good.headers(body, now=time.time() - 600))
+    stale = push(configured, good, lead, good.headers(body, LEADS, now=time.time() - 600))
     assert stale.status_code == 401 and "tolerance" in stale.json()["message"]
     # Unsigned and malformed: the signature is checked first, so nothing is revealed.
     unsigned_bad = push(configured, good, {"username": "no id"}, {})
     assert unsigned_bad.status_code == 401
     missing = push(configured, good, {"idempotency_key": "igsync-lead-x", "username": "no_id"})
     assert missing.status_code == 422 and missing.json()["data"]["field"] == "ig_user_id"
-    signed = good.headers(body)
+    signed = good.headers(body, LEADS)
     first, replay = push(configured, good, lead, signed), push(configured, good, lead, signed)
     assert first.status_code == 201 and first.json()["status"] == "created"
     assert replay.status_code == 401 and "already accepted" in replay.json()["message"]

@@ -25,7 +25,9 @@ from tests.conftest import APP_ID, SECRETS
 from tests.wordpress import ADMIN, WordPress, free_port, php_json
 from tests.wp.admin_forms import SETTINGS, press
 from tests.wp.browser import chromium, log_in, screenshot, submit
-from wp_bridge.signing import Signer, generate_secret
+from wp_bridge.signing import Signer, generate_secret, to_wordpress
+
+UNPAIR = to_wordpress("POST", "/igsync/v1/unpair")
 
 SETUP_STEPS = ("paired", "app", "redirect", "button", "lead")
 APP_SECRET = "an-app-secret-for-the-pairing-tests"
@@ -65,7 +67,7 @@ def stored(wp: WordPress) -> dict[str, str]:
 
 def signed_ping(wp: WordPress, secret: str) -> int:
     body = b""
-    headers = Signer(secret).headers(body)
+    headers = Signer(secret).headers(body, to_wordpress("GET", "/igsync/v1/ping"))
     return requests.get(
         wp.url + "/?rest_route=/igsync/v1/ping", headers=headers, timeout=30
     ).status_code
@@ -362,7 +364,7 @@ def test_unpairing_from_either_side_is_logged_on_both(wp: WordPress, tmp_path: P
     refused = requests.post(
         wp.url + "/?rest_route=/igsync/v1/unpair",
         data=body,
-        headers={**Signer(replaced).headers(body), "Content-Type": "application/json"},
+        headers={**Signer(replaced).headers(body, UNPAIR), "Content-Type": "application/json"},
         timeout=30,
     )
     assert refused.status_code == 401 and signed_ping(wp, replaced) == 200

@@ -52,6 +52,7 @@ register_deactivation_hook( __FILE__, array( 'Igsync_Lifecycle', 'deactivate' ) 
 add_action( 'plugins_loaded', array( 'Igsync_Lifecycle', 'maybe_upgrade' ) );
 add_action( 'init', array( 'Igsync_Lifecycle', 'load_textdomain' ) );
 add_action( 'rest_api_init', array( 'Igsync_Rest', 'register_routes' ) );
+add_filter( 'rest_post_dispatch', array( 'Igsync_Rest', 'announce_signing' ), 10, 3 );
 Igsync_Privacy::register();
 Igsync_Lead_Mail::register();
 add_action( 'init', array( 'Igsync_Connect', 'register' ) );

@@ -90,6 +90,10 @@ final class Igsync_Settings_Page {
 				$clean[ $kept ] = (string) $old[ $kept ];
 			}
 		}
+		// Whether the daemon checks bound signatures is known of this secret's daemon only.
+		if ( isset( $old['peer_bound'] ) && (string) ( $old['shared_secret'] ?? '' ) === $secret ) {
+			$clean['peer_bound'] = (string) $old['peer_bound'];
+		}
 		// Sandbox mode lasts while the button still goes to the sandbox pairing set.
 		$still_sandbox    = '' !== (string) ( $old['sandbox'] ?? '' ) && (string) ( $old['authorize_url'] ?? '' ) === $clean['authorize_url'];
 		$clean['sandbox'] = $still_sandbox ? '1' : '';

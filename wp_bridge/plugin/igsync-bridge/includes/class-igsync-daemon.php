@@ -32,16 +32,18 @@ final class Igsync_Daemon {
 	 * @return array<string, mixed>|WP_Error The HTTP response.
 	 */
 	public static function post_signed( string $path, $payload, int $timeout ) {
-		$body = (string) wp_json_encode( $payload );
-		return wp_remote_post(
+		$body     = (string) wp_json_encode( $payload );
+		$response = wp_remote_post(
 			self::url( $path ),
 			array(
 				'timeout'     => $timeout,
 				'redirection' => 0,
-				'headers'     => array_merge( Igsync_Signature::headers( $body ), array( 'Content-Type' => 'application/json' ) ),
+				'headers'     => array_merge( Igsync_Signature::headers( $body, $path ), array( 'Content-Type' => 'application/json' ) ),
 				'body'        => $body,
 			)
 		);
+		Igsync_Signature::learn_from( $response );
+		return $response;
 	}
 
 	/**

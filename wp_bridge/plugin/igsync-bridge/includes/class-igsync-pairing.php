@@ -125,6 +125,7 @@ final class Igsync_Pairing {
 		$settings['api_flavour']   = $flavour;
 		$settings['authorize_url'] = $page; // '' is Instagram's own page for the flavour.
 		$settings['sandbox']       = $sandbox ? '1' : '';
+		$settings['peer_bound']    = 'bound' === $request->get_param( 'signing' ) ? '1' : ''; // A daemon of this version says so.
 		if ( '' !== $app_id ) {
 			$settings['app_id'] = $app_id;
 		}
@@ -172,11 +173,15 @@ final class Igsync_Pairing {
 	 * POST igsync/v1/unpair (signed): `igsync unpair` on the daemon's server.
 	 *
 	 * @param WP_REST_Request $request The request.
-	 * @return WP_REST_Response
+	 * @return WP_REST_Response|WP_Error
 	 */
-	public static function unpair( WP_REST_Request $request ): WP_REST_Response {
+	public static function unpair( WP_REST_Request $request ) {
 		$payload = json_decode( $request->get_body(), true );
-		$host    = is_array( $payload ) ? sanitize_text_field( (string) ( $payload['daemon_host'] ?? '' ) ) : '';
+		if ( ! is_array( $payload ) || ! isset( $payload['daemon_host'] ) || ! is_string( $payload['daemon_host'] ) ) {
+			// Only what `igsync unpair` sends: no other signed message, replayed here, unpairs.
+			return new WP_Error( 'igsync_invalid_unpair', 'an unpair request names the daemon_host that leaves', array( 'status' => 400 ) );
+		}
+		$host = sanitize_text_field( $payload['daemon_host'] );
 		/* translators: %s: the daemon's host name */
 		self::forget( sprintf( __( 'igsync unpair on %s', 'igsync-bridge' ), '' !== $host ? $host : __( 'an unnamed host', 'igsync-bridge' ) ) );
 		return new WP_REST_Response( array( 'unpaired' => true ), 200 );

@@ -16,6 +16,22 @@ final class Igsync_Rest {
 	const NS = 'igsync/v1';
 
 	/**
+	 * Every answer of this plugin's routes says it checks bound signatures, so that a daemon
+	 * learns to drop the unbound one it adds while it does not know (Igsync_Signature).
+	 *
+	 * @param WP_HTTP_Response|mixed $response The answer.
+	 * @param WP_REST_Server         $server   The server.
+	 * @param WP_REST_Request        $request  The request.
+	 * @return WP_HTTP_Response|mixed
+	 */
+	public static function announce_signing( $response, $server, $request ) {
+		if ( $response instanceof WP_HTTP_Response && $request instanceof WP_REST_Request && 0 === strpos( $request->get_route(), '/' . self::NS . '/' ) ) {
+			$response->header( Igsync_Signature::HEADER, 'bound' );
+		}
+		return $response;
+	}
+
+	/**
 	 * Registers every route.
 	 */
 	public static function register_routes(): void {

@@ -47,6 +47,7 @@ final class Igsync_Settings {
 			'reward_days'      => '30',
 			'reward_paid_only' => '',
 			'reward_sandbox'   => '',
+			'peer_bound'       => '',
 		);
 		$options  = get_option( self::OPTION, array() );
 		$options  = is_array( $options ) ? $options : array();

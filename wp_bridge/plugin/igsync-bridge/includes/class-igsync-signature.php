@@ -2,9 +2,17 @@
 /**
  * Standard Webhooks signatures, both directions (https://www.standardwebhooks.com).
  *
- * Signed content: "{webhook-id}.{webhook-timestamp}.{body}", HMAC-SHA256 with the shared
- * secret's key, sent as "v1,<base64>". Verification compares with hash_equals, allows five
- * minutes of clock difference, and refuses a webhook-id it has already accepted.
+ * Signed content: "{webhook-id}.{webhook-timestamp}.{body}", HMAC-SHA256, sent as
+ * "v1,<base64>". The key is bound to the direction and the route: derived from the shared
+ * secret's key for "wp->daemon POST /v1/codes", "daemon->wp POST /igsync/v1/leads" and so on,
+ * so that a message seen in transit works on its own route only, and never reflected back to
+ * its sender. Verification compares with hash_equals, allows five minutes of clock difference,
+ * and refuses a webhook-id it has already accepted.
+ *
+ * Through an upgrade (wp_bridge/signing.py says the same): until the daemon has shown that it
+ * checks bound signatures (a bound signature from it, its `igsync-signing: bound` answer
+ * header, or a pairing that says so), requests to it also carry the unbound signature of
+ * earlier versions, and its unbound signatures are accepted; from then on, bound ones only.
  *
  * @package igsync-bridge
  */
@@ -16,7 +24,10 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Signature {
 
-	const TOLERANCE = 300;
+	const TOLERANCE    = 300;
+	const TO_DAEMON    = 'wp->daemon';
+	const TO_WORDPRESS = 'daemon->wp';
+	const HEADER       = 'igsync-signing';
 
 	/**
 	 * Whether a secret has the whsec_ + base64 (24 to 64 bytes) form.
@@ -61,6 +72,52 @@ final class Igsync_Signature {
 	}
 
 	/**
+	 * The key of one direction and route, derived from the shared secret's key.
+	 *
+	 * @param string $key       The shared secret's key.
+	 * @param string $direction TO_DAEMON or TO_WORDPRESS.
+	 * @param string $method    HTTP method.
+	 * @param string $path      The route's path, without query.
+	 * @return string
+	 */
+	public static function route_key( string $key, string $direction, string $method, string $path ): string {
+		return hash_hmac( 'sha256', 'igsync-route v1 ' . $direction . ' ' . strtoupper( $method ) . ' ' . $path, $key, true );
+	}
+
+	/**
+	 * Whether the daemon has shown it checks bound signatures.
+	 *
+	 * @return bool
+	 */
+	public static function peer_bound(): bool {
+		return '1' === Igsync_Settings::get( 'peer_bound' );
+	}
+
+	/**
+	 * Remembers that the daemon checks bound signatures (once: the setting is then set).
+	 */
+	public static function learn_peer_bound(): void {
+		if ( self::peer_bound() ) {
+			return;
+		}
+		$settings               = get_option( Igsync_Settings::OPTION, array() );
+		$settings               = is_array( $settings ) ? $settings : array();
+		$settings['peer_bound'] = '1';
+		Igsync_Settings::replace( $settings );
+	}
+
+	/**
+	 * The daemon's answer: if it says it checks bound signatures, send only those from now on.
+	 *
+	 * @param array<string, mixed>|WP_Error $response The HTTP response.
+	 */
+	public static function learn_from( $response ): void {
+		if ( ! is_wp_error( $response ) && 'bound' === wp_remote_retrieve_header( $response, self::HEADER ) ) {
+			self::learn_peer_bound();
+		}
+	}
+
+	/**
 	 * The "v1,<base64>" signature of a message.
 	 *
 	 * @param string $key       HMAC key.
@@ -75,18 +132,25 @@ final class Igsync_Signature {
 	}
 
 	/**
-	 * Headers for a new signed request carrying $body.
+	 * Headers for a new signed POST of $body to a daemon route: bound to it, with the unbound
+	 * signature beside it until the daemon has shown it checks bound ones.
 	 *
 	 * @param string $body Raw body.
+	 * @param string $path The daemon route, e.g. /v1/codes.
 	 * @return array<string, string>
 	 */
-	public static function headers( string $body ): array {
+	public static function headers( string $body, string $path ): array {
 		$id        = 'msg_' . bin2hex( random_bytes( 12 ) );
 		$timestamp = time();
+		$key       = self::key();
+		$signature = self::signature( self::route_key( $key, self::TO_DAEMON, 'POST', $path ), $id, $timestamp, $body );
+		if ( ! self::peer_bound() ) {
+			$signature .= ' ' . self::signature( $key, $id, $timestamp, $body );
+		}
 		return array(
 			'webhook-id'        => $id,
 			'webhook-timestamp' => (string) $timestamp,
-			'webhook-signature' => self::signature( self::key(), $id, $timestamp, $body ),
+			'webhook-signature' => $signature,
 		);
 	}
 
@@ -139,12 +203,20 @@ final class Igsync_Signature {
 		if ( abs( time() - (int) $timestamp ) > self::TOLERANCE ) {
 			return self::refused( 'webhook-timestamp is outside the 5-minute tolerance' );
 		}
-		$valid = false;
+		$valid       = false;
+		$bound       = false;
+		$unbound_too = ! self::peer_bound();
 		foreach ( $current_only ? array( $key ) : self::accepted_keys( $key ) as $accepted ) {
-			$expected = self::signature( $accepted, $id, (int) $timestamp, $request->get_body() );
+			$expected = array( 'bound' => self::signature( self::route_key( $accepted, self::TO_WORDPRESS, $request->get_method(), $request->get_route() ), $id, (int) $timestamp, $request->get_body() ) );
+			if ( $unbound_too ) {
+				$expected['unbound'] = self::signature( $accepted, $id, (int) $timestamp, $request->get_body() );
+			}
 			foreach ( explode( ' ', $signature ) as $candidate ) {
-				if ( hash_equals( $expected, trim( $candidate ) ) ) {
-					$valid = true;
+				foreach ( $expected as $kind => $wanted ) {
+					if ( hash_equals( $wanted, trim( $candidate ) ) ) {
+						$valid = true;
+						$bound = $bound || 'bound' === $kind;
+					}
 				}
 			}
 		}
@@ -158,6 +230,9 @@ final class Igsync_Signature {
 		}
 		if ( ! $fresh ) {
 			return self::refused( 'this webhook-id was already accepted' );
+		}
+		if ( $bound ) {
+			self::learn_peer_bound();
 		}
 		return true;
 	}
