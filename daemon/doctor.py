@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from sqlalchemy import text
-from sqlmodel import col, select
+from sqlalchemy import inspect, text
+from sqlmodel import SQLModel, col, select
 
 from daemon.crypto import CipherError, TokenCipher
 from daemon.models import Token
@@ -29,6 +29,7 @@ from wp_bridge.wordpress import (
 )
 
 OK, WARN, FAIL = "ok", "warn", "fail"
+IGSYNC_TABLES = frozenset(SQLModel.metadata.tables)  # every table daemon.models defines
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,12 @@ def run_checks(load: Callable[[], Settings] = load_settings) -> Iterator[Check]:
     )
     store = Store(settings.database_url, busy_timeout=5)
     try:
-        yield _database(store)
-        yield _keys(store, TokenCipher(settings.encryption_keys))
+        database, usable = _database(store)
+        yield database
+        if usable:
+            yield _keys(store, TokenCipher(settings.encryption_keys))
+        else:
+            yield Check("encryption keys", OK, "valid Fernet keys (no stored token to try yet)")
     finally:
         store.dispose()
     yield _wordpress(settings)
@@ -65,16 +70,15 @@ def run_checks(load: Callable[[], Settings] = load_settings) -> Iterator[Check]:
     yield _intake(settings)
 
 
-def _database(store: Store) -> Check:
+def _database(store: Store) -> tuple[Check, bool]:
+    """The database's verdict, and whether it holds igsync's tables as this version reads them.
+    No tables yet, or an older schema, is a warning: `igsync run` migrates when it starts."""
     where = store.url.render_as_string(hide_password=True)
     try:
         current, head = store.schema_revision()
-        if current != head:
-            return Check(
-                "database",
-                FAIL,
-                f"{where}: schema at {current or 'nothing'}, not {head}: run `igsync db upgrade`",
-            )
+        not_ready = _schema_not_ready(store, where, current, head)
+        if not_ready is not None:
+            return not_ready, False
         with store.engine.connect() as connection, connection.begin() as transaction:
             connection.execute(
                 text(
@@ -84,14 +88,49 @@ def _database(store: Store) -> Check:
             )
             transaction.rollback()
     except Exception as exc:  # any driver error is the verdict itself
-        return Check("database", FAIL, f"{where}: {type(exc).__name__}: cannot read and write")
+        return Check(
+            "database", FAIL, f"{where}: {type(exc).__name__}: cannot read and write"
+        ), False
     if store.is_sqlite and store.url.database:
         mode = stat.S_IMODE(Path(store.url.database).stat().st_mode)
         if mode & 0o077:
             return Check(
                 "database", WARN, f"{where}: writable, but the file mode is {mode:o}, not 600"
+            ), True
+    return Check("database", OK, f"{where}: schema {current}, writable"), True
+
+
+def _schema_not_ready(
+    store: Store, where: str, current: str | None, head: str | None
+) -> Check | None:
+    """What is wrong with the schema, or None when it is this version's."""
+    if current == head:
+        return None
+    if current is None:
+        foreign = sorted(set(inspect(store.engine).get_table_names()) & IGSYNC_TABLES)
+        if foreign:
+            return Check(
+                "database",
+                FAIL,
+                f"{where}: holds tables of another program ({', '.join(foreign)}): point "
+                "IGSYNC_DATABASE_URL at a database of igsync's own",
             )
-    return Check("database", OK, f"{where}: schema {current}, writable")
+        return Check(
+            "database",
+            WARN,
+            f"{where}: no igsync tables yet: `igsync run` creates them when it starts "
+            "(or run `igsync db upgrade` now)",
+        )
+    if head is not None and current.isdigit() and current < head:
+        return Check(
+            "database",
+            WARN,
+            f"{where}: schema {current}, older than {head}: `igsync run` upgrades it when it "
+            "starts (or run `igsync db upgrade` now)",
+        )
+    return Check(
+        "database", FAIL, f"{where}: schema {current} is not one this igsync knows (a newer one's?)"
+    )
 
 
 def _keys(store: Store, cipher: TokenCipher) -> Check:
@@ -169,7 +208,7 @@ def _instagram_oauth(settings: Settings) -> Check:
         answer = requests.post(url, data=form, timeout=5)
         payload = answer.json()
     except requests.RequestException as exc:
-        return Check("instagram oauth", FAIL, f"{url}: unreachable ({type(exc).__name__})")
+        return _unreachable("instagram oauth", settings, url, exc)
     except ValueError:
         return Check("instagram oauth", FAIL, f"{url}: answered HTTP {answer.status_code}, no JSON")
     message = str(payload.get("error_message") or payload.get("error", {}).get("message") or "")
@@ -188,13 +227,26 @@ def _instagram_graph(settings: Settings) -> Check:
         answer = requests.get(url, timeout=5)
         payload = answer.json()
     except requests.RequestException as exc:
-        return Check("instagram graph", FAIL, f"{url}: unreachable ({type(exc).__name__})")
+        return _unreachable("instagram graph", settings, url, exc)
     except ValueError:
         return Check("instagram graph", FAIL, f"{url}: answered HTTP {answer.status_code}, no JSON")
     shaped = isinstance(payload, dict) and "error" in payload
     return Check(
         "instagram graph", OK if shaped else WARN, f"{url}: reachable (HTTP {answer.status_code})"
     )
+
+
+def _unreachable(name: str, settings: Settings, url: str, exc: Exception) -> Check:
+    """Instagram not answering: a failure, except in sandbox mode, where the sandbox is served
+    by the daemon itself and is down with it (as the intake is) until `igsync run` starts."""
+    if settings.sandbox:
+        return Check(
+            name,
+            WARN,
+            f"{url}: nothing answers (the sandbox is served by the daemon: fine if it is not "
+            "started yet)",
+        )
+    return Check(name, FAIL, f"{url}: unreachable ({type(exc).__name__})")
 
 
 def _intake(settings: Settings) -> Check:

@@ -210,9 +210,11 @@ def pair(
     raise PairingError(f"WordPress refused the pairing: {reason}")
 
 
-def update_env_file(path: Path, values: dict[str, str]) -> None:
+def update_env_file(path: Path, values: dict[str, str]) -> bool:
     """Set each KEY=value in the dotenv file: on the line that sets (or comments out) KEY, else
-    at the end. The file is replaced whole, keeping its mode, so a reader never sees half."""
+    at the end. The file is replaced whole, so a reader never sees half, and readable by its
+    owner only, whatever its mode was: it now holds secrets. Whether the old mode let others read
+    it (the caller says so)."""
     lines = path.read_text().splitlines() if path.exists() else []
     for key, value in values.items():
         pattern = re.compile(rf"^\s*#?\s*{re.escape(key)}=")
@@ -222,18 +224,19 @@ def update_env_file(path: Path, values: dict[str, str]) -> None:
                 break
         else:
             lines.append(f"{key}={value}")
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
+    was_open = path.exists() and bool(path.stat().st_mode & 0o077)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w") as out:
             out.write("\n".join(lines) + "\n")
-        Path(temporary).chmod(mode)
+        Path(temporary).chmod(0o600)
         if path.exists() and os.geteuid() == 0:
             os.chown(temporary, path.stat().st_uid, path.stat().st_gid)
         Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return was_open
 
 
 def log_pairing(state_dir: Path, paired: Paired, daemon_url: str, *, sandbox: bool) -> Path:

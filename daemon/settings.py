@@ -108,8 +108,11 @@ def state_dir_of(env: Mapping[str, str]) -> Path:
     return Path(reader.optional("STATE_DIR") or default_state_dir(env))
 
 
-def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment merged over the dotenv file (IGSYNC_ENV_FILE, else ./.env if present)."""
+def read_environment(
+    environ: Mapping[str, str] | None = None, *, env_file_may_be_missing: bool = False
+) -> dict[str, str]:
+    """The environment merged over the dotenv file (IGSYNC_ENV_FILE, else ./.env if present).
+    `env_file_may_be_missing`: for `igsync pair`, which creates the file IGSYNC_ENV_FILE names."""
     env = dict(os.environ if environ is None else environ)
     env_file = env.get(PREFIX + "ENV_FILE")
     path: Path | None
@@ -117,6 +120,8 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]
         # Any readable file will do: an empty one, /dev/null (no settings from a file at all).
         path = Path(env_file)
         if not path.exists():
+            if env_file_may_be_missing:
+                return env
             raise SettingsError("ENV_FILE", f"file not found: {env_file}")
         if path.is_dir() or not os.access(path, os.R_OK):
             raise SettingsError("ENV_FILE", f"not a readable file: {env_file}")

@@ -182,9 +182,12 @@ def test_customers_export_csv_and_json(filled: Filled, tmp_path: Path) -> None:
     assert [r["username"] for r in rows] == ["lena.bakes", "tom_runs", "lenny.k"]
     assert "token" not in rows[0]
     target = tmp_path / "customers.json"
+    target.write_text("an older export, world-readable\n")
+    target.chmod(0o644)
     code, _, err = filled.run("customers", "export", "--format", "json", "--output", str(target))
     exported = json.loads(target.read_text())
     assert code == 0 and len(exported) == 3 and f"exported 3 customer(s) to {target}" in err
+    assert target.stat().st_mode & 0o777 == 0o600  # personal data: the owner's eyes only
     assert exported[1] == {k: exported[1][k] for k in EXPORT_FIELDS}
     # The profile's figures and the next sync, as `customers show` gives them.
     _, shown, _ = filled.run("customers", "show", "@tom_runs", "--json")

@@ -512,7 +512,7 @@ def pair(
     from wp_bridge.signing import Signer
     from wp_bridge.wordpress import WordPressClient
 
-    env = read_environment()
+    env = read_environment(env_file_may_be_missing=True)
     wp, daemon_url = _pairing_addresses(env, wp_url, public_url, allow_private=allow_private_http)
     env_file = _env_file_to_write(env, must_exist=False)
     app_secret = None
@@ -542,7 +542,8 @@ def pair(
         "IGSYNC_WP_URL": wp,
         "IGSYNC_REDIRECT_URI": paired.redirect_uri,
     }
-    update_env_file(env_file, written)
+    if update_env_file(env_file, written):
+        err.print(f"note: {env_file} was readable by other users; it holds secrets now: mode 600")
     log_pairing(state_dir_of(env), paired, daemon_url, sandbox=sandbox)
     out.print(f"Paired with {paired.site_name or paired.site_url} ({paired.site_url}).")
     out.print(f"{env_file}: {', '.join(_shown_settings(written))}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -30,6 +31,14 @@ app = typer.Typer(help="Inspect, search and export stored customers.", no_args_i
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Limit = Annotated[int, typer.Option(min=1, max=10_000, help="How many rows at most.")]
+
+
+def private_file(path: Path) -> IO[str]:
+    """An export's file, readable by its owner only (it holds personal data), even when a file
+    of that name was there with a wider mode."""
+    descriptor = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return os.fdopen(descriptor, "w", newline="", encoding="utf-8")
 
 
 class ExportFormat(StrEnum):
@@ -186,7 +195,7 @@ def export(
     """Export every customer (no tokens), streaming: memory stays flat however many there are."""
     with reading() as ctx:
         total = count_customers(ctx.reader)
-        stream: IO[str] = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+        stream: IO[str] = private_file(output) if output else sys.stdout
         show_progress = err.is_terminal and output is not None
         try:
             from rich.progress import (

@@ -136,6 +136,28 @@ def test_pairing_settles_both_sides_once(wp: WordPress, tmp_path: Path) -> None:
     assert signed_ping(wp, stranger) == 401
 
 
+def test_pairing_keeps_the_env_file_to_its_owner_and_may_create_it(
+    wp: WordPress, tmp_path: Path
+) -> None:
+    """An owner's .env made with umask 022 (to set the ports, say) is readable by everyone:
+    once it holds secrets it is not; and IGSYNC_ENV_FILE may name a file not made yet."""
+    admin = wp.admin()
+    env_file = tmp_path / "igsync.env"
+    env_file.write_text(f"{APP}IGSYNC_LISTEN=127.0.0.1:{free_port()}\n")
+    env_file.chmod(0o644)
+    exit_code, said = igsync_pair(env_file, new_code(wp, admin), "--wp-url", wp.url)
+    assert exit_code == 0, said
+    SECRETS.add(str(dotenv_values(env_file)["IGSYNC_SHARED_SECRET"]))
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    assert "was readable by other users" in said
+    fresh = tmp_path / "not-yet" / "igsync.env"
+    fresh.parent.mkdir()
+    exit_code, said = igsync_pair(fresh, new_code(wp, admin), "--wp-url", wp.url, "--sandbox")
+    assert exit_code == 0, said
+    SECRETS.add(str(dotenv_values(fresh)["IGSYNC_SHARED_SECRET"]))
+    assert fresh.stat().st_mode & 0o777 == 0o600 and "Traceback" not in said
+
+
 PAIR_ROUTE = "/?rest_route=/igsync/v1/pair"
 WRONG = {"code": "ZZZZ-ZZZZ", "shared_secret": "x", "daemon_url": "http://x"}
 
