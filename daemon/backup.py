@@ -5,7 +5,11 @@ daemon goes on writing to it. Tokens and codes stay encrypted in the copy, as th
 database; the encryption keys live in the environment file and are never part of it, so a
 backup is only as useful as the keys kept with the settings. A restore therefore first checks
 that the keys configured now read every encrypted value of the backup, then keeps the database
-it replaces beside it, then copies the backup in with the same API.
+it replaces beside it (if there is one: restoring onto a new machine is what backups are for),
+then copies the backup in with the same API. A code that was still in flight in the backup may
+have been exchanged since by the daemon that wrote it: a restore marks every such code
+interrupted (its secrets erased, WordPress told, the shopper asked to connect again), as a
+crash does, so that none is ever sent to Instagram twice.
 
 PostgreSQL has its own tools (pg_dump); these commands are for the embedded default.
 """
@@ -25,6 +29,7 @@ from daemon.crypto import CipherError, TokenCipher
 from daemon.db_lock import in_use_path, try_exclusive
 from daemon.migrations import NEWEST_REVISION
 from daemon.rotation import ENCRYPTED_COLUMNS
+from daemon.statuses import CodeStatus
 
 BACKUP_NAME = "igsync-{stamp}.db"
 BACKUP_PATTERN = re.compile(r"^igsync-\d{8}T\d{6}Z\.db$")
@@ -54,7 +59,8 @@ class Summary:
 @dataclass(frozen=True)
 class Restored:
     restored: Summary
-    previous: Path  # the database that was replaced, kept
+    previous: Path | None  # the database that was replaced, kept (None: there was none)
+    interrupted: int  # codes in flight in the backup, now interrupted
 
 
 def backup(database: Path, target: Path, *, progress: Progress = _quietly) -> Summary:
@@ -105,7 +111,10 @@ def restore(database: Path, source: Path, cipher: TokenCipher, now: datetime) ->
     keys read the backup; the database replaced is kept as `<name>.before-restore-<time>`."""
     if not source.is_file():
         raise BackupError(f"there is no backup at {source}")
-    checked = _integrity(source)
+    try:
+        checked = _integrity(source)
+    except sqlite3.DatabaseError as exc:  # not SQLite at all, or cut short
+        raise BackupError(f"{source} is not a SQLite database ({exc})") from None
     if checked != "ok":
         raise BackupError(f"{source} is not a sound SQLite database: {checked}")
     found = summarize(source)
@@ -123,21 +132,50 @@ def restore(database: Path, source: Path, cipher: TokenCipher, now: datetime) ->
             f"{checked_values} encrypted values in {source}: add the key the backup was "
             "written with (keys may be listed new,old) and try again"
         )
+    database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with try_exclusive(in_use_path(database)) as free:
         if not free:
             raise BackupError(
                 f"{database} is in use by a running igsync daemon: stop it first "
                 "(systemctl stop igsync), restore, then start it"
             )
-        previous = database.with_name(f"{database.name}.before-restore-{_stamp(now)}")
+        previous = None
         if database.is_file():
+            previous = database.with_name(f"{database.name}.before-restore-{_stamp(now)}")
             backup(database, previous)
+        else:
+            os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         with (
             closing(_connect(source, readonly=True)) as backup_db,
             closing(_connect(database)) as live,
         ):
             backup_db.backup(live)
-    return Restored(summarize(database), previous)
+            interrupted = _interrupt_codes_in_flight(live, now)
+    return Restored(summarize(database), previous, interrupted)
+
+
+IN_FLIGHT = tuple(status.value for status in CodeStatus if not status.is_terminal)
+RESTORED_REASON = (
+    "interrupted: restored from a backup, in which it was still in flight; the daemon that "
+    "wrote the backup may have exchanged it since, so it is not sent twice: the shopper "
+    "connects again"
+)
+
+
+def _interrupt_codes_in_flight(live: sqlite3.Connection, now: datetime) -> int:
+    """Every code the backup holds as not yet final becomes interrupted, its secrets erased and
+    WordPress still to be told (daemon.outcomes does it once the daemon runs); how many."""
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    marks = ", ".join("?" for _ in IN_FLIGHT)
+    with live:
+        changed = live.execute(
+            "UPDATE received_codes SET status = ?, last_error = ?, code_ciphertext = NULL, "  # noqa: S608 (placeholders)
+            "token_ciphertext = NULL, lease_owner = NULL, lease_expires_at = NULL, "
+            "wordpress_told_at = NULL, attempts = 0, next_attempt_at = ?, updated_at = ? "
+            f"WHERE status IN ({marks})",
+            (CodeStatus.INTERRUPTED.value, RESTORED_REASON, stamp, stamp, *IN_FLIGHT),
+        )
+    return int(changed.rowcount)
 
 
 def readable(database: Path, cipher: TokenCipher) -> tuple[int, int]:

@@ -17,11 +17,13 @@ import pytest
 from typer.testing import CliRunner
 
 from daemon.cli import app
-from daemon.crypto import generate_key
+from daemon.clock import utcnow
+from daemon.crypto import TokenCipher, generate_key
 from daemon.service import Daemon
 from daemon.serving import ServerThread
 from daemon.settings import Settings
-from tests.conftest import Sandbox, Shop
+from daemon.store import Store
+from tests.conftest import Sandbox, Shop, store_code
 from tests.test_daemon import daemon_env, forward_many
 from tests.test_service import security_score
 from wp_bridge.signing import Signer
@@ -201,3 +203,48 @@ def test_the_daily_backup_units_verify_and_are_hardened(tmp_path: Path) -> None:
     assert security_score(service) <= 2.0
     assert "igsync backup /var/lib/igsync/backups --keep 7" in text
     assert "OnCalendar=daily" in timer.read_text()
+
+
+def test_a_backup_restores_onto_a_new_machine_and_spends_no_code_again(
+    settings: Settings, sandbox: Sandbox, shop: Shop, tmp_path: Path
+) -> None:
+    """The machine is lost; its backup still holds codes that were in flight, which the lost
+    daemon may well have exchanged: restored into an empty state folder, they are interrupted
+    (WordPress told, the shoppers asked to connect again), and none reaches Instagram."""
+    store = Store(settings.database_url)
+    store.migrate()
+    cipher = TokenCipher(settings.encryption_keys)
+    codes = [sandbox.new_code(f"in.flight.{n}") for n in range(4)]
+    for code in codes:
+        store_code(store, cipher, code, sandbox.redirect_uri, now=utcnow())
+    store.dispose()
+    saved = tmp_path / "saved.db"
+    assert igsync(settings, "backup", str(saved))[0] == 0
+
+    new_state = tmp_path / "new-machine" / "state"
+    moved = replace(
+        settings, state_dir=new_state, database_url=f"sqlite:///{new_state / 'igsync.db'}"
+    )
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all " * 200)
+    half = tmp_path / "half.db"
+    half.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
+    for broken in (garbage, half):
+        code, said = igsync(moved, "restore", str(broken), "--yes")
+        assert code == 1 and "Traceback" not in said and len(said.strip().splitlines()) == 1, said
+    code, said = igsync(moved, "restore", str(saved), "--yes")
+    assert code == 0, said
+    assert "4 code(s) still in flight in the backup are marked interrupted" in said
+    assert database_of(moved).stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(database_of(moved)) as restored:
+        rows = restored.execute("SELECT status, code_ciphertext FROM received_codes").fetchall()
+    assert rows == [("interrupted", None)] * 4
+
+    daemon = Daemon.build(replace(moved, sweep_interval_seconds=0.2))
+    daemon.start()
+    try:
+        assert shop.state.wait_for_outcomes(4, timeout=30), shop.state.outcomes
+    finally:
+        daemon.stop()
+    assert set(shop.state.outcomes.values()) == {"interrupted"}
+    assert sandbox.state.stats()["exchange_requests_received"] == 0

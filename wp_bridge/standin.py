@@ -113,6 +113,11 @@ class StandinShop:
             return 400, _wp_error("igsync_invalid_request", "bad request body", 400)
         return request
 
+    def wait_for_outcomes(self, count: int, timeout: float) -> bool:
+        """Block until `count` codes' outcomes arrived (or the timeout passed)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.outcomes) >= count, timeout=timeout)
+
     def wait_for(self, count: int, timeout: float) -> bool:
         """Block until `count` distinct leads arrived (or the timeout passed)."""
         with self._changed:

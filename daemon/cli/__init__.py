@@ -417,10 +417,17 @@ def restore(
         done = restore_file(database, source, TokenCipher(settings.encryption_keys), utcnow())
     except BackupError as exc:
         raise fail(str(exc), code=1) from None
+    kept = f"the database it replaced is kept as {done.previous}" if done.previous else "a new one"
     out.print(
         f"restored {source} into {database} ({done.restored.customers} customer(s), schema "
-        f"{done.restored.revision}); the database it replaced is kept as {done.previous}"
+        f"{done.restored.revision}); {kept}"
     )
+    if done.interrupted:
+        out.print(
+            f"{done.interrupted} code(s) still in flight in the backup are marked interrupted "
+            "(the daemon that wrote it may have exchanged them): WordPress is told when the "
+            "daemon starts, and those shoppers are asked to connect again."
+        )
     if done.restored.revision != NEWEST_REVISION:
         out.print("The daemon migrates it when it starts (or run `igsync db upgrade` now).")
 
