@@ -523,6 +523,18 @@ def test_customers_list_sorts_by_followers_and_by_connection(filled: Filled) -> 
     assert [r["username"] for r in json.loads(out)] == ["lenny.k", "tom_runs", "lena.bakes"]
     code, _, err = filled.run("customers", "list", "--sort", "likes")
     assert code == 2 and "likes" in err
+    # Sorted by engagement, the list shows the figure it is sorted by.
+    store = Store(filled.env["IGSYNC_DATABASE_URL"])
+    with store.write() as session:
+        for customer in session.execute(select(Customer)).scalars():
+            customer.engagement_rate = {"lena.bakes": 4.5, "tom_runs": 12.25}.get(customer.username)
+    store.dispose()
+    _, out, _ = filled.run("customers", "list", "--sort", "engagement")
+    header, *lines = out.splitlines()
+    column = header.split("\t").index("Engagement")
+    assert [line.split("\t")[column] for line in lines] == ["12.25%", "4.50%", "-"]
+    _, out, _ = filled.run("customers", "list")
+    assert "Engagement" not in out.splitlines()[0]
 
 
 def test_status_counts_profile_syncs_and_names_the_next(filled: Filled) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from daemon.engagement import engagement_rate
 from daemon.instagram import (
     ClientRejected,
     CodeRejected,
@@ -213,3 +217,45 @@ def test_an_unreachable_server_is_retryable_and_quotes_no_url() -> None:
     assert "IGAAsecret-token-value" not in str(caught.value) and "access_token" not in str(
         caught.value
     )
+
+
+class BogusMedia(BaseHTTPRequestHandler):
+    """A Graph answer whose counts no post has: too large, negative, a string, a boolean."""
+
+    def do_GET(self) -> None:
+        data = [
+            {"like_count": 10**20, "comments_count": 3},
+            {"like_count": -100, "comments_count": "5"},
+            {"like_count": True, "comments_count": 2**40},
+            {"like_count": 40, "comments_count": 2},
+        ]
+        body = json.dumps({"data": data}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_media_counts_are_checked_as_the_profiles_are() -> None:
+    """An engagement rate is only as sound as its counts: impossible ones are unknown."""
+    server = HTTPServer(("127.0.0.1", 0), BogusMedia)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    client = InstagramClient(InstagramEndpoints(APP_ID, Secret("s"), graph_url=url, oauth_url=url))
+    try:
+        posts = client.recent_media("IGQ-a-token")
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+    assert [(p.like_count, p.comments_count) for p in posts] == [
+        (None, 3),
+        (None, None),
+        (None, None),
+        (40, 2),
+    ]
+    assert engagement_rate(posts, 1000) == round(100 * (3 + 42) / 2 / 1000, 2)

@@ -91,7 +91,10 @@ def list_(
         elif not views:
             out.print("No customers yet." if page == 1 else f"Page {page} is empty.")
         else:
-            print_rows(customers_rows(views, title=f"Customers (page {page})"))
+            engagement = sort == SortOrder.engagement  # the column it is sorted by, shown
+            print_rows(
+                customers_rows(views, title=f"Customers (page {page})", engagement=engagement)
+            )
 
 
 @app.command()

@@ -57,40 +57,33 @@ def shorten(text: str, limit: int = ERROR_CELL_CHARS) -> str:
     return cut.rstrip() + "…"
 
 
-def customers_rows(views: Sequence[CustomerView], title: str = "Customers") -> Rows:
-    rows = Rows(
-        title,
-        (
-            "ID",
-            "Username",
-            "Name",
-            "Type",
-            "Email",
-            "WP user",
-            "Status",
-            "Followers",
-            "Token",
-            "Expires",
-            "Lead",
-        ),
-    )
+def customers_rows(
+    views: Sequence[CustomerView], title: str = "Customers", *, engagement: bool = False
+) -> Rows:
+    """`engagement`: an Engagement column after Followers (when the list is sorted by it)."""
+    headers = ["ID", "Username", "Name", "Type", "Email", "WP user", "Status", "Followers"]
+    headers += ["Engagement"] if engagement else []
+    rows = Rows(title, (*headers, "Token", "Expires", "Lead"))
     for view in views:
         c, t = view.customer, view.token
-        rows.rows.append(
-            (
-                str(c.id),
-                "@" + c.username,
-                c.name or "-",
-                c.account_type or "-",
-                c.email or "-",
-                str(c.wp_user_id or "-"),
-                c.status,
-                followers_cell(view),
-                view.token_masked,
-                isoformat_utc(t.expires_at)[:10] if t else "-",
-                view.lead_status or "-",
-            )
-        )
+        cells = [
+            str(c.id),
+            "@" + c.username,
+            c.name or "-",
+            c.account_type or "-",
+            c.email or "-",
+            str(c.wp_user_id or "-"),
+            c.status,
+            followers_cell(view),
+        ]
+        if engagement:
+            cells.append("-" if c.engagement_rate is None else f"{c.engagement_rate:.2f}%")
+        cells += [
+            view.token_masked,
+            isoformat_utc(t.expires_at)[:10] if t else "-",
+            view.lead_status or "-",
+        ]
+        rows.rows.append(tuple(cells))
     return rows
 
 

@@ -17,7 +17,7 @@ import requests
 import urllib3
 
 from daemon.instagram.errors import InstagramError, UpstreamUnavailable, parse_error
-from daemon.instagram.flavours import FLAVOURS, Flavour, MalformedAnswer
+from daemon.instagram.flavours import FLAVOURS, Flavour, MalformedAnswer, count_or_none
 from daemon.instagram.types import LongLivedToken, Post, Profile, ShortLivedToken
 from daemon.instagram.usage import Usage, read_usage
 from daemon.outbound import outbound_session
@@ -250,15 +250,10 @@ def _posts(payload: Mapping[str, Any]) -> list[Post]:
     if not isinstance(data, list):
         raise MalformedAnswer("media answer lacks data")
     return [
-        Post(_count(item.get("like_count")), _count(item.get("comments_count")))
+        Post(count_or_none(item.get("like_count")), count_or_none(item.get("comments_count")))
         for item in data
         if isinstance(item, Mapping)
     ]
-
-
-def _count(value: object) -> int | None:
-    """A like or comment count; None where Instagram hides it (an owner may hide likes)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _long_lived(payload: Mapping[str, Any]) -> LongLivedToken:

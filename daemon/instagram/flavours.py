@@ -61,9 +61,9 @@ def _login_profile(payload: Mapping[str, Any]) -> Profile:
         username=_username(payload.get("username")),
         name=_text(payload.get("name"), NAME_MAX_CHARS),
         account_type=_text(payload.get("account_type"), 32),
-        followers_count=_count(payload.get("followers_count")),
-        follows_count=_count(payload.get("follows_count")),
-        media_count=_count(payload.get("media_count")),
+        followers_count=count_or_none(payload.get("followers_count")),
+        follows_count=count_or_none(payload.get("follows_count")),
+        media_count=count_or_none(payload.get("media_count")),
         profile_picture_url=_url(payload.get("profile_picture_url")),
         biography=_text(payload.get("biography"), BIOGRAPHY_MAX_CHARS),
         website=_url(payload.get("website")),
@@ -92,9 +92,11 @@ def _username(value: object) -> str:
     return value
 
 
-def _count(value: object) -> int | None:
-    """A count Instagram may leave out (not granted, not a professional account): a
-    non-negative integer, else unknown."""
+def count_or_none(value: object) -> int | None:
+    """A count Instagram may leave out or hide (not granted, not a professional account, likes
+    hidden by the owner): a non-negative integer below 2^32, else unknown. The profile's counts
+    and the posts' likes and comments alike: a bogus 10^20 must not become an engagement rate
+    of 10^18 percent."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
         return None
     return value
