@@ -75,7 +75,8 @@ def connection_event(
         "email": customer.email,
         "source": customer.source,
     }
-    payload = build_lead(customer, context, key=key, connected_at=now, event=event, trend=trend)
+    began = customer.connected_at or customer.created_at  # the connection's time, not the event's
+    payload = build_lead(customer, context, key=key, connected_at=began, event=event, trend=trend)
     if event == "connection_lost":
         payload.update(status="needs_reconnect", reason=reason[:255])
     return Delivery(

@@ -77,6 +77,9 @@ class Customer(SQLModel, table=True):
     engagement_rate: float | None = None
     created_at: datetime
     updated_at: datetime
+    # When the connection began (its code completed, or a reconnection's): every later event
+    # of it carries this, as the wire contract's connected_at. None only before migration 0008.
+    connected_at: datetime | None = None
 
 
 PROFILE_DETAILS = (

@@ -241,6 +241,7 @@ class CodePipeline:
         customer.source = context.get("source") or customer.source
         customer.updated_at = now
         event = "reconnected" if reconnected(customer, now) else "connected"
+        customer.connected_at = now
         session.add(customer)
         session.flush()
         assert customer.id is not None

@@ -122,6 +122,16 @@ def test_a_changed_profile_pushes_an_updated_event_with_the_next_version(world: 
     assert update["followers_count"] == fresh.followers_count
     assert update["followers_change"] == fresh.followers_count - customer.followers_count
     assert update["followers_change_days"] == 1
+    # The connection's time, as the first lead said it, not the update's (the wire contract).
+    with world.store.read() as session:
+        [lead] = [
+            d.payload
+            for d in session.execute(select(Delivery).where(Delivery.customer_id == customer.id))
+            .scalars()
+            .all()
+            if "event" not in d.payload
+        ]
+    assert update["connected_at"] == lead["connected_at"]
 
     # Due again at its own place in the day, give or take the jitter (not a day after it
     # happened to run), and never in the past: a first sync drawn early in its interval may
