@@ -3,7 +3,9 @@
 Instagram counts calls over a rolling hour, per app and per account, and says how much is
 spent in the usage headers of every answer. Above the threshold (IGSYNC_API_BUDGET_PERCENT) the
 syncer slows down: one sync at a time with pauses, and an account near its own limit waits.
-At 100% it stops: the account until Instagram's estimated time to regain access, the whole app
+At 100% it stops: the account until Instagram's estimated time to regain access (taken at most
+a day ahead: a bogus estimate must not park an account for years; each cut is counted and
+logged), the whole app
 for a minute, doubling while it stays spent (X-App-Usage gives no reset time). What other
 daemons spend shows up in the same headers, so each daemon learns the shared budget from its
 own answers.
@@ -11,6 +13,7 @@ own answers.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +21,10 @@ from datetime import datetime, timedelta
 from daemon.instagram.errors import RATE_LIMIT_MIN_WAIT_SECONDS
 from daemon.instagram.usage import Usage
 
+log = logging.getLogger(__name__)
+
 WINDOW = timedelta(hours=1)  # Instagram's rolling window: older reports say nothing now
+MAX_REGAIN = timedelta(days=1)  # the longest estimated_time_to_regain_access taken as said
 MIN_WAIT = timedelta(seconds=RATE_LIMIT_MIN_WAIT_SECONDS)
 SLOW_PAUSE_MIN = timedelta(seconds=1)
 SLOW_PAUSE_MAX = timedelta(seconds=60)
@@ -38,6 +44,7 @@ class ApiBudget:
         self._accounts: dict[str, _Reading] = {}
         self._next_start_at: datetime | None = None  # pacing while above the threshold
         self._app_spent_in_a_row = 0
+        self.regain_capped = 0  # estimates beyond MAX_REGAIN, cut to it
         self._lock = threading.Lock()
 
     def observe(self, usage: Usage, now: datetime) -> None:
@@ -53,8 +60,22 @@ class ApiBudget:
             for account_id, account in usage.accounts.items():
                 resume = None
                 if account.percent >= 100:
-                    resume = now + max(MIN_WAIT, timedelta(seconds=account.regain_seconds))
+                    resume = now + max(MIN_WAIT, self._regain(account_id, account.regain_seconds))
                 self._accounts[account_id] = _Reading(account.percent, now, resume)
+
+    def _regain(self, account_id: str, seconds: float) -> timedelta:
+        """Instagram's estimate, at most a day (called with the lock held)."""
+        if seconds <= MAX_REGAIN.total_seconds():  # NaN and inf are not, and are cut too
+            return timedelta(seconds=seconds)
+        self.regain_capped += 1
+        log.warning(
+            "Instagram estimated %.0f minutes until account %s may call again; waiting a day "
+            "at most (%d such estimate(s) cut)",
+            seconds / 60,
+            account_id,
+            self.regain_capped,
+        )
+        return MAX_REGAIN
 
     def resume_at(self, account_id: str, now: datetime) -> datetime | None:
         """When a call for this account may go out, or None for now. An account above the

@@ -33,7 +33,7 @@ from daemon.leads import connection_event
 from daemon.models import Customer, ProfileSync, Token
 from daemon.profiles import apply_profile
 from daemon.retry import decide_retry
-from daemon.statuses import SyncStatus, TokenStatus
+from daemon.statuses import BUDGET_WAIT, SyncStatus, TokenStatus
 from daemon.store import Store
 from daemon.sync_schedule import next_sync_due
 
@@ -122,7 +122,7 @@ class ProfileSyncer:
         ):
             return self._finish(sync_id, "paused", status=SyncStatus.PAUSED)
         if (resume := self.budget.resume_at(customer.ig_user_id, now)) is not None:
-            return self._finish(sync_id, "deferred", next_attempt_at=resume)
+            return self._finish(sync_id, "deferred", next_attempt_at=resume, last_error=BUDGET_WAIT)
         try:
             access_token = self.cipher.decrypt(token.access_token_ciphertext)
             profile = self.client.profile(access_token)

@@ -16,6 +16,7 @@ from daemon.connection import CONNECTION_STATUSES
 from daemon.models import Customer, Delivery, ProfileSync, ReceivedCode, Token
 from daemon.statuses import (
     ACTIVE_CODE_STATUSES,
+    BUDGET_WAIT,
     TERMINAL_CODE_STATUSES,
     DeliveryStatus,
     SyncStatus,
@@ -23,6 +24,7 @@ from daemon.statuses import (
 )
 
 MIN_TOKEN_AGE = timedelta(hours=24)
+BUDGET_WAITS_SHOWN = 10  # accounts named by igsync status as waiting for the budget
 
 
 def due_conditions(now: datetime, window: timedelta) -> tuple[ColumnElement[bool], ...]:
@@ -48,6 +50,8 @@ class StatusCounts:
     profile_syncs: dict[str, int] = field(default_factory=dict)  # active, paused
     syncs_due: int = 0  # due now: more than a few means the syncer is behind
     next_sync_at: datetime | None = None
+    # Accounts whose sync waits for Instagram's API budget: (username, until), latest first.
+    budget_waits: list[tuple[str, datetime]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +64,10 @@ class StatusCounts:
             "profile_syncs": self.profile_syncs,
             "profile_syncs_due": self.syncs_due,
             "next_profile_sync_at": isoformat_utc(self.next_sync_at) if self.next_sync_at else None,
+            "waiting_for_instagram_budget": [
+                {"username": username, "until": isoformat_utc(until)}
+                for username, until in self.budget_waits
+            ],
         }
 
 
@@ -84,6 +92,17 @@ def status_counts(session: Session, *, now: datetime, refresh_window: timedelta)
         active_syncs.where(col(ProfileSync.next_attempt_at) <= now)
     ).one()
     _, next_sync_at = session.execute(active_syncs).one()
+    budget_waits = session.execute(
+        select(col(Customer.username), col(ProfileSync.next_attempt_at))
+        .join(Customer, col(Customer.id) == col(ProfileSync.customer_id))
+        .where(
+            col(ProfileSync.status) == SyncStatus.ACTIVE,
+            col(ProfileSync.last_error) == BUDGET_WAIT,
+            col(ProfileSync.next_attempt_at) > now,
+        )
+        .order_by(col(ProfileSync.next_attempt_at).desc())
+        .limit(BUDGET_WAITS_SHOWN)
+    ).all()
     return StatusCounts(
         codes=grouped(
             ReceivedCode,
@@ -97,6 +116,7 @@ def status_counts(session: Session, *, now: datetime, refresh_window: timedelta)
         profile_syncs=grouped(ProfileSync, list(SyncStatus)),
         syncs_due=int(syncs_due),
         next_sync_at=next_sync_at,
+        budget_waits=[(str(username), until) for username, until in budget_waits],
     )
 
 

@@ -53,3 +53,8 @@ class ErasureStatus(StrEnum):
 class SyncStatus(StrEnum):
     ACTIVE = "active"  # the profile is fetched again every IGSYNC_PROFILE_SYNC_HOURS
     PAUSED = "paused"  # the connection is not live (lost, disconnected): nothing to fetch with
+
+
+# A profile sync deferred because Instagram's API budget is spent keeps this as its last_error
+# until it runs: `igsync status` names those accounts and until when they wait.
+BUDGET_WAIT = "waiting for Instagram's API budget"

@@ -20,9 +20,11 @@ from daemon.erasure import deauthorize, request_erasure
 from daemon.followers import FOLLOWER_HISTORY, growth, prune_follower_history, record_followers
 from daemon.instagram import InstagramClient
 from daemon.instagram.types import Post
+from daemon.instagram.usage import AccountUsage, Usage
 from daemon.models import Customer, Delivery, FollowerCount, ProfileSync, Token
 from daemon.pipeline import CodePipeline
 from daemon.profile_sync import ProfileSyncer
+from daemon.queries import status_counts
 from daemon.statuses import SyncStatus
 from daemon.store import Store
 from daemon.sync_schedule import JITTER, first_sync_due, next_sync_due
@@ -214,6 +216,24 @@ def test_an_account_at_its_limit_waits_for_the_time_instagram_names_others_do_no
     resume = world.sync_row(busy.id).next_attempt_at
     assert world.clock() + timedelta(minutes=59) <= resume <= world.clock() + timedelta(hours=1)
     assert syncer.sync_now(calm.id) == "unchanged"  # only the affected account waits
+    # igsync status names the account that waits, and until when.
+    with world.store.read() as session:
+        counts = status_counts(session, now=world.clock(), refresh_window=timedelta(days=7))
+    assert counts.budget_waits == [("busy.account", resume)]
+
+
+def test_a_bogus_time_to_regain_access_parks_an_account_for_a_day_at_most(world: World) -> None:
+    """One answer said 1,000,000,000 minutes (1,900 years): taken as a day, counted and logged."""
+    now = world.clock()
+    spent = AccountUsage(percent=100, regain_seconds=1_000_000_000 * 60)
+    world.budget.observe(Usage(accounts={"17841400000000042": spent}), now)
+    resume = world.budget.resume_at("17841400000000042", now)
+    assert resume is not None and resume - now == timedelta(days=1)
+    assert world.budget.regain_capped == 1
+    honest = AccountUsage(percent=100, regain_seconds=30 * 60)
+    world.budget.observe(Usage(accounts={"17841400000000043": honest}), now)
+    assert world.budget.resume_at("17841400000000043", now) == now + timedelta(minutes=30)
+    assert world.budget.regain_capped == 1
 
 
 def test_the_syncer_slows_near_the_apps_budget_stops_at_it_and_catches_up(world: World) -> None:

@@ -129,12 +129,18 @@ def status_table(counts: StatusCounts) -> Table:
     for status, n in counts.deliveries.items():
         table.add_row(f"deliveries {status}", str(n))
     for status, n in counts.profile_syncs.items():
-        table.add_row(f"profile syncs {status}", str(n))
+        label = f"profile syncs {status}"
+        table.add_row(label + (" (not connected)" if status == "paused" else ""), str(n))
     table.add_row("profile syncs due now", str(counts.syncs_due))
     table.add_row(
         "next profile sync",
         isoformat_utc(counts.next_sync_at) if counts.next_sync_at else "-",
     )
+    for username, until in counts.budget_waits:
+        table.add_row(
+            Text(f"@{username} waits for Instagram's API budget"),
+            f"until {isoformat_utc(until)}",
+        )
     return table
 
 
