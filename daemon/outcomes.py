@@ -1,13 +1,16 @@
-"""Telling WordPress about codes that end without a lead: an interrupted code's shopper has to
-connect again, and only WordPress can ask them. The code's own row is the outbox (its
+"""Telling WordPress about codes that end without a lead: an interrupted or failed code's
+shopper has to connect again, and only WordPress can ask them (a failed code only while its
+shopper may still be waiting: codes that failed before this was told, with an older daemon, are
+not dug up). The code's own row is the outbox (its
 `wordpress_told_at`, paced by its attempts and next_attempt_at like every retry)."""
 
 from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from daemon.backoff import DELIVERY_BACKOFF
@@ -21,6 +24,8 @@ from wp_bridge.wordpress import WordPressClient, WordPressError
 log = logging.getLogger(__name__)
 
 BATCH = 50
+TOLD_STATUSES = (CodeStatus.INTERRUPTED, CodeStatus.FAILED)
+FAILED_TOLD_FOR = timedelta(hours=2)
 
 
 class CodeOutcomes:
@@ -45,7 +50,11 @@ class CodeOutcomes:
                 session.execute(
                     select(ReceivedCode)
                     .where(
-                        col(ReceivedCode.status) == CodeStatus.INTERRUPTED,
+                        col(ReceivedCode.status).in_(TOLD_STATUSES),
+                        or_(
+                            col(ReceivedCode.status) == CodeStatus.INTERRUPTED,
+                            col(ReceivedCode.updated_at) >= now - FAILED_TOLD_FOR,
+                        ),
                         col(ReceivedCode.wordpress_told_at).is_(None),
                         col(ReceivedCode.next_attempt_at) <= now,
                     )
@@ -59,9 +68,7 @@ class CodeOutcomes:
         for row in due:
             assert row.id is not None
             try:
-                self.wordpress.code_outcome(
-                    row.code_hash, CodeStatus.INTERRUPTED, row.last_error or ""
-                )
+                self.wordpress.code_outcome(row.code_hash, row.status, row.last_error or "")
             except WordPressError as error:
                 self._later(row, error)
                 continue
@@ -72,7 +79,7 @@ class CodeOutcomes:
                     .values(wordpress_told_at=self.clock())
                 )
             told += 1
-            log.info("code %s: WordPress told it was interrupted", row.id)
+            log.info("code %s: WordPress told it %s", row.id, row.status)
         return told
 
     def _later(self, row: ReceivedCode, error: WordPressError) -> None:

@@ -21,11 +21,12 @@ from sqlmodel import Session, select
 
 from daemon import leases
 from daemon.backoff import CODE_BACKOFF
-from daemon.clock import Clock, utcnow
+from daemon.clock import Clock, to_utc, utcnow
+from daemon.codes import CODE_LIFETIME
 from daemon.connection import reconnected
 from daemon.crypto import CipherError, TokenCipher
 from daemon.followers import record_followers
-from daemon.instagram import InstagramClient, InstagramError, Profile
+from daemon.instagram import InstagramClient, InstagramError, Profile, UpstreamUnavailable
 from daemon.leads import build_lead, idempotency_key
 from daemon.metrics import Metrics
 from daemon.models import Customer, Delivery, ReceivedCode, Token
@@ -133,6 +134,10 @@ class CodePipeline:
             try:
                 if status is CodeStatus.UPGRADED:
                     profile = self.client.profile(self._token(row))
+                    if not profile.username:  # a customer must have one Instagram would allow
+                        raise UpstreamUnavailable(
+                            "the profile answer's username is not one Instagram allows"
+                        )
                     return self._complete(row, profile)
                 values = self._exchange(row) if status is CodeStatus.PENDING else self._upgrade(row)
             except (InstagramError, CipherError) as error:
@@ -305,7 +310,9 @@ class CodePipeline:
             attempts=row.attempts,
             now=now,
             backoff=CODE_BACKOFF,
-            deadline=row.expires_at,
+            # A code's retries end with its hour, whatever step it is at (an upgraded code holds
+            # a 60-day token, which is no reason to keep its shopper waiting for 60 days).
+            deadline=min(to_utc(row.expires_at), to_utc(row.received_at) + CODE_LIFETIME),
             floor_seconds=floor,
             rng=self.rng,
         )
@@ -317,7 +324,10 @@ class CodePipeline:
             "updated_at": now,
         }
         if decision.give_up:
-            terminal = CodeStatus.FAILED if not retryable else CodeStatus.EXPIRED
+            # Past the exchange the code is spent: it failed (WordPress is told, daemon.outcomes),
+            # whereas a code that was never exchanged simply expired.
+            spent = row.status in (CodeStatus.EXCHANGED, CodeStatus.UPGRADED)
+            terminal = CodeStatus.FAILED if not retryable or spent else CodeStatus.EXPIRED
             values.update(status=terminal, **ERASED_SECRETS)
         with self.store.write() as session:
             if not leases.finish(session, ReceivedCode, row.id, self.owner, **values):

@@ -13,9 +13,10 @@ def profile_changes(
     customer: Customer, profile: Profile, engagement: float | None = None
 ) -> dict[str, Any]:
     """What the fresh profile changes on the stored customer. A field Instagram left out this
-    time (not granted, not measured) changes nothing; usernames are case-insensitive."""
+    time (not granted, not measured, a username Instagram would not allow) changes nothing;
+    usernames are case-insensitive."""
     fresh: dict[str, Any] = {
-        "username": profile.username.lower(),
+        "username": profile.username.lower() or None,
         "name": profile.name,
         "account_type": profile.account_type,
         "engagement_rate": engagement,

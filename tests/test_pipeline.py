@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -437,3 +437,31 @@ def test_wordpress_is_told_of_an_interrupted_code_until_it_has_heard(
     assert outcomes.run_once() == 1
     assert shop.state.outcomes == {code_digest(code): "interrupted"}
     assert outcomes.run_once() == 0  # told once
+
+
+def test_a_profile_it_cannot_store_ends_the_code_with_its_hour_and_wordpress_is_told(
+    pipeline: CodePipeline,
+    store: Store,
+    cipher: TokenCipher,
+    sandbox: Sandbox,
+    shop: Shop,
+    signer: Signer,
+    clock: FakeClock,
+) -> None:
+    """An upgraded code holds a 60-day token, but its retries still end with the code's hour:
+    failed with the reason, and WordPress told, so that its shopper is asked to connect again
+    instead of waiting for 60 days of retries once a minute."""
+    code = sandbox.state.grant(
+        sandbox.redirect_uri, ("instagram_business_basic",), "not allowed!", "BUSINESS"
+    )
+    code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=clock())
+    hour_ends = code_row(store, code_id).received_at + timedelta(hours=1)
+    while (status := pipeline.process(code_id)) == CodeStatus.UPGRADED:
+        clock.now = code_row(store, code_id).next_attempt_at
+    row = code_row(store, code_id)
+    assert status == CodeStatus.FAILED and clock() < hour_ends
+    assert "username is not one Instagram allows" in (row.last_error or "")
+    assert row.token_ciphertext is None  # the token goes with the code
+    told = CodeOutcomes(store, WordPressClient(shop.url, signer), clock=clock)
+    assert told.run_once() == 1
+    assert shop.state.outcomes == {row.code_hash: "failed"}

@@ -5,6 +5,7 @@ kept; a dead token loses the connection; Instagram's API budget is kept to (issu
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from collections import Counter
@@ -348,3 +349,22 @@ def test_a_deauthorized_customer_is_not_synced_and_an_erased_one_leaves_nothing(
         for model in (ProfileSync, FollowerCount):
             left = session.execute(select(model).where(model.customer_id == erased.id)).all()
             assert left == [], model.__name__
+
+
+def test_a_resync_with_a_username_instagram_would_not_allow_keeps_the_rest_current(
+    world: World,
+) -> None:
+    """The profile answer's username is unusable this time: the customer keeps the one it has,
+    and the rest of the profile (the followers) is still brought up to date."""
+    customer = world.connect("keeps.its.name")
+    state = world.sandbox.state
+    for token, issued in list(state._tokens.items()):
+        if issued.account.username == "keeps.its.name":
+            state._tokens[token] = dataclasses.replace(
+                issued, account=dataclasses.replace(issued.account, username="not allowed!")
+            )
+    assert customer.id is not None
+    assert world.syncer().sync_now(customer.id) == "updated"
+    fresh = world.customer(customer.id)
+    assert fresh.username == "keeps.its.name"
+    assert fresh.followers_count != customer.followers_count

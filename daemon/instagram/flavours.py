@@ -82,13 +82,11 @@ def _basic_display_profile(payload: Mapping[str, Any]) -> Profile:
 
 
 def _username(value: object) -> str:
-    """A username as Instagram allows them, or the answer is malformed (and never stored)."""
-    if not isinstance(value, str):
-        raise MalformedAnswer("profile answer lacks username")
-    if not USERNAME.fullmatch(value):
-        raise MalformedAnswer(
-            "profile answer's username is not one Instagram allows (1 to 30 letters, digits, . _)"
-        )
+    """A username as Instagram allows them (1 to 30 letters, digits, . _), else "" (unknown):
+    a new connection cannot be stored without one (daemon.pipeline retries, then fails), while
+    a re-sync keeps the username it has and takes the rest of the profile."""
+    if not isinstance(value, str) or not USERNAME.fullmatch(value):
+        return ""
     return value
 
 

@@ -182,7 +182,7 @@ final class Igsync_Rest {
 					'status'    => array(
 						'type'     => 'string',
 						'required' => true,
-						'enum'     => array( 'interrupted' ),
+						'enum'     => array( 'interrupted', 'failed' ),
 					),
 					'reason'    => array(
 						'type'      => 'string',
