@@ -173,3 +173,29 @@ def test_csv_injection_in_the_leads_export_is_neutralised(
     assert rows["formula.planter"]["Name"] == "'" + formula
     for line in exported.splitlines():  # every cell quoted
         assert line.startswith('"') and line.endswith('"'), line
+
+
+def test_a_lead_keeps_the_page_without_its_order_key_and_only_http_addresses(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """The order received page's key, beside the billing email, opens a guest's order (name,
+    address, phone): the lead, its CSV and its email keep the page without it. And a picture or
+    page that is not http(s) is not kept at all (WordPress does not check `format: uri`)."""
+    page = f"{configured.url}/checkout/order-received/42/?key=wc_order_S3cr3tK3y&utm=x"
+    lead = a_lead(
+        username="keyless.guest",
+        email="keyless@example.com",
+        return_url=page,
+        profile_picture_url="javascript:alert('pic')",
+    )
+    assert push(configured, Signer(shared["secret"]), lead).status_code == 201
+    stored = configured.sql(
+        "SELECT CONCAT_WS('|', return_url, IFNULL(profile_picture_url, 'none'))"
+        " FROM wp_igsync_leads WHERE username = 'keyless.guest'"
+    ).strip()
+    assert stored == f"{configured.url}/checkout/order-received/42/?utm=x|none"
+    admin = configured.admin()
+    export = re.search(r'id="igsync-export"[^>]* href="([^"]+)"', leads_page(admin, configured))
+    assert export
+    exported = admin.get(html.unescape(export.group(1)), timeout=30).content.decode("utf-8-sig")
+    assert "keyless.guest" in exported and "wc_order_S3cr3tK3y" not in exported

@@ -199,6 +199,8 @@ def test_a_guest_buys_connects_from_the_thank_you_page_and_the_order_shows_it(
         " FROM wp_igsync_leads WHERE username = 'gia.buys.linen'"
     ).strip()
     assert lead == f"gia.guest@example.com {order['order_id']} guest"
+    page = wp.sql("SELECT return_url FROM wp_igsync_leads WHERE username = 'gia.buys.linen'")
+    assert "order-received" in page and "key=" not in page  # the order key never left the page
     with requests.Session() as guest:  # the order's page now thanks them instead of asking
         again = guest.get(thank_you, timeout=30).text
         assert "Thank you for connecting your Instagram, @gia.buys.linen." in again

@@ -225,7 +225,7 @@ final class Igsync_Connect {
 			array(
 				'wp_user_id'  => $user ? (int) $user->ID : null,
 				'email'       => is_string( $email ) && is_email( $email ) ? $email : null,
-				'return_url'  => $return,
+				'return_url'  => Igsync_Leads::page_without_keys( $return ), // The shopper goes back to $return itself.
 				'source'      => '' !== (string) $state['source'] ? (string) $state['source'] : null,
 				'wc_order_id' => isset( $vouched['wc_order_id'] ) ? (int) $vouched['wc_order_id'] : null,
 			),

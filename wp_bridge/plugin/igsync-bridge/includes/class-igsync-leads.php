@@ -336,9 +336,9 @@ final class Igsync_Leads {
 			'email'                 => self::text( $lead['email'] ?? null ),
 			'wp_user_id'            => $user ? (int) $user->ID : null,
 			'source'                => self::text( $lead['source'] ?? null ),
-			'return_url'            => self::text( $lead['return_url'] ?? null ),
+			'return_url'            => null === self::http_url( $lead['return_url'] ?? null ) ? null : self::page_without_keys( (string) $lead['return_url'] ),
 			'wc_order_id'           => isset( $lead['wc_order_id'] ) ? (int) $lead['wc_order_id'] : null,
-			'profile_picture_url'   => self::text( $lead['profile_picture_url'] ?? null ),
+			'profile_picture_url'   => self::http_url( $lead['profile_picture_url'] ?? null ),
 			'followers_count'       => isset( $lead['followers_count'] ) ? (int) $lead['followers_count'] : null,
 			'followers_change'      => isset( $lead['followers_change'] ) ? (int) $lead['followers_change'] : null,
 			'followers_change_days' => isset( $lead['followers_change_days'] ) ? (int) $lead['followers_change_days'] : null,
@@ -767,6 +767,30 @@ final class Igsync_Leads {
 	 */
 	private static function text( $value ): ?string {
 		return is_string( $value ) && '' !== $value ? $value : null;
+	}
+
+	/**
+	 * An http(s) address, or null: the schema's `format: uri` is not checked by WordPress, and a
+	 * javascript: picture or page has no business in a lead.
+	 *
+	 * @param mixed $value Value.
+	 * @return string|null
+	 */
+	private static function http_url( $value ): ?string {
+		$value = self::text( $value );
+		return null !== $value && in_array( wp_parse_url( $value, PHP_URL_SCHEME ), array( 'http', 'https' ), true ) ? $value : null;
+	}
+
+	/**
+	 * The page a shopper connected from, as leads keep it: without the order key an order
+	 * received page carries (with the billing email beside it in a CSV or an email, it opens the
+	 * guest's order: name, address, phone).
+	 *
+	 * @param string $url The page.
+	 * @return string
+	 */
+	public static function page_without_keys( string $url ): string {
+		return remove_query_arg( array( 'key', 'order_key', 'wc_order_key' ), $url );
 	}
 
 	/**
