@@ -4,7 +4,9 @@ the person), and its place in the menu."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from typing import Any
 
@@ -17,7 +19,7 @@ from sqlmodel import select
 
 from daemon.models import Customer
 from tests.conftest import eventually
-from tests.wordpress import ADMIN, WordPress
+from tests.wordpress import ADMIN, WordPress, php_json
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import handles, leads_html, leads_screen, parse_rows
@@ -316,3 +318,86 @@ def test_followers_and_engagement_show_their_trend_and_sort(
     assert handles(leads_screen(admin, wp, orderby="followers", order="asc")) == by_followers[::-1]
     by_engagement = ["@small.shop", "@big.brand", "@mid.size"]
     assert handles(leads_screen(admin, wp, orderby="engagement", order="desc")) == by_engagement
+
+
+SANDBOX_MODE = (
+    "require 'wp-load.php'; $s = (array) get_option( 'igsync_settings' ); $s['sandbox'] = $argv[1];"
+    " update_option( 'igsync_settings', $s ); echo wp_json_encode( true );"
+)
+SITE_HEALTH_SANDBOX = (
+    "define( 'WP_ADMIN', true ); require __DIR__ . '/wp-load.php';"
+    " require_once ABSPATH . 'wp-admin/includes/admin.php';"
+    " require_once ABSPATH . 'wp-admin/includes/class-wp-site-health.php';"
+    " require_once ABSPATH . 'wp-admin/includes/class-wp-debug-data.php';"
+    " $info = WP_Debug_Data::debug_data();"
+    " echo wp_json_encode( $info['igsync']['fields']['sandbox']['value'] );"
+)
+
+
+def test_a_sandbox_lead_never_passes_for_a_real_instagram_account(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """A name typed on the sandbox's page may belong to a stranger on Instagram: the lead says
+    it is the sandbox's on the Leads screen, in the CSV and in Site Health, and links nowhere."""
+    signer = Signer(shared["secret"])
+    assert push(configured, signer, a_lead(username="real.customer")).status_code == 201
+    php_json(configured, SANDBOX_MODE, "1")
+    try:
+        assert push(configured, signer, a_lead(username="made.up.name")).status_code == 201
+        assert "On: the Connect button opens the igsync sandbox" in php_json(
+            configured, SITE_HEALTH_SANDBOX
+        )
+        admin = configured.admin()
+        page = leads_html(admin, configured)
+        rows = {row["username"].split()[0]: row for row in parse_rows(page)}
+        assert "Sandbox" in rows["@made.up.name"]["username"]
+        assert "Sandbox" not in rows["@real.customer"]["username"]
+        assert "instagram.com/made.up.name" not in page
+        assert "instagram.com/real.customer" in page
+        export = re.search(r'id="igsync-export"[^>]* href="([^"]+)"', page)
+        assert export
+        exported = admin.get(html.unescape(export.group(1)), timeout=30).content.decode("utf-8-sig")
+        by_name = {r["Instagram username"]: r for r in csv.DictReader(io.StringIO(exported))}
+        assert by_name["made.up.name"]["Sandbox (made-up account)"] == "yes"
+        assert by_name["real.customer"]["Sandbox (made-up account)"] == ""
+        with chromium() as browser:
+            log_in(browser, configured, *ADMIN)
+            browser.get(f"{configured.url}/wp-admin/admin.php?page=igsync-leads&s=made.up")
+            tag = browser.find_element(By.CSS_SELECTOR, ".igsync-sandbox-tag")
+            assert tag.text == "Sandbox" and tag.is_displayed()
+            screenshot(browser, configured, "wp-admin-leads-sandbox-tag")
+    finally:
+        php_json(configured, SANDBOX_MODE, "")
+
+
+HANDLE_LINES = """
+return Array.from(document.querySelectorAll('#the-list tr')).map(function (row) {
+    var handle = row.querySelector('.column-username strong');
+    var style = getComputedStyle(handle);
+    return {
+        toggles: row.querySelectorAll('button.toggle-row').length,
+        lines: Math.round(handle.getBoundingClientRect().height / parseFloat(style.lineHeight)),
+        text: handle.textContent,
+    };
+});
+"""
+
+
+def test_at_phone_width_the_leads_screen_reads_like_the_users_list(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """At 600 px WordPress stacks each row under its primary column, as on Users: the handle
+    on one line, one "Show more details" toggle per row."""
+    signer = Signer(shared["secret"])
+    for name in ("pia.paints", "a.rather.long_handle.30chars"):
+        assert push(configured, signer, a_lead(username=name)).status_code == 201
+    with chromium() as browser:
+        log_in(browser, configured, *ADMIN)
+        browser.set_window_size(600, 1000)
+        browser.get(f"{configured.url}/wp-admin/admin.php?page=igsync-leads")
+        rows = browser.execute_script(HANDLE_LINES)
+        assert rows and all(row["toggles"] == 1 for row in rows), rows
+        assert all(row["lines"] == 1 for row in rows), rows
+        screenshot(browser, configured, "wp-admin-leads-phone-600px")
+        browser.get(f"{configured.url}/wp-admin/users.php")
+        screenshot(browser, configured, "wp-admin-users-phone-600px")

@@ -271,7 +271,7 @@ final class Igsync_Leads_Screen {
 		foreach ( Igsync_Leads::all() as $lead ) {
 			$cells = array();
 			foreach ( $columns as $column ) {
-				$cells[] = (string) ( $lead[ $column ] ?? '' );
+				$cells[] = 'sandbox' === $column ? ( Igsync_Leads::is_sandbox_lead( $lead ) ? __( 'yes', 'igsync-bridge' ) : '' ) : (string) ( $lead[ $column ] ?? '' );
 			}
 			echo self::csv_line( $cells ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
 		}
@@ -299,6 +299,7 @@ final class Igsync_Leads_Screen {
 			'source'                => __( 'Button', 'igsync-bridge' ),
 			'return_url'            => __( 'Page', 'igsync-bridge' ),
 			'api'                   => __( 'Instagram API', 'igsync-bridge' ),
+			'sandbox'               => __( 'Sandbox (made-up account)', 'igsync-bridge' ),
 			'connected_at'          => __( 'Connected (UTC)', 'igsync-bridge' ),
 			'created_at'            => __( 'Received (UTC)', 'igsync-bridge' ),
 			'updated_at'            => __( 'Updated (UTC)', 'igsync-bridge' ),

@@ -174,20 +174,38 @@ final class Igsync_Leads_Table extends WP_List_Table {
 	}
 
 	/**
-	 * The Instagram handle, linked to the profile, with the row actions.
+	 * The Instagram handle (its row actions come from handle_row_actions(), as WordPress's own
+	 * tables do: one "Show more details" toggle per row, not two).
 	 *
 	 * @param array<string, mixed> $item The lead.
 	 * @return string
 	 */
 	protected function column_username( array $item ): string {
+		return '<strong>@' . esc_html( (string) $item['username'] ) . '</strong>' . Igsync_Leads::sandbox_tag( $item );
+	}
+
+	/**
+	 * The row actions, under the primary column: View on Instagram (not for a sandbox lead),
+	 * Erase.
+	 *
+	 * @param array<string, mixed>|object $item        The lead.
+	 * @param string                      $column_name The column.
+	 * @param string                      $primary     The primary column.
+	 * @return string
+	 */
+	protected function handle_row_actions( $item, $column_name, $primary ) {
+		if ( $column_name !== $primary || ! is_array( $item ) ) {
+			return '';
+		}
 		$handle  = (string) $item['username'];
-		$actions = array(
-			'instagram' => sprintf(
+		$actions = array();
+		if ( ! Igsync_Leads::is_sandbox_lead( $item ) ) { // A made-up name may be a stranger's on Instagram.
+			$actions['instagram'] = sprintf(
 				'<a href="%s" target="_blank" rel="noopener noreferrer">%s</a>',
 				esc_url( 'https://www.instagram.com/' . rawurlencode( $handle ) . '/' ),
 				esc_html__( 'View on Instagram', 'igsync-bridge' )
-			),
-		);
+			);
+		}
 		if ( current_user_can( Igsync_Leads_Screen::ERASE_CAPABILITY ) ) {
 			$actions['erase'] = sprintf(
 				'<a href="%s" class="submitdelete" onclick="return window.confirm(this.dataset.confirm);" data-confirm="%s">%s</a>',
@@ -197,7 +215,7 @@ final class Igsync_Leads_Table extends WP_List_Table {
 				esc_html__( 'Erase', 'igsync-bridge' )
 			);
 		}
-		return '<strong>@' . esc_html( $handle ) . '</strong>' . $this->row_actions( $actions );
+		return $this->row_actions( $actions );
 	}
 
 	/**

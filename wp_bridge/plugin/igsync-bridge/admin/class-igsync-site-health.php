@@ -110,6 +110,7 @@ final class Igsync_Site_Health {
 			'shared_secret' => array( __( 'Shared secret', 'igsync-bridge' ), $set( Igsync_Settings::get( 'shared_secret' ) ), true ),
 			'app_id'        => array( __( 'Instagram app id', 'igsync-bridge' ), Igsync_Settings::get( 'app_id' ), true ),
 			'api_flavour'   => array( __( 'API flavour', 'igsync-bridge' ), Igsync_Settings::get( 'api_flavour' ), false ),
+			'sandbox'       => array( __( 'Sandbox mode', 'igsync-bridge' ), Igsync_Settings::is_sandbox() ? __( 'On: the Connect button opens the igsync sandbox, not Instagram', 'igsync-bridge' ) : __( 'Off', 'igsync-bridge' ), false ),
 			'redirect_uri'  => array( __( 'Redirect URI', 'igsync-bridge' ), Igsync_Settings::redirect_uri(), false ),
 			'queued'        => array( __( 'Codes waiting for the daemon', 'igsync-bridge' ), (string) $snapshot['queued'], false ),
 			'woocommerce'   => array( __( 'WooCommerce', 'igsync-bridge' ), defined( 'WC_VERSION' ) ? WC_VERSION : __( 'Not active', 'igsync-bridge' ), false ),

@@ -336,6 +336,7 @@ final class Igsync_Leads {
 			'email'                 => self::text( $lead['email'] ?? null ),
 			'wp_user_id'            => $user ? (int) $user->ID : null,
 			'source'                => self::text( $lead['source'] ?? null ),
+			'sandbox'               => Igsync_Settings::is_sandbox() ? 1 : 0, // Made up on the sandbox's page, not Instagram.
 			'return_url'            => null === self::http_url( $lead['return_url'] ?? null ) ? null : self::page_without_keys( (string) $lead['return_url'] ),
 			'wc_order_id'           => isset( $lead['wc_order_id'] ) ? (int) $lead['wc_order_id'] : null,
 			'profile_picture_url'   => self::http_url( $lead['profile_picture_url'] ?? null ),
@@ -551,7 +552,7 @@ final class Igsync_Leads {
 				$values[] = $wpdb->prepare( '%s', $value );
 			}
 			// A re-sent event (same key) leaves alone the status a later event has set.
-			if ( ! in_array( $column, array( 'created_at', 'status', 'status_reason' ), true ) ) {
+			if ( ! in_array( $column, array( 'created_at', 'status', 'status_reason', 'sandbox' ), true ) ) {
 				$updates[] = "{$column} = VALUES({$column})";
 			}
 		}
@@ -767,6 +768,31 @@ final class Igsync_Leads {
 	 */
 	private static function text( $value ): ?string {
 		return is_string( $value ) && '' !== $value ? $value : null;
+	}
+
+	/**
+	 * Whether a lead came while the site was paired in sandbox mode: an account made up on the
+	 * sandbox's page, which must never pass for a real one (no link to instagram.com, where a
+	 * stranger may own the name).
+	 *
+	 * @param array<string, mixed> $lead The stored lead.
+	 * @return bool
+	 */
+	public static function is_sandbox_lead( array $lead ): bool {
+		return ! empty( $lead['sandbox'] );
+	}
+
+	/**
+	 * The "Sandbox" tag shown beside a sandbox lead's handle (escaped), or ''.
+	 *
+	 * @param array<string, mixed> $lead The stored lead.
+	 * @return string
+	 */
+	public static function sandbox_tag( array $lead ): string {
+		if ( ! self::is_sandbox_lead( $lead ) ) {
+			return '';
+		}
+		return ' <span class="igsync-sandbox-tag" title="' . esc_attr__( 'Made up on the igsync sandbox\'s page: not a real Instagram account', 'igsync-bridge' ) . '">' . esc_html__( 'Sandbox', 'igsync-bridge' ) . '</span>';
 	}
 
 	/**

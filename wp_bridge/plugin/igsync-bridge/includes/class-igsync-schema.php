@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Schema {
 
-	const VERSION        = '7';
+	const VERSION        = '8';
 	const VERSION_OPTION = 'igsync_schema_version';
 
 	/**
@@ -93,6 +93,7 @@ CREATE TABLE {$t['leads']} (
   status varchar(20) NOT NULL DEFAULT 'connected',
   status_reason varchar(255) NULL,
   connected_at datetime NULL,
+  sandbox tinyint(1) unsigned NOT NULL DEFAULT 0,
   created_at datetime NOT NULL,
   updated_at datetime NOT NULL,
   PRIMARY KEY  (id),

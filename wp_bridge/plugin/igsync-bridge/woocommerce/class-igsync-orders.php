@@ -56,12 +56,11 @@ final class Igsync_Orders {
 		}
 		$at     = empty( $lead['connected_at'] ) ? false : strtotime( $lead['connected_at'] . ' UTC' );
 		$status = (string) $lead['status'];
-		printf(
-			'<p class="igsync-order-handle"><a href="%1$s" target="_blank" rel="noopener noreferrer"><strong>@%2$s</strong></a>%3$s</p>',
-			esc_url( 'https://www.instagram.com/' . rawurlencode( (string) $lead['username'] ) . '/' ),
-			esc_html( (string) $lead['username'] ),
-			empty( $lead['name'] ) ? '' : '<br>' . esc_html( (string) $lead['name'] )
-		);
+		$handle = '<strong>@' . esc_html( (string) $lead['username'] ) . '</strong>';
+		if ( ! Igsync_Leads::is_sandbox_lead( $lead ) ) {
+			$handle = '<a href="' . esc_url( 'https://www.instagram.com/' . rawurlencode( (string) $lead['username'] ) . '/' ) . '" target="_blank" rel="noopener noreferrer">' . $handle . '</a>';
+		}
+		echo '<p class="igsync-order-handle">' . $handle . Igsync_Leads::sandbox_tag( $lead ) . ( empty( $lead['name'] ) ? '' : '<br>' . esc_html( (string) $lead['name'] ) ) . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- each part escaped above.
 		$followers = Igsync_Leads::followers_html( $lead );
 		if ( '' !== $followers ) {
 			echo '<p class="igsync-order-followers">' . $followers . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by followers_html().
