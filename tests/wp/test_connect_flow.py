@@ -14,9 +14,11 @@ import re
 import subprocess
 
 import requests
+from selenium.webdriver.common.by import By
 
 from tests.conftest import SECRETS, Sandbox, eventually
-from tests.wordpress import SHOPPER, WordPress
+from tests.wordpress import SHOPPER, WordPress, free_port, php_json
+from tests.wp.browser import chromium, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import leads_screen
 from tests.wp.shopper import (
@@ -299,3 +301,39 @@ def test_notices_speak_the_sites_language(configured: WordPress, daemon: Running
         po.unlink()
     assert "Sie haben die Verbindung zu Instagram abgebrochen." in landing.page
     assert landing.notices == []  # not the English text
+
+
+SANDBOX_AT = (
+    "require 'wp-load.php'; $s = (array) get_option( 'igsync_settings' );"
+    " $s['sandbox'] = $argv[1]; $s['authorize_url'] = $argv[2];"
+    " update_option( 'igsync_settings', $s ); echo wp_json_encode( true );"
+)
+
+
+def test_in_sandbox_mode_a_stopped_daemon_gives_the_shopper_the_shops_notice(
+    configured: WordPress, ig: Sandbox
+) -> None:
+    """The sandbox lives in the daemon: with the daemon stopped, the shopper who clicks Connect
+    stays on the shop with its notice (not the browser's "This site can't be reached"), and the
+    owner is told on the dashboard without clicking Test connection."""
+    wp = configured
+    stopped = f"http://127.0.0.1:{free_port()}/oauth/authorize"
+    php_json(wp, SANDBOX_AT, "1", stopped)
+    try:
+        with requests.Session() as guest:
+            start = guest.get(connect_link(wp, guest), allow_redirects=False, timeout=30)
+            assert not str(start.headers.get("Location", "")).startswith(stopped)
+            landing = land(guest, start)
+        assert landing.notice == "unavailable" and landing.url.startswith(wp.url)
+        dashboard = wp.admin().get(f"{wp.url}/wp-admin/index.php", timeout=30).text
+        assert "does not answer: is the daemon running?" in html.unescape(dashboard)
+        with chromium() as browser:
+            browser.get(connect_link(wp, requests.Session()))
+            screenshot(browser, wp, "shopper-sandbox-daemon-stopped")
+            assert "not available right now" in browser.find_element(By.TAG_NAME, "body").text
+        # The sandbox back (the daemon started): the shopper goes to it as before.
+        php_json(wp, SANDBOX_AT, "1", f"{ig.url}/oauth/authorize")
+        with requests.Session() as guest:
+            assert start_flow(wp, guest).startswith(ig.url)
+    finally:
+        php_json(wp, SANDBOX_AT, "", f"{ig.url}/oauth/authorize")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -560,3 +561,55 @@ def test_erasing_a_person_leaves_no_coupon_that_names_them(
     status, description, naming = wp.sql(COUPON_TRACE.format(used_id)).strip().split("|")
     assert status == "publish" and "@" not in description and naming == "0"
     assert "used.erased" not in description
+
+
+CLASSIC_THEME = Path("/usr/share/wordpress/wp-content/themes/twentytwentyone")
+SWITCH_THEME = "require 'wp-load.php'; switch_theme( $argv[1] ); echo wp_json_encode( true );"
+GAP = """
+var above = document.querySelector(arguments[0]);
+var button = document.getElementById('igsync-connect');
+var a = above.getBoundingClientRect(), b = button.getBoundingClientRect();
+return {gap: b.top - a.bottom, above: a.height, button: b.height};
+"""
+
+
+@pytest.mark.parametrize("theme", ["twentytwentyfive", "twentytwentyone", "twentytwentythree"])
+def test_the_instagram_tab_after_disconnect_and_cancel_in_block_and_classic_themes(
+    configured: WordPress, daemon: RunningDaemon, theme: str
+) -> None:
+    """The Connect button sits below the status text it follows, never over it, and a notice
+    above it keeps its distance: in the block themes and in a classic one (Twenty Twenty-One,
+    as Storefront-like themes are)."""
+    wp = configured
+    if theme == "twentytwentyone":
+        themes = wp.root / "wp-content" / "themes"
+        if not (themes / theme).exists():
+            shutil.copytree(CLASSIC_THEME, themes / theme)
+    php_json(wp, SWITCH_THEME, theme)
+    try:
+        daemon.start()
+        shopper = wp.login(*SHOPPER)
+        connect(wp, shopper, f"tab.{theme[6:]}", page_url=instagram_tab(wp))
+        eventually(
+            lambda: "Disconnect Instagram" in shopper.get(instagram_tab(wp), timeout=30).text,
+            what="the tab connected",
+        )
+        disconnect(wp, shopper)
+        with chromium() as browser:
+            log_in(browser, wp, *SHOPPER)
+            for width in (1280, 600):
+                browser.set_window_size(width, 1000)
+                browser.get(instagram_tab(wp))
+                placed = browser.execute_script(GAP, ".igsync-status--disconnected")
+                assert placed["gap"] >= 8, (theme, width, placed)
+                screenshot(browser, wp, f"woocommerce-account-disconnected-{theme}-{width}")
+            browser.set_window_size(1280, 1000)
+            browser.find_element(By.ID, "igsync-connect").click()
+            browser.find_element(By.ID, "deny").click()
+            notice = ".woocommerce-info, .wc-block-components-notice-banner, .woocommerce-message"
+            browser.find_element(By.CSS_SELECTOR, notice)
+            placed = browser.execute_script(GAP, notice)
+            assert placed["gap"] >= 8, (theme, placed)
+            screenshot(browser, wp, f"woocommerce-account-cancelled-{theme}")
+    finally:
+        php_json(wp, SWITCH_THEME, "twentytwentyfive")

@@ -166,6 +166,9 @@ final class Igsync_Connect {
 				return self::back( $return, 'expired_link' );
 			}
 		}
+		if ( Igsync_Settings::is_sandbox() && ! Igsync_Health::sandbox_answers( Igsync_Settings::get( 'authorize_url' ) ) ) {
+			return self::back( $return, 'unavailable' ); // The shop's notice, not the browser's error page.
+		}
 		self::remember_return( $return );
 		$source = substr( sanitize_key( (string) $request->get_param( 'source' ) ), 0, 64 );
 		/**

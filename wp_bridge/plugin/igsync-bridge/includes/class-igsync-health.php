@@ -59,6 +59,38 @@ final class Igsync_Health {
 	}
 
 	/**
+	 * In sandbox mode the authorize page is the daemon's own sandbox: a shopper clicking Connect
+	 * while the daemon is stopped would land on the browser's "This site can't be reached".
+	 * Whether the page answers (any HTTP answer will do; a loopback call of a few milliseconds,
+	 * made only in sandbox mode). When it does not, the owner hears of it as of a failed forward.
+	 *
+	 * @param string $url The authorize page.
+	 * @return bool
+	 */
+	public static function sandbox_answers( string $url ): bool {
+		$response = wp_remote_get(
+			$url,
+			array(
+				'timeout'     => 3,
+				'redirection' => 0,
+			)
+		);
+		if ( ! is_wp_error( $response ) ) {
+			return true;
+		}
+		$result = array(
+			'ok'         => false,
+			/* translators: %s: the sandbox's address */
+			'message'    => sprintf( __( 'The igsync sandbox at %s does not answer: is the daemon running? Until it is, shoppers who click Connect with Instagram are told it is not available right now.', 'igsync-bridge' ), $url ),
+			'version'    => '',
+			'checked_at' => time(),
+			'source'     => 'forward',
+		);
+		update_option( self::RESULT, $result, false );
+		return false;
+	}
+
+	/**
 	 * Counts a lead the daemon pushed and WordPress refused (4xx): the daemon will not send it
 	 * again, so the owner must hear of it.
 	 *

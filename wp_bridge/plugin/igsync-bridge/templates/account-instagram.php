@@ -16,10 +16,10 @@ defined( 'ABSPATH' ) || exit;
 	<?php if ( '' !== $picture ) : ?>
 		<img class="igsync-account__picture" src="<?php echo esc_url( $picture ); ?>" alt="" width="64" height="64">
 	<?php endif; ?>
-	<?php echo $connect; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped templates. ?>
 	<?php if ( 'disconnected' === $status ) : ?>
 		<p class="igsync-status igsync-status--disconnected"><?php esc_html_e( 'You disconnected your Instagram account. Connect it again whenever you like.', 'igsync-bridge' ); ?></p>
 	<?php endif; ?>
+	<?php echo $connect; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped templates. ?>
 	<?php echo $extra; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by its filter's callbacks. ?>
 	<?php if ( $disconnect ) : ?>
 		<form method="post" class="igsync-disconnect">
