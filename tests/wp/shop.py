@@ -111,7 +111,7 @@ def buy_and_connect(wp: WordPress, product_id: int, email: str, username: str) -
     with requests.Session() as guest:
         order = guest_checkout(wp, guest, product_id, email)
         thank_you = order["payment_result"]["redirect_url"]
-        assert "Follow along on Instagram" in guest.get(thank_you, timeout=30).text
+        assert "Connect your Instagram" in guest.get(thank_you, timeout=30).text
         _, landing = connect(wp, guest, username, page_url=thank_you)
         assert landing.url == thank_you  # back on their order's page, with a notice
     count = f"SELECT COUNT(*) FROM wp_igsync_leads WHERE username = '{username}'"  # noqa: S608

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 from sqlmodel import col, select
 
 from daemon.models import Customer, Token
@@ -613,3 +614,41 @@ def test_the_instagram_tab_after_disconnect_and_cancel_in_block_and_classic_them
             screenshot(browser, wp, f"woocommerce-account-cancelled-{theme}")
     finally:
         php_json(wp, SWITCH_THEME, "twentytwentyfive")
+
+
+def test_the_reward_is_offered_where_shoppers_decide_and_the_tab_shows_the_connection_by_itself(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    """With the reward on, the thank-you prompt and My Account > Instagram say what connecting
+    earns before the shopper connects; after Allow the tab turns to "Connected" without a
+    reload by hand."""
+    wp = configured
+    product = set_up_shop(wp)
+    admin = wp.admin()
+    saved = wp.configure(admin, reward_enabled="1", reward_amount="15", thank_you_prompt="1")
+    assert saved.status_code == 200
+    offer = "Connect and get 15% off your next order."
+    with requests.Session() as guest:
+        order = guest_checkout(wp, guest, product, "offered.guest@example.com")
+        prompt = guest.get(order["payment_result"]["redirect_url"], timeout=30).text
+    assert offer in prompt and "Follow along" not in prompt
+    wp.sql(f"DELETE FROM wp_usermeta WHERE user_id = {wp.shopper_id} AND meta_key LIKE 'igsync%'")  # noqa: S608
+    daemon.start()
+    with chromium() as browser:
+        log_in(browser, wp, *SHOPPER)
+        browser.get(instagram_tab(wp))
+        assert offer in browser.find_element(By.CSS_SELECTOR, ".igsync-reward-offer").text
+        screenshot(browser, wp, "woocommerce-account-instagram-offer")
+        browser.find_element(By.ID, "igsync-connect").click()
+        username = browser.find_element(By.ID, "username")
+        username.clear()
+        username.send_keys("sees.it.live")
+        browser.find_element(By.ID, "allow").click()
+        WebDriverWait(browser, 20).until(
+            lambda page: (
+                "Connected to Instagram as @sees.it.live"
+                in page.find_element(By.TAG_NAME, "body").text
+            )
+        )
+        screenshot(browser, wp, "woocommerce-account-instagram-connected-live")
+    assert wp.configure(admin, reward_enabled="", thank_you_prompt="").status_code == 200

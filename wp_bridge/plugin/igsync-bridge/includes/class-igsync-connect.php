@@ -81,6 +81,10 @@ final class Igsync_Connect {
 		if ( 'needs_reconnect' === $status ) {
 			$label = __( 'Reconnect Instagram', 'igsync-bridge' );
 		}
+		if ( 'connecting' === $status ) {
+			// The page shows the connection by itself once the lead is in: no reload by hand.
+			wp_enqueue_script( 'igsync-connecting', plugins_url( 'assets/igsync-connecting.js', IGSYNC_BRIDGE_FILE ), array(), IGSYNC_BRIDGE_VERSION, true );
+		}
 		$start = add_query_arg(
 			array_filter(
 				array_merge(

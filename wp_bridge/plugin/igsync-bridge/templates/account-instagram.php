@@ -4,7 +4,8 @@
  *
  * $args (as variables): status, username, picture (URL, '' until known), since (UTC),
  * connect (the status and connect button, escaped markup), disconnect (whether to offer it),
- * extra (escaped markup for under the connection).
+ * offer (what connecting earns, plain text, '' for nothing), extra (escaped markup for under
+ * the connection).
  *
  * @package igsync-bridge
  */
@@ -18,6 +19,9 @@ defined( 'ABSPATH' ) || exit;
 	<?php endif; ?>
 	<?php if ( 'disconnected' === $status ) : ?>
 		<p class="igsync-status igsync-status--disconnected"><?php esc_html_e( 'You disconnected your Instagram account. Connect it again whenever you like.', 'igsync-bridge' ); ?></p>
+	<?php endif; ?>
+	<?php if ( '' !== $offer ) : ?>
+		<p class="igsync-reward-offer"><strong><?php echo esc_html( $offer ); ?></strong></p>
 	<?php endif; ?>
 	<?php echo $connect; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped templates. ?>
 	<?php echo $extra; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by its filter's callbacks. ?>

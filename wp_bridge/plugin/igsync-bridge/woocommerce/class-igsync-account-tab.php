@@ -94,6 +94,8 @@ final class Igsync_Account_Tab {
 					'woocommerce-button button wp-element-button'
 				),
 				'disconnect' => in_array( $status, array( 'connected', 'needs_reconnect' ), true ),
+				// What connecting earns, said before the button (not once connected).
+				'offer'      => 'connected' === $status ? '' : Igsync_Reward::offer(),
 				/**
 				 * Filters what the tab shows under the connection (the reward for connecting, or
 				 * anything a shop adds).

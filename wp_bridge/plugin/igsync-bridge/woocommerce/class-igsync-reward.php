@@ -278,6 +278,30 @@ final class Igsync_Reward {
 	}
 
 	/**
+	 * The reward offered to a shopper who has not connected yet ("Connect and get 10% off your
+	 * next order."), or '' when there is none to offer (off, or sandbox mode without the
+	 * owner's test switch).
+	 *
+	 * @return string
+	 */
+	public static function offer(): string {
+		if ( '1' !== Igsync_Settings::get( 'reward_enabled' ) || ( Igsync_Settings::is_sandbox() && '1' !== Igsync_Settings::get( 'reward_sandbox' ) ) ) {
+			return '';
+		}
+		$terms  = self::terms();
+		$amount = 'percent' === $terms['type']
+			? wc_format_decimal( $terms['amount'], 2, true ) . '%'
+			: wp_strip_all_tags( wc_price( (float) $terms['amount'] ) );
+		/* translators: %s: an amount, "10%" or "$5.00" */
+		$text = sprintf( __( 'Connect and get %s off your next order.', 'igsync-bridge' ), $amount );
+		if ( (float) $terms['minimum'] > 0 ) {
+			/* translators: %s: the minimum spend */
+			$text .= ' ' . sprintf( __( '(Orders of %s or more.)', 'igsync-bridge' ), wp_strip_all_tags( wc_price( (float) $terms['minimum'] ) ) );
+		}
+		return $text;
+	}
+
+	/**
 	 * What the coupon gives, in words ("10% off", "$5.00 off", with the minimum spend).
 	 *
 	 * @param WC_Coupon $coupon The coupon.

@@ -54,10 +54,12 @@ final class Igsync_Thank_You {
 				'wc_order_key' => $order->get_order_key(),
 			)
 		);
+		$offer  = Igsync_Reward::offer();
 		printf(
-			'<section class="igsync-thank-you"><h2 class="wp-block-heading">%1$s</h2><p>%2$s</p>%3$s</section>',
-			esc_html__( 'Follow along on Instagram', 'igsync-bridge' ),
-			esc_html__( 'Connect your Instagram account to this shop, so we know you there too.', 'igsync-bridge' ),
+			'<section class="igsync-thank-you"><h2 class="wp-block-heading">%1$s</h2><p>%2$s</p>%3$s%4$s</section>',
+			esc_html__( 'Connect your Instagram', 'igsync-bridge' ),
+			esc_html__( 'Connect your Instagram account to this shop: we see your public profile, never your password or your messages.', 'igsync-bridge' ),
+			'' === $offer ? '' : '<p class="igsync-reward-offer"><strong>' . esc_html( $offer ) . '</strong></p>',
 			$button // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped templates.
 		);
 	}
