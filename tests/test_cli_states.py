@@ -30,7 +30,7 @@ COMMANDS = [
     ["tokens", "refresh"],
     ["forget", "17841400000000001", "--yes"],
     ["db", "current"],
-    ["backup"],
+    ["backup", "{tmp}/saved.db"],
     ["keys", "rotate"],
 ]
 
@@ -66,6 +66,7 @@ def test_no_command_prints_a_traceback_for_a_database_it_cannot_use(
         "IGSYNC_INSTAGRAM_GRAPH_URL": "http://127.0.0.1:9",
         "IGSYNC_LISTEN": "127.0.0.1:9",
     }
+    command = [part.replace("{tmp}", str(tmp_path)) for part in command]
     result = CliRunner().invoke(app, command, env=env)
     said = result.stdout + result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit), said

@@ -33,6 +33,10 @@ app = typer.Typer(
     "stores customers and pushes leads back to WordPress.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold tokens
+    # Click's own help: paragraphs rewrapped to the terminal (up to 100 columns), flags without a
+    # type; rich's boxes kept a docstring's line breaks and showed every flag as <bool>.
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 100},
 )
 app.add_typer(customers.app, name="customers")
 deliveries_app = typer.Typer(help="Leads on their way to WordPress.", no_args_is_help=True)
@@ -201,7 +205,7 @@ def status(as_json: JsonFlag = False) -> None:
     if as_json:
         out.print_json(json.dumps(counts.as_dict()))
     else:
-        out.print(status_table(counts))
+        print_rows(status_table(counts))
 
 
 @deliveries_app.command("list")
@@ -495,7 +499,10 @@ def pair(
     ] = None,
     allow_private_http: Annotated[
         bool,
-        typer.Option(help="Allow plain http:// to a private network address (not only loopback)."),
+        typer.Option(
+            "--allow-private-http",
+            help="Allow plain http:// to a private network address (not only loopback).",
+        ),
     ] = False,
     run_after: Annotated[
         bool,

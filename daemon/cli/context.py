@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from daemon.cli.render import Rows
+from daemon.cli.render import Pairs, Rows
 from daemon.crypto import TokenCipher
 from daemon.reader import Reader, SchemaNotCurrent, open_reader
 from daemon.settings import Settings, SettingsError, load_settings
@@ -26,10 +26,11 @@ out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
-def print_rows(rows: Rows) -> None:
-    """A boxed table on a terminal; elsewhere a line per row (see daemon.cli.render)."""
+def print_rows(rows: Rows | Pairs) -> None:
+    """A boxed table on a terminal, as wide as it is; elsewhere a line per row (see
+    daemon.cli.render)."""
     if out.is_terminal:
-        out.print(rows.as_table())
+        out.print(rows.as_table(out.width))
         return
     for line in rows.as_lines():
         out.file.write(line + "\n")  # as it is: rich would expand the tabs

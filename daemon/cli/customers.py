@@ -110,7 +110,7 @@ def show(
         if as_json:
             out.print_json(json.dumps(view.as_dict()))
         else:
-            out.print(customer_detail(view))
+            print_rows(customer_detail(view))
 
 
 @app.command()
@@ -156,7 +156,7 @@ def sync(
         raise fail(f"@{view.customer.username}: {said}", code=1)
     out.print(f"@{view.customer.username}: {said}")
     if after is not None:
-        out.print(customer_detail(after))
+        print_rows(customer_detail(after))
 
 
 SYNC_OUTCOMES = {

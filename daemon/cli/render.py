@@ -25,19 +25,46 @@ ERROR_CELL_CHARS = 120  # a long error, shortened at a word, in a table (complet
 
 @dataclass
 class Rows:
-    """A table's content, before it is drawn for a terminal or written as lines."""
+    """A table's content, before it is drawn for a terminal or written as lines. `optional`
+    names the columns a narrow terminal may leave out, the first to go first."""
 
     title: str
     headers: tuple[str, ...]
     rows: list[tuple[str, ...]] = field(default_factory=list)
+    optional: tuple[str, ...] = ()
 
-    def as_table(self) -> Table:
-        table = Table(title=self.title, title_justify="left")
-        for header in self.headers:
-            table.add_column(header, overflow="fold")
+    def as_table(self, width: int | None = None) -> Table:
+        """The boxed table; within `width` columns, the optional columns that do not fit are
+        left out (said in the caption) rather than every cell cut mid-word."""
+        shown = self.fitting(width)
+        hidden = len(self.headers) - len(shown)
+        table = Table(
+            title=self.title,
+            title_justify="left",
+            caption=f"{hidden} column(s) left out to fit: widen the terminal, or use --json"
+            if hidden
+            else None,
+            caption_justify="left",
+        )
+        for n in shown:
+            table.add_column(self.headers[n], overflow="ellipsis", no_wrap=True)
         for row in self.rows:
-            table.add_row(*(Text(cell) for cell in row))
+            table.add_row(*(Text(row[n]) for n in shown))
         return table
+
+    def fitting(self, width: int | None) -> list[int]:
+        """The columns (by index) whose cells fit whole within `width` (a box border and
+        padding of 3 per column), leaving out optional ones in their order as needed."""
+        natural = [
+            max([len(header), *(len(row[n]) for row in self.rows)]) + 3
+            for n, header in enumerate(self.headers)
+        ]
+        shown = list(range(len(self.headers)))
+        for name in self.optional:
+            if width is None or sum(natural[n] for n in shown) + 1 <= width:
+                break
+            shown.remove(self.headers.index(name))
+        return shown
 
     def as_lines(self) -> list[str]:
         """The header and each row on one line, tab-separated, nothing cut or wrapped."""
@@ -63,7 +90,9 @@ def customers_rows(
     """`engagement`: an Engagement column after Followers (when the list is sorted by it)."""
     headers = ["ID", "Username", "Name", "Type", "Email", "WP user", "Status", "Followers"]
     headers += ["Engagement"] if engagement else []
-    rows = Rows(title, (*headers, "Token", "Expires", "Lead"))
+    # On a narrow terminal these go first, least useful first; the rest fit 80 columns.
+    optional = ("Token", "Expires", "WP user", "Type", "Lead", "Name", "Followers")
+    rows = Rows(title, (*headers, "Token", "Expires", "Lead"), optional=optional)
     for view in views:
         c, t = view.customer, view.token
         cells = [
@@ -98,50 +127,64 @@ def followers_cell(view: CustomerView) -> str:
     return f"{count:,} ({trend.change:+,} in {trend.days} d)"
 
 
-def customer_detail(view: CustomerView) -> Table:
-    table = Table(show_header=False, title=f"Customer {view.customer.id}", title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
+@dataclass
+class Pairs:
+    """A list of (what, value): a two-column box on a terminal, `what<TAB>value` lines
+    anywhere else (as Rows, so that cron and scripts read the same lines)."""
+
+    title: str
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_table(self, width: int | None = None) -> Table:
+        table = Table(title=self.title, title_justify="left", show_header=False)
+        table.add_column("what", style="bold")
+        table.add_column("value", overflow="fold")
+        for what, value in self.pairs:
+            table.add_row(Text(what), Text(value))
+        return table
+
+    def as_lines(self) -> list[str]:
+        return [
+            f"{what}\t{value.replace(chr(9), ' ').replace(chr(10), ' ')}"
+            for what, value in self.pairs
+        ]
+
+
+def customer_detail(view: CustomerView) -> Pairs:
+    detail = Pairs(f"Customer {view.customer.id}")
     for key, value in view.as_dict().items():
         if key == "followers_count":
-            table.add_row("followers", followers_cell(view))
+            detail.pairs.append(("followers", followers_cell(view)))
         elif key == "engagement_rate" and value is not None:
-            table.add_row(key, f"{value:.2f}% (likes + comments per post, per follower)")
+            detail.pairs.append((key, f"{value:.2f}% (likes + comments per post, per follower)"))
         elif key not in ("followers_change", "followers_change_days"):
-            table.add_row(key, Text("-" if value in (None, "") else str(value)))
+            detail.pairs.append((key, "-" if value in (None, "") else str(value)))
     if view.token is not None and view.token.last_error:
-        table.add_row("token_last_error", Text(view.token.last_error))
-    return table
+        detail.pairs.append(("token_last_error", view.token.last_error))
+    return detail
 
 
-def status_table(counts: StatusCounts) -> Table:
-    table = Table(title="igsync status", title_justify="left", show_header=False)
-    table.add_column("what", style="bold")
-    table.add_column("count", justify="right")
-    for status, n in counts.codes.items():
-        table.add_row(f"codes {status}", str(n))
-    table.add_row("customers", str(counts.customers))
-    for status, n in counts.connections.items():
-        table.add_row(f"customers {status}", str(n))
-    for status, n in counts.tokens.items():
-        table.add_row(f"tokens {status}", str(n))
-    table.add_row("tokens due for refresh", str(counts.tokens_due))
-    for status, n in counts.deliveries.items():
-        table.add_row(f"deliveries {status}", str(n))
-    for status, n in counts.profile_syncs.items():
-        label = f"profile syncs {status}"
-        table.add_row(label + (" (not connected)" if status == "paused" else ""), str(n))
-    table.add_row("profile syncs due now", str(counts.syncs_due))
-    table.add_row(
-        "next profile sync",
-        isoformat_utc(counts.next_sync_at) if counts.next_sync_at else "-",
-    )
+def status_table(counts: StatusCounts) -> Pairs:
+    status = Pairs("igsync status")
+    add = status.pairs.append
+    for code_status, n in counts.codes.items():
+        add((f"codes {code_status}", str(n)))
+    add(("customers", str(counts.customers)))
+    for connection, n in counts.connections.items():
+        add((f"customers {connection}", str(n)))
+    for token_status, n in counts.tokens.items():
+        add((f"tokens {token_status}", str(n)))
+    add(("tokens due for refresh", str(counts.tokens_due)))
+    for delivery_status, n in counts.deliveries.items():
+        add((f"deliveries {delivery_status}", str(n)))
+    for sync_status, n in counts.profile_syncs.items():
+        label = f"profile syncs {sync_status}"
+        add((label + (" (not connected)" if sync_status == "paused" else ""), str(n)))
+    add(("profile syncs due now", str(counts.syncs_due)))
+    add(("next profile sync", isoformat_utc(counts.next_sync_at) if counts.next_sync_at else "-"))
     for username, until in counts.budget_waits:
-        table.add_row(
-            Text(f"@{username} waits for Instagram's API budget"),
-            f"until {isoformat_utc(until)}",
-        )
-    return table
+        add((f"@{username} waits for Instagram's API budget", f"until {isoformat_utc(until)}"))
+    return status
 
 
 def deliveries_rows(deliveries: Sequence[tuple[Delivery, str]]) -> Rows:
