@@ -25,6 +25,7 @@ from daemon.clock import Clock, to_utc, utcnow
 from daemon.codes import CODE_LIFETIME
 from daemon.connection import reconnected
 from daemon.crypto import CipherError, TokenCipher
+from daemon.engagement import engagement_rate
 from daemon.followers import record_followers
 from daemon.instagram import InstagramClient, InstagramError, Profile, UpstreamUnavailable
 from daemon.leads import build_lead, idempotency_key
@@ -62,11 +63,13 @@ class CodePipeline:
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
         sync_interval: timedelta = DEFAULT_SYNC_INTERVAL,
-        first_sync_at_once: bool = False,
+        engagement: bool = False,
     ) -> None:
         self.store = store
         self.sync_interval = sync_interval  # a new customer's profile is synced again after it
-        self.first_sync_at_once = first_sync_at_once  # ... or at once (engagement to measure)
+        # IGSYNC_ENGAGEMENT: the recent posts are read with the profile, so that the first lead
+        # carries the figure (one push, not a lead then an `updated` two seconds later).
+        self.engagement = engagement
         self.cipher = cipher
         self.client = client
         self.metrics = metrics or Metrics()
@@ -133,12 +136,13 @@ class CodePipeline:
                 return self._interrupted(row, "the daemon stopped while the exchange was in flight")
             try:
                 if status is CodeStatus.UPGRADED:
-                    profile = self.client.profile(self._token(row))
+                    token = self._token(row)
+                    profile = self.client.profile(token)
                     if not profile.username:  # a customer must have one Instagram would allow
                         raise UpstreamUnavailable(
                             "the profile answer's username is not one Instagram allows"
                         )
-                    return self._complete(row, profile)
+                    return self._complete(row, profile, self._engagement(token, profile))
                 values = self._exchange(row) if status is CodeStatus.PENDING else self._upgrade(row)
             except (InstagramError, CipherError) as error:
                 spent = isinstance(error, InstagramError) and error.maybe_processed
@@ -211,12 +215,25 @@ class CodePipeline:
         assert row.token_ciphertext is not None
         return self.cipher.decrypt(row.token_ciphertext)
 
-    def _complete(self, row: ReceivedCode, profile: Profile) -> str:
+    def _engagement(self, token: str, profile: Profile) -> float | None:
+        """The engagement rate for the first lead, when asked for; None when it cannot be had
+        now (the first profile sync measures it then: the lead does not wait for it)."""
+        if not self.engagement or not profile.followers_count:
+            return None
+        try:
+            return engagement_rate(self.client.recent_media(token), profile.followers_count)
+        except InstagramError as error:
+            log.info("engagement left for the first profile sync: %s", error.describe())
+            return None
+
+    def _complete(self, row: ReceivedCode, profile: Profile, engagement: float | None) -> str:
         """Customer, token and the lead's delivery in one transaction with the status change."""
         for attempt in range(2):
             try:
                 with self.store.write() as session:
-                    delivery_id = self._store_customer(session, row, profile, self.clock())
+                    delivery_id = self._store_customer(
+                        session, row, profile, engagement, self.clock()
+                    )
                 break
             except IntegrityError:  # the same Instagram user connected twice at once
                 if attempt == 1:
@@ -227,7 +244,12 @@ class CodePipeline:
         return CodeStatus.COMPLETED
 
     def _store_customer(
-        self, session: Session, row: ReceivedCode, profile: Profile, now: datetime
+        self,
+        session: Session,
+        row: ReceivedCode,
+        profile: Profile,
+        engagement: float | None,
+        now: datetime,
     ) -> int:
         assert row.id is not None and row.token_ciphertext and row.token_expires_at
         customer = session.exec(
@@ -240,7 +262,7 @@ class CodePipeline:
             updated_at=now,
         )
         context = row.context or {}
-        apply_profile(customer, profile)
+        apply_profile(customer, profile, engagement)
         customer.wp_user_id = context.get("wp_user_id") or customer.wp_user_id
         customer.email = context.get("email") or customer.email
         customer.source = context.get("source") or customer.source
@@ -269,7 +291,7 @@ class CodePipeline:
         schedule_sync(
             session,
             customer.id,
-            first_sync_due(now, self.sync_interval, at_once=self.first_sync_at_once, rng=self.rng),
+            first_sync_due(now, self.sync_interval, rng=self.rng),
         )
         record_followers(session, customer.id, customer.followers_count, now)
 

@@ -126,7 +126,7 @@ class Daemon:
             on_retry=kick_code,
             metrics=metrics,
             sync_interval=sync_interval,
-            first_sync_at_once=settings.engagement,
+            engagement=settings.engagement,
         )
         deliveries = DeliveryWorker(
             store,

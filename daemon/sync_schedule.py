@@ -33,13 +33,10 @@ def next_sync_due(
 
 
 def first_sync_due(
-    now: datetime, interval: timedelta, *, at_once: bool = False, rng: random.Random | None = None
+    now: datetime, interval: timedelta, *, rng: random.Random | None = None
 ) -> datetime:
     """A new connection's first re-sync: anywhere in the interval (customers who connect
-    together, or arrive with an upgrade, are spread over all of it), or at once when there is
-    something the connection did not fetch (the engagement figures)."""
-    if at_once:
-        return now
+    together, or arrive with an upgrade, are spread over all of it)."""
     return now + interval * (rng or random).uniform(JITTER, 1)
 
 

@@ -25,6 +25,7 @@ from sqlmodel import col, select
 
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
+from daemon.migrations import NEWEST_REVISION
 from daemon.models import Customer, Delivery, ProfileSync, ReceivedCode
 from daemon.queries import status_counts
 from daemon.redact import Secret
@@ -254,7 +255,8 @@ def test_a_migration_that_fails_changes_nothing_and_stops_the_daemon_for_good(
         timeout=60,
     )
     assert result.returncode == 78, result.stderr
-    assert "from 0006 to 0007 failed and was rolled back, the schema is still 0006" in result.stderr
+    failed = f"from 0006 to {NEWEST_REVISION} failed and was rolled back, the schema is still 0006"
+    assert failed in result.stderr
     assert "follower_counts already exists" in result.stderr
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}

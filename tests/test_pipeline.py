@@ -16,7 +16,7 @@ from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
 from daemon.instagram import UpstreamUnavailable
 from daemon.instagram.flavours import FLAVOURS
-from daemon.models import Customer, Delivery, ReceivedCode, Token
+from daemon.models import Customer, Delivery, ProfileSync, ReceivedCode, Token
 from daemon.outcomes import CodeOutcomes
 from daemon.pipeline import CodePipeline
 from daemon.statuses import CodeStatus
@@ -140,7 +140,7 @@ def test_a_code_becomes_a_customer_a_token_and_a_lead(
         "profile_picture_url": customer.profile_picture_url,
         "biography": customer.biography,
         "website": customer.website,
-        "engagement_rate": None,  # measured by the first re-sync (IGSYNC_ENGAGEMENT=on)
+        "engagement_rate": None,  # measured with the profile only with IGSYNC_ENGAGEMENT=on
     }
     # Instagram Login's richer profile, as the sandbox serves it.
     assert isinstance(customer.followers_count, int) and customer.followers_count >= 100
@@ -465,3 +465,33 @@ def test_a_profile_it_cannot_store_ends_the_code_with_its_hour_and_wordpress_is_
     told = CodeOutcomes(store, WordPressClient(shop.url, signer), clock=clock)
     assert told.run_once() == 1
     assert shop.state.outcomes == {row.code_hash: "failed"}
+
+
+def test_with_engagement_on_a_new_connection_is_one_push_with_the_figure(
+    store: Store, cipher: TokenCipher, sandbox: Sandbox, clock: FakeClock, recorder: Recorder
+) -> None:
+    """IGSYNC_ENGAGEMENT=on: the recent posts are read with the profile, so the first lead
+    carries the engagement rate (the new-lead hook and email see it), and no `updated` push
+    follows two seconds later with a second GET /me."""
+    pipeline = CodePipeline(
+        store,
+        cipher,
+        sandbox.client(),
+        owner="worker-a",
+        clock=clock,
+        on_completed=recorder.completed.append,
+        rng=random.Random(1),
+        engagement=True,
+    )
+    code_id = store_code(
+        store, cipher, sandbox.new_code("measured.at.once"), sandbox.redirect_uri, now=clock()
+    )
+    before = sandbox.state.stats()["graph_calls"]
+    assert pipeline.process(code_id) == CodeStatus.COMPLETED
+    with store.read() as session:
+        [delivery] = session.execute(select(Delivery)).scalars().all()
+        [sync] = session.execute(select(ProfileSync)).scalars().all()
+    assert delivery.payload["engagement_rate"] is not None
+    assert "event" not in delivery.payload  # the lead itself
+    assert sandbox.state.stats()["graph_calls"] - before == 2  # /me and /me/media, once each
+    assert sync.next_attempt_at > clock() + timedelta(hours=1)  # not due again at once
