@@ -33,6 +33,7 @@ from daemon.scheduler import Scheduler
 from daemon.serving import serve_until_signalled
 from daemon.settings import Settings
 from daemon.store import Store
+from daemon.sync_schedule import respread_overdue
 from daemon.systemd import notify
 from wp_bridge.intake import create_intake_app
 from wp_bridge.plugin_calls import create_plugin_router
@@ -223,9 +224,17 @@ class Daemon:
         self.store.migrate()
         with self.store.write() as session:
             released = sum(release_dead_local_owners(session, model) for model in WORK_TABLES)
+            interval = timedelta(hours=self.settings.profile_sync_hours)
+            respread = respread_overdue(session, utcnow(), interval)
         if released:
             log.warning(
                 "resumed %d row(s) left leased by a daemon that died on this host", released
+            )
+        if respread:
+            log.info(
+                "%d profile sync(s) missed while no daemon ran go back to their places in the "
+                "interval (not all at once)",
+                respread,
             )
         self.scheduler.start()
 

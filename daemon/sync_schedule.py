@@ -10,10 +10,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from daemon.clock import to_utc
 from daemon.models import ProfileSync
 from daemon.statuses import SyncStatus
 
 JITTER = 0.1  # each sync falls due within ±10% of the interval
+# Syncs overdue by more than this when a daemon starts were missed while no daemon ran: they
+# go back to their places instead of all running at once.
+OVERDUE_GRACE = timedelta(minutes=5)
 
 
 def next_sync_due(
@@ -24,12 +28,40 @@ def next_sync_due(
     was_due: datetime | None = None,
 ) -> datetime:
     """The interval after the time the sync was due (its place in the day), give or take
-    JITTER of it, and never in the past: syncs that ran late together (the daemon was down)
-    go back to their own places instead of staying bunched up."""
-    due = (was_due or now) + interval * (rng or random).uniform(1 - JITTER, 1 + JITTER)
-    if due <= now:
-        due += interval * ((now - due) // interval + 1)
+    JITTER of it, and never sooner than the interval less the jitter after this run: a run
+    late enough that its next place would come within the interval is due again at the
+    interval less the jitter at the soonest, spread over twice the jitter (syncs missed while no
+    daemon ran do not get here: respread_overdue moves them to their places at start)."""
+    rng = rng or random
+    due = (was_due or now) + interval * rng.uniform(1 - JITTER, 1 + JITTER)
+    soonest = now + interval * (1 - JITTER)
+    if due < soonest:  # ran too late for its next place: the soonest allowed, spread by jitter
+        due = soonest + interval * rng.uniform(0, 2 * JITTER)
     return due
+
+
+def next_place(was_due: datetime, now: datetime, interval: timedelta) -> datetime:
+    """The first time after `now` that is a whole number of intervals after `was_due`."""
+    return was_due + interval * ((now - was_due) // interval + 1)
+
+
+def respread_overdue(session: Session, now: datetime, interval: timedelta) -> int:
+    """At a daemon's start: the syncs that fell due while no daemon ran (by more than
+    OVERDUE_GRACE) go to their next place in the interval without running first, so that a
+    restart after downtime does not fetch every customer at once. How many moved."""
+    overdue = session.execute(
+        select(ProfileSync).where(
+            col(ProfileSync.status) == SyncStatus.ACTIVE,
+            col(ProfileSync.lease_owner).is_(None),
+            col(ProfileSync.next_attempt_at) < now - OVERDUE_GRACE,
+        )
+    ).scalars()
+    moved = 0
+    for sync in overdue:
+        sync.next_attempt_at = next_place(to_utc(sync.next_attempt_at), now, interval)
+        session.add(sync)
+        moved += 1
+    return moved
 
 
 def first_sync_due(

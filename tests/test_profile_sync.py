@@ -28,7 +28,13 @@ from daemon.profile_sync import ProfileSyncer
 from daemon.queries import status_counts
 from daemon.statuses import SyncStatus
 from daemon.store import Store
-from daemon.sync_schedule import JITTER, first_sync_due, next_sync_due
+from daemon.sync_schedule import (
+    JITTER,
+    first_sync_due,
+    next_place,
+    next_sync_due,
+    respread_overdue,
+)
 from tests.conftest import FakeClock, Sandbox, connect_customer
 
 DAY = timedelta(days=1)
@@ -136,15 +142,16 @@ def test_a_changed_profile_pushes_an_updated_event_with_the_next_version(world: 
         ]
     assert update["connected_at"] == lead["connected_at"]
 
-    # Due again at its own place in the day, give or take the jitter (not a day after it
-    # happened to run), and never in the past: a first sync drawn early in its interval may
-    # have its next place already behind the run, and then moves a whole day on (next_sync_due).
-    # Nothing changed the same day on Instagram: no push.
+    # Due again about an interval on: at its own place in the day give or take the jitter when
+    # that is an interval less the jitter away at least, else no sooner than that (it ran an
+    # hour or more late here): never fetched twice within an interval. Nothing changed the
+    # same day on Instagram: no push.
     sync = world.sync_row(customer.id)
-    days = round((sync.next_attempt_at - first_due) / INTERVAL)
-    assert days >= 1 and sync.next_attempt_at > world.clock()
-    assert abs(sync.next_attempt_at - (first_due + INTERVAL * days)) <= INTERVAL * JITTER
-    assert sync.next_attempt_at - INTERVAL * (1 + JITTER) <= world.clock()  # the first such place
+    gap = sync.next_attempt_at - world.clock()
+    assert INTERVAL * (1 - JITTER) <= gap <= INTERVAL * (1 + JITTER)
+    place = first_due + INTERVAL
+    if place - world.clock() >= INTERVAL * (1 - JITTER):
+        assert abs(sync.next_attempt_at - place) <= INTERVAL * JITTER
     world.clock.now = sync.next_attempt_at  # the daemon's clock only: Instagram's day is the same
     assert world.run_due(syncer) == ["unchanged"]
     assert len(world.updates(customer.id)) == 1
@@ -165,13 +172,13 @@ def test_syncs_fall_due_spread_over_the_interval_never_together() -> None:
     assert all(INTERVAL * 0.9 <= due - now <= INTERVAL * 1.1 for due in later)
     assert len({due for due in later}) == len(later)
 
-    # A daemon back after three days down runs every overdue sync at once; each then goes
-    # back to its own place in the day, so they stay spread instead of bunching up.
+    # A daemon back after three days down sends every overdue sync to its next place in the
+    # day without running it (respread_overdue): they stay spread instead of bunching up.
     back = now + 3 * DAY
-    after = [next_sync_due(back, INTERVAL, rng, was_due=due) for due in firsts]
-    assert all(back < due <= back + INTERVAL * (1 + JITTER) for due in after)
+    after = [next_place(due, back, INTERVAL) for due in firsts]
+    assert all(back < due <= back + INTERVAL for due in after)
     hours_after = Counter(int((due - back) / timedelta(hours=1)) % 24 for due in after)
-    assert all(200 <= hours_after[h] <= 600 for h in range(24)), hours_after  # 417 on average
+    assert hours_after == hours  # each at its own hour of the day, as spread as they were
 
 
 def test_a_revoked_token_found_by_a_resync_loses_the_connection(world: World) -> None:
@@ -368,3 +375,32 @@ def test_a_resync_with_a_username_instagram_would_not_allow_keeps_the_rest_curre
     fresh = world.customer(customer.id)
     assert fresh.username == "keeps.its.name"
     assert fresh.followers_count != customer.followers_count
+
+
+def test_after_downtime_overdue_syncs_go_back_to_their_places_and_none_runs_twice(
+    world: World,
+) -> None:
+    """The daemon was stopped for two days: at its start the missed syncs move to their next
+    places in the interval, none due at once; run each when it falls due, and the next falls
+    an interval (give or take the jitter) later, never minutes later."""
+    customers = [world.connect(f"was.down{n}") for n in range(12)]
+    places = {c.id: world.sync_row(c.id).next_attempt_at for c in customers}
+    world.advance(2 * INTERVAL + timedelta(hours=3))
+    with world.store.write() as session:
+        moved = respread_overdue(session, world.clock(), INTERVAL)
+    assert moved == len(customers)
+    syncer = world.syncer()
+    assert syncer.claim_due(100) == []  # nobody fetched at once
+    for customer in customers:
+        due = world.sync_row(customer.id).next_attempt_at
+        assert world.clock() < due <= world.clock() + INTERVAL
+        assert (due - places[customer.id]) % INTERVAL == timedelta(0)  # its own place
+    # A sync that runs late still waits an interval before the next.
+    late = next_sync_due(world.clock(), INTERVAL, random.Random(3), was_due=world.clock() - DAY)
+    assert late >= world.clock() + INTERVAL * (1 - JITTER)
+    ran_at = world.clock()
+    for seed in range(200):
+        was_due = ran_at - timedelta(hours=seed % 30)
+        assert next_sync_due(ran_at, INTERVAL, random.Random(seed), was_due=was_due) >= (
+            ran_at + INTERVAL * (1 - JITTER)
+        )
