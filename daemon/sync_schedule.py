@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from daemon.clock import to_utc
@@ -32,11 +32,11 @@ def next_sync_due(
     late enough that its next place would come within the interval is due again at the
     interval less the jitter at the soonest, spread over twice the jitter (syncs missed while no
     daemon ran do not get here: respread_overdue moves them to their places at start)."""
-    rng = rng or random
-    due = (was_due or now) + interval * rng.uniform(1 - JITTER, 1 + JITTER)
+    uniform = (rng or random).uniform
+    due = (was_due or now) + interval * uniform(1 - JITTER, 1 + JITTER)
     soonest = now + interval * (1 - JITTER)
     if due < soonest:  # ran too late for its next place: the soonest allowed, spread by jitter
-        due = soonest + interval * rng.uniform(0, 2 * JITTER)
+        due = soonest + interval * uniform(0, 2 * JITTER)
     return due
 
 
@@ -98,3 +98,17 @@ def _sync_of(session: Session, customer_id: int) -> ProfileSync | None:
     return session.execute(
         select(ProfileSync).where(col(ProfileSync.customer_id) == customer_id)
     ).scalar()
+
+
+def make_all_due(session: Session, now: datetime) -> int:
+    """`igsync customers sync --all`: every live connection's sync due now (the syncer keeps to
+    Instagram's API budget as it works through them). How many."""
+    active = col(ProfileSync.status) == SyncStatus.ACTIVE
+    session.execute(
+        update(ProfileSync)
+        .where(active, col(ProfileSync.next_attempt_at) > now)
+        .values(next_attempt_at=now)
+    )
+    return int(
+        session.execute(select(func.count()).select_from(ProfileSync).where(active)).scalar_one()
+    )

@@ -508,6 +508,16 @@ def test_customers_sync_now_shows_the_change_and_its_growth(
     _, rows, _ = filled.run("customers", "list", "--status", "needs_reconnect", "--json")
     assert [r["username"] for r in json.loads(rows)] == ["tom_runs"]
 
+    # Every live connection due now, for the running daemon to work within the budget.
+    _, status, _ = filled.run("status", "--json")
+    assert json.loads(status)["profile_syncs_due"] == 0
+    code, out, _ = filled.run("customers", "sync", "--all")
+    assert code == 0 and "2 customer(s) due now" in out
+    _, status, _ = filled.run("status", "--json")
+    assert json.loads(status)["profile_syncs_due"] == 2  # tom_runs's connection is not live
+    code, _, err = filled.run("customers", "sync", "--all", "@lena.bakes")
+    assert code == 2 and "not both" in err
+
 
 @BOTH_DATABASES
 def test_customers_list_sorts_by_followers_and_by_connection(filled: Filled) -> None:

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -358,6 +359,13 @@ def test_the_shoppers_disconnect_revokes_the_token_and_keeps_the_customer(
     assert refused.status_code == 422
     answer = requests.post(url, data=body, headers=signer.headers(body, route), timeout=10)
     assert answer.status_code == 200 and answer.json() == {"tokens_revoked": 1}
+    # The body is in the served schema and in the README's wire contract.
+    schema = requests.get(f"{running.intake_url}/openapi.json", timeout=10).json()
+    for path in ("/v1/forget", "/v1/disconnect"):
+        body_schema = schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        assert body_schema["schema"]["required"] == ["ig_user_id"], path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert re.search(r"POST /v1/forget`\*\* and \*\*`POST /v1/disconnect`", readme)
     with running.daemon.store.read() as session:
         token = session.execute(select(Token)).scalar_one()
         assert session.execute(select(func.count()).select_from(Customer)).scalar_one() == 1

@@ -21,6 +21,23 @@ from wp_bridge.intake import IntakeError, read_limited, verify_signed
 from wp_bridge.signing import Signer
 
 IG_USER_ID = re.compile(r"[0-9]{1,64}")
+PERSON_BODY: dict[str, Any] = {  # the body of /v1/forget and /v1/disconnect, for the schema
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["ig_user_id"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "ig_user_id": {"type": "string", "pattern": "^[0-9]{1,64}$"}
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 def create_plugin_router(
@@ -60,6 +77,7 @@ def create_plugin_router(
         tags=["privacy"],
         summary="Erase a person, asked by WordPress's personal data eraser (signed)",
         responses={401: {}, 422: {}},
+        openapi_extra=PERSON_BODY,
     )
     async def forget_person(request: Request) -> JSONResponse:
         code, erased = await run_in_threadpool(forget, await _signed_person(request))
@@ -70,6 +88,7 @@ def create_plugin_router(
         tags=["privacy"],
         summary="Revoke and erase a person's token; the customer stays (signed)",
         responses={401: {}, 422: {}},
+        openapi_extra=PERSON_BODY,
     )
     async def disconnect_person(request: Request) -> JSONResponse:
         revoked = await run_in_threadpool(disconnect, await _signed_person(request))

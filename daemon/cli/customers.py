@@ -115,15 +115,36 @@ def show(
 
 @app.command()
 def sync(
-    customer: Annotated[str, typer.Argument(help="Customer id, @username or Instagram user id.")],
+    customer: Annotated[
+        str | None, typer.Argument(help="Customer id, @username or Instagram user id.")
+    ] = None,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Make every connected customer's sync due now: the running daemon works them "
+            "within Instagram's API budget.",
+        ),
+    ] = False,
 ) -> None:
-    """Fetch one customer's profile from Instagram now; a change is pushed to WordPress by the
-    running daemon."""
+    """Fetch one customer's profile from Instagram now (a change is pushed to WordPress by the
+    running daemon), or with --all make every connected customer's sync due now."""
     from daemon.budget import ApiBudget
     from daemon.instagram import InstagramClient, InstagramEndpoints
     from daemon.leases import worker_name
     from daemon.profile_sync import ProfileSyncer
+    from daemon.sync_schedule import make_all_due
 
+    if every == (customer is not None):
+        raise fail("name one customer, or pass --all (not both)")
+    if customer is None:
+        with admin() as ctx, ctx.store.write() as session:
+            due = make_all_due(session, utcnow())
+        out.print(
+            f"{due} customer(s) due now: the running daemon syncs them within Instagram's API "
+            "budget (igsync status shows how many are still due)."
+        )
+        return
     with admin() as ctx:
         with open_reader(ctx.settings.database_url) as reader:
             view = find_customer(reader, None, customer)
