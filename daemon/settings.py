@@ -134,10 +134,39 @@ def read_environment(
     return env
 
 
+REQUIRED = (
+    "INSTAGRAM_APP_ID",
+    "INSTAGRAM_APP_SECRET",
+    "REDIRECT_URI",
+    "WP_URL",
+    "SHARED_SECRET",
+    "ENCRYPTION_KEYS",
+)
+
+
+def env_example() -> str:
+    """Where the documented example env file is on this machine: beside the package in a
+    checkout, under /opt/igsync in the Debian package."""
+    for candidate in (
+        Path(__file__).resolve().parent.parent / "config" / "igsync.env.example",
+        Path("/opt/igsync/config/igsync.env.example"),
+    ):
+        if candidate.is_file():
+            return str(candidate)
+    return "config/igsync.env.example in igsync's source"
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Settings from the environment and dotenv file; raises SettingsError on the first problem."""
+    """Settings from the environment and dotenv file; raises SettingsError on the first
+    problem, naming every missing required setting at once (not one per run)."""
     env = read_environment(environ)
     reader = _Reader(env)
+    missing = [name for name in REQUIRED if reader.optional(name) is None]
+    if missing:
+        are = (
+            "required setting is missing" if len(missing) == 1 else "required settings are missing"
+        )
+        raise SettingsError(f", {PREFIX}".join(missing), f"{are} (see {env_example()})")
     flavour = reader.choice("INSTAGRAM_API", FLAVOURS, default="instagram_login")
     state_dir = state_dir_of(env)
     sandbox = reader.choice("SANDBOX", ("off", "on"), default="off") == "on"
@@ -202,7 +231,7 @@ class _Reader:
     def required(self, name: str, parse: Callable[[str], T]) -> T:
         raw = self.optional(name)
         if raw is None:
-            raise SettingsError(name, "required setting is missing (see config/igsync.env.example)")
+            raise SettingsError(name, f"required setting is missing (see {env_example()})")
         return self._parse(name, raw, parse)
 
     def parsed(self, name: str, parse: Callable[[str], T], default: T) -> T:

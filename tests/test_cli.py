@@ -21,6 +21,8 @@ import requests
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
+import wp_bridge.plugin
+from daemon import __version__
 from daemon.cli import app
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
@@ -296,7 +298,7 @@ def test_help_and_version() -> None:
         "unpair",
     ):
         assert verb in result.stdout
-    assert CliRunner().invoke(app, ["--version"]).stdout.strip() == "igsync 0.1.0"
+    assert CliRunner().invoke(app, ["--version"]).stdout.strip() == f"igsync {__version__}"
     # Each option names the setting it defaults to (square brackets were eaten as markup).
     pair_help = CliRunner().invoke(app, ["pair", "--help"], env={"COLUMNS": "200"}).stdout
     for setting in ("IGSYNC_WP_URL", "IGSYNC_PUBLIC_URL", "IGSYNC_SANDBOX_URL"):
@@ -340,7 +342,7 @@ def test_the_console_script_is_installed() -> None:
     result = subprocess.run(
         [str(script), "--version"], check=False, capture_output=True, text=True, timeout=30
     )
-    assert result.returncode == 0 and result.stdout.strip() == "igsync 0.1.0"
+    assert result.returncode == 0 and result.stdout.strip() == f"igsync {__version__}"
 
 
 def test_the_sandbox_command_serves_the_emulator_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -419,6 +421,24 @@ def test_wp_plugin_builds_an_installable_zip(tmp_path: Path) -> None:
     assert all(name.startswith("igsync-bridge/") for name in names)
     assert re.search(r"Plugin Name: +igsync bridge", header)
     assert re.search(r"Requires PHP: +8\.2", header)
+
+
+def test_the_plugin_carries_the_daemons_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One version for both, from daemon/__init__.py: the zip's header, constant and readme
+    say it whatever the plugin's source says (the owner compares them in Test connection)."""
+    monkeypatch.setattr(wp_bridge.plugin, "__version__", "9.8.7")
+    target = tmp_path / "igsync-bridge.zip"
+    wp_bridge.plugin.build_zip(target)
+    with zipfile.ZipFile(target) as archive:
+        header = archive.read("igsync-bridge/igsync-bridge.php").decode()
+        readme = archive.read("igsync-bridge/readme.txt").decode()
+    assert re.search(r"^ \* Version: +9\.8\.7$", header, re.M)
+    assert "define( 'IGSYNC_BRIDGE_VERSION', '9.8.7' );" in header
+    assert re.search(r"^Stable tag: 9\.8\.7$", readme, re.M)
+    source = (wp_bridge.plugin.PLUGIN_DIR / "igsync-bridge.php").read_text()
+    assert f"'IGSYNC_BRIDGE_VERSION', '{__version__}'" in source  # the source does not drift
 
 
 def test_the_cli_off_a_terminal_prints_one_row_per_line(filled: Filled) -> None:

@@ -276,9 +276,12 @@ def test_igsync_run_refuses_to_start_without_settings(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 2
+    # Every missing setting at once (not one per run), and the example file where it is.
+    example = Path(__file__).resolve().parent.parent / "config" / "igsync.env.example"
     assert result.stderr.strip() == (
-        "igsync: IGSYNC_INSTAGRAM_APP_ID: required setting is missing "
-        "(see config/igsync.env.example)"
+        "igsync: IGSYNC_INSTAGRAM_APP_ID, IGSYNC_INSTAGRAM_APP_SECRET, IGSYNC_REDIRECT_URI, "
+        "IGSYNC_WP_URL, IGSYNC_SHARED_SECRET, IGSYNC_ENCRYPTION_KEYS: required settings are "
+        f"missing (see {example})"
     )
 
 

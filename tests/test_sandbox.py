@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from pathlib import Path
@@ -322,3 +323,18 @@ def test_the_sandbox_of_sandbox_mode_has_no_controls(sandbox: Sandbox, tmp_path:
         assert requests.get(server.url + "/oauth/authorize", timeout=5).status_code == 400
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root makes files another user must own")
+def test_the_sandbox_file_root_makes_in_the_services_folder_is_the_services(
+    tmp_path: Path,
+) -> None:
+    """`igsync run` started by root on a package install (no systemd): the tokens file it makes
+    in /var/lib/igsync belongs to the igsync user that owns the folder, as the database does."""
+    folder = tmp_path / "state"
+    folder.mkdir()
+    os.chown(folder, 65534, 65534)  # the service user's folder
+    remember = folder / "sandbox-tokens.jsonl"
+    SandboxState(SandboxConfig(APP_ID, "s", frozenset({"https://x.example/cb"})), remember=remember)
+    assert (remember.stat().st_uid, remember.stat().st_gid) == (65534, 65534)
+    assert remember.stat().st_mode & 0o777 == 0o600

@@ -30,9 +30,7 @@ PERSON_BODY: dict[str, Any] = {  # the body of /v1/forget and /v1/disconnect, fo
                     "type": "object",
                     "required": ["ig_user_id"],
                     "additionalProperties": False,
-                    "properties": {
-                        "ig_user_id": {"type": "string", "pattern": "^[0-9]{1,64}$"}
-                    },
+                    "properties": {"ig_user_id": {"type": "string", "pattern": "^[0-9]{1,64}$"}},
                 }
             }
         },

@@ -689,12 +689,13 @@ def wp_plugin(
         "igsync-bridge.zip"
     ),
 ) -> None:
-    """Build the WordPress bridge plugin's installable zip (Plugins > Add New > Upload)."""
+    """Build the WordPress bridge plugin's installable zip (Plugins > Add Plugin > Upload)."""
     from wp_bridge.plugin import build_zip
 
     count = build_zip(output)
     out.print(
-        f"wrote {output} ({count} files): upload it in wp-admin, Plugins > Add New > Upload Plugin"
+        f"wrote {output} ({count} files): upload it in wp-admin, Plugins > Add Plugin > Upload "
+        "Plugin (from the computer your browser runs on)"
     )
 
 

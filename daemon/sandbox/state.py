@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from daemon.ownership import give_to_folder_owner
 from daemon.settings import ApiFlavour
 
 CODE_LIFETIME = 3600
@@ -247,6 +248,7 @@ class SandboxState:
     def __post_init__(self) -> None:
         if self.remember is not None:
             self.remember.touch(mode=0o600)
+            give_to_folder_owner(self.remember)  # root ran the daemon: the service can read it
             self._remembered = _remembered(self.remember)
 
     # -- time -----------------------------------------------------------------
