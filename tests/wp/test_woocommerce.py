@@ -587,6 +587,8 @@ def test_the_instagram_tab_after_disconnect_and_cancel_in_block_and_classic_them
         if not (themes / theme).exists():
             shutil.copytree(CLASSIC_THEME, themes / theme)
     php_json(wp, SWITCH_THEME, theme)
+    # The customer has no Instagram connection yet (whatever an earlier scenario left).
+    wp.sql(f"DELETE FROM wp_usermeta WHERE user_id = {wp.shopper_id} AND meta_key LIKE 'igsync%'")  # noqa: S608
     try:
         daemon.start()
         shopper = wp.login(*SHOPPER)
