@@ -81,9 +81,23 @@ class Output:
             self.text += line
 
 
-def upload_plugin(browser: WebDriver, wp: WordPress, plugin_zip: Path) -> None:
-    """Plugins > Add New Plugin > Upload Plugin > Install Now > Activate Plugin."""
-    browser.get(f"{wp.url}/wp-admin/plugin-install.php?tab=upload")
+def readme_places(section: str) -> tuple[str, str]:
+    """The menu labels the README's steps name: the one between Plugins and Upload Plugin, and
+    where the lead shows (the owner clicks what the README says, so it must exist)."""
+    add = re.search(r"Plugins > (.+?) > Upload Plugin", section)
+    leads = re.search(r"shows in wp-admin under WooCommerce > ([A-Za-z ]+?) \(", section)
+    assert add and leads, "the README's steps name no place to click"
+    return add.group(1), leads.group(1)
+
+
+def upload_plugin(browser: WebDriver, wp: WordPress, plugin_zip: Path, add_label: str) -> None:
+    """Plugins > (the README's label) > Upload Plugin > Install Now > Activate Plugin, clicked
+    as the owner clicks them."""
+    browser.get(f"{wp.url}/wp-admin/plugins.php")
+    browser.find_element(By.CSS_SELECTOR, "#wpbody-content .wrap").find_element(
+        By.LINK_TEXT, add_label
+    ).click()
+    browser.find_element(By.CSS_SELECTOR, ".upload-view-toggle").click()
     browser.find_element(By.ID, "pluginzip").send_keys(str(plugin_zip))
     submit(browser, browser.find_element(By.ID, "install-plugin-submit"))
     assert "Plugin installed successfully." in browser.page_source, browser.page_source[-2000:]
@@ -145,7 +159,13 @@ def test_a_fresh_shop_gets_its_first_lead_in_three_readme_steps(
     with chromium() as browser:
         # Step 2: the plugin uploaded and activated in wp-admin, then Pair.
         log_in(browser, wp, *ADMIN)
-        upload_plugin(browser, wp, daemon_home / "igsync-bridge.zip")
+        add_label, leads_label = readme_places(
+            (Path(__file__).resolve().parents[2] / "README.md")
+            .read_text()
+            .split("## First lead in three steps\n", 1)[1]
+            .split("\n## ", 1)[0]
+        )
+        upload_plugin(browser, wp, daemon_home / "igsync-bridge.zip", add_label)
         before = checklist(browser, wp)
         assert before == {
             "paired": False,
@@ -210,7 +230,10 @@ def test_a_fresh_shop_gets_its_first_lead_in_three_readme_steps(
             log_in(browser, wp, *ADMIN)
 
             def lead_listed() -> bool:
-                browser.get(f"{wp.url}/wp-admin/admin.php?page=igsync-leads")
+                browser.get(f"{wp.url}/wp-admin/index.php")
+                menu = browser.find_element(By.ID, "toplevel_page_woocommerce")
+                entry = menu.find_element(By.XPATH, f".//a[normalize-space(.)='{leads_label}']")
+                browser.get(str(entry.get_attribute("href")))  # where the README says it is
                 return "@first.lead" in browser.find_element(By.ID, "the-list").text
 
             eventually(lead_listed, timeout=60, what="the first lead in wp-admin's Leads page")

@@ -40,7 +40,7 @@ def new_code(wp: WordPress, admin: requests.Session) -> str:
     answer = press(wp, admin, "igsync_pair")
     shown = re.search(r'class="igsync-pairing-code">([A-Z2-9]{4}-[A-Z2-9]{4})<', answer.text)
     assert shown, answer.text[-800:]
-    assert html.escape(f"igsync pair {shown.group(1)} --wp-url {wp.url}") in answer.text
+    assert html.escape(f"igsync pair {shown.group(1)} --wp-url {wp.url} --run") in answer.text
     return shown.group(1)
 
 
@@ -418,5 +418,5 @@ def test_the_pairing_screen_looks_like_wordpress(wp: WordPress) -> None:
         code = browser.find_element(By.CSS_SELECTOR, "#igsync-pairing-code .igsync-pairing-code")
         assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code.text)
         command = browser.find_element(By.ID, "igsync-pair-command").get_attribute("value")
-        assert command == f"igsync pair {code.text} --wp-url {wp.url}"
+        assert command == f"igsync pair {code.text} --wp-url {wp.url} --run"
         screenshot(browser, wp, "wp-admin-pairing-code")

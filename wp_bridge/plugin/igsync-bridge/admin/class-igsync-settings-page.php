@@ -265,7 +265,7 @@ final class Igsync_Settings_Page {
 		$code    = Igsync_Pairing::shown_code();
 		$log     = Igsync_Pairing::log_entries();
 		$format  = get_option( 'date_format' ) . ' ' . get_option( 'time_format' );
-		$command = 'igsync pair ' . $code . ' --wp-url ' . home_url();
+		$command = 'igsync pair ' . $code . ' --wp-url ' . home_url() . ' --run';
 		?>
 		<h2 id="igsync-pairing"><?php esc_html_e( 'Pairing', 'igsync-bridge' ); ?></h2>
 		<p><?php esc_html_e( 'Pair this site with the igsync daemon instead of copying the shared secret, the daemon\'s address and the redirect URI by hand.', 'igsync-bridge' ); ?></p>
@@ -283,8 +283,10 @@ final class Igsync_Settings_Page {
 				<p class="description">
 					<?php
 					printf(
-						/* translators: %s: the command-line option */
-						esc_html__( 'No Meta app yet? Add %s to try igsync with its sandbox, an emulator of Instagram that runs beside the daemon.', 'igsync-bridge' ),
+						/* translators: 1: the command as installed from a clone, 2: the --run option, 3: the --sandbox option */
+						esc_html__( 'Installed from a clone of igsync? The command is %1$s in that folder. %2$s runs the daemon in that terminal right after (leave it out where igsync runs as a service). No Meta app yet? Add %3$s to try igsync with its sandbox, an emulator of Instagram that runs beside the daemon.', 'igsync-bridge' ),
+						'<code>.venv/bin/igsync</code>',
+						'<code>--run</code>',
 						'<code>--sandbox</code>'
 					);
 					?>
