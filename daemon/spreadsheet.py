@@ -4,17 +4,22 @@ export must never hand the owner's spreadsheet a formula (OWASP, "CSV Injection"
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 # What makes Excel, LibreOffice and Google Sheets read a cell as a formula, or start one.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a plain number is no formula: -3 stays -3
 
 
 def safe_cell(value: Any) -> str:
     """The cell's text; one that would start a formula is prefixed with a single quote, which
-    spreadsheets show as text and do not evaluate."""
+    spreadsheets show as text and do not evaluate. A plain number (a follower change of -3)
+    is left a number."""
     text = "" if value is None else str(value)
+    if NUMBER.fullmatch(text):
+        return text
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

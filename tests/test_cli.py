@@ -33,6 +33,7 @@ from daemon.migrations import NEWEST_REVISION
 from daemon.models import Customer, Delivery
 from daemon.pipeline import CodePipeline
 from daemon.settings import load_settings
+from daemon.spreadsheet import safe_cell
 from daemon.statuses import CodeStatus, DeliveryStatus
 from daemon.store import Store
 from tests.conftest import Sandbox, Shop, make_settings, store_code
@@ -221,6 +222,8 @@ def test_csv_injection_in_customers_export_is_neutralised(filled: Filled) -> Non
         assert len(line.split('","')) == len(EXPORT_FIELDS), line
     _, out, _ = filled.run("customers", "export", "--format", "json")
     assert {row["username"]: row["name"] for row in json.loads(out)} == planted
+    # A plain number stays a number: a follower change of -3 is not a formula.
+    assert [safe_cell(v) for v in (-3, "-3.5", "-2+3", "-")] == ["-3", "-3.5", "'-2+3", "'-"]
 
 
 def test_status_counts(filled: Filled) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client import CollectorRegistry, Counter
 from sqlmodel import func, select
 
 from daemon.clock import utcnow
@@ -371,3 +372,25 @@ def test_an_older_plugin_is_understood_until_it_speaks_bound_signatures(
     assert " " not in plugin.headers(body, to_daemon("POST", "/v1/codes"))["webhook-signature"]
     late = forward_body("AQD-late-unbound", REDIRECT_URI)
     assert intake.post(late, plugin.headers(late)).status_code == 401
+
+
+def test_the_schema_and_the_metrics_are_for_this_machine_only(
+    store: Store, cipher: TokenCipher, signer: Signer
+) -> None:
+    """Behind the shop's reverse proxy (IGSYNC_PUBLIC_URL) the intake is public: the schema
+    and the counters are not, while the operator on this machine still reads them."""
+    registry = CollectorRegistry()
+    Counter("igsync_probe", "a counter to find", registry=registry).inc()
+    app = create_intake_app(
+        store=store, cipher=cipher, signer=signer, redirect_uri=REDIRECT_URI, metrics=registry
+    )
+    forwarded = {"X-Forwarded-For": "203.0.113.7"}
+    with ServerThread(app) as server, requests.Session() as http:
+        here = http.get(f"{server.url}/openapi.json", timeout=5)
+        assert here.status_code == 200 and "/v1/codes" in here.json()["paths"]
+        assert "igsync_probe" in http.get(f"{server.url}/metrics", timeout=5).text
+        proxied = http.get(f"{server.url}/openapi.json", headers=forwarded, timeout=5)
+        assert proxied.status_code == 404
+        metrics = http.get(f"{server.url}/metrics", headers=forwarded, timeout=5)
+        assert metrics.status_code == 404 and "igsync_probe" not in metrics.text
+        assert http.get(f"{server.url}/healthz", headers=forwarded, timeout=5).ok

@@ -121,7 +121,16 @@ def create_intake_app(
 ) -> FastAPI:
     """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker);
     `routers` adds routes served on the same listener (Meta's callbacks, the plugin's calls)."""
-    app = FastAPI(title="igsync intake", version=__version__, docs_url=None, redoc_url=None)
+    # The schema and the metrics are for this machine's operator: not through a proxy that
+    # makes the intake public (IGSYNC_PUBLIC_URL), where they would tell anyone its routes and
+    # counts (see local_only).
+    app = FastAPI(
+        title="igsync intake",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.add_middleware(SigningAnnounced)
     writer = GroupCommit(store, cipher, clock=clock)
 
@@ -145,12 +154,22 @@ def create_intake_app(
         response_class=PlainTextResponse,
         responses={404: {"description": "This intake serves no metrics"}},
     )
-    async def prometheus_metrics() -> PlainTextResponse:
-        """Prometheus text format; the database gauges are read at scrape time."""
+    async def prometheus_metrics(request: Request) -> PlainTextResponse:
+        """Prometheus text format; the database gauges are read at scrape time. From this
+        machine only (local_only)."""
         if metrics is None:
             raise IntakeError(404, "not_found", "metrics are not enabled")
+        if not local_only(request):
+            raise IntakeError(404, "not_found", "metrics are served on loopback only")
         body = await run_in_threadpool(generate_latest, metrics)
         return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_schema(request: Request) -> JSONResponse:
+        """The intake's OpenAPI schema, from this machine only (local_only)."""
+        if not local_only(request):
+            raise IntakeError(404, "not_found", "the schema is served on loopback only")
+        return JSONResponse(app.openapi())
 
     @app.post(
         "/v1/codes",
@@ -273,6 +292,14 @@ def verify_signed(
     if remember is not None and not remember(message.webhook_id):
         raise IntakeError(401, "replayed", "this webhook-id was already accepted")
     return message
+
+
+def local_only(request: Request) -> bool:
+    """A request from this machine that no proxy forwarded (a reverse proxy on the same host
+    connects from loopback too, but says whom it forwards for)."""
+    host = request.client.host if request.client else ""
+    forwarded = "forwarded" in request.headers or "x-forwarded-for" in request.headers
+    return (host == "::1" or host.startswith("127.")) and not forwarded
 
 
 class SigningAnnounced:

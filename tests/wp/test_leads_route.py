@@ -163,7 +163,7 @@ def test_csv_injection_in_the_leads_export_is_neutralised(
 ) -> None:
     """A display name is the shopper's to choose: the owner's CSV never holds a formula."""
     formula = "=cmd|' /c calc'!a0"
-    lead = a_lead(name=formula, username="formula.planter")
+    lead = a_lead(name=formula, username="formula.planter", followers_change=-3)
     assert push(configured, Signer(shared["secret"]), lead).status_code == 201
     admin = configured.admin()
     export = re.search(r'id="igsync-export"[^>]* href="([^"]+)"', leads_page(admin, configured))
@@ -171,6 +171,7 @@ def test_csv_injection_in_the_leads_export_is_neutralised(
     exported = admin.get(html.unescape(export.group(1)), timeout=30).content.decode("utf-8-sig")
     rows = {r["Instagram username"]: r for r in csv.DictReader(io.StringIO(exported))}
     assert rows["formula.planter"]["Name"] == "'" + formula
+    assert rows["formula.planter"]["Follower change"] == "-3"  # a number stays a number
     for line in exported.splitlines():  # every cell quoted
         assert line.startswith('"') and line.endswith('"'), line
 

@@ -317,7 +317,7 @@ final class Igsync_Leads_Screen {
 	public static function csv_line( array $cells ): string {
 		$quoted = array();
 		foreach ( $cells as $cell ) {
-			if ( preg_match( '/^[=+\-@\t\r]/', $cell ) ) {
+			if ( preg_match( '/^[=+\-@\t\r]/', $cell ) && ! preg_match( '/^-?[0-9]+(\.[0-9]+)?$/', $cell ) ) { // -3 stays a number.
 				$cell = "'" . $cell;
 			}
 			$quoted[] = '"' . str_replace( '"', '""', $cell ) . '"';
