@@ -90,20 +90,46 @@ class ApiBudget:
         return max(later) if later else None
 
     def batch(self, full: int, now: datetime) -> int:
-        """How many syncs to start now: all of `full` below the threshold; above it one at a
-        time, the next only after a pause that grows from a second at the threshold to a
-        minute near 100%; none while the app's budget is spent."""
+        """How many syncs to claim now: all of `full` below the threshold; above it one, when
+        the pause since the last start is over; none while the app's budget is spent. (The
+        start itself is taken by take_start, so rows claimed before an answer reported the
+        threshold wait their turn too.)"""
         with self._lock:
             app = self._fresh(self._app, now)
             if app is None or app.percent < self.threshold:
                 return full
-            if app.resume_at is not None and app.resume_at > now:
-                return 0
-            if self._next_start_at is not None and now < self._next_start_at:
-                return 0
-            pause = SLOW_PAUSE_MIN + (SLOW_PAUSE_MAX - SLOW_PAUSE_MIN) * self._past(app.percent)
-            self._next_start_at = now + pause
-            return min(full, 1)
+            return min(full, 1) if self._start_wait(app, now) is None else 0
+
+    def take_start(self, now: datetime) -> datetime | None:
+        """A sync is about to call Instagram: None to go ahead (above the threshold, the next
+        start then waits a pause that grows from a second at the threshold to a minute at
+        100%), or when it may start instead."""
+        with self._lock:
+            app = self._fresh(self._app, now)
+            if app is None or app.percent < self.threshold:
+                return None
+            wait = self._start_wait(app, now)
+            if wait is None:
+                pause = SLOW_PAUSE_MIN + (SLOW_PAUSE_MAX - SLOW_PAUSE_MIN) * self._past(app.percent)
+                self._next_start_at = now + pause
+            return wait
+
+    def next_start_in(self, now: datetime) -> float | None:
+        """Seconds until a paced start may go (for the claim loop to wake then), or None."""
+        with self._lock:
+            app = self._fresh(self._app, now)
+            if app is None or app.percent < self.threshold:
+                return None
+            wait = self._start_wait(app, now)
+        return None if wait is None else (wait - now).total_seconds()
+
+    def _start_wait(self, app: _Reading, now: datetime) -> datetime | None:
+        """When the next start above the threshold may go, or None for now (lock held)."""
+        if app.resume_at is not None and app.resume_at > now:
+            return app.resume_at
+        if self._next_start_at is not None and now < self._next_start_at:
+            return self._next_start_at
+        return None
 
     def _wait(
         self, reading: _Reading | None, now: datetime, *, spaced: bool = True

@@ -66,6 +66,10 @@ class ProfileSyncer:
         self.rng = rng
         self.on_updated = on_updated  # called with the `updated` delivery's id
 
+    def wake_in(self) -> float | None:
+        """For the claim loop: seconds until a start paced by the API budget may go."""
+        return self.budget.next_start_in(self.clock())
+
     def claim_due(self, limit: int) -> list[int]:
         now = self.clock()
         limit = self.budget.batch(limit, now)
@@ -121,7 +125,8 @@ class ProfileSyncer:
             or (token.status != TokenStatus.ACTIVE)
         ):
             return self._finish(sync_id, "paused", status=SyncStatus.PAUSED)
-        if (resume := self.budget.resume_at(customer.ig_user_id, now)) is not None:
+        resume = self.budget.resume_at(customer.ig_user_id, now) or self.budget.take_start(now)
+        if resume is not None:
             return self._finish(sync_id, "deferred", next_attempt_at=resume, last_error=BUDGET_WAIT)
         try:
             access_token = self.cipher.decrypt(token.access_token_ciphertext)

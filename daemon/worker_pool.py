@@ -95,7 +95,14 @@ class WorkerPool:
                 self._queue.put(row_id)
             if claimed and len(claimed) == free:
                 continue  # every place taken and more may be due: claim again when one frees
-            self._wake.wait(self.sweep_interval)
+            self._wake.wait(self._next_look())
+
+    def _next_look(self) -> float:
+        """The sweep interval, or sooner when the worker says when it may start again (the
+        API budget's pace: a pause that ends before the next sweep is not stretched to it)."""
+        hint = getattr(self.worker, "wake_in", None)
+        soon = hint() if callable(hint) else None
+        return self.sweep_interval if soon is None else max(0.05, min(self.sweep_interval, soon))
 
     def _work(self) -> None:
         while (row_id := self._queue.get()) is not None:
