@@ -296,10 +296,9 @@ def test_anonymous_meta_callbacks_are_checked_capped_and_pruned(
 
 WP_LOAD = "require 'wp-load.php'; "
 UNPAIR_FOR_A_MOMENT = (
-    "$s = (array) get_option( 'igsync_settings' ); $s['shared_secret'] = '';"
-    " update_option( 'igsync_settings', $s ); echo 1;"
+    "$s = Igsync_Settings::all(); $s['shared_secret'] = ''; Igsync_Settings::replace( $s ); echo 1;"
 )
 REPAIR = (
-    "$s = (array) get_option( 'igsync_settings' ); $s['shared_secret'] = $argv[1];"
-    " update_option( 'igsync_settings', $s ); echo 1;"
+    "$s = Igsync_Settings::all(); $s['shared_secret'] = $argv[1];"
+    " Igsync_Settings::replace( $s ); echo 1;"
 )

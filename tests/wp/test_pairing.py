@@ -59,8 +59,7 @@ def stored(wp: WordPress) -> dict[str, str]:
     return dict(
         php_json(
             wp,
-            "require 'wp-load.php';"
-            " echo wp_json_encode( get_option( 'igsync_settings', array() ) );",
+            "require 'wp-load.php'; echo wp_json_encode( Igsync_Settings::all() );",
         )
     )
 
@@ -114,6 +113,14 @@ def test_pairing_settles_both_sides_once(wp: WordPress, tmp_path: Path) -> None:
     assert "Signed ping: WordPress accepted the daemon's signed call" in said
     settings = stored(wp)
     assert settings["shared_secret"] == secret
+    # The secret is kept apart, in an option WordPress does not load with every request.
+    autoloaded = wp.sql(
+        "SELECT option_value FROM wp_options WHERE autoload IN ('yes', 'on', 'auto', 'auto-on')"
+    )
+    assert "whsec_" not in autoloaded
+    assert wp.sql(
+        "SELECT autoload FROM wp_options WHERE option_name = 'igsync_secrets'"
+    ).strip() in ("no", "off")
     assert settings["daemon_url"] == f"http://127.0.0.1:{port}"
     assert settings["app_id"] == APP_ID and settings["api_flavour"] == "instagram_login"
     page = admin.get(wp.url + SETTINGS, timeout=30).text

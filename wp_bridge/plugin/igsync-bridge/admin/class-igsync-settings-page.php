@@ -59,7 +59,7 @@ final class Igsync_Settings_Page {
 	 */
 	public static function sanitize( $input ): array {
 		$input                  = is_array( $input ) ? $input : array();
-		$old                    = get_option( Igsync_Settings::OPTION, array() );
+		$old                    = Igsync_Settings::all();
 		$old                    = is_array( $old ) ? $old : array();
 		$clean                  = array();
 		$flavour                = isset( $input['api_flavour'] ) ? sanitize_key( (string) $input['api_flavour'] ) : 'instagram_login';
@@ -97,7 +97,7 @@ final class Igsync_Settings_Page {
 		// Sandbox mode lasts while the button still goes to the sandbox pairing set.
 		$still_sandbox    = '' !== (string) ( $old['sandbox'] ?? '' ) && (string) ( $old['authorize_url'] ?? '' ) === $clean['authorize_url'];
 		$clean['sandbox'] = $still_sandbox ? '1' : '';
-		return $clean;
+		return Igsync_Settings::keep_secrets( $clean ); // The secrets go to their own option.
 	}
 
 	/**
@@ -145,7 +145,7 @@ final class Igsync_Settings_Page {
 					</tr>
 					<tr>
 						<th scope="row"><label for="igsync_shared_secret"><?php esc_html_e( 'Shared secret', 'igsync-bridge' ); ?></label></th>
-						<td><input id="igsync_shared_secret" class="regular-text" type="password" autocomplete="off" name="<?php echo esc_attr( $name ); ?>[shared_secret]" value="" placeholder="<?php echo esc_attr( '' === Igsync_Settings::get( 'shared_secret' ) ? 'whsec_…' : __( '(saved; leave blank to keep)', 'igsync-bridge' ) ); ?>">
+						<td><input id="igsync_shared_secret" class="regular-text" type="password" autocomplete="off" name="<?php echo esc_attr( $name ); ?>[shared_secret]" value="" placeholder="<?php echo esc_attr( ! Igsync_Settings::has_secret() ? 'whsec_…' : __( '(saved; leave blank to keep)', 'igsync-bridge' ) ); ?>">
 						<p class="description"><?php esc_html_e( 'The daemon\'s IGSYNC_SHARED_SECRET.', 'igsync-bridge' ); ?></p></td>
 					</tr>
 					<tr>

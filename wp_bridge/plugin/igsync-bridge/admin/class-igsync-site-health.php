@@ -107,7 +107,7 @@ final class Igsync_Site_Health {
 			'schema'        => array( __( 'Schema version', 'igsync-bridge' ), (string) get_option( Igsync_Schema::VERSION_OPTION ), false ),
 			'daemon_url'    => array( __( 'Daemon URL', 'igsync-bridge' ), Igsync_Settings::get( 'daemon_url' ), true ),
 			'daemon'        => array( __( 'Last connection test', 'igsync-bridge' ), null === $last ? __( 'Not tested yet', 'igsync-bridge' ) : $last['message'], false ),
-			'shared_secret' => array( __( 'Shared secret', 'igsync-bridge' ), $set( Igsync_Settings::get( 'shared_secret' ) ), true ),
+			'shared_secret' => array( __( 'Shared secret', 'igsync-bridge' ), $set( Igsync_Settings::has_secret() ? 'set' : '' ), true ),
 			'app_id'        => array( __( 'Instagram app id', 'igsync-bridge' ), Igsync_Settings::get( 'app_id' ), true ),
 			'api_flavour'   => array( __( 'API flavour', 'igsync-bridge' ), Igsync_Settings::get( 'api_flavour' ), false ),
 			'sandbox'       => array( __( 'Sandbox mode', 'igsync-bridge' ), Igsync_Settings::is_sandbox() ? __( 'On: the Connect button opens the igsync sandbox, not Instagram', 'igsync-bridge' ) : __( 'Off', 'igsync-bridge' ), false ),

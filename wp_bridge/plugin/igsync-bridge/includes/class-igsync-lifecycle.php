@@ -45,6 +45,10 @@ final class Igsync_Lifecycle {
 		update_option( 'igsync_flush_rewrite_rules', '1', true ); // My Account > Instagram's rule.
 		Igsync_Schema::install();
 		Igsync_Code_Box::ensure_key();
+		$settings = get_option( Igsync_Settings::OPTION );
+		if ( is_array( $settings ) && isset( $settings['shared_secret'] ) ) {
+			Igsync_Settings::replace( Igsync_Settings::all() ); // 0.2 kept the secrets in the autoloaded settings.
+		}
 		if ( ! wp_next_scheduled( self::PRUNE_HOOK ) ) {
 			wp_schedule_event( time() + HOUR_IN_SECONDS, 'hourly', self::PRUNE_HOOK );
 		}

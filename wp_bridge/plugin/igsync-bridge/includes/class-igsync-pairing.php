@@ -112,8 +112,7 @@ final class Igsync_Pairing {
 		if ( ! Igsync_Signature::is_valid_secret( $secret ) || '' === $daemon || ( '' !== $app_id && ! ctype_digit( $app_id ) ) || ! isset( Igsync_Settings::SCOPES[ $flavour ] ) || ( '' !== $wanted && '' === $page ) || ( $sandbox && '' === $page ) ) {
 			return new WP_Error( 'igsync_pairing_malformed', __( 'The daemon sent settings WordPress cannot use: a daemon address without query, credentials or link-local host, and an authorize page that is Instagram\'s (or, in sandbox mode, on the daemon\'s or this shop\'s host).', 'igsync-bridge' ), array( 'status' => 422 ) );
 		}
-		$settings = get_option( Igsync_Settings::OPTION, array() );
-		$settings = is_array( $settings ) ? $settings : array();
+		$settings = Igsync_Settings::all();
 		$previous = (string) ( $settings['shared_secret'] ?? '' );
 		if ( '' !== $previous && ! hash_equals( $previous, $secret ) ) {
 			$settings['previous_secret']   = $previous;
@@ -193,7 +192,7 @@ final class Igsync_Pairing {
 	 * @return bool
 	 */
 	public static function is_paired(): bool {
-		return '' !== Igsync_Settings::get( 'shared_secret' ) && '' !== Igsync_Settings::get( 'daemon_url' );
+		return Igsync_Settings::has_secret() && '' !== Igsync_Settings::get( 'daemon_url' );
 	}
 
 	/**
@@ -330,8 +329,7 @@ final class Igsync_Pairing {
 	 * @param string $by Who unpaired, in words.
 	 */
 	private static function forget( string $by ): void {
-		$settings = get_option( Igsync_Settings::OPTION, array() );
-		$settings = is_array( $settings ) ? $settings : array();
+		$settings = Igsync_Settings::all();
 		$last     = self::log_entries()[0] ?? array();
 		if ( '' !== (string) ( $settings['sandbox'] ?? '' ) ) {
 			$settings['authorize_url'] = ''; // The sandbox's page goes with its pairing.

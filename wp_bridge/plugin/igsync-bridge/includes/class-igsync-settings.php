@@ -8,11 +8,17 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Options live in one array option, `igsync_settings`.
+ * Options live in one array option, `igsync_settings`, loaded with every request; the shared
+ * secrets in another, `igsync_secrets`, read only when a message is signed or verified (not
+ * autoloaded, so not in every request's copy of the options, nor in a persistent object cache's
+ * copy of them). `secret_set` in the first says whether there is one, for the pages that only
+ * need to know.
  */
 final class Igsync_Settings {
 
-	const OPTION = 'igsync_settings';
+	const OPTION      = 'igsync_settings';
+	const SECRETS     = 'igsync_secrets';
+	const SECRET_KEYS = array( 'shared_secret', 'previous_secret', 'previous_until' );
 
 	const DEFAULT_AUTHORIZE = array(
 		'instagram_login' => 'https://www.instagram.com/oauth/authorize',
@@ -49,7 +55,7 @@ final class Igsync_Settings {
 			'reward_sandbox'   => '',
 			'peer_bound'       => '',
 		);
-		$options  = get_option( self::OPTION, array() );
+		$options  = in_array( $key, self::SECRET_KEYS, true ) ? self::all() : get_option( self::OPTION, array() );
 		$options  = is_array( $options ) ? $options : array();
 		$value    = isset( $options[ $key ] ) ? (string) $options[ $key ] : ( $defaults[ $key ] ?? '' );
 		if ( 'authorize_url' === $key && '' === $value ) {
@@ -80,10 +86,37 @@ final class Igsync_Settings {
 		if ( false !== $priority ) {
 			remove_filter( $hook, $form, $priority );
 		}
-		update_option( self::OPTION, $settings );
+		update_option( self::OPTION, self::keep_secrets( $settings ) );
 		if ( false !== $priority ) {
 			add_filter( $hook, $form, $priority );
 		}
+	}
+
+	/**
+	 * Every setting, the secrets included (igsync_secrets over what igsync_settings held before
+	 * version 0.3.0 kept them apart).
+	 *
+	 * @return array<string, mixed>
+	 */
+	public static function all(): array {
+		$settings = get_option( self::OPTION, array() );
+		$secrets  = get_option( self::SECRETS, array() );
+		return array_merge( is_array( $settings ) ? $settings : array(), is_array( $secrets ) ? $secrets : array() );
+	}
+
+	/**
+	 * Writes the secrets of $settings to their own option (not autoloaded); the rest, with
+	 * `secret_set`, to be stored as igsync_settings.
+	 *
+	 * @param array<string, mixed> $settings Every setting.
+	 * @return array<string, mixed>
+	 */
+	public static function keep_secrets( array $settings ): array {
+		$secrets = array_intersect_key( $settings, array_flip( self::SECRET_KEYS ) );
+		update_option( self::SECRETS, $secrets, false );
+		$rest               = array_diff_key( $settings, $secrets );
+		$rest['secret_set'] = '' !== (string) ( $secrets['shared_secret'] ?? '' ) ? '1' : '';
+		return $rest;
 	}
 
 	/**
@@ -101,6 +134,19 @@ final class Igsync_Settings {
 	 * @return bool
 	 */
 	public static function is_configured(): bool {
-		return '' !== self::get( 'app_id' ) && '' !== self::get( 'shared_secret' ) && '' !== self::get( 'daemon_url' );
+		return '' !== self::get( 'app_id' ) && self::has_secret() && '' !== self::get( 'daemon_url' );
+	}
+
+	/**
+	 * Whether a shared secret is set, without reading it (igsync_secrets is not autoloaded).
+	 *
+	 * @return bool
+	 */
+	public static function has_secret(): bool {
+		$settings = get_option( self::OPTION, array() );
+		if ( is_array( $settings ) && isset( $settings['secret_set'] ) ) {
+			return '1' === $settings['secret_set'];
+		}
+		return '' !== self::get( 'shared_secret' ); // Stored by 0.2, before the flag.
 	}
 }

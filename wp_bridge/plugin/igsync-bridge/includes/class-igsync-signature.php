@@ -100,8 +100,7 @@ final class Igsync_Signature {
 		if ( self::peer_bound() ) {
 			return;
 		}
-		$settings               = get_option( Igsync_Settings::OPTION, array() );
-		$settings               = is_array( $settings ) ? $settings : array();
+		$settings               = Igsync_Settings::all();
 		$settings['peer_bound'] = '1';
 		Igsync_Settings::replace( $settings );
 	}
