@@ -26,6 +26,7 @@ from tests.wp.shopper import (
     come_back,
     connect,
     connect_link,
+    consent,
     land,
     leads_page,
     start_flow,
@@ -141,11 +142,17 @@ def test_a_state_from_another_visitor_is_refused(
 ) -> None:
     daemon.start()
     with requests.Session() as victim, requests.Session() as attacker:
-        state = state_of(start_flow(configured, victim))
+        authorize = start_flow(configured, victim)
+        state = state_of(authorize)
         landing = come_back(configured, attacker, code=ig.new_code("attacker"), state=state)
-    assert landing.notice == "expired"
-    assert landing.url.rstrip("/") == configured.url  # the attacker never started: the home page
-    assert daemon.codes_stored() == 0
+        assert landing.notice == "expired"
+        assert landing.url.rstrip("/") == configured.url  # the attacker never started: home
+        assert daemon.codes_stored() == 0
+        # The attempt did not spend the state: the shopper it belongs to still comes back.
+        callback = consent(victim, authorize, "the.real.owner")
+        mine = land(victim, victim.get(callback, allow_redirects=False, timeout=30))
+    assert mine.notice in ("queued", "connecting")
+    eventually(lambda: daemon.codes_stored() == 1, what="the owner's code")
 
 
 def test_an_expired_state_sends_the_shopper_back_with_a_notice(

@@ -62,14 +62,16 @@ final class Igsync_State {
 		if ( ! is_array( $data ) ) {
 			return new WP_Error( 'igsync_state_unknown', 'unknown, expired or already used state', array( 'status' => 400 ) );
 		}
+		// Whose it is, before it is spent: someone else presenting it (it is in the authorize
+		// URL) must not burn the owner's own callback.
+		if ( ! hash_equals( (string) $data['binding'], hash( 'sha256', $binding ) ) ) {
+			return new WP_Error( 'igsync_state_foreign', 'state belongs to another visitor', array( 'status' => 400 ) );
+		}
 		if ( ! delete_transient( $key ) ) {
 			return new WP_Error( 'igsync_state_reused', 'state already used', array( 'status' => 400 ) );
 		}
 		if ( (int) $data['created'] < time() - self::TTL ) {
 			return new WP_Error( 'igsync_state_expired', 'state expired', array( 'status' => 400 ) );
-		}
-		if ( ! hash_equals( (string) $data['binding'], hash( 'sha256', $binding ) ) ) {
-			return new WP_Error( 'igsync_state_foreign', 'state belongs to another visitor', array( 'status' => 400 ) );
 		}
 		return $data;
 	}
