@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -24,6 +21,7 @@ from daemon.instagram import (
 )
 from daemon.redact import Secret
 from tests.conftest import APP_ID, Sandbox
+from tests.json_stub import json_stub
 
 
 def test_authorize_url_carries_the_documented_parameters(sandbox: Sandbox) -> None:
@@ -219,39 +217,27 @@ def test_an_unreachable_server_is_retryable_and_quotes_no_url() -> None:
     )
 
 
-class BogusMedia(BaseHTTPRequestHandler):
-    """A Graph answer whose counts no post has: too large, negative, a string, a boolean."""
-
-    def do_GET(self) -> None:
-        data = [
-            {"like_count": 10**20, "comments_count": 3},
-            {"like_count": -100, "comments_count": "5"},
-            {"like_count": True, "comments_count": 2**40},
-            {"like_count": 40, "comments_count": 2},
-        ]
-        body = json.dumps({"data": data}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+BOGUS_MEDIA = {  # counts no post has: too large, negative, a string, a boolean
+    "data": [
+        {"like_count": 10**20, "comments_count": 3},
+        {"like_count": -100, "comments_count": "5"},
+        {"like_count": True, "comments_count": 2**40},
+        {"like_count": 40, "comments_count": 2},
+    ]
+}
 
 
 def test_media_counts_are_checked_as_the_profiles_are() -> None:
     """An engagement rate is only as sound as its counts: impossible ones are unknown."""
-    server = HTTPServer(("127.0.0.1", 0), BogusMedia)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    client = InstagramClient(InstagramEndpoints(APP_ID, Secret("s"), graph_url=url, oauth_url=url))
-    try:
-        posts = client.recent_media("IGQ-a-token")
-    finally:
-        client.close()
-        server.shutdown()
-        server.server_close()
+    with json_stub(BOGUS_MEDIA) as graph:
+        endpoints = InstagramEndpoints(
+            APP_ID, Secret("s"), graph_url=graph.url, oauth_url=graph.url
+        )
+        client = InstagramClient(endpoints)
+        try:
+            posts = client.recent_media("IGQ-a-token")
+        finally:
+            client.close()
     assert [(p.like_count, p.comments_count) for p in posts] == [
         (None, 3),
         (None, None),

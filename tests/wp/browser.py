@@ -83,3 +83,11 @@ def screenshot(browser: webdriver.Chrome, wp: WordPress, name: str) -> Path:
     shot = ARTIFACTS / f"{wp.flavour.name}-{name}.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     return shot
+
+
+def allow_at_the_sandbox(browser: webdriver.Chrome, username: str) -> None:
+    """On the sandbox's consent page the browser is on: the username, then Allow."""
+    field = browser.find_element(By.ID, "username")
+    field.clear()
+    field.send_keys(username)
+    browser.find_element(By.ID, "allow").click()

@@ -33,7 +33,7 @@ from tests.wordpress import (
     free_port,
     start_wordpress,
 )
-from tests.wp.browser import ARTIFACTS, chromium, log_in, screenshot, submit
+from tests.wp.browser import ARTIFACTS, allow_at_the_sandbox, chromium, log_in, screenshot, submit
 
 README = Path(__file__).parents[2] / "README.md"
 SITE = "https://shop.example"  # the README's stand-in for the shop's address
@@ -221,10 +221,7 @@ def test_a_fresh_shop_gets_its_first_lead_in_three_readme_steps(
             browser.get(wp.account_url)
             browser.find_element(By.ID, "igsync-connect").click()
             assert "not Instagram" in browser.page_source  # the sandbox says what it is
-            username = browser.find_element(By.ID, "username")
-            username.clear()
-            username.send_keys("first.lead")
-            browser.find_element(By.ID, "allow").click()
+            allow_at_the_sandbox(browser, "first.lead")
             eventually(lambda: browser.current_url == wp.account_url, what="back on My Account")
 
             log_in(browser, wp, *ADMIN)

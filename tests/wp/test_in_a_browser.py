@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 
 from tests.conftest import eventually
 from tests.wordpress import ADMIN, SHOPPER, WordPress
-from tests.wp.browser import chromium, log_in, screenshot
+from tests.wp.browser import allow_at_the_sandbox, chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 
 
@@ -23,10 +23,7 @@ def test_a_shopper_clicks_through_and_lands_on_a_clean_page_with_one_notice(
         browser.get(start_page)
         screenshot(browser, wp, "shopper-connect-button")
         browser.find_element(By.ID, "igsync-connect").click()
-        username = browser.find_element(By.ID, "username")
-        username.clear()
-        username.send_keys("chromium.clicker")
-        browser.find_element(By.ID, "allow").click()
+        allow_at_the_sandbox(browser, "chromium.clicker")
         notice = browser.find_element(
             By.XPATH, "//*[contains(., 'We are connecting your Instagram')]"
         )

@@ -3,11 +3,8 @@ overwrite each other, inside a real WordPress."""
 
 from __future__ import annotations
 
-import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import unquote
 
 import requests
@@ -18,6 +15,7 @@ from daemon.meta import build_signed_request
 from daemon.models import Customer, Token
 from daemon.statuses import TokenStatus
 from tests.conftest import Sandbox, eventually
+from tests.json_stub import json_stub
 from tests.wordpress import SHOPPER, WordPress, php_json
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import handles, leads_screen
@@ -215,21 +213,6 @@ add_filter( 'igsync_meta_queue_cap', function () {
 """
 
 
-class LeakyDaemon(BaseHTTPRequestHandler):
-    """A daemon whose answers carry more than Meta needs: none of the extra may be relayed."""
-
-    def do_GET(self) -> None:
-        body = json.dumps({"status": "completed", "internal": "do-not-relay"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_anonymous_meta_callbacks_are_checked_capped_and_pruned(
     configured: WordPress, shared: dict[str, str]
 ) -> None:
@@ -279,19 +262,14 @@ def test_anonymous_meta_callbacks_are_checked_capped_and_pruned(
     (wp.root / "wp-content" / "mu-plugins" / "metacap.php").unlink()
 
     # What the daemon answers is passed on field by field, never as it came.
-    server = HTTPServer(("127.0.0.1", int(shared["daemon_port"])), LeakyDaemon)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    leaky = {"status": "completed", "internal": "do-not-relay"}
+    with json_stub(leaky, port=int(shared["daemon_port"])):
         status = requests.get(
             wp.rest("/igsync/v1/meta/deletion-status"),
             params={"code": "0123456789abcdef"},
             timeout=30,
         )
         assert status.json() == {"status": "completed"}
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 WP_LOAD = "require 'wp-load.php'; "

@@ -4,14 +4,12 @@ queue, not unpairing); a push's signature is good for the lead route only."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import requests
 
+from tests.json_stub import json_stub
 from tests.wordpress import WordPress, php_json
 from tests.wp.pushes import a_lead, push
 from wp_bridge.signing import Signer, to_wordpress
@@ -23,36 +21,17 @@ PING_FROM_WORDPRESS = (
 )
 
 
-class Capture(BaseHTTPRequestHandler):
-    """A daemon of this version, as far as WordPress can tell: it says it checks bound
-    signatures, and keeps what it was sent."""
-
-    seen: list[tuple[dict[str, str], bytes]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        Capture.seen.append(({k.lower(): v for k, v in self.headers.items()}, body))
-        answer = json.dumps({"status": "ok", "version": "x", "wordpress": {"ok": True}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("igsync-signing", "bound")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args: object) -> None:
-        pass
+DAEMON_ANSWER = {"status": "ok", "version": "x", "wordpress": {"ok": True}}
 
 
 @pytest.fixture
 def capture(shared: dict[str, str]) -> Iterator[list[tuple[dict[str, str], bytes]]]:
-    Capture.seen = []
-    server = HTTPServer(("127.0.0.1", int(shared["daemon_port"])), Capture)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Capture.seen
-    server.shutdown()
-    server.server_close()
+    """A daemon of this version, as far as WordPress can tell: it says it checks bound
+    signatures, and keeps what it was sent."""
+    with json_stub(
+        DAEMON_ANSWER, port=int(shared["daemon_port"]), headers={"igsync-signing": "bound"}
+    ) as daemon:
+        yield daemon.seen
 
 
 def replayed(wp: WordPress, method: str, route: str, message: tuple[dict[str, str], bytes]) -> int:

@@ -20,7 +20,7 @@ from daemon.models import Customer, Token
 from daemon.statuses import TokenStatus
 from tests.conftest import eventually
 from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, php_json, start_wordpress
-from tests.wp.browser import chromium, log_in, screenshot
+from tests.wp.browser import allow_at_the_sandbox, chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.leads_screen import leads_screen
 from tests.wp.pushes import a_lead, an_event, push
@@ -642,10 +642,7 @@ def test_the_reward_is_offered_where_shoppers_decide_and_the_tab_shows_the_conne
         assert offer in browser.find_element(By.CSS_SELECTOR, ".igsync-reward-offer").text
         screenshot(browser, wp, "woocommerce-account-instagram-offer")
         browser.find_element(By.ID, "igsync-connect").click()
-        username = browser.find_element(By.ID, "username")
-        username.clear()
-        username.send_keys("sees.it.live")
-        browser.find_element(By.ID, "allow").click()
+        allow_at_the_sandbox(browser, "sees.it.live")
         WebDriverWait(browser, 20).until(
             lambda page: (
                 "Connected to Instagram as @sees.it.live"

@@ -244,12 +244,24 @@ final class Igsync_Reward {
 	 * @return int|null
 	 */
 	private static function coupon_of_claim( string $claim ): ?int {
+		return self::coupon_id( self::META_CLAIM, $claim, 'any' );
+	}
+
+	/**
+	 * The coupon whose meta $key is $value, if any.
+	 *
+	 * @param string $key    Meta key.
+	 * @param string $value  Its value.
+	 * @param string $status Post status to look in.
+	 * @return int|null
+	 */
+	private static function coupon_id( string $key, string $value, string $status ): ?int {
 		$ids = get_posts(
 			array(
 				'post_type'   => 'shop_coupon',
-				'post_status' => 'any',
-				'meta_key'    => self::META_CLAIM, // phpcs:ignore WordPress.DB.SlowDBQuery -- one account's coupon, rarely.
-				'meta_value'  => $claim, // phpcs:ignore WordPress.DB.SlowDBQuery
+				'post_status' => $status,
+				'meta_key'    => $key, // phpcs:ignore WordPress.DB.SlowDBQuery -- one account's coupon, rarely.
+				'meta_value'  => $value, // phpcs:ignore WordPress.DB.SlowDBQuery
 				'fields'      => 'ids',
 				'numberposts' => 1,
 			)
@@ -264,17 +276,8 @@ final class Igsync_Reward {
 	 * @return WC_Coupon|null
 	 */
 	public static function coupon_of( string $account ): ?WC_Coupon {
-		$ids = get_posts(
-			array(
-				'post_type'   => 'shop_coupon',
-				'post_status' => 'publish',
-				'meta_key'    => self::META_ACCOUNT, // phpcs:ignore WordPress.DB.SlowDBQuery -- one account's coupon, rarely.
-				'meta_value'  => $account, // phpcs:ignore WordPress.DB.SlowDBQuery
-				'fields'      => 'ids',
-				'numberposts' => 1,
-			)
-		);
-		return $ids ? new WC_Coupon( (int) $ids[0] ) : null;
+		$id = self::coupon_id( self::META_ACCOUNT, $account, 'publish' );
+		return null === $id ? null : new WC_Coupon( $id );
 	}
 
 	/**
