@@ -357,8 +357,17 @@ def test_the_shoppers_disconnect_revokes_the_token_and_keeps_the_customer(
     route = to_daemon("POST", "/v1/disconnect")
     refused = requests.post(url, data=bad, headers=signer.headers(bad, route), timeout=10)
     assert refused.status_code == 422
-    answer = requests.post(url, data=body, headers=signer.headers(body, route), timeout=10)
+    signed = signer.headers(body, route)
+    answer = requests.post(url, data=body, headers=signed, timeout=10)
     assert answer.status_code == 200 and answer.json() == {"tokens_revoked": 1}
+    replayed = requests.post(url, data=body, headers=signed, timeout=10)  # seen in transit
+    assert replayed.status_code == 401 and replayed.json()["error"] == "replayed"
+    elsewhere = requests.post(
+        f"{running.intake_url}/v1/forget", data=body, headers=signed, timeout=10
+    )
+    assert elsewhere.status_code == 401  # the disconnect's signature is not the forget's
+    with running.daemon.store.read() as session:
+        assert session.execute(select(func.count()).select_from(Customer)).scalar_one() == 1
     # The body is in the served schema and in the README's wire contract.
     schema = requests.get(f"{running.intake_url}/openapi.json", timeout=10).json()
     for path in ("/v1/forget", "/v1/disconnect"):

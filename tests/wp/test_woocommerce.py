@@ -651,3 +651,61 @@ def test_the_reward_is_offered_where_shoppers_decide_and_the_tab_shows_the_conne
         )
         screenshot(browser, wp, "woocommerce-account-instagram-connected-live")
     assert wp.configure(admin, reward_enabled="", thank_you_prompt="").status_code == 200
+
+
+def test_a_sandbox_lead_is_said_so_on_the_order_screen_and_in_the_new_lead_email(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """The order box and the owner's email tell a sandbox lead apart: no link to a stranger who
+    may own the made-up name on Instagram."""
+    wp = configured
+    mu_plugins = wp.root / "wp-content" / "mu-plugins"
+    mu_plugins.mkdir(exist_ok=True)
+    (mu_plugins / "mailtest.php").write_text(MAIL_KEEPER)
+    set_up_shop(wp)
+    admin = wp.admin()
+    assert wp.configure(admin, notify_leads="1").status_code == 200
+    order = php_json(wp, PENDING_ORDER, "sandbox.buyer@example.com")
+    php_json(wp, WC + SANDBOX_MODE, "1")
+    try:
+        lead = a_lead(
+            username="made.up.buyer", email="sandbox.buyer@example.com", wc_order_id=order
+        )
+        assert push(wp, Signer(shared["secret"]), lead).status_code == 201
+    finally:
+        php_json(wp, WC + SANDBOX_MODE, "")
+    box = admin.get(order_screen(wp, order), timeout=30).text
+    box = box[box.index('id="igsync-order-instagram"') :]
+    box = box[: box.index("</div>\n</div>") if "</div>\n</div>" in box else 4000]
+    assert "@made.up.buyer" in box and "Sandbox" in box
+    assert "instagram.com/made.up.buyer" not in box
+    [mail] = kept_mail(wp, "made.up.buyer")
+    assert "sandbox lead (not Instagram)" in mail["subject"]
+    assert "made up on the igsync sandbox's page" in mail["body"]
+    assert wp.configure(admin, notify_leads="").status_code == 200
+
+
+def test_uninstalling_leaves_no_reward_coupon_that_names_anyone(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """The last scenario of this module (it removes the plugin's data): the reward coupons
+    stay in the shop's books, naming nobody; an unused one goes."""
+    wp = configured
+    set_up_shop(wp)
+    assert wp.configure(wp.admin(), reward_enabled="1").status_code == 200
+    user = php_json(wp, WC + NEW_CUSTOMER, "leaving@example.com", "leaving")
+    lead = a_lead(wp_user_id=user, username="leaving.soon")
+    assert push(wp, Signer(shared["secret"]), lead).status_code == 201
+    assert reward_coupons(wp, "leaving@example.com") == 1
+    php_json(
+        wp,
+        WC + "require_once WP_PLUGIN_DIR . '/igsync-bridge/includes/class-igsync-uninstaller.php';"
+        " Igsync_Uninstaller::site(); echo wp_json_encode( true );",
+    )
+    naming = wp.sql(
+        "SELECT COUNT(*) FROM wp_postmeta m JOIN wp_posts p ON p.ID = m.post_id"
+        " WHERE p.post_type = 'shop_coupon'"
+        " AND m.meta_key IN ('_igsync_ig_user_id', 'customer_email')"
+    )
+    assert naming.strip() == "0" and reward_coupons(wp, "leaving@example.com") == 0
+    assert "leaving.soon" not in wp.sql("SELECT post_excerpt FROM wp_posts")
