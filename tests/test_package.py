@@ -189,11 +189,13 @@ def test_install_upgrade_backup_restore_remove_and_purge(
     restored = as_root("igsync", "restore", saved.group(1), "--yes")
     assert "3 customer(s)" in restored.stdout
 
-    as_root("apt-get", "remove", "-y", "-q", "igsync")
+    removed = as_root("apt-get", "remove", "-y", "-q", "igsync")
+    assert "'/opt' not empty" not in removed.stdout + removed.stderr  # the package owns no /opt
     assert as_root("test", "-f", str(SETTINGS), check=False).returncode == 0  # remove keeps
     assert as_root("test", "-f", str(STATE / "igsync.db"), check=False).returncode == 0  # them
     assert not Path("/opt/igsync/.venv").exists()
-    as_root("dpkg", "--purge", "igsync")
+    purged = as_root("dpkg", "--purge", "igsync")
+    assert "'/opt' not empty" not in purged.stdout + purged.stderr
     assert not SETTINGS.parent.exists() and not STATE.exists()  # purge removes them too
 
 
@@ -225,3 +227,4 @@ def test_the_package_builds_offline_installable(debs: dict[str, Path]) -> None:
         assert f"/site-packages/{module}/" in listing, module
     assert "./lib/systemd/system/igsync.service" in listing
     assert "./opt/igsync/monitoring/igsync-alerts.yml" in listing
+    assert not re.search(r" \./opt/$", listing, re.M)  # /opt itself is not the package's
