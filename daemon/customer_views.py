@@ -50,6 +50,7 @@ class CustomerRecord:
     biography: str | None
     website: str | None
     engagement_rate: float | None
+    unavailable_fields: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -70,6 +71,7 @@ class TokenRecord:
     expires_at: datetime
     access_token_ciphertext: str
     last_error: str | None
+    permissions: str | None
 
     @classmethod
     def from_row(cls, row: Row) -> Self:
@@ -115,10 +117,12 @@ class CustomerView:
             "profile_picture_url": c.profile_picture_url,
             "biography": c.biography,
             "website": c.website,
+            "unavailable_fields": c.unavailable_fields,
             "next_sync_at": isoformat_utc(self.next_sync_at) if self.next_sync_at else None,
             "token": self.token_masked,
             "token_status": t.status if t else None,
             "token_expires_at": isoformat_utc(t.expires_at) if t else None,
+            "permissions": t.permissions if t else None,
             "lead_status": self.lead_status,
             "lead_error": self.lead_error,
             "created_at": isoformat_utc(c.created_at),
@@ -149,6 +153,7 @@ EXPORT_FIELDS = (
     "next_sync_at",
     "token_status",
     "token_expires_at",
+    "permissions",
     "lead_status",
     "created_at",
     "updated_at",

@@ -7,17 +7,23 @@ rolls back).
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import requests
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, col, select
 
+from daemon.clock import utcnow
 from daemon.crypto import CipherError, TokenCipher
+from daemon.golive import requested_scopes
+from daemon.graph_versions import judge_version
+from daemon.instagram.credentials import CredentialCheck, Verdict, probe
 from daemon.models import Token
 from daemon.settings import Settings, SettingsError, load_settings
+from daemon.statuses import TokenStatus
 from daemon.store import Store
 from wp_bridge.signing import Signer
 from wp_bridge.wordpress import (
@@ -54,6 +60,7 @@ def run_checks(load: Callable[[], Settings] = load_settings) -> Iterator[Check]:
         yield database
         if usable:
             yield _keys(store, TokenCipher(settings.encryption_keys))
+            yield _permissions(store, requested_scopes(settings))
         else:
             yield Check("encryption keys", OK, "valid Fernet keys (no stored token to try yet)")
     finally:
@@ -156,6 +163,40 @@ def _keys(store: Store, cipher: TokenCipher) -> Check:
     return Check("encryption keys", OK, f"they decrypt the stored tokens{rotation}")
 
 
+def _permissions(store: Store, requested: tuple[str, ...]) -> Check:
+    """Whether Instagram granted what igsync asks for: a scope shoppers could not grant (no
+    Advanced Access yet, or left out of App Review) shows as connections that lack it."""
+    with store.read() as session:
+        granted = session.execute(
+            select(col(Token.permissions)).where(col(Token.status) == TokenStatus.ACTIVE)
+        ).scalars()
+        lacking = scopes_not_granted(requested, granted)
+    asked = ", ".join(requested)
+    if not lacking:
+        return Check("permissions", OK, f"asked for {asked}; every connection granted them")
+    said = "; ".join(f"{scope}: {n} connection(s) without it" for scope, n in lacking.items())
+    return Check(
+        "permissions",
+        WARN,
+        f"asked for {asked}, not all granted ({said}): a permission needs Advanced Access "
+        "(App Review) before shoppers who are not testers can grant it",
+    )
+
+
+def scopes_not_granted(requested: tuple[str, ...], granted: Iterable[str | None]) -> dict[str, int]:
+    """Pure: for each requested scope, how many connections' grants lack it (None: unknown,
+    an older daemon did not record it, so not counted)."""
+    lacking: dict[str, int] = {}
+    for permissions in granted:
+        if permissions is None:
+            continue
+        have = set(permissions.split(","))
+        for scope in requested:
+            if scope not in have:
+                lacking[scope] = lacking.get(scope, 0) + 1
+    return lacking
+
+
 def _wordpress(settings: Settings) -> Check:
     client = WordPressClient(settings.wp_url, Signer(settings.shared_secret.reveal()), timeout=5)
     try:
@@ -177,52 +218,51 @@ def _wordpress(settings: Settings) -> Check:
     )
 
 
-PROBE_CODE = "igsync-doctor-probe"  # never a real code: Instagram says which part is wrong
-
-# Instagram's own words for each misconfiguration, as its OAuth answers put them.
-_OAUTH_VERDICTS = (
-    ("invalid platform app", FAIL, "Instagram does not know IGSYNC_INSTAGRAM_APP_ID"),
-    ("client secret", FAIL, "Instagram refused IGSYNC_INSTAGRAM_APP_SECRET for this app"),
-    ("redirect_uri", FAIL, "Instagram refused IGSYNC_REDIRECT_URI for this app"),
-    ("code", OK, "the app id and secret are accepted (a probe code was refused, as it must be)"),
-)
-
-
 def _instagram(settings: Settings) -> Iterator[Check]:
     yield _instagram_oauth(settings)
     yield _instagram_graph(settings)
+    yield graph_version_check(settings.graph_api_version, utcnow().date())
 
 
 def _instagram_oauth(settings: Settings) -> Check:
-    """A code exchange with a deliberately invalid code: Instagram checks the app id and secret
-    first, so its refusal says which of them, if any, is wrong."""
+    """A code exchange with a code that cannot exist: Instagram's refusal says whether the app
+    id, the secret or the redirect URI is wrong (daemon.instagram.credentials)."""
     url = f"{settings.instagram_oauth_url}/oauth/access_token"
-    form = {
-        "client_id": settings.instagram_app_id,
-        "client_secret": settings.instagram_app_secret.reveal(),
-        "grant_type": "authorization_code",
-        "redirect_uri": settings.redirect_uri,
-        "code": PROBE_CODE,
-    }
-    try:
-        answer = requests.post(url, data=form, timeout=5)
-        payload = answer.json()
-    except requests.RequestException as exc:
-        return _unreachable("instagram oauth", settings, url, exc)
-    except ValueError:
-        return Check("instagram oauth", FAIL, f"{url}: answered HTTP {answer.status_code}, no JSON")
-    message = str(payload.get("error_message") or payload.get("error", {}).get("message") or "")
-    if answer.ok:
-        return Check("instagram oauth", WARN, f"{url}: accepted a probe code (not Instagram?)")
-    for words, verdict, meaning in _OAUTH_VERDICTS:
-        if words in message.lower():
-            return Check("instagram oauth", verdict, f"{url}: {meaning}")
-    return Check("instagram oauth", WARN, f"{url}: HTTP {answer.status_code}: {message[:200]}")
+    check = probe_credentials(settings)
+    if check.verdict == Verdict.UNREACHABLE and settings.sandbox:
+        return _sandbox_down("instagram oauth", url)
+    verdict = {Verdict.OK: OK, Verdict.UNEXPECTED: WARN}.get(check.verdict, FAIL)
+    setting = _SETTING_AT_FAULT.get(check.verdict)
+    said = f' (Instagram: "{check.instagram_said}")' if check.instagram_said else ""
+    detail = f"{setting}: {check.detail}" if setting else check.detail
+    return Check("instagram oauth", verdict, f"{url}: {detail}{said}")
+
+
+_SETTING_AT_FAULT = {
+    Verdict.UNKNOWN_APP: "IGSYNC_INSTAGRAM_APP_ID",
+    Verdict.WRONG_SECRET: "IGSYNC_INSTAGRAM_APP_SECRET",
+    Verdict.REDIRECT_NOT_REGISTERED: "IGSYNC_REDIRECT_URI",
+    Verdict.REDIRECT_MISMATCH: "IGSYNC_REDIRECT_URI",
+}
+
+
+def probe_credentials(settings: Settings) -> CredentialCheck:
+    return probe(
+        settings.instagram_oauth_url,
+        settings.instagram_app_id,
+        settings.instagram_app_secret.reveal(),
+        settings.redirect_uri,
+    )
+
+
+def graph_version_check(version: str, today: date) -> Check:
+    judged = judge_version(version, today)
+    return Check("graph version", judged.verdict, judged.detail)
 
 
 def _instagram_graph(settings: Settings) -> Check:
     """Reachability: an unauthenticated call must come back as Instagram's own error JSON."""
-    url = f"{settings.instagram_graph_url}/me"
+    url = f"{settings.instagram_graph_url}/{settings.graph_api_version}/me"
     try:
         answer = requests.get(url, timeout=5)
         payload = answer.json()
@@ -240,13 +280,17 @@ def _unreachable(name: str, settings: Settings, url: str, exc: Exception) -> Che
     """Instagram not answering: a failure, except in sandbox mode, where the sandbox is served
     by the daemon itself and is down with it (as the intake is) until `igsync run` starts."""
     if settings.sandbox:
-        return Check(
-            name,
-            WARN,
-            f"{url}: nothing answers (the sandbox is served by the daemon: fine if it is not "
-            "started yet)",
-        )
+        return _sandbox_down(name, url)
     return Check(name, FAIL, f"{url}: unreachable ({type(exc).__name__})")
+
+
+def _sandbox_down(name: str, url: str) -> Check:
+    return Check(
+        name,
+        WARN,
+        f"{url}: nothing answers (the sandbox is served by the daemon: fine if it is not "
+        "started yet)",
+    )
 
 
 def _intake(settings: Settings) -> Check:

@@ -29,10 +29,12 @@ def build_lead(
     connected_at: datetime,
     event: str = "connected",
     trend: Growth | None = None,
+    permissions: str | None = None,
 ) -> dict[str, Any]:
     """The lead, or a later event of the same connection (`event`, the customer's `version`,
     and for a lost connection its status and reason), as WordPress's lead route takes it.
-    `trend`, where known, is the follower growth over the last days."""
+    `trend`, where known, is the follower growth over the last days; `permissions`, those
+    Instagram granted (a connection's lead; later events leave WordPress's copy as it is)."""
     lead = {
         "version": customer.version,
         "idempotency_key": key,
@@ -49,7 +51,11 @@ def build_lead(
         "connected_at": isoformat_utc(connected_at),
         **{detail: getattr(customer, detail) for detail in PROFILE_DETAILS},
         "engagement_rate": customer.engagement_rate,
+        # Profile fields the pinned Graph API version no longer serves: unavailable, not 0.
+        "unavailable_fields": customer.unavailable_fields,
     }
+    if permissions is not None:
+        lead["permissions"] = permissions
     if trend is not None:
         lead.update(followers_change=trend.change, followers_change_days=trend.days)
     if event != "connected":

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from daemon.clock import Clock, to_utc, utcnow
+from daemon.graph_versions import graph_version
 from daemon.models import Delivery, ReceivedCode, Token
 from daemon.statuses import ACTIVE_CODE_STATUSES, DeliveryStatus, TokenStatus
 from daemon.store import Store
@@ -57,8 +58,37 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.graph_fields_retired = Counter(
+            "igsync_graph_fields_retired",
+            "Profile fields Instagram no longer serves on the pinned Graph API version",
+            ["version", "field"],
+            registry=self.registry,
+        )
+
     def watch_store(self, store: Store, clock: Clock = utcnow) -> None:
         self.registry.register(_StoreCollector(store, clock))
+
+    def watch_graph_version(self, version: str, clock: Clock = utcnow) -> None:
+        self.registry.register(_GraphVersionCollector(version, clock))
+
+
+class _GraphVersionCollector(Collector):
+    """Days until Meta stops serving the pinned Graph API version (absent while Meta has not
+    announced the date): the alert rule's input."""
+
+    def __init__(self, version: str, clock: Clock) -> None:
+        self.version, self.clock = version, clock
+
+    def collect(self) -> Iterator[Metric]:
+        days = graph_version(self.version).days_left(self.clock().date())
+        gauge = GaugeMetricFamily(
+            "igsync_graph_api_days_left",
+            "Days until Meta stops serving the Graph API version igsync calls",
+            labels=["version"],
+        )
+        if days is not None:
+            gauge.add_metric([self.version], days)
+        yield gauge
 
 
 class _StoreCollector(Collector):

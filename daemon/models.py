@@ -80,6 +80,9 @@ class Customer(SQLModel, table=True):
     # When the connection began (its code completed, or a reconnection's): every later event
     # of it carries this, as the wire contract's connected_at. None only before migration 0008.
     connected_at: datetime | None = None
+    # Profile fields the pinned Graph API version no longer serves, comma separated: their
+    # values are unavailable (not zero, not hidden by the account).
+    unavailable_fields: str | None = None
 
 
 PROFILE_DETAILS = (

@@ -27,7 +27,7 @@ import requests
 from daemon.crypto import generate_key
 from daemon.outbound import outbound_session
 from daemon.ownership import give_to_folder_owner
-from daemon.settings import parse_listen, sandbox_urls
+from daemon.settings import parse_listen, parse_scopes, sandbox_urls
 from wp_bridge.signing import BOUND
 from wp_bridge.wordpress import route_url
 
@@ -54,6 +54,8 @@ class Instagram:
     authorize_url: str  # "" leaves WordPress on Instagram's own page for the flavour
     sandbox: bool
     env_updates: dict[str, str]  # besides the shared secret, WP URL and redirect URI
+    scopes: str = ""  # IGSYNC_SCOPES as the plugin asks shoppers for them; "": the flavour's
+    enable_fb_login: str = ""  # "on", "off", or "" (the parameter left out)
 
 
 SANDBOX_SECRET_PREFIX = "sandbox-"  # noqa: S105 (marks an app secret made up for the sandbox)
@@ -111,7 +113,20 @@ def plan_instagram(
         authorize_url=authorize,
         sandbox=sandbox,
         env_updates=updates,
+        scopes=",".join(_scopes(merged.get("IGSYNC_SCOPES", ""))),
+        enable_fb_login={"on": "on", "off": "off"}.get(
+            merged.get("IGSYNC_ENABLE_FB_LOGIN", ""), ""
+        ),
     )
+
+
+def _scopes(raw: str) -> tuple[str, ...]:
+    """IGSYNC_SCOPES as the daemon reads it (daemon.settings), () when unset or unreadable:
+    `igsync pair` runs before the settings are complete, and `igsync doctor` names the error."""
+    try:
+        return parse_scopes(raw) if raw.strip() else ()
+    except ValueError:
+        return ()
 
 
 PRIVATE_NETWORKS = tuple(
@@ -183,6 +198,8 @@ def pair(
         "api_flavour": instagram.flavour,
         "authorize_url": instagram.authorize_url,
         "sandbox": instagram.sandbox,
+        "scopes": instagram.scopes,
+        "enable_fb_login": instagram.enable_fb_login,
         "daemon_host": socket.gethostname(),
         "private_http": private_http,
         "signing": BOUND,  # this daemon checks bound signatures (wp_bridge.signing)

@@ -300,7 +300,14 @@ class CodePipeline:
             idempotency_key=key,
             customer_id=customer.id,
             code_id=row.id,
-            payload=build_lead(customer, context, key=key, connected_at=now, event=event),
+            payload=build_lead(
+                customer,
+                context,
+                key=key,
+                connected_at=now,
+                event=event,
+                permissions=token.permissions,
+            ),
             created_at=now,
             next_attempt_at=now,
         )

@@ -22,11 +22,15 @@ def profile_changes(
         "engagement_rate": engagement,
         **{detail: getattr(profile, detail) for detail in PROFILE_DETAILS},
     }
-    return {
+    changes = {
         name: value
         for name, value in fresh.items()
         if value is not None and value != getattr(customer, name)
     }
+    unavailable = ",".join(sorted(profile.unavailable)) or None
+    if unavailable != customer.unavailable_fields:
+        changes["unavailable_fields"] = unavailable
+    return changes
 
 
 def apply_profile(

@@ -18,7 +18,9 @@ from daemon.crypto import TokenCipher
 from daemon.db_lock import InUse, in_use_path
 from daemon.deliveries import DeliveryWorker
 from daemon.erasure import ErasureWorker, deauthorize, request_erasure
+from daemon.golive import instagram_status
 from daemon.instagram import InstagramClient, InstagramEndpoints
+from daemon.instagram.client import RetiredFields
 from daemon.leases import release_dead_local_owners, worker_name
 from daemon.meta_callbacks import create_meta_router
 from daemon.metrics import Metrics
@@ -73,12 +75,16 @@ class Daemon:
         budget = ApiBudget(settings.api_budget_percent)
         metrics = Metrics()
         metrics.watch_store(store, clock)
+        metrics.watch_graph_version(settings.graph_api_version, clock)
         instagram = InstagramClient(
             InstagramEndpoints.from_settings(settings),
             timeout=settings.http_timeout_seconds,
             pool_size=pool,
             on_usage=lambda usage: budget.observe(usage, clock()),
             on_error=lambda error: metrics.upstream_errors.labels("instagram", error.kind).inc(),
+            retired=RetiredFields(
+                lambda version, field: metrics.graph_fields_retired.labels(version, field).inc()
+            ),
         )
         wordpress = WordPressClient(
             settings.wp_url, signer, timeout=settings.http_timeout_seconds, pool_size=pool
@@ -205,6 +211,7 @@ class Daemon:
                     unpaired=lambda site, by: unpaired_by_wordpress(settings, site, by),
                     remember=lambda webhook_id: remember_webhook(store, webhook_id, now=clock()),
                     clock=clock,
+                    instagram_status=lambda: instagram_status(settings, clock().date()),
                 ),
                 create_meta_router(
                     store=store,

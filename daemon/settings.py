@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 
+from daemon.graph_versions import DEFAULT_VERSION, parse_version
 from daemon.redact import Secret
 
 PREFIX = "IGSYNC_"
@@ -74,6 +76,10 @@ class Settings:
     api_budget_percent: int = 75
     engagement: bool = False
     log_level: str = "INFO"
+    graph_api_version: str = DEFAULT_VERSION  # named in every Graph call's path
+    scopes: tuple[str, ...] = ()  # () = the flavour's default (instagram_business_basic)
+    # Meta's enable_fb_login authorize parameter: None leaves it out (Instagram's default).
+    enable_fb_login: bool | None = None
 
 
 DEFAULT_AUTHORIZE_URL: dict[ApiFlavour, str] = {
@@ -215,6 +221,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=reader.choice(
             "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO", upper=True
         ),
+        graph_api_version=reader.parsed("GRAPH_API_VERSION", parse_version, DEFAULT_VERSION),
+        scopes=reader.parsed("SCOPES", parse_scopes, ()),
+        enable_fb_login={"on": True, "off": False, "default": None}[
+            reader.choice("ENABLE_FB_LOGIN", ("default", "on", "off"), default="default")
+        ],
     )
 
 
@@ -309,6 +320,20 @@ def _fernet_keys(raw: str) -> tuple[Secret, ...]:
                 "generate one with `igsync keys generate`)"
             ) from None
     return tuple(Secret(key) for key in keys)
+
+
+SCOPE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def parse_scopes(raw: str) -> tuple[str, ...]:
+    """A comma (or space) separated list of Meta permission names, each once."""
+    scopes = tuple(dict.fromkeys(s for s in re.split(r"[,\s]+", raw) if s))
+    bad = [s for s in scopes if not SCOPE.fullmatch(s)]
+    if bad or not scopes:
+        raise ValueError(
+            "must be permission names separated by commas, e.g. instagram_business_basic"
+        )
+    return scopes
 
 
 def _int_between(low: int, high: int) -> Callable[[str], int]:

@@ -141,6 +141,8 @@ def test_a_code_becomes_a_customer_a_token_and_a_lead(
         "biography": customer.biography,
         "website": customer.website,
         "engagement_rate": None,  # measured with the profile only with IGSYNC_ENGAGEMENT=on
+        "unavailable_fields": None,  # every profile field is served by the pinned version
+        "permissions": "instagram_business_basic",  # what Instagram granted, for the lead
     }
     # Instagram Login's richer profile, as the sandbox serves it.
     assert isinstance(customer.followers_count, int) and customer.followers_count >= 100

@@ -203,9 +203,11 @@ def test_doctor_gives_a_verdict_per_check(settings: Settings, tmp_path: Path) ->
         "settings": "ok",
         "database": "ok",
         "encryption keys": "ok",
+        "permissions": "ok",
         "wordpress": "ok",
         "instagram oauth": "ok",
         "instagram graph": "ok",
+        "graph version": "ok",
         "intake": "warn",
     }
 
@@ -238,30 +240,30 @@ def test_served_connections_send_without_waiting_for_delayed_acks() -> None:
         assert server._socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
 
-def test_doctor_calls_a_wrong_app_secret_or_app_id_what_it_is(settings: Settings) -> None:
+def test_doctor_tells_apart_each_refusal_instagram_gives_on_the_code_exchange(
+    settings: Settings,
+) -> None:
     """doctor said "reachable (HTTP 400)" with a wrong app secret, and every code failed for
-    good afterwards: it now probes the exchange with an invalid code and reads Instagram's
-    answer."""
+    good afterwards: it probes the exchange with a code that cannot exist and reads which part
+    Instagram objected to: the app id, the secret, the redirect URI, or none (the code)."""
     env = {**daemon_env(settings), "COLUMNS": "200"}
     runner = CliRunner()
     assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
     wrong_secret = secrets.token_hex(16)
     SECRETS.add(wrong_secret)  # never in any log either
-    result = runner.invoke(
-        app, ["doctor"], env={**env, "IGSYNC_INSTAGRAM_APP_SECRET": wrong_secret}
-    )
-    assert result.exit_code == 1
-    assert re.search(
-        r"^FAIL instagram oauth .*refused IGSYNC_INSTAGRAM_APP_SECRET", result.stdout, re.M
-    )
-    assert wrong_secret not in result.stdout + result.stderr
-    result = runner.invoke(
-        app, ["doctor"], env={**env, "IGSYNC_INSTAGRAM_APP_ID": "1790000000000099"}
-    )
-    assert re.search(
-        r"^FAIL instagram oauth .*does not know IGSYNC_INSTAGRAM_APP_ID", result.stdout, re.M
-    )
+    cases = {
+        "IGSYNC_INSTAGRAM_APP_SECRET": (wrong_secret, "refused the app secret"),
+        "IGSYNC_INSTAGRAM_APP_ID": ("1790000000000099", "does not know this app id"),
+        "IGSYNC_REDIRECT_URI": ("https://shop.example/elsewhere", "refused the redirect URI"),
+    }
+    for setting, (value, words) in cases.items():
+        result = runner.invoke(app, ["doctor"], env={**env, setting: value})
+        assert result.exit_code == 1, setting
+        assert re.search(rf"^FAIL instagram oauth .*{setting}: .*{words}", result.stdout, re.M)
+        assert wrong_secret not in result.stdout + result.stderr
     result = runner.invoke(app, ["doctor"], env=env)
     assert re.search(
-        r"^OK\s+instagram oauth .*app id and secret are accepted", result.stdout, re.M | re.I
+        r"^ok\s+instagram oauth .*accepts the app id, the app secret and the redirect URI",
+        result.stdout,
+        re.M,
     )

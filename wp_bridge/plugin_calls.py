@@ -47,12 +47,15 @@ def create_plugin_router(
     unpaired: Callable[[str, str], None],
     remember: Callable[[str], bool],
     clock: Clock = utcnow,
+    instagram_status: Callable[[], dict[str, Any]] | None = None,
 ) -> APIRouter:
     """`ping_wordpress`: a signed call back to the plugin ((accepted, what happened)); `forget`:
     erase a person ((confirmation code, customers erased)); `disconnect`: revoke a person's
     token (tokens revoked); `unpaired`: WordPress's administrator unpaired the site (its
     address, who); `remember`: record an accepted webhook-id, False for a replay (each of
-    these routes changes something, so none accepts a message twice)."""
+    these routes changes something, so none accepts a message twice); `instagram_status`:
+    what the daemon knows of the Instagram side (credentials probed, Graph API version), for
+    the plugin's go-live guide."""
     router = APIRouter()
 
     @router.post(
@@ -67,8 +70,14 @@ def create_plugin_router(
         body = await read_limited(request)
         await run_in_threadpool(verify_signed, signer, request, body, clock, remember)
         ok, detail = await run_in_threadpool(ping_wordpress)
-        back: dict[str, Any] = {"ok": ok, "detail": detail}
-        return JSONResponse({"status": "ok", "version": __version__, "wordpress": back})
+        answer: dict[str, Any] = {
+            "status": "ok",
+            "version": __version__,
+            "wordpress": {"ok": ok, "detail": detail},
+        }
+        if instagram_status is not None:
+            answer["instagram"] = await run_in_threadpool(instagram_status)
+        return JSONResponse(answer)
 
     @router.post(
         "/v1/forget",

@@ -8,15 +8,24 @@ so they are replaced, not chained.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
 import urllib3
 
-from daemon.instagram.errors import InstagramError, UpstreamUnavailable, parse_error
+from daemon.graph_versions import DEFAULT_VERSION
+from daemon.instagram.errors import (
+    InstagramError,
+    RequestRejected,
+    UpstreamUnavailable,
+    parse_error,
+    refused_field,
+)
 from daemon.instagram.flavours import FLAVOURS, Flavour, MalformedAnswer, count_or_none
 from daemon.instagram.types import LongLivedToken, Post, Profile, ShortLivedToken
 from daemon.instagram.usage import Usage, read_usage
@@ -28,6 +37,7 @@ CONNECT_TIMEOUT_SECONDS = 3.05
 # This client puts tokens in URLs (as Meta documents); urllib3 logs URLs at DEBUG.
 logging.getLogger("urllib3.connectionpool").addFilter(QuerySecretFilter())
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,9 @@ class InstagramEndpoints:
     oauth_url: str = "https://api.instagram.com"
     graph_url: str = "https://graph.instagram.com"
     authorize_url: str | None = None  # None: the flavour's documented authorize URL
+    graph_api_version: str = DEFAULT_VERSION  # in every Graph path: /v25.0/me
+    scopes: tuple[str, ...] = ()  # (): the flavour's
+    enable_fb_login: bool | None = None  # Meta's authorize parameter; None leaves it out
 
     @classmethod
     def from_settings(cls, settings: Settings) -> InstagramEndpoints:
@@ -50,7 +63,43 @@ class InstagramEndpoints:
             oauth_url=settings.instagram_oauth_url,
             graph_url=settings.instagram_graph_url,
             authorize_url=settings.instagram_authorize_url,
+            graph_api_version=settings.graph_api_version,
+            scopes=settings.scopes,
+            enable_fb_login=settings.enable_fb_login,
         )
+
+    def graph(self, path: str) -> str:
+        """A Graph endpoint of the pinned version."""
+        return f"{self.graph_url}/{self.graph_api_version}/{path}"
+
+
+class RetiredFields:
+    """Fields Instagram refused as nonexistent for the pinned version: left out of every later
+    call (a field Meta retires on a date must not turn every profile sync red), and told once
+    to `on_retired` (the log and a metric)."""
+
+    def __init__(self, on_retired: Callable[[str, str], None] | None = None) -> None:
+        self._retired: set[tuple[str, str]] = set()
+        self._on_retired = on_retired
+        self._lock = threading.Lock()
+
+    def retire(self, version: str, field: str) -> None:
+        with self._lock:
+            if (version, field) in self._retired:
+                return
+            self._retired.add((version, field))
+        logger.warning(
+            "Instagram no longer serves the field %s on Graph API %s: igsync stops asking "
+            "for it (stored as unavailable)",
+            field,
+            version,
+        )
+        if self._on_retired is not None:
+            self._on_retired(version, field)
+
+    def kept(self, version: str, fields: tuple[str, ...]) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(f for f in fields if (version, f) not in self._retired)
 
 
 class InstagramClient:
@@ -63,11 +112,13 @@ class InstagramClient:
         pool_size: int = 16,
         on_usage: Callable[[Usage], None] | None = None,
         on_error: Callable[[InstagramError], None] | None = None,
+        retired: RetiredFields | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.on_usage = on_usage  # told the usage headers of every answer (the API budget)
         self.on_error = on_error  # told every error, whoever called (the metrics)
         self.flavour: Flavour = FLAVOURS[endpoints.flavour]
+        self.retired = retired or RetiredFields()
         self._timeout = (CONNECT_TIMEOUT_SECONDS, timeout)
         targets = (endpoints.oauth_url, endpoints.graph_url)
         if session is None:
@@ -79,17 +130,23 @@ class InstagramClient:
         # is a real loss; a stale one would only look like one.
         self._exchange_session = outbound_session(targets)
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The permissions asked for: IGSYNC_SCOPES, else the flavour's."""
+        return self.endpoints.scopes or self.flavour.scopes
+
     def authorize_url(self, redirect_uri: str, state: str, scopes: tuple[str, ...] = ()) -> str:
         """The URL to send the shopper to; Instagram comes back to redirect_uri with a code."""
-        query = urlencode(
-            {
-                "client_id": self.endpoints.app_id,
-                "redirect_uri": redirect_uri,
-                "response_type": "code",
-                "scope": ",".join(scopes or self.flavour.scopes),
-                "state": state,
-            }
-        )
+        params = {
+            "client_id": self.endpoints.app_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": ",".join(scopes or self.scopes),
+            "state": state,
+        }
+        if self.endpoints.enable_fb_login is not None:
+            params["enable_fb_login"] = "1" if self.endpoints.enable_fb_login else "0"
+        query = urlencode(params)
         return f"{self.endpoints.authorize_url or self.flavour.authorize_url}?{query}"
 
     def exchange_code(self, code: str, redirect_uri: str) -> ShortLivedToken:
@@ -115,7 +172,7 @@ class InstagramClient:
         secret = self.endpoints.app_secret.reveal()
         payload = self._call(
             "GET",
-            f"{self.endpoints.graph_url}/access_token",
+            self.endpoints.graph("access_token"),
             params={
                 "grant_type": "ig_exchange_token",
                 "client_secret": secret,
@@ -129,27 +186,40 @@ class InstagramClient:
         """GET /refresh_access_token (ig_refresh_token): allowed once the token is 24 hours old."""
         payload = self._call(
             "GET",
-            f"{self.endpoints.graph_url}/refresh_access_token",
+            self.endpoints.graph("refresh_access_token"),
             params={"grant_type": "ig_refresh_token", "access_token": long_lived_token},
             secrets=(long_lived_token,),
         )
         return self._parsed(lambda: _long_lived(payload))
 
     def profile(self, access_token: str) -> Profile:
-        """GET /me with the flavour's fields."""
-        payload = self._call(
-            "GET",
-            f"{self.endpoints.graph_url}/me",
-            params={"fields": ",".join(self.flavour.profile_fields), "access_token": access_token},
-            secrets=(access_token,),
-        )
-        return self._parsed(lambda: self.flavour.parse_profile(payload))
+        """GET /me with the flavour's fields, less those the pinned version no longer serves
+        (each found once, then left out); the profile names them as unavailable."""
+        version = self.endpoints.graph_api_version
+        wanted = self.flavour.profile_fields
+        while True:
+            fields = self.retired.kept(version, wanted)
+            try:
+                payload = self._call(
+                    "GET",
+                    self.endpoints.graph("me"),
+                    params={"fields": ",".join(fields), "access_token": access_token},
+                    secrets=(access_token,),
+                )
+            except RequestRejected as error:
+                field = refused_field(error)
+                if field is None or field not in fields or field in ("user_id", "id", "username"):
+                    raise
+                self.retired.retire(version, field)
+                continue
+            missing = frozenset(wanted) - frozenset(fields)
+            return self._parsed(partial(self.flavour.parse_profile, payload, missing))
 
     def recent_media(self, access_token: str, limit: int = 25) -> list[Post]:
         """GET /me/media: the newest posts' like and comment counts, in one call."""
         payload = self._call(
             "GET",
-            f"{self.endpoints.graph_url}/me/media",
+            self.endpoints.graph("me/media"),
             params={
                 "fields": "like_count,comments_count,timestamp",
                 "limit": str(limit),

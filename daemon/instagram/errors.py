@@ -10,6 +10,7 @@ and the Graph endpoints answer
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,10 @@ RATE_LIMIT_CODES = frozenset(
 )
 TRANSIENT_GRAPH_CODES = frozenset({1, 2})  # "unknown error", "service temporarily unavailable"
 INVALID_TOKEN_CODE = 190
+INVALID_PARAMETER_CODE = 100
+# Graph's answer to a field the version does not serve (one Meta retired, or never had):
+# "(#100) Tried accessing nonexisting field (profile_views) on node type (IGUser)".
+NONEXISTING_FIELD = re.compile(r"nonexisting field \(([A-Za-z0-9_]{1,64})\)")
 
 
 class InstagramError(Exception):
@@ -101,6 +106,14 @@ class UpstreamUnavailable(InstagramError):
 
     retryable = True
     kind = "upstream_unavailable"
+
+
+def refused_field(error: InstagramError) -> str | None:
+    """The field a Graph refusal names as not served by this version, or None."""
+    if error.code != INVALID_PARAMETER_CODE:
+        return None
+    match = NONEXISTING_FIELD.search(error.message)
+    return match.group(1) if match else None
 
 
 def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> InstagramError:

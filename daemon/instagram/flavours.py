@@ -7,9 +7,9 @@ shape and the profile fields; each difference lives here and nowhere else.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from daemon.instagram.types import Profile, ShortLivedToken
 from daemon.settings import ApiFlavour
@@ -28,13 +28,19 @@ URL_MAX_CHARS = 2048
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+class ProfileParser(Protocol):
+    def __call__(
+        self, payload: Mapping[str, Any], unavailable: frozenset[str] = frozenset()
+    ) -> Profile: ...
+
+
 @dataclass(frozen=True)
 class Flavour:
     name: ApiFlavour
     authorize_url: str
     scopes: tuple[str, ...]
     profile_fields: tuple[str, ...]
-    parse_profile: Callable[[Mapping[str, Any]], Profile]
+    parse_profile: ProfileParser
 
     def parse_exchange(self, payload: Mapping[str, Any]) -> ShortLivedToken:
         """Both documented shapes: {"data": [{...}]} (Instagram Login) and flat (Basic Display)."""
@@ -52,7 +58,9 @@ class Flavour:
         return ShortLivedToken(token, str(user_id), tuple(str(p) for p in permissions))
 
 
-def _login_profile(payload: Mapping[str, Any]) -> Profile:
+def _login_profile(
+    payload: Mapping[str, Any], unavailable: frozenset[str] = frozenset()
+) -> Profile:
     user_id = payload.get("user_id") or payload.get("id")
     if not user_id:
         raise MalformedAnswer("profile answer lacks user_id")
@@ -67,10 +75,13 @@ def _login_profile(payload: Mapping[str, Any]) -> Profile:
         profile_picture_url=_url(payload.get("profile_picture_url")),
         biography=_text(payload.get("biography"), BIOGRAPHY_MAX_CHARS),
         website=_url(payload.get("website")),
+        unavailable=unavailable,
     )
 
 
-def _basic_display_profile(payload: Mapping[str, Any]) -> Profile:
+def _basic_display_profile(
+    payload: Mapping[str, Any], unavailable: frozenset[str] = frozenset()
+) -> Profile:
     user_id = payload.get("id")
     if not user_id:
         raise MalformedAnswer("profile answer lacks id")
@@ -78,6 +89,7 @@ def _basic_display_profile(payload: Mapping[str, Any]) -> Profile:
         user_id=str(user_id),
         username=_username(payload.get("username")),
         account_type=_text(payload.get("account_type"), 32),
+        unavailable=unavailable,
     )
 
 

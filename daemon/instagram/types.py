@@ -39,6 +39,9 @@ class Profile:
     biography: str | None = None
     website: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Fields the pinned Graph API version no longer serves: unknown because unavailable, not
+    # because the account hides them.
+    unavailable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from daemon import __version__
+from daemon.graph_versions import VERSION
 from daemon.sandbox.state import (
     ACCOUNT_TYPES,
     AuthorizeRefused,
@@ -116,15 +117,52 @@ def create_sandbox_app(state: SandboxState, *, controls: bool = True) -> FastAPI
         if isinstance(fault := await _inject_faults(state, "graph"), Response):
             return fault
         query = dict(request.query_params)
-        return await _late(fault, _answer(lambda: state.exchange_long_lived(query)))
+        answer = _versioned(
+            state, version, "access_token", lambda: state.exchange_long_lived(query)
+        )
+        return await _late(fault, answer)
 
     @app.get("/refresh_access_token")
     @app.get("/{version}/refresh_access_token")
     async def refresh(request: Request, version: str = "") -> Response:
         if isinstance(fault := await _inject_faults(state, "graph"), Response):
             return fault
-        return await _late(fault, _answer(lambda: state.refresh(dict(request.query_params))))
+        query = dict(request.query_params)
+        answer = _versioned(state, version, "refresh_access_token", lambda: state.refresh(query))
+        return await _late(fault, answer)
 
+    @app.get("/me")
+    @app.get("/{version}/me")
+    async def me(request: Request, version: str = "") -> Response:
+        if isinstance(fault := await _inject_faults(state, "graph"), Response):
+            return fault
+        try:
+            state.check_version(version, "me")
+            pictures = str(request.base_url).rstrip("/") + "/pictures"
+            answer, usage = state.me(dict(request.query_params), pictures, version)
+        except SandboxError as error:
+            return _error_response(error)
+        return await _late(fault, JSONResponse(answer, headers=usage))
+
+    @app.get("/me/media")
+    @app.get("/{version}/me/media")
+    async def media(request: Request, version: str = "") -> Response:
+        if isinstance(fault := await _inject_faults(state, "graph"), Response):
+            return fault
+        try:
+            state.check_version(version, "me/media")
+            answer, usage = state.media(dict(request.query_params))
+        except SandboxError as error:
+            return _error_response(error)
+        return await _late(fault, JSONResponse(answer, headers=usage))
+
+    _add_picture_route(app)
+    if controls:
+        _add_control_routes(app, state)
+    return app
+
+
+def _add_picture_route(app: FastAPI) -> None:
     @app.get("/pictures/{username}.svg", include_in_schema=False)
     async def picture(username: str) -> Response:
         """A profile picture for the sandbox's accounts: the initial on a colour of its own."""
@@ -138,33 +176,6 @@ def create_sandbox_app(state: SandboxState, *, controls: bool = True) -> FastAPI
             f' text-anchor="middle">{initial}</text></svg>'
         )
         return Response(svg, media_type="image/svg+xml")
-
-    @app.get("/me")
-    @app.get("/{version}/me")
-    async def me(request: Request, version: str = "") -> Response:
-        if isinstance(fault := await _inject_faults(state, "graph"), Response):
-            return fault
-        try:
-            pictures = str(request.base_url).rstrip("/") + "/pictures"
-            answer, usage = state.me(dict(request.query_params), pictures)
-        except SandboxError as error:
-            return _error_response(error)
-        return await _late(fault, JSONResponse(answer, headers=usage))
-
-    @app.get("/me/media")
-    @app.get("/{version}/me/media")
-    async def media(request: Request, version: str = "") -> Response:
-        if isinstance(fault := await _inject_faults(state, "graph"), Response):
-            return fault
-        try:
-            answer, usage = state.media(dict(request.query_params))
-        except SandboxError as error:
-            return _error_response(error)
-        return await _late(fault, JSONResponse(answer, headers=usage))
-
-    if controls:
-        _add_control_routes(app, state)
-    return app
 
 
 def _add_control_routes(app: FastAPI, state: SandboxState) -> None:
@@ -188,6 +199,18 @@ def _add_control_routes(app: FastAPI, state: SandboxState) -> None:
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, 422)
         return JSONResponse(state.faults.as_dict())
+
+    @app.post("/_sandbox/retire")
+    async def retire(request: Request) -> Response:
+        """Meta retires a profile field from a version on: {"field": "biography",
+        "from_version": "v25.0"}. Asking for it then answers Graph's nonexisting-field error."""
+        payload = await request.json()
+        name = payload.get("field") if isinstance(payload, dict) else None
+        since = payload.get("from_version") if isinstance(payload, dict) else None
+        if not isinstance(name, str) or not isinstance(since, str) or not VERSION.fullmatch(since):
+            return JSONResponse({"error": 'expected {"field": ..., "from_version": "vNN.N"}'}, 422)
+        state.retire_field(name, since)
+        return JSONResponse({"retired": dict(state.config.retired_fields)})
 
     @app.post("/_sandbox/accounts/{username}/{change}")
     async def change_account(username: str, change: str) -> Response:
@@ -251,6 +274,16 @@ async def _inject_faults(state: SandboxState, shape: str) -> Response | float | 
         )
         return _error_response(error)
     return None
+
+
+def _versioned(state: SandboxState, version: str, path: str, call: Any) -> Response:
+    """The answer of a Graph call made on `version` (refused when Meta no longer serves it)."""
+
+    def answer() -> Any:
+        state.check_version(version, path)
+        return call()
+
+    return _answer(answer)
 
 
 def _answer(call: Any) -> Response:

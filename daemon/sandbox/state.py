@@ -14,6 +14,7 @@ can be injected (latency, 5xx, rate limiting, hanging) for tests and benchmarks.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import secrets
@@ -21,9 +22,17 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from daemon.graph_versions import (
+    GRAPH_VERSIONS,
+    VERSION,
+    graph_version,
+    is_newer_than_table,
+    version_number,
+)
 from daemon.ownership import give_to_folder_owner
 from daemon.settings import ApiFlavour
 
@@ -58,6 +67,9 @@ class SandboxConfig:
     calls_per_user_per_hour: int = 200  # the documented per-account budget
     # The app's budget over all accounts; None: Meta's formula, 200 x the accounts with tokens.
     app_calls_per_hour: int | None = None
+    # Profile fields Meta no longer serves, each from a version on ({"biography": "v25.0"}):
+    # asking a retired field answers Graph's "nonexisting field" error, as Meta does.
+    retired_fields: dict[str, str] = field(default_factory=dict)
 
 
 FAULT_RANGES: dict[str, tuple[float, float]] = {
@@ -190,6 +202,11 @@ def graph_error(
     return SandboxError(status, {"error": error}, headers)
 
 
+def _midnight(day: date) -> float:
+    """The first second of `day` (UTC), as a timestamp."""
+    return float(calendar.timegm(day.timetuple()))
+
+
 def _keep(path: Path, token: str, issued: IssuedToken) -> None:
     """Append an issued token to the sandbox mode's file: its hash and what it grants."""
     kept = {
@@ -290,6 +307,34 @@ class SandboxState:
             )
         return code
 
+    # -- versions -------------------------------------------------------------------
+    def check_version(self, version: str, path: str) -> None:
+        """A versioned Graph path names a version Meta serves today (the sandbox's clock);
+        unversioned paths are served too, as Meta does. An unknown or expired version is
+        refused: the wording is the sandbox's own, modelled on Graph's path and deprecation
+        errors (Meta documents the dates, not the payload)."""
+        if not version:
+            return
+        if not VERSION.fullmatch(version) or (
+            version not in GRAPH_VERSIONS and not is_newer_than_table(version)
+        ):
+            raise graph_error(f"Unknown path components: /{version}/{path}", 2500)
+        until = graph_version(version).available_until
+        if until is not None and self.now() >= _midnight(until):
+            raise graph_error(
+                f"(#2635) You are calling a deprecated version of the Graph API ({version}, "
+                f"available until {until.isoformat()}). Please update to a newer version.",
+                2635,
+            )
+
+    def retire_field(self, name: str, from_version: str) -> None:
+        with self._lock:
+            self.config.retired_fields[name] = from_version
+
+    def _retired(self, name: str, version: str) -> bool:
+        since = self.config.retired_fields.get(name)
+        return since is not None and version_number(version or since) >= version_number(since)
+
     # -- API endpoints ------------------------------------------------------------
     def exchange_code(self, form: dict[str, str]) -> dict[str, Any]:
         for name in ("client_id", "client_secret", "grant_type", "redirect_uri", "code"):
@@ -301,6 +346,10 @@ class SandboxState:
             raise oauth_error("Error validating client secret.")
         if form["grant_type"] != "authorization_code":
             raise oauth_error("Invalid grant_type: expected authorization_code")
+        # Meta documents neither the order of these checks nor the messages: these are the
+        # ones Instagram is seen to send (daemon.instagram.credentials), in this order.
+        if form["redirect_uri"] not in self.config.redirect_uris:
+            raise oauth_error("Invalid redirect_uri")
         code = form["code"].removesuffix("#_")
         with self._lock:
             self.exchange_attempts[code] += 1
@@ -353,7 +402,10 @@ class SandboxState:
         return {"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_LIFETIME}
 
     def me(
-        self, params: dict[str, str], pictures_url: str = "https://sandbox.invalid/pictures"
+        self,
+        params: dict[str, str],
+        pictures_url: str = "https://sandbox.invalid/pictures",
+        version: str = "",
     ) -> tuple[dict[str, Any], dict[str, str]]:
         with self._lock:
             token = params.get("access_token", "")
@@ -375,9 +427,12 @@ class SandboxState:
         else:
             available.pop("user_id")
         fields = [f for f in params.get("fields", "id,username").split(",") if f]
-        unknown = [f for f in fields if f not in available]
+        unknown = [f for f in fields if f not in available or self._retired(f, version)]
         if unknown:
-            raise graph_error(f"(#100) Tried accessing nonexisting field ({unknown[0]})", 100)
+            raise graph_error(
+                f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type (IGUser)",
+                100,
+            )
         answer = {f: available[f] for f in fields}
         answer.setdefault("id", available["id"])
         return answer, usage
