@@ -181,3 +181,30 @@ def test_the_notice_can_be_dismissed_until_the_problem_changes(
     finally:
         wp.configure(admin, shared_secret=shared["secret"])
     assert 'id="igsync-connection-broken"' in admin.get(f"{wp.url}/wp-admin/", timeout=30).text
+
+
+def test_test_connection_says_which_part_of_the_app_instagram_refuses(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    """Doctor's verdicts reach wp-admin: the connection works, but Instagram (here the sandbox
+    standing in for it) refuses the app id, or the redirect URI."""
+    wp, admin = configured, configured.admin()
+    for change, words in (
+        ({"instagram_app_id": "1790000000000999"}, "Instagram does not know this app id"),
+        ({"redirect_uri": "https://elsewhere.example/cb"}, "Instagram refused the redirect URI"),
+    ):
+        daemon.stop()
+        kept = daemon.settings
+        daemon.settings = replace(kept, **change)  # type: ignore[arg-type]
+        daemon.start()
+        try:
+            answer = press(wp, admin, "igsync_test_connection")
+        finally:
+            daemon.settings = kept
+        shown = re.search(r'id="igsync-instagram-result"><p>(.*?)</p>', answer.text, re.S)
+        assert shown and words in html.unescape(shown.group(1)), change
+    daemon.stop()
+    daemon.start()
+    answer = press(wp, admin, "igsync_test_connection")
+    assert 'id="igsync-test-result"' in answer.text
+    assert 'id="igsync-instagram-result"' not in answer.text  # all accepted: nothing more to say

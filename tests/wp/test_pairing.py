@@ -11,6 +11,7 @@ import re
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from dotenv import dotenv_values
@@ -25,6 +26,7 @@ from tests.conftest import APP_ID, SECRETS
 from tests.wordpress import ADMIN, WordPress, free_port, php_json
 from tests.wp.admin_forms import SETTINGS, press
 from tests.wp.browser import chromium, log_in, screenshot, submit
+from tests.wp.shopper import start_flow
 from wp_bridge.signing import Signer, generate_secret, to_wordpress
 
 UNPAIR = to_wordpress("POST", "/igsync/v1/unpair")
@@ -427,3 +429,33 @@ def test_the_pairing_screen_looks_like_wordpress(wp: WordPress) -> None:
         command = browser.find_element(By.ID, "igsync-pair-command").get_attribute("value")
         assert command == f"igsync pair {code.text} --wp-url {wp.url} --run"
         screenshot(browser, wp, "wp-admin-pairing-code")
+
+
+def test_pairing_carries_the_scopes_and_enable_fb_login_to_the_shoppers_authorize_url(
+    wp: WordPress, tmp_path: Path
+) -> None:
+    admin = wp.admin()
+    env_file = tmp_path / "igsync.env"
+    asked = "instagram_business_basic,instagram_business_manage_insights"
+    env_file.write_text(
+        f"IGSYNC_LISTEN=127.0.0.1:{free_port()}\nIGSYNC_SCOPES={asked}\n"
+        "IGSYNC_ENABLE_FB_LOGIN=off\n"
+    )
+    exit_code, said = igsync_pair(
+        env_file, new_code(wp, admin), "--wp-url", wp.url, "--app-id", APP_ID, typed=APP_SECRET
+    )
+    assert exit_code == 0, said
+    SECRETS.update({str(v) for k, v in dotenv_values(env_file).items() if "SECRET" in k})
+    assert (stored(wp)["scopes"], stored(wp)["enable_fb_login"]) == (asked, "off")
+    with requests.Session() as shopper:
+        query = parse_qs(urlsplit(start_flow(wp, shopper)).query)
+    assert query["scope"] == [asked] and query["enable_fb_login"] == ["0"]
+
+    env_file.write_text(f"IGSYNC_LISTEN=127.0.0.1:{free_port()}\n")  # back to the defaults
+    exit_code, said = igsync_pair(
+        env_file, new_code(wp, admin), "--wp-url", wp.url, "--app-id", APP_ID, typed=APP_SECRET
+    )
+    assert exit_code == 0, said
+    with requests.Session() as shopper:
+        query = parse_qs(urlsplit(start_flow(wp, shopper)).query)
+    assert query["scope"] == ["instagram_business_basic"] and "enable_fb_login" not in query

@@ -4,10 +4,13 @@ the privacy policy guide carries a suggested paragraph."""
 
 from __future__ import annotations
 
+import hashlib
+import html
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import requests
 from selenium.webdriver.common.by import By
 from sqlmodel import select
 
@@ -37,6 +40,35 @@ if ( 'policy' === $kind ) {
 $tools = apply_filters( "wp_privacy_personal_data_{$kind}s", array() );
 echo wp_json_encode( call_user_func( $tools['igsync-bridge']['callback'], $email, 1 ) );
 """
+
+
+CONSENT_SHOWN = (
+    "require 'wp-load.php'; echo wp_json_encode("
+    " Igsync_Consent::current() + array( 'text' => Igsync_Consent::text() ) );"
+)
+
+
+def test_the_shopper_is_told_what_connecting_shares_and_that_text_is_recorded(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    wp = configured
+    daemon.start()
+    shown = php_json(wp, CONSENT_SHOWN)
+    assert hashlib.sha256(shown["text"].encode()).hexdigest() == shown["hash"]
+    with requests.Session() as guest:
+        page = html.unescape(guest.get(wp.page_url, timeout=30).text)
+        assert shown["text"] in page and "igsync test shop" in shown["text"]
+        connect(wp, guest, "told.person")
+    eventually(lambda: "@told.person" in leads_page(wp.admin(), wp), what="the lead")
+    recorded = (
+        wp.sql(
+            "SELECT consent_version, consent_hash, permissions, consented_at IS NOT NULL"
+            " FROM wp_igsync_leads WHERE username = 'told.person'"
+        )
+        .strip()
+        .split("\t")
+    )
+    assert recorded == ["1", shown["hash"], "instagram_business_basic", "1"]
 
 
 def privacy(wp: WordPress, kind: str, email: str = "") -> Any:
@@ -69,6 +101,12 @@ def test_the_privacy_tools_export_and_erase_a_persons_instagram_connection(
     fields = {item["name"]: item["value"] for item in exported["data"][0]["data"]}
     assert fields["Instagram username"] == "private.person"
     assert fields["Email"] == "shopper@example.com"
+    # What the person agreed to, and what Instagram granted, are part of what they get back.
+    shown = php_json(wp, CONSENT_SHOWN)
+    assert fields["Permissions granted on Instagram"] == "instagram_business_basic"
+    assert fields["Version of the text shown when connecting"] == "1"
+    assert fields["Fingerprint (SHA-256) of the text shown when connecting"] == shown["hash"]
+    assert fields["Agreed to connect (UTC)"][:2] == "20"
     assert privacy(wp, "exporter", "nobody@example.com")["data"] == []
 
     erased = privacy(wp, "eraser", "shopper@example.com")

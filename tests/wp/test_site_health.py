@@ -4,10 +4,12 @@ section in Info, run as WordPress runs them and looked at in Chromium."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from selenium.webdriver.common.by import By
 
+from daemon.redact import Secret
 from tests.wordpress import ADMIN, WordPress, php_json
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
@@ -90,3 +92,46 @@ def test_site_health_looks_like_wordpress(configured: WordPress, daemon: Running
         shown = browser.find_element(By.ID, "health-check-accordion-block-igsync")
         assert "Set (not shown)" in shown.text
         screenshot(browser, configured, "site-health-info")
+
+
+SEEN_BY_DAEMON = (
+    "require 'wp-load.php'; $view = (array) get_option( 'igsync_instagram' );"
+    " $view['graph_api'] = array( 'version' => 'v22.0', 'available_until' => '2027-05-20',"
+    " 'days_left' => 30, 'verdict' => $argv[1] ); $view['checked_at'] = time();"
+    " update_option( 'igsync_instagram', $view ); echo wp_json_encode( true );"
+)
+
+
+def test_site_health_says_when_instagram_refuses_the_app_or_the_graph_version_ends(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    wp = configured
+    daemon.start()
+    good = site_health(wp)["tests"]["igsync_instagram"]
+    assert good["status"] == "good", good
+    assert "Graph API v25.0, which Meta serves until" in good["description"]
+
+    for verdict, status, words in (
+        ("warn", "recommended", "30 days from now"),
+        ("fail", "critical", "which Meta stopped serving on"),
+    ):
+        php_json(wp, SEEN_BY_DAEMON, verdict)  # as a daemon pinned to v22.0 would report it
+        seen = php_json(wp, SITE_HEALTH_INSTAGRAM)
+        assert seen["status"] == status and words in seen["description"], seen
+
+    daemon.stop()
+    daemon.settings = replace(daemon.settings, instagram_app_secret=Secret("not-the-secret"))
+    daemon.start()
+    refused = site_health(wp)["tests"]["igsync_instagram"]
+    assert refused["status"] == "critical" and "refused the app secret" in refused["description"]
+    daemon.stop()
+    stale = site_health(wp)["tests"]["igsync_instagram"]  # the daemon down: nothing fresh to say
+    assert stale["status"] == "recommended" and "could not ask its daemon" in stale["label"]
+
+
+SITE_HEALTH_INSTAGRAM = """
+define( 'WP_ADMIN', true );
+require __DIR__ . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/admin.php';
+echo wp_json_encode( Igsync_Site_Health::instagram() );
+"""

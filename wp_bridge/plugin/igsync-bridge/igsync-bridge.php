@@ -34,8 +34,10 @@ require_once __DIR__ . '/includes/class-igsync-code-box.php';
 require_once __DIR__ . '/includes/class-igsync-template.php';
 require_once __DIR__ . '/includes/class-igsync-queue.php';
 require_once __DIR__ . '/includes/class-igsync-state.php';
+require_once __DIR__ . '/includes/class-igsync-consent.php';
 require_once __DIR__ . '/includes/class-igsync-forwarder.php';
 require_once __DIR__ . '/includes/class-igsync-health.php';
+require_once __DIR__ . '/includes/class-igsync-go-live.php';
 require_once __DIR__ . '/includes/class-igsync-leads.php';
 require_once __DIR__ . '/includes/class-igsync-lead-mail.php';
 require_once __DIR__ . '/includes/class-igsync-shopper-notices.php';
@@ -73,12 +75,14 @@ add_action(
 if ( is_admin() ) {
 	require_once __DIR__ . '/admin/class-igsync-settings-page.php';
 	require_once __DIR__ . '/admin/class-igsync-setup-checklist.php';
+	require_once __DIR__ . '/admin/class-igsync-go-live-page.php';
 	require_once __DIR__ . '/admin/class-igsync-admin.php';
 	require_once __DIR__ . '/admin/class-igsync-leads-table.php';
 	require_once __DIR__ . '/admin/class-igsync-leads-screen.php';
 	require_once __DIR__ . '/admin/class-igsync-health-notice.php';
 	require_once __DIR__ . '/admin/class-igsync-site-health.php';
 	Igsync_Settings_Page::register();
+	Igsync_Go_Live_Page::register();
 	Igsync_Admin::register();
 	Igsync_Leads_Screen::register();
 	Igsync_Health_Notice::register();

@@ -85,7 +85,7 @@ final class Igsync_Settings_Page {
 		$clean['reward_paid_only'] = empty( $input['reward_paid_only'] ) ? '' : '1';
 		$clean['reward_sandbox']   = empty( $input['reward_sandbox'] ) ? '' : '1';
 		// What pairing keeps (see Igsync_Pairing) is not on the form: it stays as it was.
-		foreach ( array( 'previous_secret', 'previous_until', 'secret_rotated_at' ) as $kept ) {
+		foreach ( array( 'previous_secret', 'previous_until', 'secret_rotated_at', 'scopes', 'enable_fb_login' ) as $kept ) {
 			if ( isset( $old[ $kept ] ) ) {
 				$clean[ $kept ] = (string) $old[ $kept ];
 			}
@@ -127,9 +127,21 @@ final class Igsync_Settings_Page {
 			wp_die( esc_html__( 'You are not allowed to change these settings.', 'igsync-bridge' ), 403 );
 		}
 		$name = Igsync_Settings::OPTION;
+		$tab  = isset( $_GET['tab'] ) ? sanitize_key( wp_unslash( $_GET['tab'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- which tab to show.
 		?>
 		<div class="wrap">
 			<h1>igsync</h1>
+			<nav class="nav-tab-wrapper" aria-label="<?php esc_attr_e( 'Secondary menu', 'igsync-bridge' ); ?>">
+				<a href="<?php echo esc_url( admin_url( 'options-general.php?page=igsync' ) ); ?>" class="<?php echo esc_attr( Igsync_Go_Live_Page::TAB === $tab ? 'nav-tab' : 'nav-tab nav-tab-active' ); ?>"<?php echo Igsync_Go_Live_Page::TAB === $tab ? '' : ' aria-current="page"'; ?>><?php esc_html_e( 'Settings', 'igsync-bridge' ); ?></a>
+				<a href="<?php echo esc_url( Igsync_Go_Live_Page::url() ); ?>" class="<?php echo esc_attr( Igsync_Go_Live_Page::TAB === $tab ? 'nav-tab nav-tab-active' : 'nav-tab' ); ?>"<?php echo Igsync_Go_Live_Page::TAB === $tab ? ' aria-current="page"' : ''; ?>><?php esc_html_e( 'Go live with Instagram', 'igsync-bridge' ); ?></a>
+			</nav>
+			<?php if ( Igsync_Go_Live_Page::TAB === $tab ) : ?>
+				<?php Igsync_Go_Live_Page::render(); ?>
+				</div>
+				<?php
+				return;
+			endif;
+			?>
 			<p><?php esc_html_e( 'Connects shoppers\' Instagram accounts through the igsync daemon.', 'igsync-bridge' ); ?></p>
 			<?php self::render_sandbox_notice(); ?>
 			<?php Igsync_Setup_Checklist::render(); ?>
@@ -253,6 +265,7 @@ final class Igsync_Settings_Page {
 				'<code>igsync pair CODE --app-id APP_ID</code>'
 			);
 			?>
+			<a href="<?php echo esc_url( Igsync_Go_Live_Page::url() ); ?>"><?php esc_html_e( 'Go live with Instagram, step by step', 'igsync-bridge' ); ?></a>
 			</p>
 		</div>
 		<?php
@@ -396,7 +409,8 @@ final class Igsync_Settings_Page {
 			wp_die( esc_html__( 'You are not allowed to test the connection.', 'igsync-bridge' ), 403 );
 		}
 		Igsync_Health::test();
-		wp_safe_redirect( admin_url( 'options-general.php?page=igsync&igsync-tested=1' ) );
+		$back = isset( $_POST['igsync_back'] ) && Igsync_Go_Live_Page::TAB === sanitize_key( wp_unslash( $_POST['igsync_back'] ) );
+		wp_safe_redirect( $back ? Igsync_Go_Live_Page::url() : admin_url( 'options-general.php?page=igsync&igsync-tested=1' ) );
 		exit;
 	}
 
@@ -417,6 +431,15 @@ final class Igsync_Settings_Page {
 				esc_attr( $last['ok'] ? 'notice-success' : 'notice-error' ),
 				esc_html( $last['message'] )
 			);
+			$verdict = (string) ( $last['instagram']['credentials']['verdict'] ?? 'ok' );
+			if ( $last['ok'] && 'ok' !== $verdict ) {
+				printf(
+					'<div class="notice notice-error is-dismissible" id="igsync-instagram-result"><p>%1$s <a href="%2$s">%3$s</a></p></div>',
+					esc_html( Igsync_Go_Live::credentials_words( $verdict ) ),
+					esc_url( Igsync_Go_Live_Page::url() ),
+					esc_html__( 'Go live with Instagram', 'igsync-bridge' )
+				);
+			}
 		}
 		$format = get_option( 'date_format' ) . ' ' . get_option( 'time_format' );
 		?>

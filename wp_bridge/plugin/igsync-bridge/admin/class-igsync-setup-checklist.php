@@ -104,8 +104,12 @@ final class Igsync_Setup_Checklist {
 		$copied = wp_json_encode( __( 'Copied', 'igsync-bridge' ) );
 		wp_add_inline_script(
 			'igsync-bridge-settings',
-			'document.addEventListener("click",function(e){var b=e.target.closest(".igsync-copy");if(!b||!navigator.clipboard){return;}'
-			. 'navigator.clipboard.writeText(b.dataset.copy).then(function(){b.textContent=' . $copied . ';});});'
+			// The Clipboard API needs https (or localhost); a shop on plain HTTP gets the old way.
+			'document.addEventListener("click",function(e){var b=e.target.closest(".igsync-copy");if(!b){return;}'
+			. 'var done=function(){b.textContent=' . $copied . ';};'
+			. 'if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(b.dataset.copy).then(done);return;}'
+			. 'var t=document.createElement("textarea");t.value=b.dataset.copy;t.setAttribute("readonly","");t.style.position="fixed";t.style.opacity="0";'
+			. 'document.body.appendChild(t);t.select();if(document.execCommand("copy")){done();}document.body.removeChild(t);});'
 		);
 	}
 

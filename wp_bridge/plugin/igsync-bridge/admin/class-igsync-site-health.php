@@ -33,6 +33,10 @@ final class Igsync_Site_Health {
 			'label' => __( 'igsync connection', 'igsync-bridge' ),
 			'test'  => array( __CLASS__, 'connection' ),
 		);
+		$tests['direct']['igsync_instagram']  = array(
+			'label' => __( 'igsync and Instagram', 'igsync-bridge' ),
+			'test'  => array( __CLASS__, 'instagram' ),
+		);
 		$tests['direct']['igsync_queue']      = array(
 			'label' => __( 'igsync queue', 'igsync-bridge' ),
 			'test'  => array( __CLASS__, 'queue' ),
@@ -57,6 +61,37 @@ final class Igsync_Site_Health {
 		return $result['ok']
 			? self::result( 'igsync_connection', 'good', __( 'igsync reaches its daemon, and the daemon reaches WordPress', 'igsync-bridge' ), $result['message'] )
 			: self::result( 'igsync_connection', 'critical', __( 'igsync cannot work with its daemon', 'igsync-bridge' ), $result['message'] );
+	}
+
+	/**
+	 * Instagram accepts the app's credentials, and the Graph API version the daemon calls is
+	 * still served and not near its end (what the daemon said at the connection test that
+	 * runs just before this one).
+	 *
+	 * @return array<string, mixed>
+	 */
+	public static function instagram(): array {
+		$view  = Igsync_Health::instagram();
+		$last  = Igsync_Health::last();
+		$asked = (int) ( $view['checked_at'] ?? 0 );
+		// Said at the latest connection test (the one Site Health ran just before), or stale.
+		$stale = $asked < time() - 300 || ( null !== $last && (int) $last['checked_at'] > $asked );
+		if ( ! Igsync_Settings::is_configured() || array() === $view || $stale ) {
+			return self::result( 'igsync_instagram', 'recommended', __( 'igsync could not ask its daemon about Instagram', 'igsync-bridge' ), __( 'The daemon tells WordPress whether Instagram accepts the app and how long its Graph API version is served; it has not said so in the last few minutes (is it reachable, and up to date?).', 'igsync-bridge' ) );
+		}
+		$verdict = (string) ( $view['credentials']['verdict'] ?? '' );
+		if ( 'ok' !== $verdict ) {
+			return self::result( 'igsync_instagram', 'critical', __( 'Instagram refuses igsync\'s app settings', 'igsync-bridge' ), Igsync_Go_Live::credentials_words( $verdict ) );
+		}
+		$graph = is_array( $view['graph_api'] ?? null ) ? $view['graph_api'] : array();
+		$words = '' !== (string) ( $graph['version'] ?? '' ) ? Igsync_Go_Live::graph_words( $graph ) : '';
+		if ( 'fail' === ( $graph['verdict'] ?? '' ) ) {
+			return self::result( 'igsync_instagram', 'critical', __( 'igsync calls a Graph API version Meta no longer serves', 'igsync-bridge' ), $words );
+		}
+		if ( 'warn' === ( $graph['verdict'] ?? '' ) ) {
+			return self::result( 'igsync_instagram', 'recommended', __( 'igsync\'s Graph API version is near its end', 'igsync-bridge' ), $words );
+		}
+		return self::result( 'igsync_instagram', 'good', __( 'Instagram accepts igsync\'s app, on a Graph API version Meta serves', 'igsync-bridge' ), trim( Igsync_Go_Live::credentials_words( $verdict ) . ' ' . $words ) );
 	}
 
 	/**

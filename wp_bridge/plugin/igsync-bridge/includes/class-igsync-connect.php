@@ -102,6 +102,8 @@ final class Igsync_Connect {
 			'status'       => $status,
 			'username'     => $user ? (string) get_user_meta( $user, 'igsync_ig_username', true ) : '',
 			'start_url'    => $start,
+			'consent'      => Igsync_Consent::text(),
+			'privacy_url'  => (string) get_privacy_policy_url(),
 			/**
 			 * Filters the connect button's text.
 			 *
@@ -186,19 +188,20 @@ final class Igsync_Connect {
 		 */
 		$context = (array) apply_filters( 'igsync_start_context', array(), $request, $user_id );
 		$context = array_intersect_key( $context, array_flip( array( 'email', 'wc_order_id' ) ) );
+		$context = array_merge( $context, array( 'consent' => Igsync_Consent::current() ) ); // What the button's page told the shopper.
 		$state   = Igsync_State::create( $user_id, Igsync_State::binding( $user_id, true ), $return, $source, $context );
-		$flavour = Igsync_Settings::get( 'api_flavour' );
-		$url     = add_query_arg(
-			array(
-				'client_id'     => rawurlencode( Igsync_Settings::get( 'app_id' ) ),
-				'redirect_uri'  => rawurlencode( Igsync_Settings::redirect_uri() ),
-				'response_type' => 'code',
-				'scope'         => rawurlencode( Igsync_Settings::SCOPES[ $flavour ] ?? Igsync_Settings::SCOPES['instagram_login'] ),
-				'state'         => $state,
-			),
-			Igsync_Settings::get( 'authorize_url' )
+		$query   = array(
+			'client_id'     => rawurlencode( Igsync_Settings::get( 'app_id' ) ),
+			'redirect_uri'  => rawurlencode( Igsync_Settings::redirect_uri() ),
+			'response_type' => 'code',
+			'scope'         => rawurlencode( Igsync_Settings::scopes() ),
+			'state'         => $state,
 		);
-		return self::redirect( $url );
+		$fb      = Igsync_Settings::get( 'enable_fb_login' );
+		if ( '' !== $fb ) {
+			$query['enable_fb_login'] = 'on' === $fb ? '1' : '0'; // Meta's parameter; left out, Instagram decides.
+		}
+		return self::redirect( add_query_arg( $query, Igsync_Settings::get( 'authorize_url' ) ) );
 	}
 
 	/**
@@ -238,7 +241,8 @@ final class Igsync_Connect {
 			),
 			static fn( $value ) => null !== $value
 		);
-		$queued    = Igsync_Queue::enqueue( $code, Igsync_Settings::redirect_uri(), $context );
+		$consent   = is_array( $vouched['consent'] ?? null ) ? $vouched['consent'] : array();
+		$queued    = Igsync_Queue::enqueue( $code, Igsync_Settings::redirect_uri(), $context, $consent );
 		$forwarded = Igsync_Forwarder::forward( $code, Igsync_Settings::redirect_uri(), $context );
 		if ( $forwarded['ok'] ) {
 			if ( null !== $queued ) {

@@ -15,6 +15,7 @@ final class Igsync_Health {
 
 	const RESULT          = 'igsync_health';
 	const REFUSED         = 'igsync_leads_refused';
+	const INSTAGRAM       = 'igsync_instagram'; // What the daemon last said of the Instagram side.
 	const STALE_QUEUE_AGE = 600; // Ten minutes: a code waiting longer is in danger (it dies at one hour).
 
 	/**
@@ -23,12 +24,15 @@ final class Igsync_Health {
 	 *
 	 * @param string $source  "test" (the button) or "pairing" (the first look after one).
 	 * @param int    $timeout Seconds.
-	 * @return array{ok: bool, message: string, version: string, checked_at: int, source: string}
+	 * @return array{ok: bool, message: string, version: string, checked_at: int, source: string, instagram: array<string, mixed>}
 	 */
 	public static function test( string $source = 'test', int $timeout = 10 ): array {
 		$response = Igsync_Daemon::post_signed( '/v1/ping', new stdClass(), $timeout );
 		$result   = self::verdict( Igsync_Daemon::url(), $response, $source );
 		update_option( self::RESULT, $result, false );
+		if ( array() !== $result['instagram'] ) {
+			update_option( self::INSTAGRAM, $result['instagram'] + array( 'checked_at' => $result['checked_at'] ), false );
+		}
 		return $result;
 	}
 
@@ -132,6 +136,17 @@ final class Igsync_Health {
 	}
 
 	/**
+	 * What the daemon said of the Instagram side at its last Test connection (empty before one,
+	 * or from a daemon older than 0.4).
+	 *
+	 * @return array<string, mixed>
+	 */
+	public static function instagram(): array {
+		$view = get_option( self::INSTAGRAM );
+		return is_array( $view ) ? $view : array();
+	}
+
+	/**
 	 * What the plugin's tables say: queued codes, the oldest one's age, the last lead.
 	 *
 	 * @return array{queued: int, oldest_at: int|null, oldest_age: int|null, unreadable: int, last_lead: string|null}
@@ -160,11 +175,12 @@ final class Igsync_Health {
 	 * @param string                        $url      The daemon's address.
 	 * @param array<string, mixed>|WP_Error $response The HTTP answer.
 	 * @param string                        $source   "test" or "forward".
-	 * @return array{ok: bool, message: string, version: string, checked_at: int, source: string}
+	 * @return array{ok: bool, message: string, version: string, checked_at: int, source: string, instagram: array<string, mixed>}
 	 */
 	private static function verdict( string $url, $response, string $source ): array {
-		$ok      = false;
-		$version = '';
+		$ok        = false;
+		$version   = '';
+		$instagram = array();
 		if ( is_wp_error( $response ) ) {
 			/* translators: 1: the daemon's URL, 2: why, in plain words */
 			$message = sprintf( __( 'The daemon is not reachable at %1$s: %2$s', 'igsync-bridge' ), $url, self::plain_reason( $response->get_error_message() ) );
@@ -178,10 +194,11 @@ final class Igsync_Health {
 				/* translators: 1: the daemon's URL, 2: HTTP status code */
 				$message = sprintf( __( 'Something answers at %1$s (HTTP %2$d), but not an igsync daemon that knows this test.', 'igsync-bridge' ), $url, $status );
 			} else {
-				$version = (string) ( $answer['version'] ?? '' );
-				$back    = is_array( $answer['wordpress'] ?? null ) ? $answer['wordpress'] : array();
-				$ok      = ! empty( $back['ok'] );
-				$message = $ok
+				$version   = (string) ( $answer['version'] ?? '' );
+				$back      = is_array( $answer['wordpress'] ?? null ) ? $answer['wordpress'] : array();
+				$instagram = self::instagram_view( $answer['instagram'] ?? null );
+				$ok        = ! empty( $back['ok'] );
+				$message   = $ok
 					/* translators: %s: the daemon's version */
 					? sprintf( __( 'The connection works both ways: the daemon (version %s) accepted our signature, and we accepted its call back.', 'igsync-bridge' ), $version )
 					/* translators: %s: what the daemon reported about its call to WordPress */
@@ -194,6 +211,40 @@ final class Igsync_Health {
 			'version'    => $version,
 			'checked_at' => time(),
 			'source'     => $source,
+			'instagram'  => $instagram,
+		);
+	}
+
+	/**
+	 * What the daemon reported of the Instagram side (daemon.golive), kept as plain values:
+	 * the app id and redirect URI it uses, the scopes, Instagram's verdict on the credentials
+	 * and the Graph API version's end. Older daemons report nothing.
+	 *
+	 * @param mixed $reported The ping answer's "instagram" object.
+	 * @return array<string, mixed>
+	 */
+	private static function instagram_view( $reported ): array {
+		if ( ! is_array( $reported ) ) {
+			return array();
+		}
+		$credentials = is_array( $reported['credentials'] ?? null ) ? $reported['credentials'] : array();
+		$graph       = is_array( $reported['graph_api'] ?? null ) ? $reported['graph_api'] : array();
+		$text        = static fn( $value, int $max = 300 ): string => substr( sanitize_text_field( is_scalar( $value ) ? (string) $value : '' ), 0, $max );
+		return array(
+			'app_id'       => $text( $reported['app_id'] ?? '', 32 ),
+			'sandbox'      => ! empty( $reported['sandbox'] ),
+			'redirect_uri' => $text( $reported['redirect_uri'] ?? '', 2048 ),
+			'scopes'       => implode( ',', array_map( $text, is_array( $reported['scopes'] ?? null ) ? $reported['scopes'] : array() ) ),
+			'credentials'  => array(
+				'verdict'        => sanitize_key( (string) ( $credentials['verdict'] ?? '' ) ),
+				'instagram_said' => $text( $credentials['instagram_said'] ?? '' ),
+			),
+			'graph_api'    => array(
+				'version'         => $text( $graph['version'] ?? '', 16 ),
+				'available_until' => $text( $graph['available_until'] ?? '', 10 ),
+				'days_left'       => isset( $graph['days_left'] ) && is_numeric( $graph['days_left'] ) ? (int) $graph['days_left'] : null,
+				'verdict'         => sanitize_key( (string) ( $graph['verdict'] ?? '' ) ),
+			),
 		);
 	}
 

@@ -136,6 +136,18 @@ final class Igsync_Leads {
 					'maximum' => 9999999,
 				)
 			),
+			'permissions'           => $optional(
+				array(
+					'type'    => 'string',
+					'pattern' => '^[a-z0-9_,]{0,1024}$',
+				)
+			),
+			'unavailable_fields'    => $optional(
+				array(
+					'type'    => 'string',
+					'pattern' => '^[a-z0-9_,]{0,255}$',
+				)
+			),
 			'profile_picture_url'   => $optional(
 				array(
 					'type'      => 'string',
@@ -326,28 +338,36 @@ final class Igsync_Leads {
 	private static function row( array $lead ): array {
 		$user = isset( $lead['wp_user_id'] ) ? get_userdata( (int) $lead['wp_user_id'] ) : false;
 		$at   = isset( $lead['connected_at'] ) ? strtotime( (string) $lead['connected_at'] ) : false;
-		return array(
-			'idempotency_key'       => (string) $lead['idempotency_key'],
-			'ig_user_id'            => (string) $lead['ig_user_id'],
-			'username'              => (string) $lead['username'],
-			'name'                  => self::text( $lead['name'] ?? null ),
-			'account_type'          => self::text( $lead['account_type'] ?? null ),
-			'api'                   => self::text( $lead['api'] ?? null ),
-			'email'                 => self::text( $lead['email'] ?? null ),
-			'wp_user_id'            => $user ? (int) $user->ID : null,
-			'source'                => self::text( $lead['source'] ?? null ),
-			'sandbox'               => Igsync_Settings::is_sandbox() ? 1 : 0, // Made up on the sandbox's page, not Instagram.
-			'return_url'            => null === self::http_url( $lead['return_url'] ?? null ) ? null : self::page_without_keys( (string) $lead['return_url'] ),
-			'wc_order_id'           => isset( $lead['wc_order_id'] ) ? (int) $lead['wc_order_id'] : null,
-			'profile_picture_url'   => self::http_url( $lead['profile_picture_url'] ?? null ),
-			'followers_count'       => isset( $lead['followers_count'] ) ? (int) $lead['followers_count'] : null,
-			'followers_change'      => isset( $lead['followers_change'] ) ? (int) $lead['followers_change'] : null,
-			'followers_change_days' => isset( $lead['followers_change_days'] ) ? (int) $lead['followers_change_days'] : null,
-			'engagement_rate'       => isset( $lead['engagement_rate'] ) ? number_format( (float) $lead['engagement_rate'], 2, '.', '' ) : null, // As the decimal(9,2) column reads back.
-			'version'               => isset( $lead['version'] ) ? (int) $lead['version'] : null,
-			'status'                => (string) ( $lead['status'] ?? ( 'connection_lost' === ( $lead['event'] ?? '' ) ? 'needs_reconnect' : 'connected' ) ),
-			'status_reason'         => self::text( $lead['reason'] ?? null ),
-			'connected_at'          => gmdate( 'Y-m-d H:i:s', $at ? $at : time() ),
+		return array_merge(
+			array(
+				'idempotency_key'       => (string) $lead['idempotency_key'],
+				'ig_user_id'            => (string) $lead['ig_user_id'],
+				'username'              => (string) $lead['username'],
+				'name'                  => self::text( $lead['name'] ?? null ),
+				'account_type'          => self::text( $lead['account_type'] ?? null ),
+				'api'                   => self::text( $lead['api'] ?? null ),
+				'email'                 => self::text( $lead['email'] ?? null ),
+				'wp_user_id'            => $user ? (int) $user->ID : null,
+				'source'                => self::text( $lead['source'] ?? null ),
+				'sandbox'               => Igsync_Settings::is_sandbox() ? 1 : 0, // Made up on the sandbox's page, not Instagram.
+				'return_url'            => null === self::http_url( $lead['return_url'] ?? null ) ? null : self::page_without_keys( (string) $lead['return_url'] ),
+				'wc_order_id'           => isset( $lead['wc_order_id'] ) ? (int) $lead['wc_order_id'] : null,
+				'profile_picture_url'   => self::http_url( $lead['profile_picture_url'] ?? null ),
+				'followers_count'       => isset( $lead['followers_count'] ) ? (int) $lead['followers_count'] : null,
+				'followers_change'      => isset( $lead['followers_change'] ) ? (int) $lead['followers_change'] : null,
+				'followers_change_days' => isset( $lead['followers_change_days'] ) ? (int) $lead['followers_change_days'] : null,
+				'engagement_rate'       => isset( $lead['engagement_rate'] ) ? number_format( (float) $lead['engagement_rate'], 2, '.', '' ) : null, // As the decimal(9,2) column reads back.
+				'version'               => isset( $lead['version'] ) ? (int) $lead['version'] : null,
+				'status'                => (string) ( $lead['status'] ?? ( 'connection_lost' === ( $lead['event'] ?? '' ) ? 'needs_reconnect' : 'connected' ) ),
+				'status_reason'         => self::text( $lead['reason'] ?? null ),
+				'connected_at'          => gmdate( 'Y-m-d H:i:s', $at ? $at : time() ),
+				'permissions'           => self::text( $lead['permissions'] ?? null ),
+				'unavailable_fields'    => self::text( $lead['unavailable_fields'] ?? null ),
+				'consent_version'       => null,
+				'consent_hash'          => null,
+				'consented_at'          => null,
+			),
+			Igsync_Queue::consent_for_lead( (string) $lead['idempotency_key'] )
 		);
 	}
 
@@ -432,8 +452,8 @@ final class Igsync_Leads {
 	private static function update_in_place( array $row ): ?int {
 		global $wpdb;
 		$set = array();
-		foreach ( array( 'username', 'name', 'account_type', 'profile_picture_url', 'followers_count', 'followers_change', 'followers_change_days', 'engagement_rate', 'version', 'status', 'status_reason' ) as $column ) {
-			if ( null !== $row[ $column ] || 'status_reason' === $column ) {
+		foreach ( array( 'username', 'name', 'account_type', 'profile_picture_url', 'followers_count', 'followers_change', 'followers_change_days', 'engagement_rate', 'version', 'status', 'status_reason', 'unavailable_fields', 'permissions', 'consent_version', 'consent_hash', 'consented_at' ) as $column ) {
+			if ( null !== $row[ $column ] || in_array( $column, array( 'status_reason', 'unavailable_fields' ), true ) ) {
 				$set[ $column ] = $row[ $column ];
 			}
 		}

@@ -44,6 +44,9 @@ final class Igsync_Meta {
 		}
 		$response = self::relay( '/v1/meta/deauthorize', $signed );
 		if ( ! self::unreachable( $response ) ) {
+			if ( $response instanceof WP_REST_Response && 200 === $response->get_status() ) {
+				Igsync_Go_Live::callback_verified( 'deauthorize' ); // The daemon verified Meta's signature.
+			}
 			return $response;
 		}
 		if ( ! self::may_keep() || null === Igsync_Meta_Queue::enqueue( 'deauthorize', $signed, null ) ) {
@@ -73,6 +76,7 @@ final class Igsync_Meta {
 			return self::receipt( $code );
 		}
 		if ( $response instanceof WP_REST_Response && 200 === $response->get_status() ) {
+			Igsync_Go_Live::callback_verified( 'data_deletion' );
 			$answer = (array) $response->get_data();
 			return self::receipt( (string) ( $answer['confirmation_code'] ?? '' ) );
 		}

@@ -109,7 +109,12 @@ final class Igsync_Pairing {
 		$sandbox = true === $request->get_param( 'sandbox' );
 		$wanted  = (string) $request->get_param( 'authorize_url' );
 		$page    = self::authorize_url( $wanted, $sandbox, $daemon );
-		if ( ! Igsync_Signature::is_valid_secret( $secret ) || '' === $daemon || ( '' !== $app_id && ! ctype_digit( $app_id ) ) || ! isset( Igsync_Settings::SCOPES[ $flavour ] ) || ( '' !== $wanted && '' === $page ) || ( $sandbox && '' === $page ) ) {
+		$scopes  = (string) $request->get_param( 'scopes' ); // '' is the flavour's own (older daemons send none).
+		$fb      = (string) $request->get_param( 'enable_fb_login' );
+		if ( '' !== $scopes && ! preg_match( '/^[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63}){0,15}$/', $scopes ) ) {
+			$scopes = null;
+		}
+		if ( ! Igsync_Signature::is_valid_secret( $secret ) || '' === $daemon || ( '' !== $app_id && ! ctype_digit( $app_id ) ) || ! isset( Igsync_Settings::SCOPES[ $flavour ] ) || ( '' !== $wanted && '' === $page ) || ( $sandbox && '' === $page ) || null === $scopes || ! in_array( $fb, array( '', 'on', 'off' ), true ) ) {
 			return new WP_Error( 'igsync_pairing_malformed', __( 'The daemon sent settings WordPress cannot use: a daemon address without query, credentials or link-local host, and an authorize page that is Instagram\'s (or, in sandbox mode, on the daemon\'s or this shop\'s host).', 'igsync-bridge' ), array( 'status' => 422 ) );
 		}
 		$settings = Igsync_Settings::all();
@@ -119,12 +124,14 @@ final class Igsync_Pairing {
 			$settings['previous_until']    = (string) ( time() + self::OVERLAP );
 			$settings['secret_rotated_at'] = (string) time();
 		}
-		$settings['shared_secret'] = $secret;
-		$settings['daemon_url']    = $daemon;
-		$settings['api_flavour']   = $flavour;
-		$settings['authorize_url'] = $page; // '' is Instagram's own page for the flavour.
-		$settings['sandbox']       = $sandbox ? '1' : '';
-		$settings['peer_bound']    = 'bound' === $request->get_param( 'signing' ) ? '1' : ''; // A daemon of this version says so.
+		$settings['shared_secret']   = $secret;
+		$settings['daemon_url']      = $daemon;
+		$settings['api_flavour']     = $flavour;
+		$settings['authorize_url']   = $page; // '' is Instagram's own page for the flavour.
+		$settings['sandbox']         = $sandbox ? '1' : '';
+		$settings['peer_bound']      = 'bound' === $request->get_param( 'signing' ) ? '1' : ''; // A daemon of this version says so.
+		$settings['scopes']          = $scopes;
+		$settings['enable_fb_login'] = $fb;
 		if ( '' !== $app_id ) {
 			$settings['app_id'] = $app_id;
 		}

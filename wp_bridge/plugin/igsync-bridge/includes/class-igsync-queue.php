@@ -28,14 +28,41 @@ final class Igsync_Queue {
 	 * @param string               $code         Authorization code.
 	 * @param string               $redirect_uri The redirect URI it was issued for.
 	 * @param array<string, mixed> $context      What WordPress knows about the shopper.
+	 * @param array<string, mixed> $consent      What the shopper was told (Igsync_Consent::current()).
 	 * @return int|null
 	 */
-	public static function enqueue( string $code, string $redirect_uri, array $context ): ?int {
+	public static function enqueue( string $code, string $redirect_uri, array $context, array $consent = array() ): ?int {
 		$sealed = Igsync_Code_Box::seal( $code );
 		if ( null === $sealed ) {
 			return null;
 		}
-		return Igsync_Schema::write( static fn() => self::insert( hash( 'sha256', $code ), $sealed, $redirect_uri, $context ) );
+		return Igsync_Schema::write( static fn() => self::insert( hash( 'sha256', $code ), $sealed, $redirect_uri, $context, $consent ) );
+	}
+
+	/**
+	 * What the shopper of a lead was told when they connected (Igsync_Consent), found by the
+	 * code the lead's idempotency key derives from (igsync-lead- and the code's SHA-256
+	 * prefix): version, hash, and when the code came back. Empty when unknown.
+	 *
+	 * @param string $idempotency_key The lead's key.
+	 * @return array{consent_version?: string, consent_hash?: string, consented_at?: string}
+	 */
+	public static function consent_for_lead( string $idempotency_key ): array {
+		global $wpdb;
+		if ( ! preg_match( '/^igsync-lead-([0-9a-f]{40})$/', $idempotency_key, $match ) ) {
+			return array();
+		}
+		$table = Igsync_Schema::table( 'codes' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; the unique index's prefix.
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT consent_version, consent_hash, received_at FROM {$table} WHERE code_hash LIKE %s LIMIT 1", $match[1] . '%' ), ARRAY_A );
+		if ( ! is_array( $row ) || empty( $row['consent_hash'] ) ) {
+			return array();
+		}
+		return array(
+			'consent_version' => (string) $row['consent_version'],
+			'consent_hash'    => (string) $row['consent_hash'],
+			'consented_at'    => (string) $row['received_at'],
+		);
 	}
 
 	/**
@@ -45,14 +72,17 @@ final class Igsync_Queue {
 	 * @param string               $sealed       Encrypted code.
 	 * @param string               $redirect_uri Redirect URI.
 	 * @param array<string, mixed> $context      Context.
+	 * @param array<string, mixed> $consent      Igsync_Consent::current() as the shopper saw it.
 	 * @return int|null
 	 */
-	private static function insert( string $hash, string $sealed, string $redirect_uri, array $context ): ?int {
+	private static function insert( string $hash, string $sealed, string $redirect_uri, array $context, array $consent ): ?int {
 		global $wpdb;
 		$table    = Igsync_Schema::table( 'codes' );
+		$version  = substr( (string) ( $consent['version'] ?? '' ), 0, 32 );
+		$digest   = preg_match( '/^[0-9a-f]{64}$/', (string) ( $consent['hash'] ?? '' ) ) ? (string) $consent['hash'] : '';
 		$suppress = $wpdb->suppress_errors( true ); // The caller handles a failure; the query holds the shopper's email.
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
-		$inserted = $wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$table} (code_hash, code_enc, redirect_uri, context, received_at) VALUES (%s, %s, %s, %s, %s)", $hash, $sealed, $redirect_uri, wp_json_encode( $context ), gmdate( 'Y-m-d H:i:s' ) ) );
+		$inserted = $wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$table} (code_hash, code_enc, redirect_uri, context, received_at, consent_version, consent_hash) VALUES (%s, %s, %s, %s, %s, NULLIF(%s, ''), NULLIF(%s, ''))", $hash, $sealed, $redirect_uri, wp_json_encode( $context ), gmdate( 'Y-m-d H:i:s' ), $version, $digest ) );
 		$wpdb->suppress_errors( $suppress );
 		if ( false === $inserted ) {
 			return null;

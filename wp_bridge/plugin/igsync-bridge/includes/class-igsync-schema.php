@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Schema {
 
-	const VERSION        = '8';
+	const VERSION        = '9';
 	const VERSION_OPTION = 'igsync_schema_version';
 
 	/**
@@ -67,6 +67,8 @@ final class Igsync_Schema {
   daemon_id bigint(20) unsigned NULL,
   acked_at datetime NULL,
   last_error varchar(255) NULL,
+  consent_version varchar(32) NULL,
+  consent_hash char(64) NULL,
   PRIMARY KEY  (id),
   UNIQUE KEY code_hash (code_hash),
   KEY pending (acked_at, received_at)
@@ -94,6 +96,11 @@ CREATE TABLE {$t['leads']} (
   status_reason varchar(255) NULL,
   connected_at datetime NULL,
   sandbox tinyint(1) unsigned NOT NULL DEFAULT 0,
+  permissions varchar(1024) NULL,
+  unavailable_fields varchar(255) NULL,
+  consent_version varchar(32) NULL,
+  consent_hash char(64) NULL,
+  consented_at datetime NULL,
   created_at datetime NOT NULL,
   updated_at datetime NOT NULL,
   PRIMARY KEY  (id),

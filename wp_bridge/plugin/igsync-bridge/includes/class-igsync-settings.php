@@ -54,6 +54,8 @@ final class Igsync_Settings {
 			'reward_paid_only' => '',
 			'reward_sandbox'   => '',
 			'peer_bound'       => '',
+			'scopes'           => '',
+			'enable_fb_login'  => '',
 		);
 		$options  = in_array( $key, self::SECRET_KEYS, true ) ? self::all() : get_option( self::OPTION, array() );
 		$options  = is_array( $options ) ? $options : array();
@@ -62,6 +64,17 @@ final class Igsync_Settings {
 			$value = self::DEFAULT_AUTHORIZE[ self::get( 'api_flavour' ) ] ?? self::DEFAULT_AUTHORIZE['instagram_login'];
 		}
 		return $value;
+	}
+
+	/**
+	 * The permissions shoppers are asked for: the daemon's IGSYNC_SCOPES as pairing told us,
+	 * else the flavour's own.
+	 *
+	 * @return string Comma separated.
+	 */
+	public static function scopes(): string {
+		$scopes = self::get( 'scopes' );
+		return '' !== $scopes ? $scopes : ( self::SCOPES[ self::get( 'api_flavour' ) ] ?? self::SCOPES['instagram_login'] );
 	}
 
 	/**

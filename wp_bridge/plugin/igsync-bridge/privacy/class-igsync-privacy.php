@@ -64,13 +64,17 @@ final class Igsync_Privacy {
 	 */
 	public static function export( $email, $page = 1 ): array { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.FoundAfterLastUsed -- WordPress passes a page; a person's leads fit on one.
 		$labels = array(
-			'username'     => __( 'Instagram username', 'igsync-bridge' ),
-			'ig_user_id'   => __( 'Instagram user id', 'igsync-bridge' ),
-			'name'         => __( 'Name on Instagram', 'igsync-bridge' ),
-			'account_type' => __( 'Account type', 'igsync-bridge' ),
-			'email'        => __( 'Email', 'igsync-bridge' ),
-			'connected_at' => __( 'Connected (UTC)', 'igsync-bridge' ),
-			'status'       => __( 'Connection status', 'igsync-bridge' ),
+			'username'        => __( 'Instagram username', 'igsync-bridge' ),
+			'ig_user_id'      => __( 'Instagram user id', 'igsync-bridge' ),
+			'name'            => __( 'Name on Instagram', 'igsync-bridge' ),
+			'account_type'    => __( 'Account type', 'igsync-bridge' ),
+			'email'           => __( 'Email', 'igsync-bridge' ),
+			'connected_at'    => __( 'Connected (UTC)', 'igsync-bridge' ),
+			'status'          => __( 'Connection status', 'igsync-bridge' ),
+			'permissions'     => __( 'Permissions granted on Instagram', 'igsync-bridge' ),
+			'consented_at'    => __( 'Agreed to connect (UTC)', 'igsync-bridge' ),
+			'consent_version' => __( 'Version of the text shown when connecting', 'igsync-bridge' ),
+			'consent_hash'    => __( 'Fingerprint (SHA-256) of the text shown when connecting', 'igsync-bridge' ),
 		);
 		$data   = array();
 		foreach ( self::leads_of( (string) $email ) as $lead ) {

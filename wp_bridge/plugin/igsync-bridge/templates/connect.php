@@ -7,7 +7,9 @@
  * 'disconnected'), username
  * (once known), start_url (the
  * button's link, '' when connecting is not available), label (the button's text),
- * button_class (the theme's or WooCommerce's button classes).
+ * button_class (the theme's or WooCommerce's button classes), consent (what connecting
+ * shares, plain text: keep it shown, its hash is recorded with each connection), privacy_url
+ * (the privacy policy page, '' when none).
  *
  * @package igsync-bridge
  */
@@ -40,5 +42,10 @@ defined( 'ABSPATH' ) || exit;
 				<a class="<?php echo esc_attr( (string) $args['button_class'] ); ?>" id="igsync-connect" href="<?php echo esc_url( (string) $args['start_url'] ); ?>"><?php echo esc_html( (string) $args['label'] ); ?></a>
 			</div>
 		</div>
+		<p class="igsync-consent"><small><?php echo esc_html( (string) $args['consent'] ); ?>
+		<?php if ( '' !== (string) $args['privacy_url'] ) : ?>
+			<a href="<?php echo esc_url( (string) $args['privacy_url'] ); ?>"><?php esc_html_e( 'Privacy policy', 'igsync-bridge' ); ?></a>
+		<?php endif; ?>
+		</small></p>
 	<?php endif; ?>
 </div>
