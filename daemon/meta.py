@@ -102,9 +102,18 @@ def parse_signed_request(value: str, app_secret: str, *, now: datetime) -> Signe
     )
 
 
-def build_signed_request(user_id: str, app_secret: str, *, issued_at: datetime) -> str:
-    """What Meta sends (used by the sandbox and the tests)."""
-    payload = {"algorithm": ALGORITHM, "issued_at": int(issued_at.timestamp()), "user_id": user_id}
+def build_signed_request(
+    user_id: str, app_secret: str, *, issued_at: datetime, self_test: bool = False
+) -> str:
+    """What Meta sends (used by the sandbox, the tests and `igsync review-kit`'s self-test,
+    which marks its own so the plugin does not count it as Meta's)."""
+    payload: dict[str, object] = {
+        "algorithm": ALGORITHM,
+        "issued_at": int(issued_at.timestamp()),
+        "user_id": user_id,
+    }
+    if self_test:
+        payload["igsync_self_test"] = True
     encoded_payload = _b64encode(json.dumps(payload, separators=(",", ":")).encode())
     signature = hmac.new(app_secret.encode(), encoded_payload.encode(), hashlib.sha256).digest()
     return f"{_b64encode(signature)}.{encoded_payload}"

@@ -683,6 +683,36 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
+@app.command("review-kit")
+def review_kit(
+    directory: Annotated[Path, typer.Argument(help="The folder to write the kit into.")],
+    self_test: Annotated[
+        bool,
+        typer.Option(
+            "--self-test/--no-self-test",
+            help="Post a signed test of Meta's two callbacks to the shop (an account that does "
+            "not exist, so nobody is erased).",
+        ),
+    ] = True,
+) -> None:
+    """Write what Meta's App Review and Data Use Checkup ask for: each permission's
+    justification, a screencast script, the data inventory, a callbacks self-test and draft
+    checkup answers, as Markdown for this shop (no secret in it)."""
+    from daemon.review_kit import build_kit, run_self_test, shop_of, write_kit
+
+    settings = settings_or_exit()
+    now = utcnow()
+    tests = run_self_test(settings, now) if self_test else []
+    written = write_kit(directory, build_kit(shop_of(settings), tests, now))
+    for path in written:
+        out.print(f"wrote {path}")
+    broken = [t for t in tests if t.status != 200]
+    for test in broken:
+        err.print(f"the {test.route} self-test got {test.status or 'no answer'} from {test.url}")
+    if broken:
+        raise fail("a callback does not work yet: see callbacks-self-test.md", code=1)
+
+
 @app.command("wp-plugin")
 def wp_plugin(
     output: Annotated[Path, typer.Option("--output", "-o", help="The zip file to write.")] = Path(

@@ -15,15 +15,18 @@ from dataclasses import replace
 import requests
 from selenium.webdriver.common.by import By
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
+from daemon.cli import app
 from daemon.clock import utcnow
 from daemon.meta import build_signed_request
 from daemon.models import Customer
 from daemon.redact import Secret
 from tests.conftest import Sandbox, eventually
+from tests.test_daemon import daemon_env
 from tests.wordpress import ADMIN, WordPress, php_json
 from tests.wp.admin_forms import press
-from tests.wp.browser import chromium, log_in, screenshot
+from tests.wp.browser import ARTIFACTS, chromium, log_in, screenshot
 from tests.wp.conftest import RunningDaemon
 from tests.wp.shopper import connect, leads_page
 from tests.wp.test_connect_flow import SANDBOX_AT
@@ -55,10 +58,31 @@ def ig_user_id(daemon: RunningDaemon, username: str) -> str:
         ).scalar_one()
 
 
+def test_the_review_kits_self_test_reaches_the_shop_and_is_not_taken_for_meta(
+    configured: WordPress, daemon: RunningDaemon
+) -> None:
+    """`igsync review-kit` signs Meta's two callbacks itself and posts them to the URLs the
+    guide gives Meta: both work, and the guide still waits for Meta's own."""
+    wp = configured
+    wp.sql("DELETE FROM wp_options WHERE option_name = 'igsync_go_live'")
+    daemon.start()
+    kit = ARTIFACTS / f"{wp.flavour.name}-review-kit"
+    env = {**daemon_env(daemon.settings), "COLUMNS": "200"}
+    result = CliRunner().invoke(app, ["review-kit", str(kit)], env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    tested = (kit / "callbacks-self-test.md").read_text()
+    assert tested.count("HTTP 200 (works)") == 2, tested
+    assert "confirmation_code" in tested  # the data deletion's receipt, as Meta gets it
+    page = guide(wp, wp.admin())
+    assert not done(page, "business_login")
+    assert "A deauthorize callback from Meta arrived" in html.unescape(page)
+
+
 def test_each_step_ticks_itself_where_igsync_can_know_it(
     configured: WordPress, daemon: RunningDaemon, ig: Sandbox
 ) -> None:
     wp, admin = configured, configured.admin()
+    wp.sql("DELETE FROM wp_options WHERE option_name = 'igsync_go_live'")
     page = html.unescape(guide(wp, admin))
     meta = wp.callback_url.replace("/callback", "/meta/")
     for value in (wp.callback_url, meta + "deauthorize", meta + "data-deletion", f"{wp.url}/"):

@@ -44,9 +44,7 @@ final class Igsync_Meta {
 		}
 		$response = self::relay( '/v1/meta/deauthorize', $signed );
 		if ( ! self::unreachable( $response ) ) {
-			if ( $response instanceof WP_REST_Response && 200 === $response->get_status() ) {
-				Igsync_Go_Live::callback_verified( 'deauthorize' ); // The daemon verified Meta's signature.
-			}
+			self::verified( $response, $signed, 'deauthorize' );
 			return $response;
 		}
 		if ( ! self::may_keep() || null === Igsync_Meta_Queue::enqueue( 'deauthorize', $signed, null ) ) {
@@ -75,8 +73,8 @@ final class Igsync_Meta {
 			}
 			return self::receipt( $code );
 		}
+		self::verified( $response, $signed, 'data_deletion' );
 		if ( $response instanceof WP_REST_Response && 200 === $response->get_status() ) {
-			Igsync_Go_Live::callback_verified( 'data_deletion' );
 			$answer = (array) $response->get_data();
 			return self::receipt( (string) ( $answer['confirmation_code'] ?? '' ) );
 		}
@@ -94,14 +92,40 @@ final class Igsync_Meta {
 		if ( ! Igsync_Pairing::is_paired() ) {
 			return new WP_Error( 'igsync_not_paired', 'igsync is not set up on this site yet; try again later', array( 'status' => 503 ) );
 		}
-		$encoded = strtr( (string) substr( (string) strstr( $signed, '.' ), 1 ), '-_', '+/' );
-		$encoded = str_pad( $encoded, (int) ( ceil( strlen( $encoded ) / 4 ) * 4 ), '=' );
-		$payload = json_decode( (string) base64_decode( $encoded, true ), true ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode -- Meta's base64url.
+		$payload = self::payload( $signed );
 		$user    = is_array( $payload ) ? ( $payload['user_id'] ?? null ) : null;
 		if ( ! is_array( $payload ) || 'HMAC-SHA256' !== strtoupper( (string) ( $payload['algorithm'] ?? '' ) ) || ! ( is_int( $user ) || ( is_string( $user ) && ctype_digit( $user ) ) ) || ! is_int( $payload['issued_at'] ?? null ) ) {
 			return new WP_Error( 'igsync_bad_signed_request', 'this is not a signed_request from Meta (its payload must name HMAC-SHA256, a user id and an issue time)', array( 'status' => 400 ) );
 		}
 		return null;
+	}
+
+	/**
+	 * The signed_request's payload, read without verifying it (only the daemon holds the app
+	 * secret): for the checks above, never for acting on.
+	 *
+	 * @param string $signed Meta's signed_request.
+	 * @return mixed
+	 */
+	private static function payload( string $signed ) {
+		$encoded = strtr( (string) substr( (string) strstr( $signed, '.' ), 1 ), '-_', '+/' );
+		$encoded = str_pad( $encoded, (int) ( ceil( strlen( $encoded ) / 4 ) * 4 ), '=' );
+		return json_decode( (string) base64_decode( $encoded, true ), true ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode -- Meta's base64url.
+	}
+
+	/**
+	 * The daemon answered a callback after verifying its signature: the go-live guide hears
+	 * of it, unless it was `igsync review-kit`'s self-test (signed by the daemon, not Meta).
+	 *
+	 * @param WP_REST_Response|WP_Error $response The daemon's answer.
+	 * @param string                    $signed   The signed_request.
+	 * @param string                    $kind     "deauthorize" or "data_deletion".
+	 */
+	private static function verified( $response, string $signed, string $kind ): void {
+		$payload = self::payload( $signed );
+		if ( $response instanceof WP_REST_Response && 200 === $response->get_status() && empty( $payload['igsync_self_test'] ) ) {
+			Igsync_Go_Live::callback_verified( $kind );
+		}
 	}
 
 	/**
