@@ -25,12 +25,10 @@ from daemon.followers import FOLLOWER_HISTORY
 from daemon.golive import requested_scopes
 from daemon.meta import build_signed_request
 from daemon.settings import Settings
+from wp_bridge.plugin import PLUGIN_DIR
 from wp_bridge.wordpress import route_url
 
-PLUGIN_SCHEMA = (
-    Path(__file__).resolve().parent.parent
-    / "wp_bridge/plugin/igsync-bridge/includes/class-igsync-schema.php"
-)
+PLUGIN_SCHEMA = PLUGIN_DIR / "includes" / "class-igsync-schema.php"  # shipped with the package
 SELF_TEST_USER = "0"  # no Instagram account has this id: the self-test erases nobody
 
 

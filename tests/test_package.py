@@ -156,6 +156,11 @@ def test_install_upgrade_backup_restore_remove_and_purge(
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert re.search(r"^ok +database", doctor.stdout, re.M), doctor.stdout
         assert re.search(r"^ok +wordpress", doctor.stdout, re.M), doctor.stdout
+        # The going-live papers, from the installed package (the plugin's schema ships in it).
+        kit = as_root("igsync", "review-kit", "--no-self-test", str(tmp_path / "kit"))
+        assert kit.returncode == 0, kit.stdout + kit.stderr
+        assert "`wp_igsync_leads`" in (tmp_path / "kit" / "data-inventory.md").read_text()
+        assert Path("/usr/share/doc/igsync/docs/going-live.md").is_file()
 
         daemon = subprocess.Popen(  # the installed daemon, as the service runs it
             [*([] if os.geteuid() == 0 else ["sudo", "-n"]), *as_igsync(staged, "run")],
