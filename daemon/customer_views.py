@@ -8,6 +8,7 @@ page costs the same with a million rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -51,6 +52,7 @@ class CustomerRecord:
     website: str | None
     engagement_rate: float | None
     unavailable_fields: str | None
+    insights: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -118,6 +120,7 @@ class CustomerView:
             "biography": c.biography,
             "website": c.website,
             "unavailable_fields": c.unavailable_fields,
+            "insights": json.loads(c.insights) if c.insights else None,
             "next_sync_at": isoformat_utc(self.next_sync_at) if self.next_sync_at else None,
             "token": self.token_masked,
             "token_status": t.status if t else None,

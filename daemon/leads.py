@@ -6,6 +6,7 @@ context WordPress sent with the code, never invented.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +55,8 @@ def build_lead(
         # Profile fields the pinned Graph API version no longer serves: unavailable, not 0.
         "unavailable_fields": customer.unavailable_fields,
     }
+    if customer.insights is not None:  # per metric a number, "suppressed" or "unavailable"
+        lead["insights"] = json.loads(customer.insights)
     if permissions is not None:
         lead["permissions"] = permissions
     if trend is not None:

@@ -83,6 +83,10 @@ class Customer(SQLModel, table=True):
     # Profile fields the pinned Graph API version no longer serves, comma separated: their
     # values are unavailable (not zero, not hidden by the account).
     unavailable_fields: str | None = None
+    # The account's insights (with instagram_business_manage_insights), JSON: per metric its
+    # value, "suppressed" (Instagram withholds it, as for accounts under 100 followers) or
+    # "unavailable" (the pinned version no longer serves it). None: not asked for.
+    insights: str | None = None
 
 
 PROFILE_DETAILS = (

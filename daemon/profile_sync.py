@@ -28,6 +28,7 @@ from daemon.engagement import engagement_rate
 from daemon.followers import growth, record_followers
 from daemon.instagram import InstagramClient, InstagramError, RateLimited, TokenInvalid
 from daemon.instagram.errors import RATE_LIMIT_MIN_WAIT_SECONDS
+from daemon.instagram.insights import INSIGHTS_SCOPE, Insight
 from daemon.instagram.types import Profile
 from daemon.leads import connection_event
 from daemon.models import Customer, ProfileSync, Token
@@ -51,6 +52,7 @@ class ProfileSyncer:
         interval: timedelta,
         budget: ApiBudget,
         engagement: bool = False,
+        insights: bool = False,
         lease: timedelta = leases.DEFAULT_LEASE,
         clock: Clock = utcnow,
         rng: random.Random | None = None,
@@ -61,6 +63,7 @@ class ProfileSyncer:
         self.interval = interval
         self.budget = budget
         self.engagement = engagement
+        self.insights = insights  # IGSYNC_SCOPES asks for instagram_business_manage_insights
         self.lease = lease
         self.clock = clock
         self.rng = rng
@@ -135,11 +138,20 @@ class ProfileSyncer:
             if self.engagement and profile.followers_count:
                 posts = self.client.recent_media(access_token)
                 engagement = engagement_rate(posts, profile.followers_count)
+            insights = None
+            if self.insights and INSIGHTS_SCOPE in (token.permissions or "").split(","):
+                insights = self.client.insights(access_token, profile.followers_count)
         except (InstagramError, CipherError) as error:
             return self._failed(sync, customer, error)
-        return self._store(sync, profile, engagement)
+        return self._store(sync, profile, engagement, insights)
 
-    def _store(self, sync: ProfileSync, profile: Profile, engagement: float | None) -> str:
+    def _store(
+        self,
+        sync: ProfileSync,
+        profile: Profile,
+        engagement: float | None,
+        insights: dict[str, Insight] | None = None,
+    ) -> str:
         assert sync.id is not None
         sync_id, customer_id = sync.id, sync.customer_id
         now = self.clock()
@@ -149,7 +161,7 @@ class ProfileSyncer:
             if customer is None or customer.status != CONNECTED:  # erased or lost meanwhile
                 leases.finish(session, ProfileSync, sync_id, self.owner)
                 return "paused"
-            changes = apply_profile(customer, profile, engagement)
+            changes = apply_profile(customer, profile, engagement, insights)
             if changes:
                 next_version(customer, now)
                 session.add(customer)

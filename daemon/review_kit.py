@@ -78,6 +78,8 @@ DAEMON_TABLES: dict[str, Table] = {
             "updated_at": "last change",
             "connected_at": "when the current connection began",
             "unavailable_fields": "profile fields the Graph API version no longer serves",
+            "insights": "daily reach and new followers, where insights are asked for (a number, "
+            "suppressed or unavailable)",
         },
     ),
     "tokens": Table(

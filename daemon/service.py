@@ -18,9 +18,10 @@ from daemon.crypto import TokenCipher
 from daemon.db_lock import InUse, in_use_path
 from daemon.deliveries import DeliveryWorker
 from daemon.erasure import ErasureWorker, deauthorize, request_erasure
-from daemon.golive import instagram_status
+from daemon.golive import instagram_status, requested_scopes
 from daemon.instagram import InstagramClient, InstagramEndpoints
 from daemon.instagram.client import RetiredFields
+from daemon.instagram.insights import INSIGHTS_SCOPE
 from daemon.leases import release_dead_local_owners, worker_name
 from daemon.meta_callbacks import create_meta_router
 from daemon.metrics import Metrics
@@ -176,6 +177,7 @@ class Daemon:
             interval=sync_interval,
             budget=budget,
             engagement=settings.engagement,
+            insights=INSIGHTS_SCOPE in requested_scopes(settings),
             on_updated=kick_delivery,
         )
         outcomes = CodeOutcomes(store, wordpress, clock=clock)

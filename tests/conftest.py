@@ -87,9 +87,15 @@ class Sandbox:
     def client(self, timeout: float = 5.0, **overrides: object) -> InstagramClient:
         return InstagramClient(self.endpoints(**overrides), timeout=timeout)
 
-    def new_code(self, username: str = "sandbox_shopper", account_type: str = "BUSINESS") -> str:
-        """A fresh code, obtained the way a shopper's browser does (consent page, Allow)."""
-        client = self.client()
+    def new_code(
+        self,
+        username: str = "sandbox_shopper",
+        account_type: str = "BUSINESS",
+        scopes: tuple[str, ...] = (),
+    ) -> str:
+        """A fresh code, obtained the way a shopper's browser does (consent page, Allow), for
+        `scopes` (the flavour's when none)."""
+        client = self.client(scopes=scopes) if scopes else self.client()
         state = secrets.token_urlsafe(8)
         with requests.Session() as http:
             back = connect_shopper(

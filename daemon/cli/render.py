@@ -155,6 +155,8 @@ def customer_detail(view: CustomerView) -> Pairs:
     for key, value in view.as_dict().items():
         if key == "followers_count":
             detail.pairs.append(("followers", followers_cell(view)))
+        elif key == "insights" and value:
+            detail.pairs.append((key, ", ".join(f"{m} {v}" for m, v in sorted(value.items()))))
         elif key == "engagement_rate" and value is not None:
             detail.pairs.append((key, f"{value:.2f}% (likes + comments per post, per follower)"))
         elif key not in ("followers_change", "followers_change_days"):

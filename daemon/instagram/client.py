@@ -27,6 +27,7 @@ from daemon.instagram.errors import (
     refused_field,
 )
 from daemon.instagram.flavours import FLAVOURS, Flavour, MalformedAnswer, count_or_none
+from daemon.instagram.insights import METRICS, Insight, read_insights, refused_metric
 from daemon.instagram.types import LongLivedToken, Post, Profile, ShortLivedToken
 from daemon.instagram.usage import Usage, read_usage
 from daemon.outbound import outbound_session
@@ -89,8 +90,8 @@ class RetiredFields:
                 return
             self._retired.add((version, field))
         logger.warning(
-            "Instagram no longer serves the field %s on Graph API %s: igsync stops asking "
-            "for it (stored as unavailable)",
+            "Instagram no longer serves %s on Graph API %s: igsync stops asking for it "
+            "(stored as unavailable)",
             field,
             version,
         )
@@ -214,6 +215,35 @@ class InstagramClient:
                 continue
             missing = frozenset(wanted) - frozenset(fields)
             return self._parsed(partial(self.flavour.parse_profile, payload, missing))
+
+    def insights(self, access_token: str, followers: int | None) -> dict[str, Insight]:
+        """GET /me/insights (daily reach and new followers), each metric a number,
+        "suppressed" or "unavailable" (daemon.instagram.insights). A metric the pinned
+        version refuses is left out from then on, as a retired profile field is."""
+        version = self.endpoints.graph_api_version
+        while True:
+            asked = self.retired.kept(version, METRICS)
+            if not asked:
+                return read_insights({}, asked, frozenset(METRICS), followers)
+            try:
+                payload = self._call(
+                    "GET",
+                    self.endpoints.graph("me/insights"),
+                    params={
+                        "metric": ",".join(asked),
+                        "period": "day",
+                        "access_token": access_token,
+                    },
+                    secrets=(access_token,),
+                )
+            except RequestRejected as error:
+                metric = refused_metric(error, asked)
+                if metric is None:
+                    raise
+                self.retired.retire(version, metric)
+                continue
+            retired = frozenset(METRICS) - frozenset(asked)
+            return read_insights(payload, asked, retired, followers)
 
     def recent_media(self, access_token: str, limit: int = 25) -> list[Post]:
         """GET /me/media: the newest posts' like and comment counts, in one call."""

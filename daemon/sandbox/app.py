@@ -131,6 +131,16 @@ def create_sandbox_app(state: SandboxState, *, controls: bool = True) -> FastAPI
         answer = _versioned(state, version, "refresh_access_token", lambda: state.refresh(query))
         return await _late(fault, answer)
 
+    _add_graph_reads(app, state)
+    _add_picture_route(app)
+    if controls:
+        _add_control_routes(app, state)
+    return app
+
+
+def _add_graph_reads(app: FastAPI, state: SandboxState) -> None:
+    """The Graph reads a token allows: the profile, recent media, insights."""
+
     @app.get("/me")
     @app.get("/{version}/me")
     async def me(request: Request, version: str = "") -> Response:
@@ -140,6 +150,18 @@ def create_sandbox_app(state: SandboxState, *, controls: bool = True) -> FastAPI
             state.check_version(version, "me")
             pictures = str(request.base_url).rstrip("/") + "/pictures"
             answer, usage = state.me(dict(request.query_params), pictures, version)
+        except SandboxError as error:
+            return _error_response(error)
+        return await _late(fault, JSONResponse(answer, headers=usage))
+
+    @app.get("/me/insights")
+    @app.get("/{version}/me/insights")
+    async def insights(request: Request, version: str = "") -> Response:
+        if isinstance(fault := await _inject_faults(state, "graph"), Response):
+            return fault
+        try:
+            state.check_version(version, "me/insights")
+            answer, usage = state.insights({**request.query_params, "_version": version})
         except SandboxError as error:
             return _error_response(error)
         return await _late(fault, JSONResponse(answer, headers=usage))
@@ -155,11 +177,6 @@ def create_sandbox_app(state: SandboxState, *, controls: bool = True) -> FastAPI
         except SandboxError as error:
             return _error_response(error)
         return await _late(fault, JSONResponse(answer, headers=usage))
-
-    _add_picture_route(app)
-    if controls:
-        _add_control_routes(app, state)
-    return app
 
 
 def _add_picture_route(app: FastAPI) -> None:

@@ -52,6 +52,7 @@ SCOPES: dict[ApiFlavour, frozenset[str]] = {
     ),
     "basic_display": frozenset({"user_profile", "user_media"}),
 }
+INSIGHT_METRICS = ("reach", "follower_count", "views", "accounts_engaged", "total_interactions")
 ACCOUNT_TYPES: dict[ApiFlavour, tuple[str, ...]] = {
     "instagram_login": ("BUSINESS", "CREATOR"),  # Instagram Login serves professional accounts only
     "basic_display": ("PERSONAL", "BUSINESS", "CREATOR"),
@@ -471,13 +472,59 @@ class SandboxState:
         data = [{f: post[f] for f in {"id", *fields}} for post in posts]
         return {"data": data, "paging": {"cursors": {"before": "", "after": ""}}}, usage
 
+    def insights(self, params: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """GET /me/insights?metric=...&period=day in Meta's shape: needs the token to carry
+        instagram_business_manage_insights; a metric the version no longer serves is refused
+        as Graph refuses one; follower_count is left out for an account under 100 followers
+        (Meta documents it is not available for them)."""
+        version = params.pop("_version", "")
+        with self._lock:
+            issued = self._valid_token(params.get("access_token", ""))
+            usage = self._count_call(issued.account)
+        if "instagram_business_manage_insights" not in issued.scopes:
+            raise graph_error("(#10) Application does not have permission for this action", 10)
+        asked = [m for m in params.get("metric", "").split(",") if m]
+        for place, metric in enumerate(asked):
+            if metric not in INSIGHT_METRICS or self._retired(metric, version):
+                served = ", ".join(m for m in INSIGHT_METRICS if not self._retired(m, version))
+                raise graph_error(
+                    f"(#100) metric[{place}] must be one of the following values: {served}", 100
+                )
+        if not asked or params.get("period") != "day":
+            raise graph_error("(#100) The value must be a valid insights metric and period", 100)
+        audience = self._audience(issued.account, "")
+        seed = int(hashlib.sha256(b"insights:" + issued.account.username.encode()).hexdigest(), 16)
+        daily = {
+            "reach": audience["followers_count"] * (20 + seed % 60) // 100,
+            "follower_count": 1 + seed % 12,
+            "views": audience["followers_count"] * (40 + seed % 90) // 100,
+        }
+        end = time.strftime("%Y-%m-%dT08:00:00+0000", time.gmtime(self.now()))
+        data = [
+            {
+                "name": metric,
+                "period": "day",
+                "values": [{"value": daily.get(metric, 0), "end_time": end}],
+                "title": metric.replace("_", " ").capitalize(),
+                "id": f"{issued.account.user_id}/insights/{metric}/day",
+            }
+            for metric in asked
+            if not (metric == "follower_count" and audience["followers_count"] < 100)
+        ]
+        return {"data": data}, usage
+
     def _audience(self, account: Account, pictures_url: str) -> dict[str, Any]:
         """A professional account's public figures, growing with the sandbox's clock (a few
-        followers a day, different per account), so a re-sync has something to find."""
+        followers a day, different per account), so a re-sync has something to find. An
+        account named small.* has under 100 followers (Instagram withholds some insights)."""
         seed = int(hashlib.sha256(account.username.encode()).hexdigest(), 16)
         days = int(self.now() // 86_400)
+        if account.username.startswith("small."):
+            followers = 20 + seed % 70
+        else:
+            followers = 100 + seed % 9_000 + days % 1_000 * (1 + seed % 7)
         return {
-            "followers_count": 100 + seed % 9_000 + days % 1_000 * (1 + seed % 7),
+            "followers_count": followers,
             "follows_count": 50 + seed % 400,
             "media_count": 10 + seed % 90 + days % 1_000 // 3,
             "profile_picture_url": f"{pictures_url}/{account.username}.svg",
