@@ -103,10 +103,18 @@ def test_an_unknown_code_is_refused(sandbox: Sandbox) -> None:
 
 
 def test_redirect_uri_must_match_to_the_character(sandbox: Sandbox) -> None:
+    """One not registered with the app is refused as such; one registered but not the one the
+    code was issued for is refused as a mismatch; neither spends the code."""
     code = sandbox.new_code()
-    with pytest.raises(ClientRejected, match="redirect_uri is identical"):
+    with pytest.raises(ClientRejected, match="Invalid redirect_uri"):
         sandbox.client().exchange_code(code, sandbox.redirect_uri + "/")
+    other = sandbox.redirect_uri + "/other"
+    config = sandbox.state.config
+    sandbox.state.config = replace(config, redirect_uris=config.redirect_uris | {other})
+    with pytest.raises(ClientRejected, match="redirect_uri is identical"):
+        sandbox.client().exchange_code(code, other)
     assert sandbox.state.exchanges_of(code) == 0
+    assert sandbox.client().exchange_code(code, sandbox.redirect_uri).access_token
 
 
 def test_a_wrong_client_secret_is_refused(sandbox: Sandbox) -> None:
