@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import html
+from collections.abc import Callable
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -144,39 +145,39 @@ def _add_graph_reads(app: FastAPI, state: SandboxState) -> None:
     @app.get("/me")
     @app.get("/{version}/me")
     async def me(request: Request, version: str = "") -> Response:
-        if isinstance(fault := await _inject_faults(state, "graph"), Response):
-            return fault
-        try:
-            state.check_version(version, "me")
-            pictures = str(request.base_url).rstrip("/") + "/pictures"
-            answer, usage = state.me(dict(request.query_params), pictures, version)
-        except SandboxError as error:
-            return _error_response(error)
-        return await _late(fault, JSONResponse(answer, headers=usage))
+        pictures = str(request.base_url).rstrip("/") + "/pictures"
+        query = dict(request.query_params)
+        return await _graph_read(state, version, "me", lambda: state.me(query, pictures, version))
 
     @app.get("/me/insights")
     @app.get("/{version}/me/insights")
     async def insights(request: Request, version: str = "") -> Response:
-        if isinstance(fault := await _inject_faults(state, "graph"), Response):
-            return fault
-        try:
-            state.check_version(version, "me/insights")
-            answer, usage = state.insights({**request.query_params, "_version": version})
-        except SandboxError as error:
-            return _error_response(error)
-        return await _late(fault, JSONResponse(answer, headers=usage))
+        query = {**request.query_params, "_version": version}
+        return await _graph_read(state, version, "me/insights", lambda: state.insights(query))
 
     @app.get("/me/media")
     @app.get("/{version}/me/media")
     async def media(request: Request, version: str = "") -> Response:
-        if isinstance(fault := await _inject_faults(state, "graph"), Response):
-            return fault
-        try:
-            state.check_version(version, "me/media")
-            answer, usage = state.media(dict(request.query_params))
-        except SandboxError as error:
-            return _error_response(error)
-        return await _late(fault, JSONResponse(answer, headers=usage))
+        query = dict(request.query_params)
+        return await _graph_read(state, version, "me/media", lambda: state.media(query))
+
+
+async def _graph_read(
+    state: SandboxState,
+    version: str,
+    path: str,
+    read: Callable[[], tuple[dict[str, Any], dict[str, str]]],
+) -> Response:
+    """A Graph read: injected faults first, then the version, then the answer and its usage
+    headers (or the error Instagram would give)."""
+    if isinstance(fault := await _inject_faults(state, "graph"), Response):
+        return fault
+    try:
+        state.check_version(version, path)
+        answer, usage = read()
+    except SandboxError as error:
+        return _error_response(error)
+    return await _late(fault, JSONResponse(answer, headers=usage))
 
 
 def _add_picture_route(app: FastAPI) -> None:
