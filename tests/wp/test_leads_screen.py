@@ -340,7 +340,12 @@ def test_a_sandbox_lead_never_passes_for_a_real_instagram_account(
     """A name typed on the sandbox's page may belong to a stranger on Instagram: the lead says
     it is the sandbox's on the Leads screen, in the CSV and in Site Health, and links nowhere."""
     signer = Signer(shared["secret"])
-    assert push(configured, signer, a_lead(username="real.customer")).status_code == 201
+    real = a_lead(
+        username="real.customer",
+        permissions="instagram_business_basic",
+        unavailable_fields="biography",
+    )
+    assert push(configured, signer, real).status_code == 201
     php_json(configured, SANDBOX_MODE, "1")
     try:
         assert push(configured, signer, a_lead(username="made.up.name")).status_code == 201
@@ -360,6 +365,8 @@ def test_a_sandbox_lead_never_passes_for_a_real_instagram_account(
         by_name = {r["Instagram username"]: r for r in csv.DictReader(io.StringIO(exported))}
         assert by_name["made.up.name"]["Sandbox (made-up account)"] == "yes"
         assert by_name["real.customer"]["Sandbox (made-up account)"] == ""
+        assert by_name["real.customer"]["Permissions granted"] == "instagram_business_basic"
+        assert by_name["real.customer"]["Fields no longer served"] == "biography"
         with chromium() as browser:
             log_in(browser, configured, *ADMIN)
             browser.get(f"{configured.url}/wp-admin/admin.php?page=igsync-leads&s=made.up")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,10 @@ def test_the_privacy_tools_export_and_erase_a_persons_instagram_connection(
         ),
         what="both leads",
     )
+
+    profile = admin.get(f"{wp.url}/wp-admin/user-edit.php?user_id={wp.shopper_id}", timeout=30)
+    granted = re.search(r'id="igsync-profile-permissions"><code>([^<]+)<', profile.text)
+    assert granted and granted.group(1) == "instagram_business_basic"  # on the user's profile
 
     exported = privacy(wp, "exporter", "shopper@example.com")
     assert exported["done"] is True and len(exported["data"]) == 1

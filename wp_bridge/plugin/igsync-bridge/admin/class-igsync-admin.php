@@ -74,6 +74,11 @@ final class Igsync_Admin {
 				<tr><th><?php esc_html_e( 'Status', 'igsync-bridge' ); ?></th><td id="igsync-profile-status"><?php echo esc_html( Igsync_Leads::status_label( Igsync_Connect::status( $user->ID ) ) ); ?></td></tr>
 				<tr><th><?php esc_html_e( 'Instagram user id', 'igsync-bridge' ); ?></th><td><?php echo esc_html( (string) get_user_meta( $user->ID, 'igsync_ig_user_id', true ) ); ?></td></tr>
 				<tr><th><?php esc_html_e( 'Connected', 'igsync-bridge' ); ?></th><td><?php echo esc_html( self::local_time( (string) get_user_meta( $user->ID, 'igsync_connected_at', true ) ) ); ?></td></tr>
+				<?php $igsync_leads = Igsync_Leads::of_instagram_user( (string) get_user_meta( $user->ID, 'igsync_ig_user_id', true ) ); ?>
+				<?php $igsync_granted = array() === $igsync_leads ? '' : (string) end( $igsync_leads )['permissions']; ?>
+				<?php if ( '' !== $igsync_granted ) : ?>
+					<tr><th><?php esc_html_e( 'Permissions granted', 'igsync-bridge' ); ?></th><td id="igsync-profile-permissions"><code><?php echo esc_html( str_replace( ',', ', ', $igsync_granted ) ); ?></code></td></tr>
+				<?php endif; ?>
 			<?php endif; ?>
 		</table>
 		<?php
