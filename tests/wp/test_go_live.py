@@ -32,6 +32,7 @@ from tests.wp.shopper import connect, leads_page
 from tests.wp.test_connect_flow import SANDBOX_AT
 
 GUIDE = "/wp-admin/options-general.php?page=igsync&tab=go-live"
+INSIGHTS = "instagram_business_manage_insights"
 
 
 def guide(wp: WordPress, admin: requests.Session) -> str:
@@ -131,6 +132,17 @@ def test_each_step_ticks_itself_where_igsync_can_know_it(
         requests.post(meta + "deauthorize", {"signed_request": forged}, timeout=30).status_code
         == 403
     )
+
+    assert 'id="igsync-scopes-differ"' not in guide(wp, admin)
+    # The daemon set to ask for more than the plugin asks for: the guide says to pair again.
+    daemon.stop()
+    kept = daemon.settings
+    daemon.settings = replace(kept, scopes=("instagram_business_basic", INSIGHTS))
+    daemon.start()
+    page = html.unescape(ask_the_daemon(wp, admin))
+    differ = re.search(r'id="igsync-scopes-differ">(.*?)</p>', page, re.S)
+    assert differ and f"instagram_business_basic,{INSIGHTS}" in differ.group(1)
+    daemon.settings = kept
 
     # A secret Instagram refuses: the guide says so, and the step is open again.
     daemon.stop()

@@ -272,6 +272,15 @@ final class Igsync_Go_Live_Page {
 				<?php if ( '' !== (string) ( $graph['version'] ?? '' ) ) : ?>
 					<p><?php echo esc_html( Igsync_Go_Live::graph_words( $graph ) ); ?></p>
 				<?php endif; ?>
+				<?php $asked = (string) ( $view['scopes'] ?? '' ); ?>
+				<?php if ( '' !== $asked && Igsync_Settings::scopes() !== $asked ) : ?>
+					<p id="igsync-scopes-differ">
+					<?php
+					/* translators: 1: permissions the daemon is set to ask for, 2: those this site asks for */
+					echo esc_html( sprintf( __( 'The daemon is set to ask for %1$s, this site still asks shoppers for %2$s: click Pair again on the Settings tab and pair, so both ask for the same.', 'igsync-bridge' ), $asked, Igsync_Settings::scopes() ) );
+					?>
+					</p>
+				<?php endif; ?>
 				<p class="description">
 				<?php
 				/* translators: %s: how long ago */
