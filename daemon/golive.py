@@ -12,6 +12,9 @@ from daemon.instagram.credentials import Verdict, probe
 from daemon.instagram.flavours import FLAVOURS
 from daemon.settings import Settings
 
+# Inside the ping, whose first call after pairing WordPress gives 5 s in all.
+PING_PROBE_SECONDS = 3.0
+
 
 def instagram_status(settings: Settings, today: date) -> dict[str, Any]:
     """The `instagram` part of POST /v1/ping's answer (no secret in it)."""
@@ -20,6 +23,7 @@ def instagram_status(settings: Settings, today: date) -> dict[str, Any]:
         settings.instagram_app_id,
         settings.instagram_app_secret.reveal(),
         settings.redirect_uri,
+        timeout=PING_PROBE_SECONDS,
     )
     version = judge_version(settings.graph_api_version, today)
     until = graph_version(settings.graph_api_version).available_until

@@ -234,8 +234,8 @@ PLUGIN_TABLES: dict[str, Table] = {
     ),
     "codes": Table(
         "codes Instagram sent back, queued until the daemon has them",
-        "the code is erased once the daemon has it, or after its hour; the row stays (no "
-        "secret) until the plugin is deleted",
+        "the code is erased once the daemon has it, or after its hour; the row (no secret, the "
+        "context names the shopper) is deleted after 30 days",
         {
             "id": "row id",
             "code_hash": "SHA-256 of the code",

@@ -179,3 +179,21 @@ def test_the_export_file_the_person_receives_lists_their_instagram_connection(
         assert "Connection status Connected" in table.text
         browser.execute_script("arguments[0].scrollIntoView()", heading)
         screenshot(browser, wp, "privacy-export-file")
+
+
+def test_queued_codes_which_name_the_shopper_are_deleted_after_thirty_days(
+    configured: WordPress,
+) -> None:
+    """A code's row keeps the context it was forwarded with (an email): kept 30 days for the
+    lead to take its consent record, then deleted by the plugin's hourly prune."""
+    wp = configured
+    columns = "code_hash, code_enc, redirect_uri, context, received_at, acked_at"
+    for name, days in (("old", 31), ("young", 29)):
+        ago = f"UTC_TIMESTAMP() - INTERVAL {days} DAY"
+        context = f'{{"email":"{name}@example.com"}}'
+        values = f"SHA2('{name}', 256), NULL, 'https://x', '{context}', {ago}, {ago}"
+        wp.sql(f"INSERT INTO wp_igsync_codes ({columns}) VALUES ({values})")  # noqa: S608
+    php_json(wp, "require 'wp-load.php'; do_action( 'igsync_prune' ); echo 1;")
+    kept = wp.sql("SELECT context FROM wp_igsync_codes WHERE context LIKE '%@example.com%'")
+    assert "young@example.com" in kept and "old@example.com" not in kept
+    wp.sql("DELETE FROM wp_igsync_codes WHERE code_hash = SHA2('young', 256)")

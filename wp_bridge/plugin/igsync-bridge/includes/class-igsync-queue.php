@@ -18,6 +18,7 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Queue {
 
 	const CODE_LIFETIME = 3600;
+	const KEPT_DAYS     = 30; // A code's row (its context names the shopper), then deleted.
 	const UNREADABLE    = 'cannot be decrypted with this site\'s queue key';
 	const EXPIRED       = 'expired before the daemon fetched it';
 
@@ -176,14 +177,18 @@ final class Igsync_Queue {
 	}
 
 	/**
-	 * Erases codes past their hour that nobody fetched (they cannot be exchanged any more);
-	 * the row stays, with the reason, for the admin's counts.
+	 * Erases codes past their hour that nobody fetched (they cannot be exchanged any more; the
+	 * row stays a while, with the reason, for the admin's counts), and deletes rows older than
+	 * KEPT_DAYS: their context names the shopper (an email), and by then their lead has long
+	 * taken what it needs (the consent record) or will never come.
 	 */
 	public static function prune(): void {
 		global $wpdb;
 		$table = Igsync_Schema::table( 'codes' );
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
 		$wpdb->query( $wpdb->prepare( "UPDATE {$table} SET code_enc = NULL, last_error = %s WHERE acked_at IS NULL AND code_enc IS NOT NULL AND received_at < %s", self::EXPIRED, gmdate( 'Y-m-d H:i:s', time() - self::CODE_LIFETIME ) ) );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE received_at < %s", gmdate( 'Y-m-d H:i:s', time() - self::KEPT_DAYS * DAY_IN_SECONDS ) ) );
 	}
 
 	/**
