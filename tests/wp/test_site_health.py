@@ -95,10 +95,10 @@ def test_site_health_looks_like_wordpress(configured: WordPress, daemon: Running
 
 
 SEEN_BY_DAEMON = (
-    "require 'wp-load.php'; $view = (array) get_option( 'igsync_instagram' );"
-    " $view['graph_api'] = array( 'version' => 'v22.0', 'available_until' => '2027-05-20',"
-    " 'days_left' => 30, 'verdict' => $argv[1] ); $view['checked_at'] = time();"
-    " update_option( 'igsync_instagram', $view ); echo wp_json_encode( true );"
+    "require 'wp-load.php'; $last = (array) get_option( 'igsync_health' );"
+    " $last['instagram']['graph_api'] = array( 'version' => 'v22.0', 'available_until' =>"
+    " '2027-05-20', 'days_left' => 30, 'verdict' => $argv[1] ); $last['checked_at'] = time();"
+    " update_option( 'igsync_health', $last ); echo wp_json_encode( true );"
 )
 
 

@@ -71,11 +71,11 @@ final class Igsync_Site_Health {
 	 * @return array<string, mixed>
 	 */
 	public static function instagram(): array {
-		$view  = Igsync_Health::instagram();
+		// What the latest connection test (the one Site Health ran just before) heard: nothing
+		// when it failed, or when the daemon is older than 0.4.
 		$last  = Igsync_Health::last();
-		$asked = (int) ( $view['checked_at'] ?? 0 );
-		// Said at the latest connection test (the one Site Health ran just before), or stale.
-		$stale = $asked < time() - 300 || ( null !== $last && (int) $last['checked_at'] > $asked );
+		$view  = is_array( $last['instagram'] ?? null ) ? $last['instagram'] : array();
+		$stale = null === $last || (int) $last['checked_at'] < time() - 300;
 		if ( ! Igsync_Settings::is_configured() || array() === $view || $stale ) {
 			return self::result( 'igsync_instagram', 'recommended', __( 'igsync could not ask its daemon about Instagram', 'igsync-bridge' ), __( 'The daemon tells WordPress whether Instagram accepts the app and how long its Graph API version is served; it has not said so in the last few minutes (is it reachable, and up to date?).', 'igsync-bridge' ) );
 		}
