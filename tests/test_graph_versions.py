@@ -45,16 +45,17 @@ def test_every_graph_call_names_the_pinned_version(sandbox: Sandbox) -> None:
 
 
 def test_the_sandbox_refuses_a_version_meta_no_longer_serves(sandbox: Sandbox) -> None:
-    code = sandbox.new_code()
-    short = sandbox.client().exchange_code(code, sandbox.redirect_uri)
+    """On the sandbox's clock, whatever today is: v22.0 served the day before its end (20 May
+    2027), refused the day after; a version Meta never lists refused always."""
+    on_sandbox = datetime.fromtimestamp(sandbox.state.now(), UTC).date()
+    sandbox.state.advance((date(2027, 5, 19) - on_sandbox).days * 86400)
+    short = sandbox.client().exchange_code(sandbox.new_code(), sandbox.redirect_uri)
     long = sandbox.client().exchange_long_lived(short.access_token)
     assert sandbox.client(graph_api_version="v22.0").profile(long.access_token).username
     for version, words in (("v16.0", "deprecated version"), ("v3.0", "Unknown path")):
         with pytest.raises(RequestRejected, match=words):
             sandbox.client(graph_api_version=version).profile(long.access_token)
-    # v22.0 is served until 20 May 2027: on the sandbox's clock after that, it is refused too.
-    days = (date(2027, 5, 21) - date.today()).days
-    sandbox.state.advance(days * 86400)
+    sandbox.state.advance(2 * 86400)
     with pytest.raises(RequestRejected, match="deprecated version"):
         sandbox.client(graph_api_version="v22.0").profile(long.access_token)
 
