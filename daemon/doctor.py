@@ -18,9 +18,9 @@ from sqlmodel import SQLModel, col, select
 
 from daemon.clock import utcnow
 from daemon.crypto import CipherError, TokenCipher
-from daemon.golive import requested_scopes
+from daemon.golive import probe_credentials, requested_scopes
 from daemon.graph_versions import judge_version
-from daemon.instagram.credentials import CredentialCheck, Verdict, probe
+from daemon.instagram.credentials import Verdict
 from daemon.models import Token
 from daemon.settings import Settings, SettingsError, load_settings
 from daemon.statuses import TokenStatus
@@ -244,15 +244,6 @@ _SETTING_AT_FAULT = {
     Verdict.REDIRECT_NOT_REGISTERED: "IGSYNC_REDIRECT_URI",
     Verdict.REDIRECT_MISMATCH: "IGSYNC_REDIRECT_URI",
 }
-
-
-def probe_credentials(settings: Settings) -> CredentialCheck:
-    return probe(
-        settings.instagram_oauth_url,
-        settings.instagram_app_id,
-        settings.instagram_app_secret.reveal(),
-        settings.redirect_uri,
-    )
 
 
 def graph_version_check(version: str, today: date) -> Check:

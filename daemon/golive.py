@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from daemon.graph_versions import graph_version, judge_version
-from daemon.instagram.credentials import Verdict, probe
+from daemon.instagram.credentials import CredentialCheck, Verdict, probe
 from daemon.instagram.flavours import FLAVOURS
 from daemon.settings import Settings
 
@@ -18,13 +18,7 @@ PING_PROBE_SECONDS = 3.0
 
 def instagram_status(settings: Settings, today: date) -> dict[str, Any]:
     """The `instagram` part of POST /v1/ping's answer (no secret in it)."""
-    check = probe(
-        settings.instagram_oauth_url,
-        settings.instagram_app_id,
-        settings.instagram_app_secret.reveal(),
-        settings.redirect_uri,
-        timeout=PING_PROBE_SECONDS,
-    )
+    check = probe_credentials(settings, timeout=PING_PROBE_SECONDS)
     version = judge_version(settings.graph_api_version, today)
     until = graph_version(settings.graph_api_version).available_until
     return {
@@ -46,6 +40,17 @@ def instagram_status(settings: Settings, today: date) -> dict[str, Any]:
             "detail": version.detail,
         },
     }
+
+
+def probe_credentials(settings: Settings, *, timeout: float = 5.0) -> CredentialCheck:
+    """Instagram's word on this daemon's app id, secret and redirect URI (for doctor too)."""
+    return probe(
+        settings.instagram_oauth_url,
+        settings.instagram_app_id,
+        settings.instagram_app_secret.reveal(),
+        settings.redirect_uri,
+        timeout=timeout,
+    )
 
 
 def requested_scopes(settings: Settings) -> tuple[str, ...]:

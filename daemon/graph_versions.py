@@ -74,6 +74,11 @@ def is_newer_than_table(name: str) -> bool:
     return name not in GRAPH_VERSIONS and version_number(name) > version_number(newest_listed())
 
 
+def is_known(name: str) -> bool:
+    """A version Meta lists, or one released after this table: not a long-retired one."""
+    return name in GRAPH_VERSIONS or is_newer_than_table(name)
+
+
 def version_number(name: str) -> tuple[int, int]:
     """(25, 0) for "v25.0", for ordering; (0, 0) for what is not a version."""
     match = VERSION.fullmatch(name)
@@ -93,7 +98,7 @@ def judge_version(name: str, today: date) -> VersionVerdict:
     """Pure: the verdict on a pinned version for doctor, the ping answer and Site Health."""
     version = graph_version(name)
     days = version.days_left(today)
-    if name not in GRAPH_VERSIONS and not is_newer_than_table(name):
+    if not is_known(name):
         return VersionVerdict(
             "fail",
             f"Graph API {name} is not a version Meta serves (older than {oldest_listed()}, "

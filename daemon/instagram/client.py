@@ -196,54 +196,26 @@ class InstagramClient:
     def profile(self, access_token: str) -> Profile:
         """GET /me with the flavour's fields, less those the pinned version no longer serves
         (each found once, then left out); the profile names them as unavailable."""
-        version = self.endpoints.graph_api_version
         wanted = self.flavour.profile_fields
-        while True:
-            fields = self.retired.kept(version, wanted)
-            try:
-                payload = self._call(
-                    "GET",
-                    self.endpoints.graph("me"),
-                    params={"fields": ",".join(fields), "access_token": access_token},
-                    secrets=(access_token,),
-                )
-            except RequestRejected as error:
-                field = refused_field(error)
-                if field is None or field not in fields or field in ("user_id", "id", "username"):
-                    raise
-                self.retired.retire(version, field)
-                continue
-            missing = frozenset(wanted) - frozenset(fields)
-            return self._parsed(partial(self.flavour.parse_profile, payload, missing))
+        payload, fields = self._read_served(
+            "me",
+            "fields",
+            wanted,
+            access_token,
+            refused=refused_field,
+            required=("user_id", "id", "username"),
+        )
+        missing = frozenset(wanted) - frozenset(fields)
+        return self._parsed(partial(self.flavour.parse_profile, payload, missing))
 
     def insights(self, access_token: str, followers: int | None) -> dict[str, Insight]:
         """GET /me/insights (daily reach and new followers), each metric a number,
         "suppressed" or "unavailable" (daemon.instagram.insights). A metric the pinned
         version refuses is left out from then on, as a retired profile field is."""
-        version = self.endpoints.graph_api_version
-        while True:
-            asked = self.retired.kept(version, METRICS)
-            if not asked:
-                return read_insights({}, asked, frozenset(METRICS), followers)
-            try:
-                payload = self._call(
-                    "GET",
-                    self.endpoints.graph("me/insights"),
-                    params={
-                        "metric": ",".join(asked),
-                        "period": "day",
-                        "access_token": access_token,
-                    },
-                    secrets=(access_token,),
-                )
-            except RequestRejected as error:
-                metric = refused_metric(error, asked)
-                if metric is None:
-                    raise
-                self.retired.retire(version, metric)
-                continue
-            retired = frozenset(METRICS) - frozenset(asked)
-            return read_insights(payload, asked, retired, followers)
+        payload, asked = self._read_served(
+            "me/insights", "metric", METRICS, access_token, refused=refused_metric, period="day"
+        )
+        return read_insights(payload, asked, frozenset(METRICS) - frozenset(asked), followers)
 
     def recent_media(self, access_token: str, limit: int = 25) -> list[Post]:
         """GET /me/media: the newest posts' like and comment counts, in one call."""
@@ -262,6 +234,41 @@ class InstagramClient:
     def close(self) -> None:
         self._session.close()
         self._exchange_session.close()
+
+    def _read_served(
+        self,
+        path: str,
+        listed_in: str,
+        wanted: tuple[str, ...],
+        access_token: str,
+        *,
+        refused: Callable[[InstagramError, tuple[str, ...]], str | None],
+        required: tuple[str, ...] = (),
+        **params: str,
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """A Graph read of the `wanted` fields or metrics (named in the `listed_in` parameter)
+        that the pinned version still serves: one it refuses (`refused` reads which) is retired
+        and the read made again without it, unless it is `required`. The answer (empty when
+        none is served any more) and the names it was asked for."""
+        version = self.endpoints.graph_api_version
+        while True:
+            asked = self.retired.kept(version, wanted)
+            if not asked:
+                return {}, asked
+            try:
+                payload = self._call(
+                    "GET",
+                    self.endpoints.graph(path),
+                    params={listed_in: ",".join(asked), **params, "access_token": access_token},
+                    secrets=(access_token,),
+                )
+            except RequestRejected as error:
+                name = refused(error, asked)
+                if name is None or name in required:
+                    raise
+                self.retired.retire(version, name)
+                continue
+            return payload, asked
 
     def _call(
         self,

@@ -108,12 +108,12 @@ class UpstreamUnavailable(InstagramError):
     kind = "upstream_unavailable"
 
 
-def refused_field(error: InstagramError) -> str | None:
-    """The field a Graph refusal names as not served by this version, or None."""
+def refused_field(error: InstagramError, asked: tuple[str, ...]) -> str | None:
+    """The field of `asked` a Graph refusal names as not served by this version, or None."""
     if error.code != INVALID_PARAMETER_CODE:
         return None
     match = NONEXISTING_FIELD.search(error.message)
-    return match.group(1) if match else None
+    return match.group(1) if match and match.group(1) in asked else None
 
 
 def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> InstagramError:

@@ -115,22 +115,18 @@ def create_sandbox_app(state: SandboxState, *, controls: bool = True) -> FastAPI
     @app.get("/access_token")
     @app.get("/{version}/access_token")
     async def long_lived(request: Request, version: str = "") -> Response:
-        if isinstance(fault := await _inject_faults(state, "graph"), Response):
-            return fault
         query = dict(request.query_params)
-        answer = _versioned(
-            state, version, "access_token", lambda: state.exchange_long_lived(query)
+        return await _graph_read(
+            state, version, "access_token", lambda: (state.exchange_long_lived(query), {})
         )
-        return await _late(fault, answer)
 
     @app.get("/refresh_access_token")
     @app.get("/{version}/refresh_access_token")
     async def refresh(request: Request, version: str = "") -> Response:
-        if isinstance(fault := await _inject_faults(state, "graph"), Response):
-            return fault
         query = dict(request.query_params)
-        answer = _versioned(state, version, "refresh_access_token", lambda: state.refresh(query))
-        return await _late(fault, answer)
+        return await _graph_read(
+            state, version, "refresh_access_token", lambda: (state.refresh(query), {})
+        )
 
     _add_graph_reads(app, state)
     _add_picture_route(app)
@@ -140,7 +136,8 @@ def create_sandbox_app(state: SandboxState, *, controls: bool = True) -> FastAPI
 
 
 def _add_graph_reads(app: FastAPI, state: SandboxState) -> None:
-    """The Graph reads a token allows: the profile, recent media, insights."""
+    """The Graph reads a token allows: the profile, recent media, insights (with the usage
+    headers of the call they count as)."""
 
     @app.get("/me")
     @app.get("/{version}/me")
@@ -168,8 +165,8 @@ async def _graph_read(
     path: str,
     read: Callable[[], tuple[dict[str, Any], dict[str, str]]],
 ) -> Response:
-    """A Graph read: injected faults first, then the version, then the answer and its usage
-    headers (or the error Instagram would give)."""
+    """A Graph call: injected faults first, then the version, then the answer and its usage
+    headers, if any (or the error Instagram would give)."""
     if isinstance(fault := await _inject_faults(state, "graph"), Response):
         return fault
     try:
@@ -292,16 +289,6 @@ async def _inject_faults(state: SandboxState, shape: str) -> Response | float | 
         )
         return _error_response(error)
     return None
-
-
-def _versioned(state: SandboxState, version: str, path: str, call: Any) -> Response:
-    """The answer of a Graph call made on `version` (refused when Meta no longer serves it)."""
-
-    def answer() -> Any:
-        state.check_version(version, path)
-        return call()
-
-    return _answer(answer)
 
 
 def _answer(call: Any) -> Response:

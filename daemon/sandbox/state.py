@@ -26,13 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from daemon.graph_versions import (
-    GRAPH_VERSIONS,
-    VERSION,
-    graph_version,
-    is_newer_than_table,
-    version_number,
-)
+from daemon.graph_versions import VERSION, graph_version, is_known, version_number
 from daemon.ownership import give_to_folder_owner
 from daemon.settings import ApiFlavour
 
@@ -316,9 +310,7 @@ class SandboxState:
         errors (Meta documents the dates, not the payload)."""
         if not version:
             return
-        if not VERSION.fullmatch(version) or (
-            version not in GRAPH_VERSIONS and not is_newer_than_table(version)
-        ):
+        if not VERSION.fullmatch(version) or not is_known(version):
             raise graph_error(f"Unknown path components: /{version}/{path}", 2500)
         until = graph_version(version).available_until
         if until is not None and self.now() >= _midnight(until):

@@ -161,7 +161,7 @@ def test_the_guide_looks_like_wordpress_live_and_in_sandbox_mode(
     ask_the_daemon(wp, wp.admin())
     with chromium() as browser:
         log_in(browser, wp, *ADMIN)
-        for width, name in ((1280, "desktop"), (390, "phone")):
+        for width, name in ((1280, "desktop"), (600, "narrow"), (390, "phone")):
             browser.set_window_size(width, 2600)
             browser.get(wp.url + GUIDE)
             tabs = browser.find_elements(By.CSS_SELECTOR, ".nav-tab-wrapper .nav-tab")

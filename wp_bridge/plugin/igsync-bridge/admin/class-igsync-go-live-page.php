@@ -260,7 +260,7 @@ final class Igsync_Go_Live_Page {
 	 * connection, with a button to ask again.
 	 */
 	private static function render_instagram_verdict(): void {
-		$view = Igsync_Go_Live::daemon_view();
+		$view = Igsync_Health::instagram();
 		if ( array() !== $view ) {
 			$verdict = (string) ( $view['credentials']['verdict'] ?? '' );
 			$graph   = is_array( $view['graph_api'] ?? null ) ? $view['graph_api'] : array();

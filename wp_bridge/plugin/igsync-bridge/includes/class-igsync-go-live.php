@@ -85,21 +85,12 @@ final class Igsync_Go_Live {
 	}
 
 	/**
-	 * What the daemon said of the Instagram side at the last Test connection, if it did.
-	 *
-	 * @return array<string, mixed>
-	 */
-	public static function daemon_view(): array {
-		return Igsync_Health::instagram();
-	}
-
-	/**
 	 * The facts each step is checked against.
 	 *
 	 * @return array<string, bool>
 	 */
 	public static function facts(): array {
-		$daemon  = self::daemon_view();
+		$daemon  = Igsync_Health::instagram();
 		$live    = ! Igsync_Settings::is_sandbox() && array() !== $daemon && empty( $daemon['sandbox'] );
 		$app_id  = Igsync_Settings::get( 'app_id' );
 		$state   = self::state();
