@@ -13,10 +13,10 @@ import sys
 from bench.common import REDIRECT_URI
 from daemon.crypto import TokenCipher, generate_key
 from daemon.redact import Secret
+from daemon.service import code_intake_app
 from daemon.serving import serve_until_signalled
 from daemon.settings import Listen
 from daemon.store import Store
-from wp_bridge.intake import create_intake_app
 from wp_bridge.signing import Signer
 
 
@@ -24,7 +24,7 @@ def main() -> None:
     port, database, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     store = Store(f"sqlite:///{database}")
     store.migrate()
-    app = create_intake_app(
+    app = code_intake_app(
         store=store,
         cipher=TokenCipher([Secret(generate_key())]),
         signer=Signer(secret),

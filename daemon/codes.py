@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,47 +19,15 @@ from daemon.crypto import TokenCipher
 from daemon.models import ReceivedCode, SeenWebhook, core_table
 from daemon.statuses import CodeStatus
 from daemon.store import Store
+from wp_bridge.wire import Acceptance, CodeForward, CodeState, ReplayedRequest, Submission
 
 CODE_LIFETIME = timedelta(hours=1)
 REPLAY_MEMORY = timedelta(minutes=15)  # well past the 5-minute signature tolerance
 
 
-class ReplayedRequest(Exception):
-    """A signed request whose webhook-id was already accepted."""
-
-
-@dataclass(frozen=True, repr=False)
-class CodeForward:
-    """A validated forward from WordPress (see wp_bridge.intake for the wire format)."""
-
-    code: str
-    redirect_uri: str
-    received_at: datetime
-    context: dict[str, Any] = field(default_factory=dict)
-
-    def __repr__(self) -> str:
-        return f"CodeForward(redirect_uri={self.redirect_uri!r}, received_at={self.received_at!r})"
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    id: int
-    status: str
-    created: bool  # False: the same code was forwarded before; `id` is the first one's
-
-
 def code_digest(code: str) -> str:
     """What the store keeps to recognise a code again (codes are long random strings)."""
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One forward to store, with the webhook id of the signed request that carried it (the
-    catch-up poll, which signed nothing to us, has none)."""
-
-    forward: CodeForward
-    webhook_id: str | None
 
 
 def accept_code(
@@ -191,9 +158,21 @@ def remember_webhook(store: Store, webhook_id: str, *, now: datetime) -> bool:
         return True
 
 
-def get_code(store: Store, code_id: int) -> ReceivedCode | None:
+def code_state(store: Store, code_id: int) -> CodeState | None:
+    """What the intake tells WordPress of a code (`GET /v1/codes/{id}`)."""
     with store.read() as session:
-        return session.get(ReceivedCode, code_id)
+        row = session.get(ReceivedCode, code_id)
+    if row is None or row.id is None:
+        return None
+    return CodeState(
+        id=row.id,
+        status=row.status,
+        received_at=row.received_at,
+        expires_at=row.expires_at,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        customer_id=row.customer_id,
+    )
 
 
 def forget_seen_webhooks(store: Store, *, now: datetime) -> int:

@@ -12,15 +12,14 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, Unpack
 
 from sqlalchemy import bindparam, exists, select, update
 from sqlmodel import col
 
 from daemon import leases
 from daemon.backoff import DELIVERY_BACKOFF
-from daemon.clock import Clock, utcnow
 from daemon.metrics import Metrics
 from daemon.models import Delivery, Leased, core_table
 from daemon.retry import RetryDecision, decide_retry
@@ -75,55 +74,24 @@ class QueuedLead:
     attempts: int
 
 
-class DeliveryWorker:
+class DeliveryWorker(leases.LeasedWorker):
+    # A customer's leads go in the order they were made: one waits while an older one does.
+    work = leases.WorkTable(Delivery, (DeliveryStatus.PENDING,), in_line=(_NO_OLDER_PENDING,))
+
     def __init__(
         self,
         store: Store,
         wordpress: WordPressClient,
         *,
-        owner: str,
-        lease: timedelta = leases.DEFAULT_LEASE,
-        clock: Clock = utcnow,
         on_retry: Callable[[int, datetime], None] | None = None,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
+        **held: Unpack[leases.Holder],
     ) -> None:
-        self.store = store
+        super().__init__(store, rng=rng, **held)
         self.wordpress = wordpress
         self.metrics = metrics or Metrics()
-        self.owner = owner
-        self.lease = lease
-        self.clock = clock
         self.on_retry = on_retry
-        self.rng = rng
-
-    def process(self, delivery_id: int) -> str | None:
-        """Claim this delivery if it is due and first in its customer's line, and push it."""
-        with self.store.write() as session:
-            claimed = leases.claim_due(
-                session,
-                Delivery,
-                statuses=(DeliveryStatus.PENDING,),
-                now=self.clock(),
-                owner=self.owner,
-                lease=self.lease,
-                limit=1,
-                extra=(_DELIVERIES.c.id == delivery_id, _NO_OLDER_PENDING),
-            )
-        return self.run_claimed(delivery_id) if claimed else None
-
-    def claim_due(self, limit: int) -> list[int]:
-        with self.store.write() as session:
-            return leases.claim_due(
-                session,
-                Delivery,
-                statuses=(DeliveryStatus.PENDING,),
-                now=self.clock(),
-                owner=self.owner,
-                lease=self.lease,
-                limit=limit,
-                extra=(_NO_OLDER_PENDING,),
-            )
 
     def run_claimed(self, delivery_id: int) -> str | None:
         with self.store.read() as session:

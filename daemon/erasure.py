@@ -16,12 +16,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Unpack
 
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlmodel import Session, col
 
 from daemon import leases
-from daemon.clock import Clock, utcnow
 from daemon.connection import disconnected, lose_connection
 from daemon.deliveries import record_failed_push
 from daemon.followers import forget_followers
@@ -290,49 +290,23 @@ def _customer(session: Session, ig_user_id: str) -> Customer | None:
     return session.execute(select(Customer).where(col(Customer.ig_user_id) == ig_user_id)).scalar()
 
 
-class ErasureWorker:
+class ErasureWorker(leases.LeasedWorker):
     """Tells WordPress to erase the person's leads and user meta, until it confirms."""
+
+    work = leases.WorkTable(Erasure, (ErasureStatus.PENDING,))
 
     def __init__(
         self,
         store: Store,
         wordpress: WordPressClient,
         *,
-        owner: str,
-        lease: timedelta = leases.DEFAULT_LEASE,
-        clock: Clock = utcnow,
         on_retry: Callable[[int, datetime], None] | None = None,
         rng: random.Random | None = None,
+        **held: Unpack[leases.Holder],
     ) -> None:
-        self.store, self.wordpress, self.owner = store, wordpress, owner
-        self.lease = lease
-        self.clock, self.on_retry, self.rng = clock, on_retry, rng
-
-    def process(self, erasure_id: int) -> str | None:
-        with self.store.write() as session:
-            claimed = leases.claim_due(
-                session,
-                Erasure,
-                statuses=(ErasureStatus.PENDING,),
-                now=self.clock(),
-                owner=self.owner,
-                lease=self.lease,
-                limit=1,
-                extra=(col(Erasure.id) == erasure_id,),
-            )
-        return self.run_claimed(erasure_id) if claimed else None
-
-    def claim_due(self, limit: int) -> list[int]:
-        with self.store.write() as session:
-            return leases.claim_due(
-                session,
-                Erasure,
-                statuses=(ErasureStatus.PENDING,),
-                now=self.clock(),
-                owner=self.owner,
-                lease=self.lease,
-                limit=limit,
-            )
+        super().__init__(store, rng=rng, **held)
+        self.wordpress = wordpress
+        self.on_retry = on_retry
 
     def run_claimed(self, erasure_id: int) -> str | None:
         with self.store.read() as session:

@@ -15,13 +15,12 @@ import threading
 from concurrent.futures import Future
 
 from daemon.clock import Clock, utcnow
-from daemon.codes import Acceptance, ReplayedRequest, Submission, accept_codes
+from daemon.codes import accept_codes
 from daemon.crypto import TokenCipher
 from daemon.store import Store
+from wp_bridge.wire import Outcome, Submission
 
 log = logging.getLogger(__name__)
-
-Outcome = Acceptance | ReplayedRequest
 
 
 class GroupCommit:

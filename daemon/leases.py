@@ -5,22 +5,31 @@ A claim is one UPDATE ... WHERE <due and unleased> ... RETURNING id statement: a
 concurrent daemons pick disjoint rows). A worker that dies holds its rows only until the lease
 expires; `release` and `finish` check the owner, so a worker whose lease ran out cannot
 overwrite the work of the one that took over.
+
+Every worker claims through one `WorkTable` (which rows of which table a claim may take) and
+derives from `LeasedWorker` (who holds the rows, for how long, by which clock): what differs
+between workers is only their own rule (a delivery waits for its customer's older ones, a token
+is due in its refresh window, a sync within the API budget) and their `run_claimed`.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import random
 import socket
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlmodel import Session
 
+from daemon.clock import Clock, utcnow
 from daemon.models import Leased, core_table
+from daemon.store import Store
 
 DEFAULT_LEASE = timedelta(minutes=2)
 
@@ -89,6 +98,119 @@ def claim_one(
         .returning(table.c.id)
     )
     return session.execute(statement).first() is not None
+
+
+@dataclass(frozen=True)
+class WorkTable:
+    """A table of leased work and which of its rows a claim may take: one of `statuses`, due,
+    unleased, and every one of `in_line` (a rule of the table's own, such as "no older lead of
+    the same customer is waiting")."""
+
+    model: type[Leased]
+    statuses: tuple[str, ...]
+    in_line: tuple[ColumnElement[bool], ...] = ()
+
+    def claim_due(
+        self,
+        session: Session,
+        *,
+        now: datetime,
+        owner: str,
+        lease: timedelta,
+        limit: int,
+        extra: Iterable[ColumnElement[bool]] = (),
+    ) -> list[int]:
+        return claim_due(
+            session,
+            self.model,
+            statuses=self.statuses,
+            now=now,
+            owner=owner,
+            lease=lease,
+            limit=limit,
+            extra=(*self.in_line, *extra),
+        )
+
+    def claim_one(
+        self, session: Session, row_id: int, *, now: datetime, owner: str, lease: timedelta
+    ) -> bool:
+        """Lease this row whether or not it is due (the CLI's "this one, now")."""
+        return claim_one(
+            session, self.model, row_id, statuses=self.statuses, now=now, owner=owner, lease=lease
+        )
+
+
+class Holder(TypedDict):
+    """Who holds a worker's rows, for how long, by which clock: the same for every worker of
+    one daemon, whose stop hands back what `owner` holds (each defaults for the CLI and tests:
+    a new owner name, DEFAULT_LEASE, the real clock)."""
+
+    owner: NotRequired[str]
+    lease: NotRequired[timedelta]
+    clock: NotRequired[Clock]
+
+
+class LeasedWorker:
+    """The part every worker of a work table shares (procrastinate's JobManager, rq's Queue):
+    claiming due rows for the worker pool, and `process` for one row named by the CLI or a test.
+    A subclass names its `work` table and adds `run_claimed`; `due_now` adds a time-dependent
+    rule, `process_waits` whether a named row must be due (a delivery, an erasure) or may be
+    taken early (a code, which the shopper is waiting for)."""
+
+    work: ClassVar[WorkTable]
+    process_waits: ClassVar[bool] = True
+
+    def __init__(
+        self, store: Store, *, rng: random.Random | None = None, **held: Unpack[Holder]
+    ) -> None:
+        self.store = store
+        self.owner = held.get("owner") or worker_name()
+        self.lease = held.get("lease", DEFAULT_LEASE)
+        self.clock = held.get("clock", utcnow)
+        self.rng = rng  # the backoff's jitter (a seeded one in tests)
+
+    def due_now(self, now: datetime) -> Iterable[ColumnElement[bool]]:
+        """Conditions of this worker's own that depend on the time of the claim."""
+        return ()
+
+    def claim_due(self, limit: int) -> list[int]:
+        now = self.clock()
+        with self.store.write() as session:
+            return self.work.claim_due(
+                session,
+                now=now,
+                owner=self.owner,
+                lease=self.lease,
+                limit=limit,
+                extra=self.due_now(now),
+            )
+
+    def process(self, row_id: int) -> str | None:
+        """Claim this row and work it; its status afterwards, or None when it was not ours to
+        take (held by another worker, not due, or finished)."""
+        now = self.clock()
+        with self.store.write() as session:
+            if self.process_waits:
+                table = core_table(self.work.model)
+                claimed = bool(
+                    self.work.claim_due(
+                        session,
+                        now=now,
+                        owner=self.owner,
+                        lease=self.lease,
+                        limit=1,
+                        extra=(table.c.id == row_id, *self.due_now(now)),
+                    )
+                )
+            else:
+                claimed = self.work.claim_one(
+                    session, row_id, now=now, owner=self.owner, lease=self.lease
+                )
+        return self.run_claimed(row_id) if claimed else None
+
+    def run_claimed(self, row_id: int) -> str | None:
+        """Work a row this worker holds; its status afterwards, or None if the lease was lost."""
+        raise NotImplementedError
 
 
 def finish(session: Session, model: type[Leased], row_id: int, owner: str, **values: Any) -> bool:

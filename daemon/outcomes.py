@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Unpack
 
-from sqlalchemy import or_, update
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, or_
+from sqlmodel import col
 
+from daemon import leases
 from daemon.backoff import DELIVERY_BACKOFF
-from daemon.clock import Clock, utcnow
 from daemon.models import ReceivedCode
 from daemon.retry import decide_retry
 from daemon.statuses import CodeStatus
@@ -26,65 +28,62 @@ log = logging.getLogger(__name__)
 BATCH = 50
 TOLD_STATUSES = (CodeStatus.INTERRUPTED, CodeStatus.FAILED)
 FAILED_TOLD_FOR = timedelta(hours=2)
+TOLD = "told"
 
 
-class CodeOutcomes:
+class CodeOutcomes(leases.LeasedWorker):
+    """Leases a code that ended without a lead while it tells WordPress, so that two daemons
+    never tell the same code twice."""
+
+    work = leases.WorkTable(
+        ReceivedCode, TOLD_STATUSES, in_line=(col(ReceivedCode.wordpress_told_at).is_(None),)
+    )
+
     def __init__(
         self,
         store: Store,
         wordpress: WordPressClient,
         *,
-        clock: Clock = utcnow,
         rng: random.Random | None = None,
+        **held: Unpack[leases.Holder],
     ) -> None:
-        self.store = store
+        super().__init__(store, rng=rng, **held)
         self.wordpress = wordpress
-        self.clock = clock
-        self.rng = rng
+
+    def due_now(self, now: datetime) -> Iterable[ColumnElement[bool]]:
+        """An interrupted code always; a failed one only while its shopper may still wait."""
+        return (
+            or_(
+                col(ReceivedCode.status) == CodeStatus.INTERRUPTED,
+                col(ReceivedCode.updated_at) >= now - FAILED_TOLD_FOR,
+            ),
+        )
 
     def run_once(self) -> int:
-        """Tell WordPress of the interrupted codes that are due; how many it took."""
-        now = self.clock()
-        with self.store.read() as session:
-            due = (
-                session.execute(
-                    select(ReceivedCode)
-                    .where(
-                        col(ReceivedCode.status).in_(TOLD_STATUSES),
-                        or_(
-                            col(ReceivedCode.status) == CodeStatus.INTERRUPTED,
-                            col(ReceivedCode.updated_at) >= now - FAILED_TOLD_FOR,
-                        ),
-                        col(ReceivedCode.wordpress_told_at).is_(None),
-                        col(ReceivedCode.next_attempt_at) <= now,
-                    )
-                    .order_by(col(ReceivedCode.id))
-                    .limit(BATCH)
-                )
-                .scalars()
-                .all()
-            )
-        told = 0
-        for row in due:
-            assert row.id is not None
-            try:
-                self.wordpress.code_outcome(row.code_hash, row.status, row.last_error or "")
-            except WordPressError as error:
-                self._later(row, error)
-                continue
-            with self.store.write() as session:
-                session.execute(
-                    update(ReceivedCode)
-                    .where(col(ReceivedCode.id) == row.id)
-                    .values(wordpress_told_at=self.clock())
-                )
-            told += 1
-            log.info("code %s: WordPress told it %s", row.id, row.status)
-        return told
+        """Tell WordPress of the codes that are due now; how many it took (the pool does this
+        continuously; tests and the CLI call it)."""
+        return sum(self.run_claimed(row_id) == TOLD for row_id in self.claim_due(BATCH))
 
-    def _later(self, row: ReceivedCode, error: WordPressError) -> None:
+    def run_claimed(self, row_id: int) -> str | None:
+        with self.store.read() as session:
+            row = session.get(ReceivedCode, row_id)
+        assert row is not None
+        try:
+            self.wordpress.code_outcome(row.code_hash, row.status, row.last_error or "")
+        except WordPressError as error:
+            return self._later(row, error)
+        with self.store.write() as session:
+            if not leases.finish(
+                session, ReceivedCode, row_id, self.owner, wordpress_told_at=self.clock()
+            ):
+                return None
+        log.info("code %s: WordPress told it %s", row_id, row.status)
+        return TOLD
+
+    def _later(self, row: ReceivedCode, error: WordPressError) -> str | None:
         """Unreachable or refusing: try again with backoff (a refusal too, WordPress may be
         mid-update; the owner sees the code's status in `igsync status` meanwhile)."""
+        assert row.id is not None
         decision = decide_retry(
             retryable=True,
             reason=str(error),
@@ -94,9 +93,13 @@ class CodeOutcomes:
             rng=self.rng,
         )
         with self.store.write() as session:
-            session.execute(
-                update(ReceivedCode)
-                .where(col(ReceivedCode.id) == row.id)
-                .values(attempts=decision.attempts, next_attempt_at=decision.next_attempt_at)
+            kept = leases.finish(
+                session,
+                ReceivedCode,
+                row.id,
+                self.owner,
+                attempts=decision.attempts,
+                next_attempt_at=decision.next_attempt_at,
             )
         log.warning("code %s: could not tell WordPress it was interrupted: %s", row.id, error)
+        return "retrying" if kept else None

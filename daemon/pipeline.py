@@ -14,14 +14,14 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from daemon import leases
 from daemon.backoff import CODE_BACKOFF
-from daemon.clock import Clock, to_utc, utcnow
+from daemon.clock import to_utc
 from daemon.codes import CODE_LIFETIME
 from daemon.connection import reconnected
 from daemon.crypto import CipherError, TokenCipher
@@ -48,24 +48,25 @@ class LeaseLost(Exception):
     """Another worker took the row over (our lease ran out); stop without writing."""
 
 
-class CodePipeline:
+class CodePipeline(leases.LeasedWorker):
+    work = leases.WorkTable(ReceivedCode, ACTIVE_CODE_STATUSES)
+    process_waits = False  # a code named by the CLI or a test goes now: its shopper waits
+
     def __init__(
         self,
         store: Store,
         cipher: TokenCipher,
         client: InstagramClient,
         *,
-        owner: str,
-        lease: timedelta = leases.DEFAULT_LEASE,
-        clock: Clock = utcnow,
         on_completed: Callable[[int], None] | None = None,
         on_retry: Callable[[int, datetime], None] | None = None,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
         sync_interval: timedelta = DEFAULT_SYNC_INTERVAL,
         engagement: bool = False,
+        **held: Unpack[leases.Holder],
     ) -> None:
-        self.store = store
+        super().__init__(store, rng=rng, **held)
         self.sync_interval = sync_interval  # a new customer's profile is synced again after it
         # IGSYNC_ENGAGEMENT: the recent posts are read with the profile, so that the first lead
         # carries the figure (one push, not a lead then an `updated` two seconds later).
@@ -73,38 +74,8 @@ class CodePipeline:
         self.cipher = cipher
         self.client = client
         self.metrics = metrics or Metrics()
-        self.owner = owner
-        self.lease = lease
-        self.clock = clock
         self.on_completed = on_completed  # called with the new Delivery id
         self.on_retry = on_retry  # called with (code id, when) after a retryable failure
-        self.rng = rng
-
-    def process(self, code_id: int) -> str | None:
-        """Claim the code if nobody holds it and advance it; its status afterwards, or None."""
-        with self.store.write() as session:
-            claimed = leases.claim_one(
-                session,
-                ReceivedCode,
-                code_id,
-                statuses=ACTIVE_CODE_STATUSES,
-                now=self.clock(),
-                owner=self.owner,
-                lease=self.lease,
-            )
-        return self.run_claimed(code_id) if claimed else None
-
-    def claim_due(self, limit: int) -> list[int]:
-        with self.store.write() as session:
-            return leases.claim_due(
-                session,
-                ReceivedCode,
-                statuses=ACTIVE_CODE_STATUSES,
-                now=self.clock(),
-                owner=self.owner,
-                lease=self.lease,
-                limit=limit,
-            )
 
     def run_claimed(self, code_id: int) -> str | None:
         """Advance a code this worker holds until it completes, fails or must wait."""

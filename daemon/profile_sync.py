@@ -13,7 +13,7 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import select, update
 from sqlmodel import col
@@ -21,7 +21,7 @@ from sqlmodel import col
 from daemon import leases
 from daemon.backoff import REFRESH_BACKOFF
 from daemon.budget import ApiBudget
-from daemon.clock import Clock, to_utc, utcnow
+from daemon.clock import to_utc
 from daemon.connection import CONNECTED, lose_connection, next_version
 from daemon.crypto import CipherError, TokenCipher
 from daemon.engagement import engagement_rate
@@ -41,32 +41,29 @@ from daemon.sync_schedule import next_sync_due
 log = logging.getLogger(__name__)
 
 
-class ProfileSyncer:
+class ProfileSyncer(leases.LeasedWorker):
+    work = leases.WorkTable(ProfileSync, (SyncStatus.ACTIVE,))
+
     def __init__(
         self,
         store: Store,
         cipher: TokenCipher,
         client: InstagramClient,
         *,
-        owner: str,
         interval: timedelta,
         budget: ApiBudget,
         engagement: bool = False,
         insights: bool = False,
-        lease: timedelta = leases.DEFAULT_LEASE,
-        clock: Clock = utcnow,
         rng: random.Random | None = None,
         on_updated: Callable[[int], None] | None = None,
+        **held: Unpack[leases.Holder],
     ) -> None:
-        self.store, self.cipher, self.client = store, cipher, client
-        self.owner = owner
+        super().__init__(store, rng=rng, **held)
+        self.cipher, self.client = cipher, client
         self.interval = interval
         self.budget = budget
         self.engagement = engagement
         self.insights = insights  # IGSYNC_SCOPES asks for instagram_business_manage_insights
-        self.lease = lease
-        self.clock = clock
-        self.rng = rng
         self.on_updated = on_updated  # called with the `updated` delivery's id
 
     def wake_in(self) -> float | None:
@@ -74,36 +71,18 @@ class ProfileSyncer:
         return self.budget.next_start_in(self.clock())
 
     def claim_due(self, limit: int) -> list[int]:
-        now = self.clock()
-        limit = self.budget.batch(limit, now)
-        if limit <= 0:
-            return []
-        with self.store.write() as session:
-            return leases.claim_due(
-                session,
-                ProfileSync,
-                statuses=(SyncStatus.ACTIVE,),
-                now=now,
-                owner=self.owner,
-                lease=self.lease,
-                limit=limit,
-            )
+        """As many due syncs as the API budget lets start now."""
+        limit = self.budget.batch(limit, self.clock())
+        return super().claim_due(limit) if limit > 0 else []
 
     def sync_now(self, customer_id: int) -> str:
         """`igsync customers sync ID`: this customer's sync at once, due or not."""
-        now = self.clock()
         with self.store.write() as session:
             sync_id = session.execute(
                 select(col(ProfileSync.id)).where(col(ProfileSync.customer_id) == customer_id)
             ).scalar()
-            claimed = sync_id is not None and leases.claim_one(
-                session,
-                ProfileSync,
-                sync_id,
-                statuses=(SyncStatus.ACTIVE,),
-                now=now,
-                owner=self.owner,
-                lease=self.lease,
+            claimed = sync_id is not None and self.work.claim_one(
+                session, sync_id, now=self.clock(), owner=self.owner, lease=self.lease
             )
         if not claimed:
             return "not_active"

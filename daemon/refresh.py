@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Unpack
+
+from sqlalchemy import ColumnElement
 
 from daemon import leases
 from daemon.backoff import REFRESH_BACKOFF
-from daemon.clock import Clock, utcnow
 from daemon.connection import lose_connection
 from daemon.crypto import CipherError, TokenCipher
 from daemon.instagram import InstagramClient, InstagramError, TokenInvalid
@@ -25,41 +28,27 @@ from daemon.store import Store
 log = logging.getLogger(__name__)
 
 
-class TokenRefresher:
+class TokenRefresher(leases.LeasedWorker):
+    work = leases.WorkTable(Token, (TokenStatus.ACTIVE,))
+
     def __init__(
         self,
         store: Store,
         cipher: TokenCipher,
         client: InstagramClient,
         *,
-        owner: str,
-        lease: timedelta = leases.DEFAULT_LEASE,
         window: timedelta,
-        clock: Clock = utcnow,
         rng: random.Random | None = None,
+        **held: Unpack[leases.Holder],
     ) -> None:
-        self.store = store
+        super().__init__(store, rng=rng, **held)
         self.cipher = cipher
         self.client = client
-        self.owner = owner
-        self.lease = lease
         self.window = window
-        self.clock = clock
-        self.rng = rng
 
-    def claim_due(self, limit: int) -> list[int]:
-        now = self.clock()
-        with self.store.write() as session:
-            return leases.claim_due(
-                session,
-                Token,
-                statuses=(TokenStatus.ACTIVE,),
-                now=now,
-                owner=self.owner,
-                lease=self.lease,
-                limit=limit,
-                extra=due_conditions(now, self.window),
-            )
+    def due_now(self, now: datetime) -> Iterable[ColumnElement[bool]]:
+        """A token is due inside its refresh window (and old enough to be refreshed)."""
+        return due_conditions(now, self.window)
 
     def run_claimed(self, token_id: int) -> str | None:
         with self.store.read() as session:

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry
 
 from daemon.budget import ApiBudget
 from daemon.catchup import QueueCatchUp
 from daemon.clock import Clock, utcnow
-from daemon.codes import remember_webhook
+from daemon.codes import code_state, remember_webhook
 from daemon.crypto import TokenCipher
 from daemon.db_lock import InUse, in_use_path
 from daemon.deliveries import DeliveryWorker
 from daemon.erasure import ErasureWorker, deauthorize, request_erasure
 from daemon.golive import instagram_status, requested_scopes
+from daemon.group_commit import GroupCommit
+from daemon.housekeeping import run_housekeeping
 from daemon.instagram import InstagramClient, InstagramEndpoints
 from daemon.instagram.client import RetiredFields
 from daemon.instagram.insights import INSIGHTS_SCOPE
-from daemon.leases import release_dead_local_owners, worker_name
+from daemon.leases import Holder, release_dead_local_owners, worker_name
 from daemon.meta_callbacks import create_meta_router
 from daemon.metrics import Metrics
 from daemon.models import WORK_TABLES
@@ -32,7 +37,14 @@ from daemon.pipeline import CodePipeline
 from daemon.profile_sync import ProfileSyncer
 from daemon.refresh import TokenRefresher
 from daemon.sandbox_mode import start_sandbox
-from daemon.scheduler import Scheduler
+from daemon.scheduler import (
+    HOUSEKEEPING_INTERVAL_SECONDS,
+    REFRESH_INTERVAL_SECONDS,
+    Scheduler,
+    Timed,
+    Wakeups,
+    Work,
+)
 from daemon.serving import serve_until_signalled
 from daemon.settings import Settings
 from daemon.store import Store
@@ -57,20 +69,49 @@ def unpaired_by_wordpress(settings: Settings, site_url: str, by: str) -> None:
     )
 
 
-@dataclass
-class Daemon:
-    settings: Settings
+def code_intake_app(
+    store: Store,
+    cipher: TokenCipher,
+    *,
+    signer: Signer,
+    redirect_uri: str,
+    on_accepted: Callable[[int], None] = lambda _code_id: None,
+    clock: Clock = utcnow,
+    metrics: CollectorRegistry | None = None,
+    routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    """The intake app over this store: forwards committed by one group-commit writer, a code's
+    state read from its row, signed requests' ids remembered (wp_bridge.intake is handed each)."""
+    writer = GroupCommit(store, cipher, clock=clock)
+    return create_intake_app(
+        signer=signer,
+        redirect_uri=redirect_uri,
+        submit=writer.submit,
+        read_code=functools.partial(code_state, store),
+        remember=lambda webhook_id: remember_webhook(store, webhook_id, now=clock()),
+        on_accepted=on_accepted,
+        clock=clock,
+        metrics=metrics,
+        routers=routers,
+    )
+
+
+@dataclass(frozen=True)
+class Clients:
+    """What the daemon talks through: its database, the cipher of its secrets, Instagram and
+    WordPress, the API budget and the metrics they all report to."""
+
     store: Store
-    scheduler: Scheduler
-    intake: FastAPI
+    cipher: TokenCipher
+    signer: Signer
     instagram: InstagramClient
     wordpress: WordPressClient
-    _in_use: InUse | None = None  # the SQLite database's "a daemon runs here" lock
+    budget: ApiBudget
+    metrics: Metrics
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Daemon:
+    def from_settings(cls, settings: Settings, clock: Clock) -> Clients:
         store = Store(settings.database_url)
-        cipher = TokenCipher(settings.encryption_keys)
         signer = Signer(settings.shared_secret.reveal())
         pool = settings.concurrency + 4
         budget = ApiBudget(settings.api_budget_percent)
@@ -90,140 +131,184 @@ class Daemon:
         wordpress = WordPressClient(
             settings.wp_url, signer, timeout=settings.http_timeout_seconds, pool_size=pool
         )
-        owner = worker_name()
-        lease = timedelta(seconds=settings.lease_seconds)
-        # The workers and the scheduler refer to each other (a finished code kicks its
-        # delivery; a failed attempt is kicked again later), hence the late binding below.
-        kicks: dict[str, Scheduler] = {}
+        return cls(
+            store,
+            TokenCipher(settings.encryption_keys),
+            signer,
+            instagram,
+            wordpress,
+            budget,
+            metrics,
+        )
 
-        def kick_delivery(delivery_id: int, when: datetime | None = None) -> None:
-            kicks["scheduler"].kick_delivery(delivery_id, when)
 
-        def kick_erasure(erasure_id: int, when: datetime | None = None) -> None:
-            kicks["scheduler"].kick_erasure(erasure_id, when)
+@dataclass(frozen=True)
+class Workers:
+    """One worker per work table, and the poll of the plugin's queue."""
 
-        def kick_code(code_id: int, when: datetime | None = None) -> None:
-            kicks["scheduler"].kick_code(code_id, when)
+    codes: CodePipeline
+    deliveries: DeliveryWorker
+    erasures: ErasureWorker
+    outcomes: CodeOutcomes
+    tokens: TokenRefresher
+    profiles: ProfileSyncer
+    catch_up: QueueCatchUp
 
-        def forget_person(ig_user_id: str) -> tuple[str, int]:
-            """WordPress's personal data eraser: erase here, then tell WordPress as usual."""
-            receipt = request_erasure(store, ig_user_id, source="wordpress", now=clock())
-            kick_erasure(receipt.id, receipt.due_at)
-            return receipt.confirmation_code, receipt.customers_erased
-
-        def disconnect_person(ig_user_id: str) -> int:
-            """The shopper's Disconnect in WordPress: their token revoked and erased."""
-            return deauthorize(
-                store, ig_user_id, now=clock(), why="disconnected by the shopper", by_shopper=True
-            )
-
+    @classmethod
+    def build(
+        cls, settings: Settings, clients: Clients, wake: Wakeups, owner: str, clock: Clock
+    ) -> Workers:
+        """Each worker is told which doorbell its finished work rings: a completed code and an
+        updated profile ring the leads' pool; a failed attempt its own pool, at its retry time."""
+        store, cipher, metrics = clients.store, clients.cipher, clients.metrics
+        held = Holder(owner=owner, lease=timedelta(seconds=settings.lease_seconds), clock=clock)
         sync_interval = timedelta(hours=settings.profile_sync_hours)
+        return cls(
+            codes=CodePipeline(
+                store,
+                cipher,
+                clients.instagram,
+                **held,
+                on_completed=wake.deliveries,
+                on_retry=wake.codes,
+                metrics=metrics,
+                sync_interval=sync_interval,
+                engagement=settings.engagement,
+            ),
+            deliveries=DeliveryWorker(
+                store, clients.wordpress, **held, on_retry=wake.deliveries, metrics=metrics
+            ),
+            erasures=ErasureWorker(store, clients.wordpress, **held, on_retry=wake.erasures),
+            outcomes=CodeOutcomes(store, clients.wordpress, **held),
+            tokens=TokenRefresher(
+                store,
+                cipher,
+                clients.instagram,
+                **held,
+                window=timedelta(days=settings.refresh_window_days),
+            ),
+            profiles=ProfileSyncer(
+                store,
+                cipher,
+                clients.instagram,
+                **held,
+                interval=sync_interval,
+                budget=clients.budget,
+                engagement=settings.engagement,
+                insights=INSIGHTS_SCOPE in requested_scopes(settings),
+                on_updated=wake.deliveries,
+            ),
+            catch_up=QueueCatchUp(
+                store,
+                cipher,
+                clients.wordpress,
+                redirect_uri=settings.redirect_uri,
+                app_secret=settings.instagram_app_secret.reveal(),
+                clock=clock,
+                on_accepted=lambda code_id: _accepted(metrics, wake, code_id),
+                on_erasure=wake.erasures,
+            ),
+        )
 
-        def accepted(code_id: int) -> None:
-            metrics.codes_received.inc()
-            kick_code(code_id)
-
-        pipeline = CodePipeline(
-            store,
-            cipher,
-            instagram,
-            owner=owner,
-            lease=lease,
-            clock=clock,
-            on_completed=kick_delivery,
-            on_retry=kick_code,
-            metrics=metrics,
-            sync_interval=sync_interval,
-            engagement=settings.engagement,
-        )
-        deliveries = DeliveryWorker(
-            store,
-            wordpress,
-            owner=owner,
-            lease=lease,
-            clock=clock,
-            on_retry=kick_delivery,
-            metrics=metrics,
-        )
-        refresher = TokenRefresher(
-            store,
-            cipher,
-            instagram,
-            owner=owner,
-            lease=lease,
-            clock=clock,
-            window=timedelta(days=settings.refresh_window_days),
-        )
-        erasures = ErasureWorker(
-            store, wordpress, owner=owner, lease=lease, clock=clock, on_retry=kick_erasure
-        )
-        catch_up = QueueCatchUp(
-            store,
-            cipher,
-            wordpress,
-            redirect_uri=settings.redirect_uri,
-            app_secret=settings.instagram_app_secret.reveal(),
-            clock=clock,
-            on_accepted=accepted,
-            on_erasure=kick_erasure,
-        )
-        profiles = ProfileSyncer(
-            store,
-            cipher,
-            instagram,
-            owner=owner,
-            lease=lease,
-            clock=clock,
-            interval=sync_interval,
-            budget=budget,
-            engagement=settings.engagement,
-            insights=INSIGHTS_SCOPE in requested_scopes(settings),
-            on_updated=kick_delivery,
-        )
-        outcomes = CodeOutcomes(store, wordpress, clock=clock)
-        scheduler = Scheduler(
-            catch_up=catch_up.run_once,
-            outcomes=outcomes.run_once,
+    def scheduler(self, settings: Settings, store: Store, wake: Wakeups, owner: str) -> Scheduler:
+        """A pool per work table (codes have the most workers: an hour to live each; WordPress
+        work has pools of its own, so a slow shop never holds a code), and the timed jobs."""
+        concurrency, sweep = settings.concurrency, settings.sweep_interval_seconds
+        half = max(1, concurrency // 2)
+        return Scheduler(
             store=store,
             owner=owner,
-            codes=pipeline,
-            deliveries=deliveries,
-            tokens=refresher,
-            erasures=erasures,
-            profiles=profiles,
-            concurrency=settings.concurrency,
-            sweep_interval=settings.sweep_interval_seconds,
-            clock=clock,
-        )
-        kicks["scheduler"] = scheduler
-        intake = create_intake_app(
-            store=store,
-            cipher=cipher,
-            signer=signer,
-            redirect_uri=settings.redirect_uri,
-            on_accepted=accepted,
-            clock=clock,
-            metrics=metrics.registry,
-            routers=[
-                create_plugin_router(
-                    signer=signer,
-                    ping_wordpress=wordpress.ping,
-                    forget=forget_person,
-                    disconnect=disconnect_person,
-                    unpaired=lambda site, by: unpaired_by_wordpress(settings, site, by),
-                    remember=lambda webhook_id: remember_webhook(store, webhook_id, now=clock()),
-                    clock=clock,
-                    instagram_status=lambda: instagram_status(settings, clock().date()),
-                ),
-                create_meta_router(
-                    store=store,
-                    app_secret=settings.instagram_app_secret.reveal(),
-                    on_erasure=kick_erasure,
-                    clock=clock,
+            work=[
+                Work("codes", self.codes, concurrency, sweep, wake.codes),
+                Work("deliveries", self.deliveries, max(2, half), sweep, wake.deliveries),
+                Work("erasures", self.erasures, 1, sweep, wake.erasures),
+                Work("outcomes", self.outcomes, 1, sweep),
+                Work("tokens", self.tokens, half, REFRESH_INTERVAL_SECONDS),
+                Work("profiles", self.profiles, half, sweep),
+            ],
+            timed=[
+                Timed("catch-up", self.catch_up.run_once, sweep),
+                Timed(
+                    "housekeeping",
+                    lambda: run_housekeeping(store, now=utcnow()),
+                    HOUSEKEEPING_INTERVAL_SECONDS,
                 ),
             ],
         )
-        return cls(settings, store, scheduler, intake, instagram, wordpress)
+
+
+def _accepted(metrics: Metrics, wake: Wakeups, code_id: int) -> None:
+    """A new code, from the intake or the catch-up poll: counted, and its pool woken."""
+    metrics.codes_received.inc()
+    wake.codes(code_id)
+
+
+def _http(settings: Settings, clients: Clients, wake: Wakeups, clock: Clock) -> FastAPI:
+    """The intake, with the plugin's calls and Meta's callbacks on the same listener."""
+    store = clients.store
+
+    def forget_person(ig_user_id: str) -> tuple[str, int]:
+        """WordPress's personal data eraser: erase here, then tell WordPress as usual."""
+        receipt = request_erasure(store, ig_user_id, source="wordpress", now=clock())
+        wake.erasures(receipt.id, receipt.due_at)
+        return receipt.confirmation_code, receipt.customers_erased
+
+    def disconnect_person(ig_user_id: str) -> int:
+        """The shopper's Disconnect in WordPress: their token revoked and erased."""
+        return deauthorize(
+            store, ig_user_id, now=clock(), why="disconnected by the shopper", by_shopper=True
+        )
+
+    return code_intake_app(
+        store,
+        clients.cipher,
+        signer=clients.signer,
+        redirect_uri=settings.redirect_uri,
+        on_accepted=lambda code_id: _accepted(clients.metrics, wake, code_id),
+        clock=clock,
+        metrics=clients.metrics.registry,
+        routers=[
+            create_plugin_router(
+                signer=clients.signer,
+                ping_wordpress=clients.wordpress.ping,
+                forget=forget_person,
+                disconnect=disconnect_person,
+                unpaired=lambda site, by: unpaired_by_wordpress(settings, site, by),
+                remember=lambda webhook_id: remember_webhook(store, webhook_id, now=clock()),
+                clock=clock,
+                instagram_status=lambda: instagram_status(settings, clock().date()),
+            ),
+            create_meta_router(
+                store=store,
+                app_secret=settings.instagram_app_secret.reveal(),
+                on_erasure=wake.erasures,
+                clock=clock,
+            ),
+        ],
+    )
+
+
+@dataclass
+class Daemon:
+    settings: Settings
+    store: Store
+    scheduler: Scheduler
+    intake: FastAPI
+    instagram: InstagramClient
+    wordpress: WordPressClient
+    _in_use: InUse | None = None  # the SQLite database's "a daemon runs here" lock
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock = utcnow) -> Daemon:
+        """The clients first, then the doorbells, then the workers that ring them, then the
+        pools that answer (the scheduler) and the HTTP side."""
+        clients = Clients.from_settings(settings, clock)
+        wake = Wakeups.new(clock)
+        owner = worker_name()
+        workers = Workers.build(settings, clients, wake, owner, clock)
+        scheduler = workers.scheduler(settings, clients.store, wake, owner)
+        intake = _http(settings, clients, wake, clock)
+        return cls(settings, clients.store, scheduler, intake, clients.instagram, clients.wordpress)
 
     def start(self) -> None:
         """Migrate, take back the work of crashed local daemons, start the workers. The intake

@@ -2,21 +2,33 @@
 
 The claim loop leases as many due rows as the pool has free places (its workers, plus one
 waiting each) in one transaction and puts their ids on a bounded in-process queue; each worker
-takes an id, runs it, and frees its place, which wakes the claim loop. A kick (a new code from
-the intake) only sets an event: no lock is shared with the request that kicks, and no job is
-created per row. With nothing due the loop sleeps until a kick or its sweep interval.
+takes an id, runs it, and frees its place, which wakes the claim loop. A wake-up (a new code
+from the intake, a finished code's lead, a retry's time come) only sets an event or notes a
+time: no lock is shared with whoever rings, and no job is created per row. With nothing due
+the loop sleeps until a wake-up, the next noted time or its sweep interval.
+
+`InFlight` is what a clean stop waits for: every row being worked, in every pool, and the
+scheduler's timed jobs alike.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# A retry's due time is on the wall clock and the pool waits on the monotonic one: a wake-up for
+# later rings this much after the time, so that its claim finds the row due.
+LATE_BY_SECONDS = 0.05
 
 
 class Worker(Protocol):
@@ -24,6 +36,44 @@ class Worker(Protocol):
 
     def claim_due(self, limit: int) -> list[int]: ...
     def run_claimed(self, row_id: int) -> str | None: ...
+
+
+class InFlight:
+    """Counts the work running now; once stopping, nothing new starts and `wait` returns when
+    the count is zero or the deadline has passed."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self._running = 0
+        self._idle = threading.Condition()
+
+    def guarded(self, func: Callable[P, R]) -> Callable[P, R | None]:
+        """`func` counted while it runs, skipped once stopping begins; an unexpected error is
+        logged, never fatal (the row keeps its lease until it runs out, then is claimed again)."""
+
+        def job(*args: P.args, **kwargs: P.kwargs) -> R | None:
+            with self._idle:
+                if self.stopping.is_set():
+                    return None
+                self._running += 1
+            try:
+                return func(*args, **kwargs)
+            except Exception:
+                log.exception("job %s failed", getattr(func, "__qualname__", func))
+                return None
+            finally:
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
+
+        return job
+
+    def wait(self, deadline: float) -> int:
+        """Wait until nothing runs or `deadline` (time.monotonic()); how many still run."""
+        with self._idle:
+            while self._running and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+            return self._running
 
 
 class WorkerPool:
@@ -34,22 +84,22 @@ class WorkerPool:
         size: int,
         *,
         sweep_interval: float,
-        run: Callable[[Callable[[int], object], int], object],
-        stopping: threading.Event,
+        in_flight: InFlight,
     ) -> None:
-        """`run(func, row_id)` runs one claimed row (the scheduler's guard: counted for a stop,
-        skipped once stopping, errors logged); `stopping` is the scheduler's stop flag."""
         self.name = name
         self.worker = worker
         self.size = size
         self.places = size * 2
         self.sweep_interval = sweep_interval
-        self._run = run
-        self._stopping = stopping
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._in_flight = in_flight
+        self._run = in_flight.guarded(worker.run_claimed)
+        # Never more ids than places, plus one end-of-work marker per worker at the stop.
+        self._queue: queue.Queue[int | None] = queue.Queue(maxsize=self.places + size)
         self._wake = threading.Event()
         self._lock = threading.Lock()
-        self._in_flight = 0  # claimed and not yet finished (queued or running)
+        self._in_hand = 0  # claimed and not yet finished (queued or running)
+        self._claim_asked = False  # a kick or a freed place since the last look
+        self._wake_times: list[float] = []  # time.monotonic() of the wake-ups noted for later
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -61,54 +111,82 @@ class WorkerPool:
         for thread in self._threads:
             thread.start()
 
-    def kick(self) -> None:
-        """Something may be due now: claim without waiting for the sweep interval."""
-        self._wake.set()
+    def kick(self, in_seconds: float = 0.0) -> None:
+        """Something may be due now, or in `in_seconds` (a retry's time): claim then, without
+        waiting for the sweep interval."""
+        with self._lock:
+            if in_seconds > 0:
+                heapq.heappush(self._wake_times, time.monotonic() + in_seconds + LATE_BY_SECONDS)
+            else:
+                self._claim_asked = True
+        self._wake.set()  # to claim now, or to wait for the new time instead of the old one
 
-    def stop(self, within: float) -> None:
-        """No more claims; workers finish the row in hand (the scheduler waits for them and
-        hands back the leases of rows claimed but not started)."""
+    def close(self) -> None:
+        """No more claims, and each worker leaves once its row in hand is done (rows claimed
+        and not started are handed back with every other lease by the scheduler's stop)."""
         self._wake.set()
         for _ in range(self.size):
             self._queue.put(None)
-        deadline = time.monotonic() + within
-        claimer = self._threads[0] if self._threads else None
-        if claimer is not None:
-            claimer.join(max(0.0, deadline - time.monotonic()))
+
+    def join(self, deadline: float) -> None:
+        """Wait for the claim loop and the workers to leave, until `deadline` (monotonic)."""
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _claim_loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()  # before looking: a place freed from now on wakes the wait below
-            with self._lock:
-                free = self.places - self._in_flight
-            claimed: list[int] = []
-            if free > 0:
-                try:
-                    claimed = self.worker.claim_due(free)
-                except Exception:
-                    log.exception("claiming %s failed; trying again at the next sweep", self.name)
-            if self._stopping.is_set():
-                return  # claimed as the stop began: the stop hands their leases back
-            with self._lock:
-                self._in_flight += len(claimed)
-            for row_id in claimed:
-                self._queue.put(row_id)
-            if claimed and len(claimed) == free:
+        stopping = self._in_flight.stopping
+        claim = True  # the first look, at the start
+        while not stopping.is_set():
+            if claim and self._claim() == "full":
                 continue  # every place taken and more may be due: claim again when one frees
-            self._wake.wait(self._next_look())
+            woken = self._wake.wait(self._next_look())
+            with self._lock:
+                # Woken only to wait for a new time: look at that time, not now.
+                claim = not woken or self._claim_asked
+                self._claim_asked = False
+                self._wake.clear()  # from here on, a kick or a freed place wakes the wait
+
+    def _claim(self) -> str:
+        """Lease due rows for the free places and queue them: "full" when every place was
+        taken (more may be due), "done" otherwise."""
+        with self._lock:
+            free = self.places - self._in_hand
+        claimed: list[int] = []
+        if free > 0:
+            try:
+                claimed = self.worker.claim_due(free)
+            except Exception:
+                log.exception("claiming %s failed; trying again at the next sweep", self.name)
+        if self._in_flight.stopping.is_set():
+            return "done"  # claimed as the stop began: the stop hands their leases back
+        with self._lock:
+            self._in_hand += len(claimed)
+        for row_id in claimed:
+            self._queue.put(row_id)
+        return "full" if claimed and len(claimed) == free else "done"
 
     def _next_look(self) -> float:
-        """The sweep interval, or sooner when the worker says when it may start again (the
-        API budget's pace: a pause that ends before the next sweep is not stretched to it)."""
+        """The sweep interval, or sooner: the next wake-up noted for later, or the worker's own
+        word on when it may start again (the API budget's pace)."""
+        soon = self.sweep_interval
+        with self._lock:
+            now = time.monotonic()
+            while self._wake_times and self._wake_times[0] <= now:
+                heapq.heappop(self._wake_times)
+            if self._wake_times:
+                soon = min(soon, self._wake_times[0] - now)
         hint = getattr(self.worker, "wake_in", None)
-        soon = hint() if callable(hint) else None
-        return self.sweep_interval if soon is None else max(0.05, min(self.sweep_interval, soon))
+        paced = hint() if callable(hint) else None
+        if paced is not None:
+            soon = min(soon, paced)
+        return max(0.05, soon)
 
     def _work(self) -> None:
         while (row_id := self._queue.get()) is not None:
             try:
-                self._run(self.worker.run_claimed, row_id)
+                self._run(row_id)
             finally:
                 with self._lock:
-                    self._in_flight -= 1
-                self._wake.set()  # a place is free
+                    self._in_hand -= 1
+                    self._claim_asked = True  # a place is free
+                self._wake.set()

@@ -66,7 +66,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 # The read commands go through plain SQL (daemon.reader): sqlite3 on SQLite, SQLAlchemy Core on
 # PostgreSQL; the same SQL must read the same on both.
-BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+BOTH_DATABASES = pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.system)], indirect=True
+)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from daemon.crypto import TokenCipher
 from daemon.deliveries import DeliveryWorker
 from daemon.models import Delivery, ReceivedCode
 from daemon.pipeline import CodePipeline
+from daemon.service import code_intake_app
 from daemon.serving import ServerThread
 from daemon.settings import Settings
 from daemon.statuses import CodeStatus, DeliveryStatus
@@ -27,7 +28,6 @@ from tests.processes import Run
 from tests.test_daemon import daemon_env, forward_many
 from tests.test_deliveries import add_customer, add_delivery
 from wp_bridge.forward import forward_body, forward_code
-from wp_bridge.intake import create_intake_app
 from wp_bridge.signing import Signer
 from wp_bridge.wordpress import WordPressClient
 
@@ -252,7 +252,7 @@ def test_a_database_that_cannot_write_answers_503(
             dbapi_connection.execute(f"PRAGMA max_page_count={pages}")  # SQLITE_FULL on growth
 
         broken.engine.dispose()
-    app = create_intake_app(
+    app = code_intake_app(
         store=broken, cipher=cipher, signer=signer, redirect_uri="https://shop.example/cb"
     )
     big_context = {"source": "x" * 60, "return_url": "https://shop.example/" + "a" * 2000}

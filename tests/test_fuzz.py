@@ -27,9 +27,9 @@ from daemon.meta_callbacks import create_meta_router
 from daemon.metrics import Metrics
 from daemon.models import ReceivedCode
 from daemon.redact import Secret
+from daemon.service import code_intake_app
 from daemon.serving import ServerThread
 from daemon.store import Store
-from wp_bridge.intake import create_intake_app
 from wp_bridge.signing import Signer, generate_secret
 
 REDIRECT_URI = "https://shop.example/wp-json/igsync/v1/callback"
@@ -42,7 +42,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'igsync.db'}")
     store.migrate()
     signer = Signer(generate_secret())
-    app = create_intake_app(
+    app = code_intake_app(
         store=store,
         cipher=TokenCipher([Secret(generate_key())]),
         signer=signer,

@@ -19,11 +19,12 @@ from daemon.clock import utcnow
 from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
 from daemon.models import ReceivedCode, SeenWebhook
+from daemon.service import code_intake_app
 from daemon.serving import ServerThread
 from daemon.store import Store
 from tests.conftest import eventually
 from wp_bridge.forward import forward_body, forward_code
-from wp_bridge.intake import MAX_BODY_BYTES, create_intake_app
+from wp_bridge.intake import MAX_BODY_BYTES
 from wp_bridge.signing import Signer, to_daemon, to_wordpress
 
 REDIRECT_URI = "https://shop.example/wp-json/igsync/v1/callback"
@@ -57,7 +58,7 @@ class Intake:
 @pytest.fixture
 def intake(store: Store, cipher: TokenCipher, signer: Signer) -> Iterator[Intake]:
     accepted: list[int] = []
-    app = create_intake_app(
+    app = code_intake_app(
         store=store,
         cipher=cipher,
         signer=signer,
@@ -285,9 +286,7 @@ def test_a_database_that_cannot_write_gets_503_never_202(
 ) -> None:
     """Another process holds the write lock past the busy timeout: WordPress must retry later."""
     impatient = Store(str(store.url), busy_timeout=0.2)
-    app = create_intake_app(
-        store=impatient, cipher=cipher, signer=signer, redirect_uri=REDIRECT_URI
-    )
+    app = code_intake_app(store=impatient, cipher=cipher, signer=signer, redirect_uri=REDIRECT_URI)
     blocker = sqlite3.connect(tmp_path / "igsync.db", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
@@ -381,7 +380,7 @@ def test_the_schema_and_the_metrics_are_for_this_machine_only(
     and the counters are not, while the operator on this machine still reads them."""
     registry = CollectorRegistry()
     Counter("igsync_probe", "a counter to find", registry=registry).inc()
-    app = create_intake_app(
+    app = code_intake_app(
         store=store, cipher=cipher, signer=signer, redirect_uri=REDIRECT_URI, metrics=registry
     )
     forwarded = {"X-Forwarded-For": "203.0.113.7"}

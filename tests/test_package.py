@@ -58,6 +58,10 @@ def purge() -> None:
     as_root("rm", "-rf", str(RUN), check=False)
 
 
+# Builds two .deb packages (dpkg-deb, a full venv each) and installs them as root.
+pytestmark = pytest.mark.system
+
+
 @pytest.fixture(scope="module")
 def debs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Two packages of different versions, built as a release would be."""

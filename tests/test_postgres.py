@@ -40,6 +40,7 @@ from wp_bridge.forward import forward_body, forward_code
 from wp_bridge.signing import Signer
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+pytestmark = pytest.mark.system  # the PostgreSQL server
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -36,7 +35,6 @@ from daemon.sync_schedule import (
     next_sync_due,
     respread_overdue,
 )
-from daemon.worker_pool import WorkerPool
 from tests.conftest import FakeClock, Sandbox, connect_customer
 
 DAY = timedelta(days=1)
@@ -406,38 +404,3 @@ def test_after_downtime_overdue_syncs_go_back_to_their_places_and_none_runs_twic
         assert next_sync_due(ran_at, INTERVAL, random.Random(seed), was_due=was_due) >= (
             ran_at + INTERVAL * (1 - JITTER)
         )
-
-
-class PacedWorker:
-    """A worker whose budget says the next start may go in a fifth of a second."""
-
-    def __init__(self) -> None:
-        self.looks = 0
-        self.looked_again = threading.Event()
-
-    def claim_due(self, limit: int) -> list[int]:
-        self.looks += 1
-        if self.looks >= 2:
-            self.looked_again.set()
-        return []
-
-    def run_claimed(self, row_id: int) -> str | None:
-        return None
-
-    def wake_in(self) -> float | None:
-        return 0.2
-
-
-def test_a_paced_start_is_claimed_when_its_pause_ends_not_at_the_next_sweep() -> None:
-    """Above the threshold the pause grows from a second to a minute: the claim loop looks
-    again when the pause ends, so the pause is not stretched to the sweep interval."""
-    worker, stopping = PacedWorker(), threading.Event()
-    pool = WorkerPool(
-        "paced", worker, 1, sweep_interval=600, run=lambda f, row: f(row), stopping=stopping
-    )
-    pool.start()
-    try:
-        assert worker.looked_again.wait(timeout=10)  # not 600 s: the budget's pause, 0.2 s
-    finally:
-        stopping.set()
-        pool.stop(within=5)

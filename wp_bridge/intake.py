@@ -21,18 +21,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.background import BackgroundTask
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daemon import __version__
 from daemon.clock import Clock, isoformat_utc, to_utc, utcnow
-from daemon.codes import CodeForward, ReplayedRequest, Submission, get_code, remember_webhook
-from daemon.crypto import TokenCipher
-from daemon.group_commit import GroupCommit
-from daemon.store import Store
 from wp_bridge import strict_json
 from wp_bridge.signing import BOUND, SIGNING_HEADER, SignatureError, Signer, to_daemon
+from wp_bridge.wire import (
+    CodeForward,
+    ReadCode,
+    RememberWebhook,
+    ReplayedRequest,
+    Submission,
+    SubmitForward,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,17 +113,21 @@ class IntakeError(Exception):
 
 def create_intake_app(
     *,
-    store: Store,
-    cipher: TokenCipher,
     signer: Signer,
     redirect_uri: str,
+    submit: SubmitForward,
+    read_code: ReadCode,
+    remember: RememberWebhook,
     on_accepted: Callable[[int], None] = lambda _code_id: None,
     clock: Clock = utcnow,
     metrics: CollectorRegistry | None = None,
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """The intake app; `on_accepted` is told the id of each newly stored code (to kick a worker);
-    `routers` adds routes served on the same listener (Meta's callbacks, the plugin's calls)."""
+    """The intake app. The engine hands in what storing means: `submit` stores a forward (its
+    future resolves once committed), `read_code` reads a code's state, `remember` records a
+    signed request's webhook-id; `on_accepted` is told the id of each newly stored code (to wake
+    its workers); `routers` adds routes served on the same listener (Meta's callbacks, the
+    plugin's calls)."""
     # The schema and the metrics are for this machine's operator: not through a proxy that
     # makes the intake public (IGSYNC_PUBLIC_URL), where they would tell anyone its routes and
     # counts (see local_only).
@@ -132,11 +139,6 @@ def create_intake_app(
         openapi_url=None,
     )
     app.add_middleware(SigningAnnounced)
-    writer = GroupCommit(store, cipher, clock=clock)
-
-    def remember(webhook_id: str) -> bool:
-        return remember_webhook(store, webhook_id, now=clock())
-
     for router in routers:
         app.include_router(router)
 
@@ -189,10 +191,8 @@ def create_intake_app(
         message = verify_signed(signer, request, body, clock)
         forward = _parse_forward(body, redirect_uri)
         try:
-            outcome = await asyncio.wrap_future(
-                writer.submit(Submission(forward, message.webhook_id))
-            )
-        except SQLAlchemyError as exc:
+            outcome = await asyncio.wrap_future(submit(Submission(forward, message.webhook_id)))
+        except Exception as exc:  # whatever the engine's store raised: WordPress retries
             log.error("intake: could not store a code: %s", type(exc).__name__)
             raise IntakeError(
                 503, "storage_unavailable", "the code could not be stored; retry"
@@ -203,8 +203,8 @@ def create_intake_app(
         kick = None
         if acceptance.created:
             log.info("intake: code %s accepted (%s)", acceptance.id, acceptance.status)
-            # After the answer, on a worker thread: the kick takes the scheduler's locks, which
-            # the event loop must never wait on (every other request would wait with it).
+            # After the answer: the shop's request does not wait for whatever the engine does
+            # with a new code (a worker pool's wake-up, the metrics).
             kick = BackgroundTask(on_accepted, acceptance.id)
         return JSONResponse(
             {"id": acceptance.id, "status": acceptance.status},
@@ -220,7 +220,7 @@ def create_intake_app(
     )
     async def code_status(code_id: int, request: Request) -> JSONResponse:
         await run_in_threadpool(verify_signed, signer, request, b"", clock, remember)
-        row = await run_in_threadpool(get_code, store, code_id)
+        row = await run_in_threadpool(read_code, code_id)
         if row is None:
             raise IntakeError(404, "not_found", f"no code with id {code_id}")
         return JSONResponse(

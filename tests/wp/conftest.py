@@ -139,3 +139,11 @@ def _no_php_notice_from_the_plugin(request: pytest.FixtureRequest) -> Iterator[N
         log.seek(before)
         ours = [line for line in log if "igsync" in line.lower()]
     assert ours == [], "PHP logged, from the plugin:\n" + "".join(ours[:10])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here drives a real WordPress on MariaDB (some through Chromium)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.system)

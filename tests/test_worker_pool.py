@@ -1,0 +1,127 @@
+"""The worker pool: claims when woken, at a wake-up's time, at the budget's pace; a stop starts
+nothing it had not started."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from daemon.worker_pool import InFlight, WorkerPool
+
+
+class CountingWorker:
+    """Counts its claims; has `due` rows to hand out, and runs each one until `release`."""
+
+    def __init__(self, due: int = 0, *, hold: bool = False) -> None:
+        self.looks = 0
+        self.due = due
+        self.next_id = 0
+        self.ran: list[int] = []
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.hold = hold
+        self.looked = threading.Condition()
+
+    def claim_due(self, limit: int) -> list[int]:
+        with self.looked:
+            self.looks += 1
+            self.looked.notify_all()
+            taken = list(range(self.next_id, self.next_id + min(limit, self.due)))
+            self.due -= len(taken)
+            self.next_id += len(taken)
+            return taken
+
+    def run_claimed(self, row_id: int) -> str | None:
+        self.ran.append(row_id)
+        self.started.set()
+        if self.hold:
+            self.release.wait(10)
+        return "done"
+
+    def wait_for_looks(self, looks: int, timeout: float) -> bool:
+        with self.looked:
+            return self.looked.wait_for(lambda: self.looks >= looks, timeout)
+
+
+class PacedWorker(CountingWorker):
+    """A worker whose budget says the next start may go in a fifth of a second."""
+
+    def wake_in(self) -> float | None:
+        return 0.2
+
+
+@pytest.fixture
+def in_flight() -> InFlight:
+    return InFlight()
+
+
+def started(worker: CountingWorker, in_flight: InFlight, size: int = 1) -> WorkerPool:
+    pool = WorkerPool("test", worker, size, sweep_interval=600, in_flight=in_flight)
+    pool.start()
+    return pool
+
+
+@pytest.fixture
+def stop_after(in_flight: InFlight) -> Iterator[list[WorkerPool]]:
+    pools: list[WorkerPool] = []
+    yield pools
+    in_flight.stopping.set()
+    for pool in pools:
+        pool.close()
+        pool.join(time.monotonic() + 5)
+
+
+def test_a_paced_start_is_claimed_when_its_pause_ends_not_at_the_next_sweep(
+    in_flight: InFlight, stop_after: list[WorkerPool]
+) -> None:
+    """Above the threshold the pause grows from a second to a minute: the claim loop looks
+    again when the pause ends, so the pause is not stretched to the sweep interval."""
+    worker = PacedWorker()
+    stop_after.append(started(worker, in_flight))
+    assert worker.wait_for_looks(2, timeout=10)  # not 600 s: the budget's pause, 0.2 s
+
+
+def test_a_wake_up_for_later_claims_at_that_time_not_at_the_next_sweep(
+    in_flight: InFlight, stop_after: list[WorkerPool]
+) -> None:
+    """A retry is a row due later: the pool that will work it looks again at its time."""
+    worker = CountingWorker()
+    pool = started(worker, in_flight)
+    stop_after.append(pool)
+    assert worker.wait_for_looks(1, timeout=10)  # the first claim, at the start
+    pool.kick(in_seconds=0.3)
+    assert not worker.wait_for_looks(2, timeout=0.1)  # not before its time
+    assert worker.wait_for_looks(2, timeout=10)  # at it: not 600 s later, at the sweep
+
+
+def test_a_kick_claims_at_once(in_flight: InFlight, stop_after: list[WorkerPool]) -> None:
+    worker = CountingWorker()
+    pool = started(worker, in_flight)
+    stop_after.append(pool)
+    assert worker.wait_for_looks(1, timeout=10)
+    worker.due = 3
+    pool.kick()
+    assert worker.wait_for_looks(2, timeout=10)
+    deadline = time.monotonic() + 10
+    while len(worker.ran) < 3 and time.monotonic() < deadline:
+        worker.started.wait(0.05)
+    assert sorted(worker.ran) == [0, 1, 2]
+
+
+def test_a_stop_finishes_the_row_in_hand_and_starts_none_of_those_waiting(
+    in_flight: InFlight,
+) -> None:
+    """One worker, two places: one row running, one claimed and waiting when the stop comes.
+    The running one finishes; the waiting one is never started (its lease goes back)."""
+    worker = CountingWorker(due=2, hold=True)
+    pool = started(worker, in_flight)
+    assert worker.started.wait(10)
+    in_flight.stopping.set()
+    pool.close()
+    worker.release.set()
+    pool.join(time.monotonic() + 5)
+    assert in_flight.wait(time.monotonic() + 5) == 0
+    assert worker.ran == [0]
