@@ -142,7 +142,7 @@ class Process:
                 self.popen.kill()
                 self.popen.wait(timeout=10)
                 raise RuntimeError(
-                    f"{self.popen.args} did not stop within 30 s of SIGTERM:\n"
+                    f"{self.popen.args!r} did not stop within 30 s of SIGTERM:\n"
                     + "".join(list(self.log)[-20:])
                 ) from None
 

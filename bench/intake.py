@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.common import (
     REDIRECT_URI,
@@ -220,7 +221,7 @@ def _script(signer: Signer, clients: int, seconds: int, tmp: Path, tag: str) -> 
 
 def served_alone(
     module: str, label: str, levels: list[int], seconds: int, ports: Ports
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """`python -m MODULE PORT DATABASE SECRET` (bench/peer.py, bench/intake_alone.py) in a
     process of its own on a fresh database, loaded by wrk at each level as `igsync run` was."""
     secret = generate_secret()

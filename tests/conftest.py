@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from daemon.clock import utcnow
-from daemon.codes import CodeForward, accept_code
+from daemon.codes import accept_code
 from daemon.crypto import TokenCipher, generate_key
 from daemon.demo import Shopper, connect_shopper
 from daemon.instagram import InstagramClient, InstagramEndpoints
@@ -33,6 +34,7 @@ from daemon.store import Store
 from tests.processes import Run
 from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.standin import StandinShop, create_standin_app
+from wp_bridge.wire import CodeForward
 
 APP_ID = "1790000000000042"
 
@@ -266,6 +268,12 @@ def connect_customer(
     code_id = store_code(store, cipher, code, sandbox.redirect_uri, now=now)
     assert pipeline.process(code_id) == CodeStatus.COMPLETED
     return code_id
+
+
+def row_id(row: Any) -> int:
+    """A stored row's id (the models declare it optional until the row is inserted)."""
+    assert row.id is not None
+    return int(row.id)
 
 
 def eventually(

@@ -230,10 +230,12 @@ def test_a_backup_restores_onto_a_new_machine_and_spends_no_code_again(
     half = tmp_path / "half.db"
     half.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
     for broken in (garbage, half):
-        code, said = igsync(moved, "restore", str(broken), "--yes")
-        assert code == 1 and "Traceback" not in said and len(said.strip().splitlines()) == 1, said
-    code, said = igsync(moved, "restore", str(saved), "--yes")
-    assert code == 0, said
+        exit_code, said = igsync(moved, "restore", str(broken), "--yes")
+        assert exit_code == 1 and "Traceback" not in said and len(said.strip().splitlines()) == 1, (
+            said
+        )
+    exit_code, said = igsync(moved, "restore", str(saved), "--yes")
+    assert exit_code == 0, said
     assert "4 code(s) still in flight in the backup are marked interrupted" in said
     assert database_of(moved).stat().st_mode & 0o777 == 0o600
     with sqlite3.connect(database_of(moved)) as restored:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -255,7 +256,10 @@ def test_a_database_that_cannot_write_answers_503(
     app = code_intake_app(
         store=broken, cipher=cipher, signer=signer, redirect_uri="https://shop.example/cb"
     )
-    big_context = {"source": "x" * 60, "return_url": "https://shop.example/" + "a" * 2000}
+    big_context: dict[str, Any] = {
+        "source": "x" * 60,
+        "return_url": "https://shop.example/" + "a" * 2000,
+    }
     with ServerThread(app) as server, requests.Session() as http:
         answers = [
             forward_code(

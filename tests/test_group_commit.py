@@ -9,12 +9,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from daemon.clock import utcnow
-from daemon.codes import Acceptance, CodeForward, ReplayedRequest, Submission, accept_codes
+from daemon.codes import accept_codes
 from daemon.crypto import TokenCipher
 from daemon.group_commit import GroupCommit
 from daemon.models import ReceivedCode
 from daemon.store import Store, WriterLock
 from tests.conftest import eventually
+from wp_bridge.wire import Acceptance, CodeForward, ReplayedRequest, Submission
 
 URI = "https://shop.example/cb"
 

@@ -318,14 +318,15 @@ def test_a_10_mb_request_header_answers_431_not_a_reset(intake: Intake) -> None:
 
 
 def test_docs_the_readme_wire_contract_matches_the_served_openapi_schema(intake: Intake) -> None:
-    """The README's field table for POST /v1/codes says what the intake's own schema says."""
+    """The wire contract's field table for POST /v1/codes (docs/contract.md) says what the
+    intake's own schema says."""
     schema = intake.http.get(f"{intake.url}/openapi.json", timeout=5).json()
     body = schema["paths"]["/v1/codes"]["post"]["requestBody"]["content"]["application/json"][
         "schema"
     ]
     served = {name: name in body.get("required", []) for name in body["properties"]}
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    table = readme.split("| field | required | what |\n|---|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    contract = (Path(__file__).parents[1] / "docs" / "contract.md").read_text()
+    table = contract.split("| field | required | what |\n|---|---|---|\n", 1)[1].split("\n\n", 1)[0]
     documented = {
         row.split("|")[1].strip().strip("`"): row.split("|")[2].strip() == "yes"
         for row in table.splitlines()

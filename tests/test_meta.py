@@ -10,6 +10,7 @@ import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -368,12 +369,12 @@ def test_the_shoppers_disconnect_revokes_the_token_and_keeps_the_customer(
     assert elsewhere.status_code == 401  # the disconnect's signature is not the forget's
     with running.daemon.store.read() as session:
         assert session.execute(select(func.count()).select_from(Customer)).scalar_one() == 1
-    # The body is in the served schema and in the README's wire contract.
+    # The body is in the served schema and in the wire contract (docs/contract.md).
     schema = requests.get(f"{running.intake_url}/openapi.json", timeout=10).json()
     for path in ("/v1/forget", "/v1/disconnect"):
         body_schema = schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]
         assert body_schema["schema"]["required"] == ["ig_user_id"], path
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "contract.md").read_text()
     assert re.search(r"POST /v1/forget`\*\* and \*\*`POST /v1/disconnect`", readme)
     with running.daemon.store.read() as session:
         token = session.execute(select(Token)).scalar_one()
@@ -414,7 +415,7 @@ def test_an_erasure_stops_the_persons_codes_not_yet_exchanged(
     shopper's code waiting at the same time goes on."""
     pipeline = CodePipeline(store, cipher, sandbox.client(), owner="t", clock=clock)
 
-    def waiting(username: str, **context: object) -> int:
+    def waiting(username: str, **context: Any) -> int:
         code = sandbox.new_code(username)
         return store_code(store, cipher, code, sandbox.redirect_uri, now=clock(), **context)
 

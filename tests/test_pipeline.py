@@ -297,7 +297,7 @@ def test_a_step_in_flight_is_resumed_not_repeated(
             raise UpstreamUnavailable("injected")
         return original(token)
 
-    pipeline.client.exchange_long_lived = failing_once  # type: ignore[method-assign]
+    pipeline.client.exchange_long_lived = failing_once  # type: ignore[method-assign,assignment]
     assert pipeline.process(code_id) == CodeStatus.EXCHANGED
     row = code_row(store, code_id)
     assert row.code_ciphertext is None and row.token_ciphertext is not None

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from daemon.budget import ApiBudget
 from daemon.crypto import TokenCipher
@@ -87,7 +87,9 @@ class World:
     def updates(self, customer_id: int | None) -> list[dict[str, object]]:
         with self.store.read() as session:
             rows = session.execute(
-                select(Delivery).where(Delivery.customer_id == customer_id).order_by(Delivery.id)
+                select(Delivery)
+                .where(col(Delivery.customer_id) == customer_id)
+                .order_by(col(Delivery.id))
             ).scalars()
             return [d.payload for d in rows if d.payload.get("event") == "updated"]
 

@@ -17,7 +17,7 @@ from daemon.pipeline import CodePipeline
 from daemon.refresh import TokenRefresher
 from daemon.statuses import CodeStatus, TokenStatus
 from daemon.store import Store
-from tests.conftest import FakeClock, Sandbox, store_code
+from tests.conftest import FakeClock, Sandbox, row_id, store_code
 
 WINDOW = timedelta(days=10)
 
@@ -58,7 +58,7 @@ def test_a_token_is_due_only_inside_the_window(
     sandbox.state.advance((clock() - connected.obtained_at).total_seconds())
     assert worker.claim_due(10) == [connected.id]
     old_plaintext = cipher.decrypt(connected.access_token_ciphertext)
-    assert worker.run_claimed(connected.id) == TokenStatus.ACTIVE
+    assert worker.run_claimed(row_id(connected)) == TokenStatus.ACTIVE
     fresh = token(store)
     assert fresh.expires_at == clock() + timedelta(days=60) and fresh.refreshed_at == clock()
     assert cipher.decrypt(fresh.access_token_ciphertext) != old_plaintext
@@ -91,7 +91,7 @@ def test_an_invalid_token_is_marked_for_reconnection(
         session.add(row)
     worker = refresher(store, cipher, sandbox, clock)
     assert worker.claim_due(10) == [connected.id]
-    assert worker.run_claimed(connected.id) == TokenStatus.INVALID
+    assert worker.run_claimed(row_id(connected)) == TokenStatus.INVALID
     assert token(store).status == TokenStatus.INVALID and "code 190" in (
         token(store).last_error or ""
     )
@@ -123,13 +123,13 @@ def test_a_failed_refresh_is_retried_later(
     sandbox.state.faults.update({"fail_next": 1})
     worker = refresher(store, cipher, sandbox, clock)
     assert worker.claim_due(10) == [connected.id]
-    assert worker.run_claimed(connected.id) == TokenStatus.ACTIVE
+    assert worker.run_claimed(row_id(connected)) == TokenStatus.ACTIVE
     row = token(store)
     assert row.attempts == 1 and row.next_attempt_at > clock() and row.refreshed_at is None
     assert worker.claim_due(10) == []  # backing off
     clock.now = row.next_attempt_at
     assert worker.claim_due(10) == [connected.id]
-    worker.run_claimed(connected.id)
+    worker.run_claimed(row_id(connected))
     assert token(store).refreshed_at == clock()
 
 

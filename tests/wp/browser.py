@@ -10,6 +10,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
@@ -69,7 +70,7 @@ def log_in(browser: webdriver.Chrome, wp: WordPress, username: str, password: st
         ) from None
 
 
-def submit(browser: webdriver.Chrome, button: WebElement) -> None:
+def submit(browser: WebDriver, button: WebElement) -> None:
     """Click a button that loads a new page and wait for that page: the old one may hold an
     element of the same id (an earlier result notice) that goes stale under the reader."""
     old_page = browser.find_element(By.TAG_NAME, "html")

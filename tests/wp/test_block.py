@@ -29,7 +29,7 @@ echo wp_json_encode( array( 'id' => $page, 'url' => get_permalink( $page ) ) );
 
 
 def block_page(wp: WordPress) -> dict[str, str]:
-    return php_json(wp, BLOCK_PAGE)  # type: ignore[no-any-return]
+    return php_json(wp, BLOCK_PAGE)
 
 
 def test_the_block_shows_a_button_in_the_themes_style_and_the_shoppers_status(

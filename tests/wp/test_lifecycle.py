@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from typing import Any
 
 import requests
 from selenium.webdriver.common.by import By
@@ -30,7 +31,7 @@ KEY_UPDATE = "UPDATE wp_options SET option_value = '%s' WHERE option_name = 'igs
 WP = "require __DIR__ . '/wp-load.php'; require_once ABSPATH . 'wp-admin/includes/plugin.php';\n"
 
 
-def php_json(wp: WordPress, code: str) -> object:
+def php_json(wp: WordPress, code: str) -> Any:
     """Run PHP in a fresh process of the site, WordPress and its plugin API loaded; the JSON
     it echoes."""
     return site_php_json(wp, WP + code)
@@ -59,12 +60,12 @@ def test_the_prune_runs_hourly_while_active_and_stops_on_deactivation(
         "echo wp_json_encode("
         " array( wp_next_scheduled( 'igsync_prune' ), wp_get_schedule( 'igsync_prune' ) ) );"
     )
-    when, schedule = php_json(configured, scheduled)  # type: ignore[misc]
+    when, schedule = php_json(configured, scheduled)
     assert when and schedule == "hourly"
     php_json(configured, f"deactivate_plugins( '{PLUGIN}' ); echo 1;")
     assert php_json(configured, scheduled) == [False, False]
     php_json(configured, f"echo wp_json_encode( activate_plugin( '{PLUGIN}' ) );")
-    when, schedule = php_json(configured, scheduled)  # type: ignore[misc]
+    when, schedule = php_json(configured, scheduled)
     assert when and schedule == "hourly"
 
 
@@ -124,7 +125,7 @@ def test_uninstall_as_wordpress_runs_it_leaves_nothing_behind(
     assert "igsync_pairing" in before["options"]
 
     php_json(configured, f"deactivate_plugins( '{PLUGIN}' ); echo 1;")
-    loaded, uninstalled = php_json(  # type: ignore[misc]
+    loaded, uninstalled = php_json(
         configured,
         f"$loaded = class_exists( 'Igsync_Queue', false );"
         f" uninstall_plugin( '{PLUGIN}' );"

@@ -93,9 +93,9 @@ def test_each_shopper_has_a_lead_of_their_own_across_daemon_databases(
         daemon.stop()
         fresh = daemon.settings.database_url.replace(".db", "-next.db")
         daemon.settings = replace(daemon.settings, database_url=fresh)
-    shown = handles(leads_screen(configured.admin(), configured))
+    listed = handles(leads_screen(configured.admin(), configured))
     for name in names:
-        assert shown.count(f"@{name}") == 1, name
+        assert listed.count(f"@{name}") == 1, name
 
 
 def test_meta_callbacks_while_the_daemon_is_down_are_kept_and_honoured(

@@ -235,7 +235,7 @@ def test_a_pairing_code_grants_pairing_and_nothing_more(wp: WordPress, tmp_path:
     (mu_plugins / "remote-addr.php").write_text(REMOTE_ADDR_SHIM)
     try:
         before = stored(wp).get("shared_secret")
-        refused = {
+        refused: dict[str, dict[str, object]] = {
             "an authorize page elsewhere": {"authorize_url": "https://evil.example/fake-login"},
             "a sandbox page on another host": {
                 "authorize_url": "https://evil.example/oauth/authorize",

@@ -32,7 +32,7 @@ echo wp_json_encode( array( 'tests' => $results, 'info' => $info['igsync'] ?? nu
 
 
 def site_health(wp: WordPress) -> dict[str, Any]:
-    return php_json(wp, SITE_HEALTH)  # type: ignore[no-any-return]
+    return php_json(wp, SITE_HEALTH)
 
 
 def test_site_health_tests_say_what_is_wrong(
