@@ -65,7 +65,7 @@ def claim_due(
             _unleased(model, now),
             *extra,
         )
-        .order_by(table.c.next_attempt_at)
+        .order_by(table.c.next_attempt_at, table.c.id)  # a replay's rows, due at once: in order
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":

@@ -51,6 +51,11 @@ class Metrics:
         self.deliveries_delivered = Counter(
             "igsync_deliveries_delivered", "Leads WordPress accepted", registry=self.registry
         )
+        self.deliveries_parked = Counter(
+            "igsync_deliveries_parked",
+            "Leads parked: WordPress refused or was unreachable for IGSYNC_PARK_AFTER_HOURS",
+            registry=self.registry,
+        )
         self.upstream_errors = Counter(
             "igsync_upstream_errors",
             "Errors from Instagram and WordPress, by kind",
@@ -122,7 +127,7 @@ class _StoreCollector(Collector):
                 .where(col(ReceivedCode.status).in_(ACTIVE_CODE_STATUSES))
             ).scalar_one()
         gauge = GaugeMetricFamily("igsync_deliveries", "Deliveries by status", labels=["status"])
-        for status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED):
+        for status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.PARKED):
             gauge.add_metric([status], int(deliveries.get(status, 0)))
         yield gauge
         waited = (now - to_utc(oldest_pending)).total_seconds() if oldest_pending else 0.0

@@ -153,6 +153,7 @@ class Delivery(Leased, table=True):
     last_http_status: int | None = None
     created_at: datetime
     delivered_at: datetime | None = None
+    failing_since: datetime | None = None  # the first of the pushes failing in a row
 
 
 class Erasure(Leased, table=True):

@@ -19,7 +19,7 @@ from daemon.clock import Clock, utcnow
 from daemon.codes import code_state, remember_webhook
 from daemon.crypto import TokenCipher
 from daemon.db_lock import InUse, in_use_path
-from daemon.deliveries import DeliveryWorker
+from daemon.deliveries import DeliveryWorker, delivered_since
 from daemon.erasure import ErasureWorker, deauthorize, request_erasure
 from daemon.golive import instagram_status, requested_scopes
 from daemon.group_commit import GroupCommit
@@ -176,7 +176,12 @@ class Workers:
                 engagement=settings.engagement,
             ),
             deliveries=DeliveryWorker(
-                store, clients.wordpress, **held, on_retry=wake.deliveries, metrics=metrics
+                store,
+                clients.wordpress,
+                **held,
+                on_retry=wake.deliveries,
+                metrics=metrics,
+                park_after=timedelta(hours=settings.park_after_hours),
             ),
             erasures=ErasureWorker(store, clients.wordpress, **held, on_retry=wake.erasures),
             outcomes=CodeOutcomes(store, clients.wordpress, **held),
@@ -277,6 +282,7 @@ def _http(settings: Settings, clients: Clients, wake: Wakeups, clock: Clock) -> 
                 remember=lambda webhook_id: remember_webhook(store, webhook_id, now=clock()),
                 clock=clock,
                 instagram_status=lambda: instagram_status(settings, clock().date()),
+                leads_since=functools.partial(delivered_since, store),
             ),
             create_meta_router(
                 store=store,

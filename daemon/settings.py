@@ -72,6 +72,7 @@ class Settings:
     http_timeout_seconds: float = 10.0
     lease_seconds: float = 120.0
     stop_seconds: float = 20.0
+    park_after_hours: float = 72.0
     profile_sync_hours: float = 24.0
     api_budget_percent: int = 75
     engagement: bool = False
@@ -215,6 +216,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "LEASE_SECONDS", _float_between(max(5.0, 3 * timeout + 5), 3600), 120.0
         ),
         stop_seconds=reader.parsed("STOP_SECONDS", _float_between(1, 600), 20.0),
+        park_after_hours=reader.parsed("PARK_AFTER_HOURS", _float_between(1, 720), 72.0),
         profile_sync_hours=reader.parsed("PROFILE_SYNC_HOURS", _float_between(1, 720), 24.0),
         api_budget_percent=reader.parsed("API_BUDGET_PERCENT", _int_between(10, 100), 75),
         engagement=reader.choice("ENGAGEMENT", ("off", "on"), default="off") == "on",

@@ -42,6 +42,9 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"  # WordPress refused it (4xx); `igsync deliveries retry` re-queues
+    # WordPress refused or was unreachable for IGSYNC_PARK_AFTER_HOURS: kept, no longer retried
+    # (an alert says so); `igsync deliveries replay` sends the parked ones again, in order.
+    PARKED = "parked"
 
 
 class ErasureStatus(StrEnum):

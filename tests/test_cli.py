@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import update
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
@@ -233,7 +234,7 @@ def test_status_counts(filled: Filled) -> None:
     counts = json.loads(out)
     assert code == 0
     assert counts["codes"]["completed"] == 3 and counts["customers"] == 3
-    assert counts["deliveries"] == {"pending": 0, "delivered": 2, "failed": 1}
+    assert counts["deliveries"] == {"pending": 0, "delivered": 2, "failed": 1, "parked": 0}
     assert counts["tokens"]["active"] == 3 and counts["tokens_due_for_refresh"] == 0
     code, out, _ = filled.run("status")
     assert code == 0 and "deliveries failed" in out
@@ -246,6 +247,26 @@ def test_failed_deliveries_are_shown_and_can_be_retried(filled: Filled) -> None:
     assert code == 0 and "1 delivery(ies) queued again" in out
     _, out, _ = filled.run("deliveries", "list", "--failed")
     assert "No failed deliveries." in out
+
+
+def test_parked_deliveries_are_shown_and_replayed(filled: Filled) -> None:
+    store = Store(filled.env["IGSYNC_DATABASE_URL"])
+    with store.write() as session:
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.status) == DeliveryStatus.FAILED)
+            .values(status=DeliveryStatus.PARKED)
+        )
+    code, out, _ = filled.run("deliveries", "list", "--parked")
+    assert code == 0 and "@lenny.k" in out and "parked" in out
+    code, out, _ = filled.run("deliveries", "replay")
+    assert code == 0 and "1 parked delivery(ies) queued again, in order" in out
+    _, out, _ = filled.run("deliveries", "list", "--parked")
+    assert "No parked deliveries." in out
+    with store.read() as session:
+        statuses = set(session.execute(select(col(Delivery.status))).scalars())
+    store.dispose()
+    assert statuses == {DeliveryStatus.DELIVERED, DeliveryStatus.PENDING}
 
 
 def test_db_commands_and_an_unmigrated_database(filled: Filled, tmp_path: Path) -> None:

@@ -4,12 +4,13 @@ with WordPress's reason, in order per customer, and never duplicated."""
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from daemon.clock import utcnow
-from daemon.deliveries import DeliveryWorker, retry_failed
+from daemon.deliveries import DeliveryWorker, replay_parked, retry_failed
+from daemon.metrics import Metrics
 from daemon.models import Customer, Delivery
 from daemon.statuses import DeliveryStatus
 from daemon.store import Store
@@ -180,3 +181,48 @@ def test_the_claim_walks_the_due_index(store: Store) -> None:
             .all()
         )
     assert "ix_deliveries_due" in plan
+
+
+def test_a_lead_that_cannot_land_for_three_days_is_parked_kept_and_replayed_in_order(
+    store: Store, shop: Shop, signer: Signer, clock: FakeClock
+) -> None:
+    """WordPress unreachable for days: the lead is retried until IGSYNC_PARK_AFTER_HOURS, then
+    parked (kept, no longer tried, counted for the alert); the customer's next lead waits
+    behind it. `igsync deliveries replay` sends both, in order, once WordPress is back."""
+    metrics = Metrics()
+    worker = DeliveryWorker(
+        store,
+        WordPressClient(shop.url, signer, timeout=2),
+        owner="w",
+        clock=clock,
+        rng=random.Random(3),
+        metrics=metrics,
+        park_after=timedelta(hours=72),
+    )
+    customer_id = add_customer(store, "parked.lena")
+    first = add_delivery(store, customer_id, "lead-first", clock())
+    second = add_delivery(store, customer_id, "lead-second", clock())
+    shop.state.fail_next = 10**9
+    down_since = clock()
+    while delivery(store, first).status == DeliveryStatus.PENDING:
+        assert worker.process(first) in (DeliveryStatus.PENDING, DeliveryStatus.PARKED)
+        clock.now = max(clock(), delivery(store, first).next_attempt_at)
+        assert clock() - down_since < timedelta(hours=73), "never parked"
+    assert delivery(store, first).status == DeliveryStatus.PARKED
+    assert clock() - down_since >= timedelta(hours=72)
+    assert delivery(store, second).status == DeliveryStatus.PENDING  # kept, behind it
+    assert metrics.registry.get_sample_value("igsync_deliveries_parked_total") == 1
+    clock.now += timedelta(days=7)
+    assert worker.claim_due(10) == []  # parked: not tried again, however long
+    assert shop.state.leads == {}
+
+    shop.state.fail_next = 0
+    assert replay_parked(store, now=clock()) == 1
+    while delivered := worker.claim_due(10):
+        for delivery_id in delivered:
+            assert worker.run_claimed(delivery_id) == DeliveryStatus.DELIVERED
+    assert [k for k in shop.state.arrivals if k.startswith("lead-")] == [
+        "lead-first",
+        "lead-second",
+    ]
+    assert delivery(store, first).failing_since is None

@@ -1,8 +1,9 @@
 """Routes the bridge plugin calls besides the code intake: Test connection's signed round trip
-(POST /v1/ping, which calls the plugin back), the personal data eraser's POST /v1/forget, and
-the shopper's Disconnect on the My Account tab (POST /v1/disconnect: the token is revoked and
-erased, the customer kept). Served on the intake's listener; the engine hands in what each
-does."""
+(POST /v1/ping, which calls the plugin back), the personal data eraser's POST /v1/forget, the
+shopper's Disconnect on the My Account tab (POST /v1/disconnect: the token is revoked and
+erased, the customer kept), and the reconciliation read (POST /v1/leads/since: every lead
+WordPress was sent, again, for a site whose database came back from an older backup). Served
+on the intake's listener; the engine hands in what each does."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from daemon.clock import Clock, utcnow
 from wp_bridge import strict_json
 from wp_bridge.intake import IntakeError, read_limited, verify_signed
 from wp_bridge.signing import Signer
+from wp_bridge.wire import LeadsSince
+
+LEADS_PAGE_MAX = 200  # a page of the reconciliation read: well inside a PHP request's time
 
 IG_USER_ID = re.compile(r"[0-9]{1,64}")
 PERSON_BODY: dict[str, Any] = {  # the body of /v1/forget and /v1/disconnect, for the schema
@@ -48,6 +52,7 @@ def create_plugin_router(
     remember: Callable[[str], bool],
     clock: Clock = utcnow,
     instagram_status: Callable[[], dict[str, Any]] | None = None,
+    leads_since: LeadsSince | None = None,
 ) -> APIRouter:
     """`ping_wordpress`: a signed call back to the plugin ((accepted, what happened)); `forget`:
     erase a person ((confirmation code, customers erased)); `disconnect`: revoke a person's
@@ -55,7 +60,8 @@ def create_plugin_router(
     address, who); `remember`: record an accepted webhook-id, False for a replay (each of
     these routes changes something, so none accepts a message twice); `instagram_status`:
     what the daemon knows of the Instagram side (credentials probed, Graph API version), for
-    the plugin's go-live guide."""
+    the plugin's go-live guide; `leads_since`: the leads delivered after a cursor, for the
+    plugin's "Restore leads from the daemon"."""
     router = APIRouter()
 
     @router.post(
@@ -115,6 +121,27 @@ def create_plugin_router(
         await run_in_threadpool(unpaired, site, by)
         return JSONResponse({"status": "ok"})
 
+    @router.post(
+        "/v1/leads/since",
+        tags=["leads"],
+        summary="Every lead WordPress was sent after a cursor, again (signed)",
+        responses={401: {}, 404: {}, 422: {}},
+    )
+    async def delivered_leads(request: Request) -> JSONResponse:
+        """`{"after": N, "limit": M}`: the leads delivered after cursor N (0: all), at most M
+        (1 to 200), in the order they were first sent; WordPress stores each as it would a push
+        (its idempotency key and version decide), and asks again from `next` while `more`."""
+        payload = await _signed_object(request)
+        after, limit = payload.get("after", 0), payload.get("limit", 100)
+        if not _whole(after, 0, 2**62) or not _whole(limit, 1, LEADS_PAGE_MAX):
+            raise IntakeError(
+                422, "invalid_payload", f"after: a whole number >= 0; limit: 1 to {LEADS_PAGE_MAX}"
+            )
+        if leads_since is None:
+            raise IntakeError(404, "not_found", "this daemon serves no reconciliation read")
+        page = await run_in_threadpool(leads_since, after, limit)
+        return JSONResponse({"leads": page.leads, "next": page.next, "more": page.more})
+
     async def _signed_object(request: Request) -> dict[str, Any]:
         """A signed body that is one flat JSON object."""
         body = await read_limited(request)
@@ -135,3 +162,7 @@ def create_plugin_router(
         return ig_user_id
 
     return router
+
+
+def _whole(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high

@@ -63,6 +63,16 @@ class CodeState:
     customer_id: int | None
 
 
+@dataclass(frozen=True)
+class LeadsPage:
+    """A page of the reconciliation read: leads WordPress already had, as its lead route takes
+    them, in the order they were first sent; `next` is the cursor to ask from."""
+
+    leads: list[dict[str, Any]]
+    next: int
+    more: bool
+
+
 SubmitForward = Callable[[Submission], "Future[Outcome]"]
 """Store a forward; the future resolves once it is committed (or with the database's error)."""
 
@@ -71,3 +81,6 @@ ReadCode = Callable[[int], CodeState | None]
 
 RememberWebhook = Callable[[str], bool]
 """Record a signed request's webhook-id: True if new, False for a replay."""
+
+LeadsSince = Callable[[int, int], LeadsPage]
+"""The leads delivered after a cursor (0: from the first), at most a limit of them."""

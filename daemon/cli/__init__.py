@@ -211,16 +211,18 @@ def status(as_json: JsonFlag = False) -> None:
 @deliveries_app.command("list")
 def deliveries_list(
     failed: Annotated[bool, typer.Option("--failed", help="Only those WordPress refused.")] = False,
+    parked: Annotated[
+        bool, typer.Option("--parked", help="Only those parked after failing for days.")
+    ] = False,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     as_json: JsonFlag = False,
 ) -> None:
     """Recent deliveries with their status and WordPress's last answer."""
     from daemon.queries import list_deliveries
 
+    only = DeliveryStatus.FAILED if failed else DeliveryStatus.PARKED if parked else None
     with admin() as ctx, ctx.store.read() as session:
-        rows = list_deliveries(
-            session, status=DeliveryStatus.FAILED if failed else None, limit=limit
-        )
+        rows = list_deliveries(session, status=only, limit=limit)
     if as_json:
         out.print_json(
             json.dumps(
@@ -238,7 +240,7 @@ def deliveries_list(
             )
         )
     elif not rows:
-        out.print("No deliveries." if not failed else "No failed deliveries.")
+        out.print(f"No {only} deliveries." if only else "No deliveries.")
     else:
         print_rows(deliveries_rows(rows))
 
@@ -255,6 +257,23 @@ def deliveries_retry(
     with admin() as ctx:
         count = retry_failed(ctx.store, now=utcnow(), delivery_ids=ids)
     out.print(f"{count} delivery(ies) queued again; a running daemon sends them within a sweep.")
+
+
+@deliveries_app.command("replay")
+def deliveries_replay(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Delivery ids (default: every parked one).")
+    ] = None,
+) -> None:
+    """Send parked leads again, each customer's in order (once WordPress is back)."""
+    from daemon.deliveries import replay_parked
+
+    with admin() as ctx:
+        count = replay_parked(ctx.store, now=utcnow(), delivery_ids=ids)
+    out.print(
+        f"{count} parked delivery(ies) queued again, in order; a running daemon sends them "
+        "within a sweep."
+    )
 
 
 @app.command()
