@@ -35,7 +35,7 @@ from bench.common import (
     ports_from,
     world,
 )
-from daemon.statuses import ACTIVE_CODE_STATUSES
+from daemon.store.statuses import ACTIVE_CODE_STATUSES
 from wp_bridge.forward import forward_body
 from wp_bridge.signing import Signer, generate_secret, to_daemon
 

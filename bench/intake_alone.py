@@ -13,10 +13,10 @@ import sys
 from bench.common import REDIRECT_URI
 from daemon.crypto import TokenCipher, generate_key
 from daemon.redact import Secret
+from daemon.runtime.serving import serve_until_signalled
 from daemon.service import code_intake_app
-from daemon.serving import serve_until_signalled
 from daemon.settings import Listen
-from daemon.store import Store
+from daemon.store.database import Store
 from wp_bridge.signing import Signer
 
 

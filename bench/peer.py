@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from daemon.serving import serve_until_signalled
+from daemon.runtime.serving import serve_until_signalled
 from daemon.settings import Listen
 from wp_bridge.signing import SignatureError, Signer
 

@@ -30,10 +30,10 @@ from bench.common import REDIRECT_URI, Ports, World, add_port_options, machine, 
 from bench.pipeline import clients, mint_codes
 from daemon.clock import to_utc, utcnow
 from daemon.crypto import TokenCipher
-from daemon.models import Delivery, ProfileSync, Token
 from daemon.redact import Secret
-from daemon.statuses import DeliveryStatus
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.models import Delivery, ProfileSync, Token
+from daemon.store.statuses import DeliveryStatus
 from wp_bridge.forward import forward_body, forward_code
 from wp_bridge.signing import Signer
 

@@ -14,7 +14,7 @@ import time
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from daemon.serving import serve_until_signalled
+from daemon.runtime.serving import serve_until_signalled
 from daemon.settings import Listen
 from wp_bridge.signing import Signer
 from wp_bridge.standin import StandinShop, create_standin_app

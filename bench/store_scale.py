@@ -33,8 +33,8 @@ from pathlib import Path
 from bench.common import machine
 from daemon.crypto import TokenCipher, generate_key
 from daemon.redact import Secret
-from daemon.refresh import TokenRefresher
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.sync.refresh import TokenRefresher
 from wp_bridge.signing import generate_secret
 
 DUE = 1000

@@ -14,9 +14,9 @@ from sqlmodel import col
 
 from daemon.clock import Clock, to_utc, utcnow
 from daemon.graph_versions import graph_version
-from daemon.models import Delivery, ReceivedCode, Token
-from daemon.statuses import ACTIVE_CODE_STATUSES, DeliveryStatus, TokenStatus
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.models import Delivery, ReceivedCode, Token
+from daemon.store.statuses import ACTIVE_CODE_STATUSES, DeliveryStatus, TokenStatus
 
 EXPIRY_HORIZON = timedelta(days=7)
 

@@ -13,31 +13,26 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 
-from daemon.budget import ApiBudget
-from daemon.catchup import QueueCatchUp
 from daemon.clock import Clock, utcnow
-from daemon.codes import code_state, remember_webhook
 from daemon.crypto import TokenCipher
-from daemon.db_lock import InUse, in_use_path
-from daemon.deliveries import DeliveryWorker, delivered_since
-from daemon.erasure import ErasureWorker, deauthorize, request_erasure
-from daemon.golive import instagram_status, requested_scopes
-from daemon.group_commit import GroupCommit
-from daemon.housekeeping import run_housekeeping
+from daemon.customers.schedule import respread_overdue
 from daemon.instagram import InstagramClient, InstagramEndpoints
 from daemon.instagram.client import RetiredFields
 from daemon.instagram.insights import INSIGHTS_SCOPE
-from daemon.leases import Holder, release_dead_local_owners, worker_name
-from daemon.meta_callbacks import create_meta_router
+from daemon.intake.catchup import QueueCatchUp
+from daemon.intake.codes import code_state, remember_webhook
+from daemon.intake.group_commit import GroupCommit
 from daemon.metrics import Metrics
-from daemon.models import WORK_TABLES
-from daemon.outcomes import CodeOutcomes
-from daemon.pairing import log_unpairing
-from daemon.pipeline import CodePipeline
-from daemon.profile_sync import ProfileSyncer
-from daemon.refresh import TokenRefresher
-from daemon.sandbox_mode import start_sandbox
-from daemon.scheduler import (
+from daemon.ops.golive import instagram_status, requested_scopes
+from daemon.ops.housekeeping import run_housekeeping
+from daemon.ops.pairing import log_unpairing
+from daemon.pipeline.deliveries import DeliveryWorker, delivered_since
+from daemon.pipeline.exchange import CodePipeline
+from daemon.pipeline.outcomes import CodeOutcomes
+from daemon.privacy.erasure import ErasureWorker, deauthorize, request_erasure
+from daemon.privacy.meta_callbacks import create_meta_router
+from daemon.runtime.sandbox_mode import start_sandbox
+from daemon.runtime.scheduler import (
     HOUSEKEEPING_INTERVAL_SECONDS,
     REFRESH_INTERVAL_SECONDS,
     Scheduler,
@@ -45,11 +40,16 @@ from daemon.scheduler import (
     Wakeups,
     Work,
 )
-from daemon.serving import serve_until_signalled
+from daemon.runtime.serving import serve_until_signalled
+from daemon.runtime.systemd import notify
 from daemon.settings import Settings
-from daemon.store import Store
-from daemon.sync_schedule import respread_overdue
-from daemon.systemd import notify
+from daemon.store.database import Store
+from daemon.store.db_lock import InUse, in_use_path
+from daemon.store.leases import Holder, release_dead_local_owners, worker_name
+from daemon.store.models import WORK_TABLES
+from daemon.sync.budget import ApiBudget
+from daemon.sync.profile_sync import ProfileSyncer
+from daemon.sync.refresh import TokenRefresher
 from wp_bridge.intake import create_intake_app
 from wp_bridge.plugin_calls import create_plugin_router
 from wp_bridge.signing import Signer

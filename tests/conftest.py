@@ -19,18 +19,18 @@ from typing import Any
 import pytest
 import requests
 
+from daemon.cli.demo import Shopper, connect_shopper
 from daemon.clock import utcnow
-from daemon.codes import accept_code
 from daemon.crypto import TokenCipher, generate_key
-from daemon.demo import Shopper, connect_shopper
 from daemon.instagram import InstagramClient, InstagramEndpoints
-from daemon.pipeline import CodePipeline
+from daemon.intake.codes import accept_code
+from daemon.pipeline.exchange import CodePipeline
 from daemon.redact import Secret
+from daemon.runtime.serving import ServerThread
 from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
-from daemon.serving import ServerThread
 from daemon.settings import ApiFlavour, Listen, Settings
-from daemon.statuses import CodeStatus
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.statuses import CodeStatus
 from tests.processes import Run
 from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.standin import StandinShop, create_standin_app

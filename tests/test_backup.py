@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 from daemon.cli import app
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher, generate_key
+from daemon.runtime.serving import ServerThread
 from daemon.service import Daemon
-from daemon.serving import ServerThread
 from daemon.settings import Settings
-from daemon.store import Store
+from daemon.store.database import Store
 from tests.conftest import Sandbox, Shop, store_code
 from tests.test_daemon import daemon_env, forward_many
 from tests.test_service import security_score

@@ -25,18 +25,18 @@ from typer.testing import CliRunner
 import wp_bridge.plugin
 from daemon import __version__
 from daemon.cli import app
+from daemon.cli.spreadsheet import safe_cell
+from daemon.cli.views import EXPORT_FIELDS
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
-from daemon.customer_views import EXPORT_FIELDS
-from daemon.deliveries import DeliveryWorker
-from daemon.erasure import deauthorize
-from daemon.migrations import NEWEST_REVISION
-from daemon.models import Customer, Delivery
-from daemon.pipeline import CodePipeline
+from daemon.pipeline.deliveries import DeliveryWorker
+from daemon.pipeline.exchange import CodePipeline
+from daemon.privacy.erasure import deauthorize
 from daemon.settings import load_settings
-from daemon.spreadsheet import safe_cell
-from daemon.statuses import CodeStatus, DeliveryStatus
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.migrations import NEWEST_REVISION
+from daemon.store.models import Customer, Delivery
+from daemon.store.statuses import CodeStatus, DeliveryStatus
 from tests.conftest import Sandbox, Shop, make_settings, store_code
 from tests.postgres import fresh_database
 from tests.test_daemon import daemon_env
@@ -65,8 +65,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
-# The read commands go through plain SQL (daemon.reader): sqlite3 on SQLite, SQLAlchemy Core on
-# PostgreSQL; the same SQL must read the same on both.
+# The read commands go through plain SQL (daemon.store.reader): sqlite3 on SQLite, SQLAlchemy
+# Core on PostgreSQL; the same SQL must read the same on both.
 BOTH_DATABASES = pytest.mark.parametrize(
     "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.system)], indirect=True
 )

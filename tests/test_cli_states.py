@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from daemon.cli import app
 from daemon.crypto import generate_key
-from daemon.doctor import OK, WARN, run_checks
+from daemon.ops.doctor import OK, WARN, run_checks
 from daemon.settings import load_settings
 from tests.conftest import APP_ID
 from tests.wordpress import free_port

@@ -25,15 +25,15 @@ from sqlmodel import col, select
 
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
-from daemon.migrations import NEWEST_REVISION
-from daemon.models import Customer, Delivery, ProfileSync, ReceivedCode
-from daemon.queries import status_counts
 from daemon.redact import Secret
+from daemon.runtime.serving import ServerThread
 from daemon.service import Daemon
-from daemon.serving import ServerThread
 from daemon.settings import Settings
-from daemon.statuses import DeliveryStatus
-from daemon.store import Store, alembic_config
+from daemon.store.database import Store, alembic_config
+from daemon.store.migrations import NEWEST_REVISION
+from daemon.store.models import Customer, Delivery, ProfileSync, ReceivedCode
+from daemon.store.queries import status_counts
+from daemon.store.statuses import DeliveryStatus
 from tests.conftest import Sandbox, Shop, eventually, store_code
 from wp_bridge.forward import forward_body, forward_code
 from wp_bridge.signing import Signer
@@ -103,7 +103,7 @@ def test_forwarded_codes_become_leads_in_wordpress(
         totals = status_counts(session, now=utcnow(), refresh_window=timedelta(days=10))
         emails = set(session.execute(select(col(Customer.email))).scalars())
     assert totals.codes["completed"] == 20 and totals.customers == 20
-    assert totals.deliveries == {"pending": 0, "delivered": 20, "failed": 0}
+    assert totals.deliveries == {"pending": 0, "delivered": 20, "failed": 0, "parked": 0}
     assert emails == {f"s{n}@example.com" for n in range(20)}
 
 

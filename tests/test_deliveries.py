@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from daemon.clock import utcnow
-from daemon.deliveries import DeliveryWorker, replay_parked, retry_failed
 from daemon.metrics import Metrics
-from daemon.models import Customer, Delivery
-from daemon.statuses import DeliveryStatus
-from daemon.store import Store
+from daemon.pipeline.deliveries import DeliveryWorker, replay_parked, retry_failed
+from daemon.store.database import Store
+from daemon.store.models import Customer, Delivery
+from daemon.store.statuses import DeliveryStatus
 from tests.conftest import FakeClock, Shop
 from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.wordpress import WordPressClient

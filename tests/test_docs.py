@@ -14,9 +14,9 @@ from pathlib import Path
 
 from daemon.cli import app
 from daemon.crypto import generate_key
-from daemon.golive import requested_scopes
 from daemon.graph_versions import GRAPH_VERSIONS
 from daemon.instagram.credentials import Verdict, classify
+from daemon.ops.golive import requested_scopes
 from daemon.settings import Settings, load_settings
 from wp_bridge.signing import generate_secret
 

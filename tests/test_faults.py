@@ -14,16 +14,16 @@ import requests
 from sqlalchemy import event
 from sqlmodel import col, select
 
-from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
-from daemon.deliveries import DeliveryWorker
-from daemon.models import Delivery, ReceivedCode
-from daemon.pipeline import CodePipeline
+from daemon.intake.codes import code_digest
+from daemon.pipeline.deliveries import DeliveryWorker
+from daemon.pipeline.exchange import CodePipeline
+from daemon.runtime.serving import ServerThread
 from daemon.service import code_intake_app
-from daemon.serving import ServerThread
 from daemon.settings import Settings
-from daemon.statuses import CodeStatus, DeliveryStatus
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.models import Delivery, ReceivedCode
+from daemon.store.statuses import CodeStatus, DeliveryStatus
 from tests.conftest import FakeClock, Sandbox, Shop, eventually, store_code
 from tests.processes import Run
 from tests.test_daemon import daemon_env, forward_many

@@ -23,13 +23,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from daemon.crypto import TokenCipher, generate_key
-from daemon.meta_callbacks import create_meta_router
 from daemon.metrics import Metrics
-from daemon.models import ReceivedCode
+from daemon.privacy.meta_callbacks import create_meta_router
 from daemon.redact import Secret
+from daemon.runtime.serving import ServerThread
 from daemon.service import code_intake_app
-from daemon.serving import ServerThread
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.models import ReceivedCode
 from wp_bridge.signing import Signer, generate_secret
 
 REDIRECT_URI = "https://shop.example/wp-json/igsync/v1/callback"

@@ -11,6 +11,7 @@ import pytest
 import requests
 from prometheus_client import generate_latest
 
+from daemon.customers.profiles import apply_profile
 from daemon.graph_versions import (
     DEFAULT_VERSION,
     GRAPH_VERSIONS,
@@ -22,9 +23,8 @@ from daemon.instagram import InstagramClient, RequestRejected
 from daemon.instagram.client import RetiredFields
 from daemon.instagram.types import Profile
 from daemon.metrics import Metrics
-from daemon.models import Customer
-from daemon.profiles import apply_profile
 from daemon.settings import SettingsError, load_settings
+from daemon.store.models import Customer
 from tests.conftest import Sandbox
 from tests.test_settings import valid_env
 

@@ -9,11 +9,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from daemon.clock import utcnow
-from daemon.codes import accept_codes
 from daemon.crypto import TokenCipher
-from daemon.group_commit import GroupCommit
-from daemon.models import ReceivedCode
-from daemon.store import Store, WriterLock
+from daemon.intake.codes import accept_codes
+from daemon.intake.group_commit import GroupCommit
+from daemon.store.database import Store, WriterLock
+from daemon.store.models import ReceivedCode
 from tests.conftest import eventually
 from wp_bridge.wire import Acceptance, CodeForward, ReplayedRequest, Submission
 

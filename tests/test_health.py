@@ -10,13 +10,13 @@ import pytest
 import requests
 
 from daemon import __version__
-from daemon.catchup import QueueCatchUp
 from daemon.crypto import TokenCipher
+from daemon.intake.catchup import QueueCatchUp
 from daemon.redact import Secret
+from daemon.runtime.serving import ServerThread
 from daemon.service import Daemon
-from daemon.serving import ServerThread
 from daemon.settings import Settings
-from daemon.store import Store
+from daemon.store.database import Store
 from tests.conftest import Shop
 from tests.test_daemon import Running, running, settings  # noqa: F401 (fixtures)
 from wp_bridge.signing import Signer, generate_secret

@@ -13,8 +13,8 @@ from sqlmodel import select
 from daemon.instagram import InstagramClient, RequestRejected
 from daemon.instagram.client import RetiredFields
 from daemon.instagram.insights import INSIGHTS_SCOPE, read_insights
-from daemon.models import Customer, Delivery
-from daemon.pipeline import CodePipeline
+from daemon.pipeline.exchange import CodePipeline
+from daemon.store.models import Customer, Delivery
 from tests.conftest import Sandbox, store_code
 from tests.test_profile_sync import DAY, World, world  # noqa: F401 (fixture)
 

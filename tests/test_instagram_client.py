@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from daemon.engagement import engagement_rate
+from daemon.customers.engagement import engagement_rate
 from daemon.instagram import (
     ClientRejected,
     CodeRejected,

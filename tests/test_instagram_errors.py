@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from daemon.backoff import CODE_BACKOFF, Backoff
 from daemon.instagram.errors import (
     ClientRejected,
     CodeRejected,
@@ -19,7 +18,8 @@ from daemon.instagram.errors import (
     UpstreamUnavailable,
     parse_error,
 )
-from daemon.retry import decide_retry
+from daemon.pipeline.backoff import CODE_BACKOFF, Backoff
+from daemon.pipeline.retry import decide_retry
 
 
 def oauth(message: str, code: int = 400) -> bytes:

@@ -16,12 +16,12 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlmodel import func, select
 
 from daemon.clock import utcnow
-from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
-from daemon.models import ReceivedCode, SeenWebhook
+from daemon.intake.codes import code_digest
+from daemon.runtime.serving import ServerThread
 from daemon.service import code_intake_app
-from daemon.serving import ServerThread
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.models import ReceivedCode, SeenWebhook
 from tests.conftest import eventually
 from wp_bridge.forward import forward_body, forward_code
 from wp_bridge.intake import MAX_BODY_BYTES

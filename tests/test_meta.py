@@ -23,21 +23,21 @@ from typer.testing import CliRunner
 
 from daemon.cli import app as cli
 from daemon.clock import utcnow
-from daemon.connection import lose_connection
 from daemon.crypto import TokenCipher
-from daemon.erasure import deauthorize, request_erasure
-from daemon.meta import (
+from daemon.customers.connection import lose_connection
+from daemon.pipeline.exchange import CodePipeline
+from daemon.privacy.erasure import deauthorize, request_erasure
+from daemon.privacy.meta import (
     BadSignedRequest,
     SignedRequest,
     build_signed_request,
     parse_signed_request,
 )
-from daemon.meta_callbacks import DATA_DELETION_PATH, DEAUTHORIZE_PATH
-from daemon.models import Customer, Delivery, Erasure, ReceivedCode, Token
-from daemon.pipeline import CodePipeline
+from daemon.privacy.meta_callbacks import DATA_DELETION_PATH, DEAUTHORIZE_PATH
 from daemon.settings import Settings
-from daemon.statuses import CodeStatus, TokenStatus
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.models import Customer, Delivery, Erasure, ReceivedCode, Token
+from daemon.store.statuses import CodeStatus, TokenStatus
 from tests.conftest import FakeClock, Sandbox, Shop, connect_customer, eventually, store_code
 from tests.test_daemon import Running, daemon_env, forward_many, running, settings
 from wp_bridge.signing import Signer, generate_secret, to_daemon

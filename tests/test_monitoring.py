@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from daemon.instagram import errors
+from daemon.runtime.serving import ServerThread
 from daemon.service import Daemon
-from daemon.serving import ServerThread
 from daemon.settings import Settings
 from tests.conftest import FakeClock, Sandbox, Shop, eventually
 from tests.test_daemon import forward_many

@@ -19,7 +19,7 @@ import requests
 
 from daemon.crypto import TokenCipher
 from daemon.redact import Secret
-from daemon.serving import ServerThread
+from daemon.runtime.serving import ServerThread
 from tests.conftest import APP_ID, Sandbox, eventually
 from tests.test_daemon import forward_many
 from tests.test_service import security_score

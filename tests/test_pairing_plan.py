@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from daemon.pairing import PairingError, insecure_transport, plan_instagram, sandbox_out_of_reach
+from daemon.ops.pairing import (
+    PairingError,
+    insecure_transport,
+    plan_instagram,
+    sandbox_out_of_reach,
+)
 
 REAL_APP = {"IGSYNC_INSTAGRAM_APP_ID": "1790000000000042", "IGSYNC_INSTAGRAM_APP_SECRET": "s3"}
 

@@ -11,16 +11,16 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from daemon import leases
-from daemon.codes import code_digest
 from daemon.crypto import TokenCipher
 from daemon.instagram import UpstreamUnavailable
 from daemon.instagram.flavours import FLAVOURS
-from daemon.models import Customer, Delivery, ProfileSync, ReceivedCode, Token
-from daemon.outcomes import CodeOutcomes
-from daemon.pipeline import CodePipeline
-from daemon.statuses import CodeStatus
-from daemon.store import Store
+from daemon.intake.codes import code_digest
+from daemon.pipeline.exchange import CodePipeline
+from daemon.pipeline.outcomes import CodeOutcomes
+from daemon.store import leases
+from daemon.store.database import Store
+from daemon.store.models import Customer, Delivery, ProfileSync, ReceivedCode, Token
+from daemon.store.statuses import CodeStatus
 from tests.conftest import FakeClock, Sandbox, Shop, store_code
 from tests.wordpress import free_port
 from wp_bridge.signing import Signer

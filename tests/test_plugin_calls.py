@@ -7,10 +7,12 @@ import json
 from dataclasses import replace
 
 import requests
+from sqlmodel import col, select
 
+from daemon.runtime.serving import ServerThread
 from daemon.service import Daemon
-from daemon.serving import ServerThread
 from daemon.settings import Settings
+from daemon.store.models import Delivery
 from tests.conftest import Sandbox, Shop, eventually
 from tests.test_daemon import forward_many
 from wp_bridge.signing import Signer, generate_secret, to_daemon
@@ -49,7 +51,11 @@ def test_the_reconciliation_read_pages_through_every_lead_wordpress_was_sent(
                 after, more = page["next"], page["more"]
             assert [len(page) for page in pages] == [2, 2, 1]
             keys = [lead["idempotency_key"] for page in pages for lead in page]
-            assert keys == [key for key in shop.state.arrivals if key in set(keys)]
+            with daemon.store.read() as session:
+                made = session.execute(
+                    select(col(Delivery.idempotency_key)).order_by(col(Delivery.id))
+                ).scalars()
+                assert keys == list(made)  # in the order the leads were made
             assert set(keys) == set(shop.state.leads)
             assert all(lead["username"].startswith("shopper") for page in pages for lead in page)
             assert ask(intake.url, signer, after=after, limit=2).json() == {

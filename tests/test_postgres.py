@@ -24,14 +24,14 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 from typer.testing import CliRunner
 
-from daemon import leases
 from daemon.cli import app as cli
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
-from daemon.models import Delivery, ReceivedCode
 from daemon.settings import Settings
-from daemon.statuses import TERMINAL_CODE_STATUSES, CodeStatus, DeliveryStatus
-from daemon.store import Store
+from daemon.store import leases
+from daemon.store.database import Store
+from daemon.store.models import Delivery, ReceivedCode
+from daemon.store.statuses import TERMINAL_CODE_STATUSES, CodeStatus, DeliveryStatus
 from tests.conftest import Sandbox, Shop, eventually, store_code
 from tests.postgres import fresh_database
 from tests.processes import Run

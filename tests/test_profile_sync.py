@@ -14,27 +14,32 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from daemon.budget import ApiBudget
 from daemon.crypto import TokenCipher
-from daemon.engagement import engagement_rate
-from daemon.erasure import deauthorize, request_erasure
-from daemon.followers import FOLLOWER_HISTORY, growth, prune_follower_history, record_followers
-from daemon.instagram import InstagramClient
-from daemon.instagram.types import Post
-from daemon.instagram.usage import AccountUsage, Usage
-from daemon.models import Customer, Delivery, FollowerCount, ProfileSync, Token
-from daemon.pipeline import CodePipeline
-from daemon.profile_sync import ProfileSyncer
-from daemon.queries import status_counts
-from daemon.statuses import SyncStatus
-from daemon.store import Store
-from daemon.sync_schedule import (
+from daemon.customers.engagement import engagement_rate
+from daemon.customers.followers import (
+    FOLLOWER_HISTORY,
+    growth,
+    prune_follower_history,
+    record_followers,
+)
+from daemon.customers.schedule import (
     JITTER,
     first_sync_due,
     next_place,
     next_sync_due,
     respread_overdue,
 )
+from daemon.instagram import InstagramClient
+from daemon.instagram.types import Post
+from daemon.instagram.usage import AccountUsage, Usage
+from daemon.pipeline.exchange import CodePipeline
+from daemon.privacy.erasure import deauthorize, request_erasure
+from daemon.store.database import Store
+from daemon.store.models import Customer, Delivery, FollowerCount, ProfileSync, Token
+from daemon.store.queries import status_counts
+from daemon.store.statuses import SyncStatus
+from daemon.sync.budget import ApiBudget
+from daemon.sync.profile_sync import ProfileSyncer
 from tests.conftest import FakeClock, Sandbox, connect_customer
 
 DAY = timedelta(days=1)

@@ -10,13 +10,13 @@ import pytest
 from sqlmodel import select
 
 from daemon.crypto import TokenCipher
-from daemon.erasure import deauthorize
-from daemon.housekeeping import run_housekeeping
-from daemon.models import Customer, Delivery, ReceivedCode, Token
-from daemon.pipeline import CodePipeline
-from daemon.refresh import TokenRefresher
-from daemon.statuses import CodeStatus, TokenStatus
-from daemon.store import Store
+from daemon.ops.housekeeping import run_housekeeping
+from daemon.pipeline.exchange import CodePipeline
+from daemon.privacy.erasure import deauthorize
+from daemon.store.database import Store
+from daemon.store.models import Customer, Delivery, ReceivedCode, Token
+from daemon.store.statuses import CodeStatus, TokenStatus
+from daemon.sync.refresh import TokenRefresher
 from tests.conftest import FakeClock, Sandbox, row_id, store_code
 
 WINDOW = timedelta(days=10)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from daemon.cli import app
 from daemon.clock import utcnow
-from daemon.review_kit import (
+from daemon.ops.review_kit import (
     PLUGIN_SCHEMA,
     SelfTest,
     build_kit,

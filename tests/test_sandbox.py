@@ -14,9 +14,9 @@ import requests
 from daemon.crypto import generate_key
 from daemon.instagram import CodeRejected, TokenInvalid, UpstreamUnavailable
 from daemon.instagram.flavours import FLAVOURS
+from daemon.runtime.sandbox_mode import start_sandbox
+from daemon.runtime.serving import ServerThread
 from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
-from daemon.sandbox_mode import start_sandbox
-from daemon.serving import ServerThread
 from daemon.settings import Listen
 from tests.conftest import APP_ID, SECRETS, Sandbox, make_settings
 from wp_bridge.signing import generate_secret

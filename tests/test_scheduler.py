@@ -7,11 +7,11 @@ from dataclasses import replace
 
 from apscheduler.events import EVENT_JOB_ADDED, JobEvent
 
-from daemon.scheduler import Wake
+from daemon.runtime.scheduler import Wake
+from daemon.runtime.serving import ServerThread
+from daemon.runtime.worker_pool import InFlight, WorkerPool
 from daemon.service import Daemon
-from daemon.serving import ServerThread
 from daemon.settings import Settings
-from daemon.worker_pool import InFlight, WorkerPool
 from tests.conftest import Sandbox, Shop
 from tests.test_daemon import forward_many
 from tests.test_worker_pool import CountingWorker

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from daemon.cli import app
-from daemon.doctor import scopes_not_granted
-from daemon.pairing import plan_instagram
+from daemon.ops.doctor import scopes_not_granted
+from daemon.ops.pairing import plan_instagram
 from daemon.settings import SettingsError, load_settings
 from tests.conftest import Sandbox, Shop
 from tests.test_daemon import Running, daemon_env, forward_many, running, settings  # noqa: F401

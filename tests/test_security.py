@@ -11,15 +11,15 @@ from typer.testing import CliRunner
 
 from daemon.cli import app
 from daemon.crypto import TokenCipher, generate_key
-from daemon.doctor import OK, run_checks
-from daemon.erasure import deauthorize
-from daemon.models import Customer, ReceivedCode, Token
-from daemon.pipeline import CodePipeline
+from daemon.ops.doctor import OK, run_checks
+from daemon.ops.rotation import rotate_all
+from daemon.pipeline.exchange import CodePipeline
+from daemon.privacy.erasure import deauthorize
 from daemon.redact import Secret
-from daemon.rotation import rotate_all
+from daemon.runtime.serving import ServerThread
 from daemon.service import Daemon
-from daemon.serving import ServerThread
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.models import Customer, ReceivedCode, Token
 from tests.conftest import (
     SECRETS,
     FakeClock,

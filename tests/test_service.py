@@ -20,8 +20,8 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from daemon.cli import app
+from daemon.runtime.serving import ServerThread
 from daemon.service import Daemon
-from daemon.serving import ServerThread
 from daemon.settings import Settings
 from tests.conftest import SECRETS, Sandbox, Shop, eventually
 from tests.test_daemon import daemon_env, forward_many

@@ -15,9 +15,9 @@ from sqlmodel import col, select
 
 from daemon.clock import utcnow
 from daemon.crypto import TokenCipher
-from daemon.models import WORK_TABLES, ReceivedCode
 from daemon.settings import Settings
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.models import WORK_TABLES, ReceivedCode
 from tests.conftest import Sandbox, Shop, eventually, store_code
 from tests.processes import Run
 from tests.test_daemon import daemon_env

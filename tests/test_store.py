@@ -10,8 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from daemon.migrations import NEWEST_REVISION
-from daemon.store import Store, alembic_config
+from daemon.store.database import Store, alembic_config
+from daemon.store.migrations import NEWEST_REVISION
 
 
 def test_migrations_create_the_schema_the_models_describe(store: Store) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from daemon.worker_pool import InFlight, WorkerPool
+from daemon.runtime.worker_pool import InFlight, WorkerPool
 
 
 class CountingWorker:

@@ -3,7 +3,7 @@
 Checks run cheapest-first and nothing is stored until all pass: size (413), Standard Webhooks
 signature and freshness (401), payload shape (422), replayed webhook-id (401). The answer is
 202 only once the code is committed (forwards arriving together share one transaction: see
-daemon.group_commit); 200 with the first id when the code was seen before; 503 when the
+daemon.intake.group_commit); 200 with the first id when the code was seen before; 503 when the
 database cannot take the write (WordPress keeps the code and retries).
 """
 

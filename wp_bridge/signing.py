@@ -16,7 +16,7 @@ old, unbound one beside it (two `v1,` entries, as the spec allows); a receiver a
 unbound one only until its peer has shown it speaks bound (a bound signature received, or the
 `igsync-signing: bound` answer header that every receiver of this version sends).
 
-Replays are not refused here: the caller remembers accepted ids (see daemon.codes).
+Replays are not refused here: the caller remembers accepted ids (see daemon.intake.codes).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The intake's side of its contract with the engine: what a validated forward is, what storing
 it answers, and the two functions the engine hands the intake (store a forward, read a code).
 
-The intake (wp_bridge.intake) checks and parses; the engine (daemon.codes, daemon.group_commit)
-stores. Neither imports the other's internals: these types are the whole of what passes.
+The intake (wp_bridge.intake) checks and parses; the engine (daemon.intake.codes,
+daemon.intake.group_commit) stores. Neither imports the other's internals: these types are the
+whole of what passes.
 """
 
 from __future__ import annotations

@@ -14,11 +14,11 @@ from rich.markup import escape
 
 from daemon.cli.render import Pairs, Rows
 from daemon.crypto import TokenCipher
-from daemon.reader import Reader, SchemaNotCurrent, open_reader
 from daemon.settings import Settings, SettingsError, load_settings
+from daemon.store.reader import Reader, SchemaNotCurrent, open_reader
 
 if TYPE_CHECKING:
-    from daemon.store import Store
+    from daemon.store.database import Store
 
 # No markup by default: names, biographies and errors come from outside and may hold "[/i]" or
 # "[link=...]". The few lines with colour say markup=True and escape what they did not write.
@@ -58,7 +58,7 @@ class Admin:
 @contextmanager
 def admin() -> Iterator[Admin]:
     """Settings, an up-to-date store and the cipher, for the read/maintenance commands."""
-    from daemon.store import Store
+    from daemon.store.database import Store
 
     settings = settings_or_exit()
     store = Store(settings.database_url)
@@ -84,7 +84,7 @@ class Reading:
 @contextmanager
 def reading() -> Iterator[Reading]:
     """Settings, a plain-SQL reader on an up-to-date database and the cipher, for the commands
-    that only show customers (see daemon.reader)."""
+    that only show customers (see daemon.store.reader)."""
     settings = settings_or_exit()
     try:
         with open_reader(settings.database_url) as reader:

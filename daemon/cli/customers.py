@@ -15,8 +15,8 @@ import typer
 
 from daemon.cli.context import admin, err, fail, out, print_rows, reading
 from daemon.cli.render import customer_detail, customers_rows
-from daemon.clock import utcnow
-from daemon.customer_views import (
+from daemon.cli.spreadsheet import SafeCsvWriter
+from daemon.cli.views import (
     EXPORT_FIELDS,
     count_customers,
     find_customer,
@@ -24,8 +24,9 @@ from daemon.customer_views import (
     list_customers,
     search_customers,
 )
-from daemon.reader import open_reader
-from daemon.spreadsheet import SafeCsvWriter
+from daemon.clock import utcnow
+from daemon.store.reader import open_reader
+from daemon.store.statuses import ConnectionStatus
 
 app = typer.Typer(help="Inspect, search and export stored customers.", no_args_is_help=True)
 
@@ -51,12 +52,6 @@ class SortOrder(StrEnum):
     followers = "followers"
     engagement = "engagement"
     connected = "connected"
-
-
-class ConnectionStatus(StrEnum):
-    connected = "connected"
-    needs_reconnect = "needs_reconnect"
-    disconnected = "disconnected"
 
 
 @app.command("list")
@@ -129,11 +124,11 @@ def sync(
 ) -> None:
     """Fetch one customer's profile from Instagram now (a change is pushed to WordPress by the
     running daemon), or with --all make every connected customer's sync due now."""
-    from daemon.budget import ApiBudget
+    from daemon.customers.schedule import make_all_due
     from daemon.instagram import InstagramClient, InstagramEndpoints
-    from daemon.leases import worker_name
-    from daemon.profile_sync import ProfileSyncer
-    from daemon.sync_schedule import make_all_due
+    from daemon.store.leases import worker_name
+    from daemon.sync.budget import ApiBudget
+    from daemon.sync.profile_sync import ProfileSyncer
 
     if every == (customer is not None):
         raise fail("name one customer, or pass --all (not both)")

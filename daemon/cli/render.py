@@ -16,9 +16,9 @@ from rich.text import Text
 from daemon.clock import isoformat_utc
 
 if TYPE_CHECKING:  # the ORM loads only for the commands that need it
-    from daemon.customer_views import CustomerView
-    from daemon.models import Delivery
-    from daemon.queries import StatusCounts
+    from daemon.cli.views import CustomerView
+    from daemon.store.models import Delivery
+    from daemon.store.queries import StatusCounts
 
 ERROR_CELL_CHARS = 120  # a long error, shortened at a word, in a table (complete in --json)
 

@@ -95,8 +95,8 @@ def _basic_display_profile(
 
 def _username(value: object) -> str:
     """A username as Instagram allows them (1 to 30 letters, digits, . _), else "" (unknown):
-    a new connection cannot be stored without one (daemon.pipeline retries, then fails), while
-    a re-sync keeps the username it has and takes the rest of the profile."""
+    a new connection cannot be stored without one (daemon.pipeline.exchange retries, then
+    fails), while a re-sync keeps the username it has and takes the rest of the profile."""
     if not isinstance(value, str) or not USERNAME.fullmatch(value):
         return ""
     return value

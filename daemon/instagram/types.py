@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+# Meta's documented lifetimes: an authorization code is single-use for one hour, a short-lived
+# token lives one hour (the long-lived one says its own `expires_in`, 60 days).
+CODE_LIFETIME = timedelta(hours=1)
+SHORT_LIVED_LIFETIME = timedelta(hours=1)
 
 
 @dataclass(frozen=True, repr=False)

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from daemon.graph_versions import VERSION, graph_version, is_known, version_number
-from daemon.ownership import give_to_folder_owner
 from daemon.settings import ApiFlavour
+from daemon.store.ownership import give_to_folder_owner
 
 CODE_LIFETIME = 3600
 SHORT_LIVED_LIFETIME = 3600

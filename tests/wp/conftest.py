@@ -15,12 +15,12 @@ import pytest
 from sqlmodel import func, select
 
 from daemon.crypto import generate_key
-from daemon.models import ReceivedCode
+from daemon.runtime.serving import ServerThread
 from daemon.sandbox import SandboxConfig, SandboxState, create_sandbox_app
 from daemon.service import Daemon
-from daemon.serving import ServerThread
 from daemon.settings import Listen
-from daemon.store import Store
+from daemon.store.database import Store
+from daemon.store.models import ReceivedCode
 from tests.conftest import APP_ID, SECRETS, Sandbox, make_settings
 from tests.wordpress import FLAVOURS, Flavour, WordPress, free_port, start_wordpress
 from wp_bridge.signing import generate_secret

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from daemon.cli import app
 from daemon.clock import utcnow
-from daemon.meta import build_signed_request
-from daemon.models import Customer
+from daemon.privacy.meta import build_signed_request
 from daemon.redact import Secret
+from daemon.store.models import Customer
 from tests.conftest import Sandbox, eventually
 from tests.test_daemon import daemon_env
 from tests.wordpress import ADMIN, WordPress, php_json

@@ -13,8 +13,8 @@ import time
 import requests
 from sqlmodel import col, select
 
-from daemon.models import Delivery
-from daemon.statuses import DeliveryStatus
+from daemon.store.models import Delivery
+from daemon.store.statuses import DeliveryStatus
 from tests.conftest import Sandbox, eventually
 from tests.wordpress import WordPress, mariadb
 from tests.wp.conftest import RunningDaemon

@@ -17,7 +17,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 from sqlmodel import select
 
-from daemon.models import Customer
+from daemon.store.models import Customer
 from tests.conftest import eventually
 from tests.wordpress import ADMIN, WordPress, php_json
 from tests.wp.browser import chromium, log_in, screenshot

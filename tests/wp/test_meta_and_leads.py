@@ -11,9 +11,9 @@ import requests
 from sqlmodel import col, select
 
 from daemon.clock import utcnow
-from daemon.meta import build_signed_request
-from daemon.models import Customer, Token
-from daemon.statuses import TokenStatus
+from daemon.privacy.meta import build_signed_request
+from daemon.store.models import Customer, Token
+from daemon.store.statuses import TokenStatus
 from tests.conftest import Sandbox, eventually
 from tests.json_stub import json_stub
 from tests.wordpress import SHOPPER, WordPress, php_json

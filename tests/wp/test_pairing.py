@@ -19,8 +19,8 @@ from selenium.webdriver.common.by import By
 from typer.testing import CliRunner
 
 from daemon.cli import app
+from daemon.runtime.serving import ServerThread
 from daemon.service import Daemon
-from daemon.serving import ServerThread
 from daemon.settings import load_settings
 from tests.conftest import APP_ID, SECRETS
 from tests.wordpress import ADMIN, WordPress, free_port, php_json

@@ -15,7 +15,7 @@ import requests
 from selenium.webdriver.common.by import By
 from sqlmodel import select
 
-from daemon.models import Customer
+from daemon.store.models import Customer
 from tests.conftest import eventually
 from tests.wordpress import SHOPPER, WordPress, php_json
 from tests.wp.browser import chromium, screenshot

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import select, update
 
 from daemon.clock import utcnow
-from daemon.models import FollowerCount, ProfileSync
+from daemon.store.models import FollowerCount, ProfileSync
 from tests.conftest import Sandbox, eventually
 from tests.wordpress import ADMIN, WordPress
 from tests.wp.browser import chromium, log_in, screenshot

@@ -16,8 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 from sqlmodel import col, select
 
-from daemon.models import Customer, Token
-from daemon.statuses import TokenStatus
+from daemon.store.models import Customer, Token
+from daemon.store.statuses import TokenStatus
 from tests.conftest import eventually
 from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, php_json, start_wordpress
 from tests.wp.browser import allow_at_the_sandbox, chromium, log_in, screenshot
