@@ -8,7 +8,7 @@
 
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
-require_once __DIR__ . '/includes/class-igsync-sites.php';
-require_once __DIR__ . '/includes/class-igsync-uninstaller.php';
+require_once __DIR__ . '/includes/class-igsync-autoloader.php';
+Igsync_Autoloader::register();
 
 Igsync_Uninstaller::run();

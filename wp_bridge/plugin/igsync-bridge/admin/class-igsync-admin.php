@@ -52,8 +52,8 @@ final class Igsync_Admin {
 		if ( '' === $handle ) {
 			return '&mdash;';
 		}
-		$status = Igsync_Connect::status( (int) $user_id );
-		$note   = 'connected' === $status ? '' : '<br><span class="description">' . esc_html( Igsync_Leads::status_label( $status ) ) . '</span>';
+		$status = Igsync_Shopper_Status::get( (int) $user_id );
+		$note   = Igsync_Status::CONNECTED === $status ? '' : '<br><span class="description">' . esc_html( Igsync_Status::label( $status ) ) . '</span>';
 		return '@' . esc_html( $handle ) . $note;
 	}
 
@@ -71,7 +71,7 @@ final class Igsync_Admin {
 				<tr><th><?php esc_html_e( 'Connected', 'igsync-bridge' ); ?></th><td><?php esc_html_e( 'Not connected.', 'igsync-bridge' ); ?></td></tr>
 			<?php else : ?>
 				<tr><th><?php esc_html_e( 'Username', 'igsync-bridge' ); ?></th><td>@<?php echo esc_html( $handle ); ?></td></tr>
-				<tr><th><?php esc_html_e( 'Status', 'igsync-bridge' ); ?></th><td id="igsync-profile-status"><?php echo esc_html( Igsync_Leads::status_label( Igsync_Connect::status( $user->ID ) ) ); ?></td></tr>
+				<tr><th><?php esc_html_e( 'Status', 'igsync-bridge' ); ?></th><td id="igsync-profile-status"><?php echo esc_html( Igsync_Status::label( Igsync_Shopper_Status::get( $user->ID ) ) ); ?></td></tr>
 				<tr><th><?php esc_html_e( 'Instagram user id', 'igsync-bridge' ); ?></th><td><?php echo esc_html( (string) get_user_meta( $user->ID, 'igsync_ig_user_id', true ) ); ?></td></tr>
 				<tr><th><?php esc_html_e( 'Connected', 'igsync-bridge' ); ?></th><td><?php echo esc_html( self::local_time( (string) get_user_meta( $user->ID, 'igsync_connected_at', true ) ) ); ?></td></tr>
 				<?php $igsync_leads = Igsync_Leads::of_instagram_user( (string) get_user_meta( $user->ID, 'igsync_ig_user_id', true ) ); ?>

@@ -97,7 +97,7 @@ final class Igsync_Leads_Screen {
 	public static function hidden_by_default( $hidden, $screen ) {
 		if ( $screen instanceof WP_Screen && self::screen_id() === $screen->id ) {
 			$hidden[] = 'ig_user_id';
-			if ( ! Igsync_Leads::any_engagement() ) {
+			if ( ! Igsync_Leads_Query::any_engagement() ) {
 				$hidden[] = 'engagement';
 			}
 		}
@@ -168,7 +168,7 @@ final class Igsync_Leads_Screen {
 		$ids    = isset( $_REQUEST['lead'] ) ? array_map( 'absint', (array) wp_unslash( $_REQUEST['lead'] ) ) : array();
 		$erased = 0;
 		$failed = array();
-		foreach ( Igsync_Leads::instagram_users_of( $ids ) as $ig_user_id ) {
+		foreach ( Igsync_Leads_Query::instagram_users_of( $ids ) as $ig_user_id ) {
 			$erased += Igsync_Leads::erase( $ig_user_id )['leads'];
 			$asked   = Igsync_Daemon::forget( $ig_user_id );
 			if ( true !== $asked ) {
@@ -268,10 +268,10 @@ final class Igsync_Leads_Screen {
 		$columns  = array_keys( $headings );
 		echo "\xEF\xBB\xBF"; // UTF-8's byte order mark: without it, Excel reads accented names wrong.
 		echo self::csv_line( array_values( $headings ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
-		foreach ( Igsync_Leads::all() as $lead ) {
+		foreach ( Igsync_Leads_Query::all() as $lead ) {
 			$cells = array();
 			foreach ( $columns as $column ) {
-				$cells[] = 'sandbox' === $column ? ( Igsync_Leads::is_sandbox_lead( $lead ) ? __( 'yes', 'igsync-bridge' ) : '' ) : (string) ( $lead[ $column ] ?? '' );
+				$cells[] = 'sandbox' === $column ? ( Igsync_Lead_Format::is_sandbox_lead( $lead ) ? __( 'yes', 'igsync-bridge' ) : '' ) : (string) ( $lead[ $column ] ?? '' );
 			}
 			echo self::csv_line( $cells ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
 		}

@@ -45,8 +45,8 @@ final class Igsync_Leads_Table extends WP_List_Table {
 	public function prepare_items(): void {
 		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- a list's search, filter and sort arguments change nothing.
 		$per_page     = $this->get_items_per_page( self::PER_PAGE_OPTION, 20 );
-		$this->counts = Igsync_Leads::count_by_status();
-		$result       = Igsync_Leads::query(
+		$this->counts = Igsync_Leads_Query::count_by_status();
+		$result       = Igsync_Leads_Query::query(
 			array(
 				'search'   => isset( $_REQUEST['s'] ) ? sanitize_text_field( wp_unslash( $_REQUEST['s'] ) ) : '',
 				'status'   => $this->current_status(),
@@ -73,7 +73,7 @@ final class Igsync_Leads_Table extends WP_List_Table {
 	 */
 	private function current_status(): string {
 		$status = isset( $_GET['igsync_status'] ) ? sanitize_key( $_GET['igsync_status'] ) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a filter.
-		return in_array( $status, Igsync_Leads::STATUSES, true ) ? $status : '';
+		return in_array( $status, Igsync_Status::LEAD, true ) ? $status : '';
 	}
 
 	/**
@@ -135,7 +135,7 @@ final class Igsync_Leads_Table extends WP_List_Table {
 				'<a href="%1$s"%2$s>%3$s <span class="count">(%4$s)</span></a>',
 				esc_url( add_query_arg( 'igsync_status', $status, $base ) ),
 				$status === $current ? ' class="current" aria-current="page"' : '',
-				esc_html( Igsync_Leads::status_label( $status ) ),
+				esc_html( Igsync_Status::label( $status ) ),
 				esc_html( number_format_i18n( $count ) )
 			);
 		}
@@ -181,7 +181,7 @@ final class Igsync_Leads_Table extends WP_List_Table {
 	 * @return string
 	 */
 	protected function column_username( array $item ): string {
-		return '<strong>@' . esc_html( (string) $item['username'] ) . '</strong>' . Igsync_Leads::sandbox_tag( $item );
+		return '<strong>@' . esc_html( (string) $item['username'] ) . '</strong>' . Igsync_Lead_Format::sandbox_tag( $item );
 	}
 
 	/**
@@ -199,7 +199,7 @@ final class Igsync_Leads_Table extends WP_List_Table {
 		}
 		$handle  = (string) $item['username'];
 		$actions = array();
-		if ( ! Igsync_Leads::is_sandbox_lead( $item ) ) { // A made-up name may be a stranger's on Instagram.
+		if ( ! Igsync_Lead_Format::is_sandbox_lead( $item ) ) { // A made-up name may be a stranger's on Instagram.
 			$actions['instagram'] = sprintf(
 				'<a href="%s" target="_blank" rel="noopener noreferrer">%s</a>',
 				esc_url( 'https://www.instagram.com/' . rawurlencode( $handle ) . '/' ),
@@ -247,8 +247,8 @@ final class Igsync_Leads_Table extends WP_List_Table {
 	 */
 	protected function column_status( array $item ): string {
 		$status = (string) $item['status'];
-		$html   = sprintf( '<span class="igsync-lead-status igsync-lead-status--%s">%s</span>', esc_attr( $status ), esc_html( Igsync_Leads::status_label( $status ) ) );
-		if ( 'connected' !== $status && ! empty( $item['status_reason'] ) ) {
+		$html   = sprintf( '<span class="igsync-lead-status igsync-lead-status--%s">%s</span>', esc_attr( $status ), esc_html( Igsync_Status::label( $status ) ) );
+		if ( Igsync_Status::CONNECTED !== $status && ! empty( $item['status_reason'] ) ) {
 			$html .= '<br><span class="description">' . esc_html( (string) $item['status_reason'] ) . '</span>';
 		}
 		return $html;
@@ -261,7 +261,7 @@ final class Igsync_Leads_Table extends WP_List_Table {
 	 * @return string
 	 */
 	protected function column_followers( array $item ): string {
-		$html = Igsync_Leads::followers_html( $item, false );
+		$html = Igsync_Lead_Format::followers_html( $item, false );
 		return '' === $html ? '&mdash;' : $html;
 	}
 

@@ -128,121 +128,13 @@ final class Igsync_Settings_Page {
 		}
 		$name = Igsync_Settings::OPTION;
 		$tab  = isset( $_GET['tab'] ) ? sanitize_key( wp_unslash( $_GET['tab'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- which tab to show.
-		?>
-		<div class="wrap">
-			<h1>igsync</h1>
-			<nav class="nav-tab-wrapper" aria-label="<?php esc_attr_e( 'Secondary menu', 'igsync-bridge' ); ?>">
-				<a href="<?php echo esc_url( admin_url( 'options-general.php?page=igsync' ) ); ?>" class="<?php echo esc_attr( Igsync_Go_Live_Page::TAB === $tab ? 'nav-tab' : 'nav-tab nav-tab-active' ); ?>"<?php echo Igsync_Go_Live_Page::TAB === $tab ? '' : ' aria-current="page"'; ?>><?php esc_html_e( 'Settings', 'igsync-bridge' ); ?></a>
-				<a href="<?php echo esc_url( Igsync_Go_Live_Page::url() ); ?>" class="<?php echo esc_attr( Igsync_Go_Live_Page::TAB === $tab ? 'nav-tab nav-tab-active' : 'nav-tab' ); ?>"<?php echo Igsync_Go_Live_Page::TAB === $tab ? ' aria-current="page"' : ''; ?>><?php esc_html_e( 'Go live with Instagram', 'igsync-bridge' ); ?></a>
-			</nav>
-			<?php if ( Igsync_Go_Live_Page::TAB === $tab ) : ?>
-				<?php Igsync_Go_Live_Page::render(); ?>
-				</div>
-				<?php
-				return;
-			endif;
-			?>
-			<p><?php esc_html_e( 'Connects shoppers\' Instagram accounts through the igsync daemon.', 'igsync-bridge' ); ?></p>
-			<?php self::render_sandbox_notice(); ?>
-			<?php Igsync_Setup_Checklist::render(); ?>
-			<?php self::render_pairing(); ?>
-			<?php self::render_health(); ?>
-			<form method="post" action="options.php">
-				<?php settings_fields( 'igsync' ); ?>
-				<table class="form-table" role="presentation">
-					<tr>
-						<th scope="row"><label for="igsync_daemon_url"><?php esc_html_e( 'Daemon URL', 'igsync-bridge' ); ?></label></th>
-						<td><input id="igsync_daemon_url" class="regular-text" type="url" name="<?php echo esc_attr( $name ); ?>[daemon_url]" value="<?php echo esc_attr( Igsync_Settings::get( 'daemon_url' ) ); ?>">
-						<p class="description"><?php esc_html_e( 'Where the igsync daemon listens (IGSYNC_LISTEN).', 'igsync-bridge' ); ?></p></td>
-					</tr>
-					<tr>
-						<th scope="row"><label for="igsync_shared_secret"><?php esc_html_e( 'Shared secret', 'igsync-bridge' ); ?></label></th>
-						<td><input id="igsync_shared_secret" class="regular-text" type="password" autocomplete="off" name="<?php echo esc_attr( $name ); ?>[shared_secret]" value="" placeholder="<?php echo esc_attr( ! Igsync_Settings::has_secret() ? 'whsec_…' : __( '(saved; leave blank to keep)', 'igsync-bridge' ) ); ?>">
-						<p class="description"><?php esc_html_e( 'The daemon\'s IGSYNC_SHARED_SECRET.', 'igsync-bridge' ); ?></p></td>
-					</tr>
-					<tr>
-						<th scope="row"><label for="igsync_app_id"><?php esc_html_e( 'Instagram app id', 'igsync-bridge' ); ?></label></th>
-						<td><input id="igsync_app_id" class="regular-text" type="text" name="<?php echo esc_attr( $name ); ?>[app_id]" value="<?php echo esc_attr( Igsync_Settings::get( 'app_id' ) ); ?>"></td>
-					</tr>
-					<tr>
-						<th scope="row"><label for="igsync_api_flavour"><?php esc_html_e( 'API flavour', 'igsync-bridge' ); ?></label></th>
-						<td><select id="igsync_api_flavour" name="<?php echo esc_attr( $name ); ?>[api_flavour]">
-							<?php foreach ( self::flavours() as $value => $label ) : ?>
-								<option value="<?php echo esc_attr( $value ); ?>" <?php selected( Igsync_Settings::get( 'api_flavour' ), $value ); ?>><?php echo esc_html( $label ); ?></option>
-							<?php endforeach; ?>
-						</select></td>
-					</tr>
-					<tr>
-						<th scope="row"><label for="igsync_authorize_url"><?php esc_html_e( 'Authorize URL', 'igsync-bridge' ); ?></label></th>
-						<td><input id="igsync_authorize_url" class="regular-text" type="url" name="<?php echo esc_attr( $name ); ?>[authorize_url]" value="<?php echo esc_attr( Igsync_Settings::get( 'authorize_url' ) ); ?>">
-						<p class="description"><?php esc_html_e( 'Instagram\'s, or the igsync sandbox\'s (…/oauth/authorize) to try igsync without a Meta app.', 'igsync-bridge' ); ?></p></td>
-					</tr>
-					<tr>
-						<th scope="row"><label for="igsync_redirect_uri"><?php esc_html_e( 'Redirect URI', 'igsync-bridge' ); ?></label></th>
-						<td><input id="igsync_redirect_uri" class="large-text code" type="text" readonly value="<?php echo esc_attr( Igsync_Settings::redirect_uri() ); ?>">
-						<p class="description"><?php esc_html_e( 'Paste this into "Valid OAuth Redirect URIs" in the Meta dashboard, and into the daemon\'s IGSYNC_REDIRECT_URI.', 'igsync-bridge' ); ?></p></td>
-					</tr>
-					<tr>
-						<th scope="row"><?php esc_html_e( 'New lead emails', 'igsync-bridge' ); ?></th>
-						<td><label for="igsync_notify_leads"><input id="igsync_notify_leads" type="checkbox" name="<?php echo esc_attr( $name ); ?>[notify_leads]" value="1" <?php checked( Igsync_Settings::get( 'notify_leads' ), '1' ); ?>>
-						<?php
-						/* translators: %s: the site's administration email address */
-						echo esc_html( sprintf( __( 'Email %s when a shopper connects a new Instagram account', 'igsync-bridge' ), (string) get_option( 'admin_email' ) ) );
-						?>
-						</label></td>
-					</tr>
-				</table>
-				<?php if ( class_exists( 'WooCommerce' ) ) : ?>
-					<h2><?php esc_html_e( 'WooCommerce', 'igsync-bridge' ); ?></h2>
-					<table class="form-table" role="presentation">
-						<tr>
-							<th scope="row"><?php esc_html_e( 'Order received page', 'igsync-bridge' ); ?></th>
-							<td><label for="igsync_thank_you_prompt"><input id="igsync_thank_you_prompt" type="checkbox" name="<?php echo esc_attr( $name ); ?>[thank_you_prompt]" value="1" <?php checked( Igsync_Settings::get( 'thank_you_prompt' ), '1' ); ?>>
-							<?php esc_html_e( 'Ask customers to connect their Instagram after they order', 'igsync-bridge' ); ?></label>
-							<p class="description"><?php esc_html_e( 'A guest\'s connection is linked to their order, and to their account once that order is theirs (an email typed at checkout proves nothing).', 'igsync-bridge' ); ?></p></td>
-						</tr>
-						<tr>
-							<th scope="row"><?php esc_html_e( 'Reward for connecting', 'igsync-bridge' ); ?></th>
-							<td><fieldset>
-								<label for="igsync_reward_enabled"><input id="igsync_reward_enabled" type="checkbox" name="<?php echo esc_attr( $name ); ?>[reward_enabled]" value="1" <?php checked( Igsync_Settings::get( 'reward_enabled' ), '1' ); ?>>
-								<?php esc_html_e( 'Give a single-use coupon the first time an Instagram account connects', 'igsync-bridge' ); ?></label>
-								<p>
-									<label for="igsync_reward_amount"><?php esc_html_e( 'Amount', 'igsync-bridge' ); ?></label>
-									<input id="igsync_reward_amount" class="small-text" type="text" inputmode="decimal" name="<?php echo esc_attr( $name ); ?>[reward_amount]" value="<?php echo esc_attr( Igsync_Settings::get( 'reward_amount' ) ); ?>">
-									<select id="igsync_reward_type" name="<?php echo esc_attr( $name ); ?>[reward_type]" aria-label="<?php esc_attr_e( 'Discount type', 'igsync-bridge' ); ?>">
-										<option value="percent" <?php selected( Igsync_Settings::get( 'reward_type' ), 'percent' ); ?>><?php esc_html_e( 'percent off', 'igsync-bridge' ); ?></option>
-										<option value="fixed_cart" <?php selected( Igsync_Settings::get( 'reward_type' ), 'fixed_cart' ); ?>><?php echo esc_html( get_woocommerce_currency_symbol() . ' ' . __( 'off the order', 'igsync-bridge' ) ); ?></option>
-									</select>
-								</p>
-								<p>
-									<label for="igsync_reward_minimum"><?php esc_html_e( 'Minimum spend', 'igsync-bridge' ); ?></label>
-									<input id="igsync_reward_minimum" class="small-text" type="text" inputmode="decimal" name="<?php echo esc_attr( $name ); ?>[reward_minimum]" value="<?php echo esc_attr( Igsync_Settings::get( 'reward_minimum' ) ); ?>">
-									<label for="igsync_reward_days"><?php esc_html_e( 'Valid for', 'igsync-bridge' ); ?></label>
-									<input id="igsync_reward_days" class="small-text" type="number" min="1" max="3650" name="<?php echo esc_attr( $name ); ?>[reward_days]" value="<?php echo esc_attr( Igsync_Settings::get( 'reward_days' ) ); ?>">
-									<?php esc_html_e( 'days', 'igsync-bridge' ); ?>
-								</p>
-								<p><label for="igsync_reward_paid_only"><input id="igsync_reward_paid_only" type="checkbox" name="<?php echo esc_attr( $name ); ?>[reward_paid_only]" value="1" <?php checked( Igsync_Settings::get( 'reward_paid_only' ), '1' ); ?>>
-								<?php esc_html_e( 'Only once the customer has a paid order', 'igsync-bridge' ); ?></label></p>
-								<?php if ( Igsync_Settings::is_sandbox() ) : ?>
-									<p><label for="igsync_reward_sandbox"><input id="igsync_reward_sandbox" type="checkbox" name="<?php echo esc_attr( $name ); ?>[reward_sandbox]" value="1" <?php checked( Igsync_Settings::get( 'reward_sandbox' ), '1' ); ?>>
-									<?php esc_html_e( 'Also in sandbox mode, to try it', 'igsync-bridge' ); ?></label></p>
-									<div class="notice notice-warning inline"><p><?php esc_html_e( 'Sandbox mode: anyone can make up an account on the sandbox\'s page, so no reward is given unless you tick the box above, and every coupon it gives is real. Untick it before you share the shop.', 'igsync-bridge' ); ?></p></div>
-								<?php endif; ?>
-								<p class="description"><?php esc_html_e( 'The coupon is for the customer\'s email only, shown on My Account > Instagram and sent by email (WooCommerce > Settings > Emails > Instagram connection reward). One reward per Instagram account, per customer, per email and per order.', 'igsync-bridge' ); ?></p>
-							</fieldset></td>
-						</tr>
-					</table>
-				<?php endif; ?>
-				<?php submit_button(); ?>
-			</form>
-		</div>
-		<?php
+		include __DIR__ . '/views/settings-page.php';
 	}
 
 	/**
 	 * Says, while it holds, that the Connect button goes to the sandbox and not to Instagram.
 	 */
-	private static function render_sandbox_notice(): void {
+	public static function render_sandbox_notice(): void {
 		if ( ! Igsync_Settings::is_sandbox() ) {
 			return;
 		}
@@ -272,136 +164,6 @@ final class Igsync_Settings_Page {
 	}
 
 	/**
-	 * The Pairing section: the code to give `igsync pair`, and the last pairing.
-	 */
-	private static function render_pairing(): void {
-		$code    = Igsync_Pairing::shown_code();
-		$log     = Igsync_Pairing::log_entries();
-		$format  = get_option( 'date_format' ) . ' ' . get_option( 'time_format' );
-		$command = 'igsync pair ' . $code . ' --wp-url ' . home_url() . ' --run';
-		?>
-		<h2 id="igsync-pairing"><?php esc_html_e( 'Pairing', 'igsync-bridge' ); ?></h2>
-		<p><?php esc_html_e( 'Pair this site with the igsync daemon instead of copying the shared secret, the daemon\'s address and the redirect URI by hand.', 'igsync-bridge' ); ?></p>
-		<?php if ( '' !== $code ) : ?>
-			<div class="notice notice-info inline" id="igsync-pairing-code">
-				<p>
-					<?php esc_html_e( 'Pairing code:', 'igsync-bridge' ); ?>
-					<strong class="igsync-pairing-code"><?php echo esc_html( $code ); ?></strong>
-					<?php esc_html_e( '(single use, valid for 15 minutes)', 'igsync-bridge' ); ?>
-				</p>
-				<p>
-					<label for="igsync-pair-command"><?php esc_html_e( 'On the daemon\'s server, run:', 'igsync-bridge' ); ?></label><br>
-					<input id="igsync-pair-command" class="large-text code" type="text" readonly value="<?php echo esc_attr( $command ); ?>" onfocus="this.select()">
-				</p>
-				<p class="description">
-					<?php
-					printf(
-						/* translators: 1: the command as installed from a clone, 2: the --run option, 3: the --sandbox option */
-						esc_html__( 'Installed from a clone of igsync? The command is %1$s in that folder. %2$s runs the daemon in that terminal right after (leave it out where igsync runs as a service). No Meta app yet? Add %3$s to try igsync with its sandbox, an emulator of Instagram that runs beside the daemon.', 'igsync-bridge' ),
-						'<code>.venv/bin/igsync</code>',
-						'<code>--run</code>',
-						'<code>--sandbox</code>'
-					);
-					?>
-				</p>
-			</div>
-		<?php endif; ?>
-		<?php self::render_unpaired_notice(); ?>
-		<?php if ( Igsync_Pairing::is_paired() && array() !== $log && 'unpaired' !== ( $log[0]['event'] ?? 'paired' ) ) : ?>
-			<p id="igsync-paired">
-				<?php
-				printf(
-					/* translators: 1: date and time, 2: the daemon's host name, 3: the daemon's address */
-					esc_html__( 'Paired on %1$s with the daemon on %2$s, at %3$s.', 'igsync-bridge' ),
-					esc_html( wp_date( $format, $log[0]['time'] ) ),
-					'<strong>' . esc_html( '' !== $log[0]['host'] ? $log[0]['host'] : __( 'an unnamed host', 'igsync-bridge' ) ) . '</strong>',
-					'<code>' . esc_html( $log[0]['daemon_url'] ) . '</code>'
-				);
-				?>
-			</p>
-		<?php endif; ?>
-		<div class="igsync-pairing-actions">
-			<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
-				<input type="hidden" name="action" value="igsync_pair">
-				<?php wp_nonce_field( 'igsync_pair' ); ?>
-				<?php submit_button( Igsync_Pairing::is_paired() ? __( 'Pair again', 'igsync-bridge' ) : __( 'Pair with the igsync daemon', 'igsync-bridge' ), 'secondary', 'igsync-pair', false ); ?>
-			</form>
-			<?php if ( Igsync_Pairing::is_paired() ) : ?>
-				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
-					<input type="hidden" name="action" value="igsync_unpair">
-					<?php wp_nonce_field( 'igsync_unpair' ); ?>
-					<?php submit_button( __( 'Unpair', 'igsync-bridge' ), 'secondary', 'igsync-unpair', false, array( 'onclick' => 'return confirm(' . wp_json_encode( __( 'Unpair this site from the igsync daemon? Shoppers cannot connect Instagram until you pair again.', 'igsync-bridge' ) ) . ');' ) ); ?>
-				</form>
-			<?php endif; ?>
-		</div>
-		<?php self::render_pairing_history( $log, $format ); ?>
-		<?php
-	}
-
-	/**
-	 * After Unpair: whether the daemon heard it.
-	 */
-	private static function render_unpaired_notice(): void {
-		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- only picks which notice to show.
-		$result = isset( $_GET['igsync_unpaired'] ) ? sanitize_key( wp_unslash( $_GET['igsync_unpaired'] ) ) : '';
-		if ( 'told' === $result ) {
-			echo '<div class="notice notice-success inline" id="igsync-unpaired"><p>' . esc_html__( 'Unpaired. The daemon logged it; it sends no more leads here until you pair again.', 'igsync-bridge' ) . '</p></div>';
-		} elseif ( 'not-told' === $result ) {
-			echo '<div class="notice notice-warning inline" id="igsync-unpaired"><p>';
-			printf(
-				/* translators: %s: the command */
-				esc_html__( 'Unpaired here, but the daemon could not be reached: run %s on its server so it stops too.', 'igsync-bridge' ),
-				'<code>igsync unpair</code>'
-			);
-			echo '</p></div>';
-		}
-	}
-
-	/**
-	 * The pairings and unpairings so far, newest first (WordPress keeps ten).
-	 *
-	 * @param array<int, array<string, mixed>> $log    The log.
-	 * @param string                           $format Date and time format.
-	 */
-	private static function render_pairing_history( array $log, string $format ): void {
-		if ( array() === $log ) {
-			return;
-		}
-		?>
-		<table class="widefat striped igsync-pairing-history" id="igsync-pairing-history">
-			<caption class="screen-reader-text"><?php esc_html_e( 'Pairing history', 'igsync-bridge' ); ?></caption>
-			<thead>
-				<tr>
-					<th scope="col"><?php esc_html_e( 'When', 'igsync-bridge' ); ?></th>
-					<th scope="col"><?php esc_html_e( 'What', 'igsync-bridge' ); ?></th>
-					<th scope="col"><?php esc_html_e( 'Daemon host', 'igsync-bridge' ); ?></th>
-					<th scope="col"><?php esc_html_e( 'Daemon address', 'igsync-bridge' ); ?></th>
-				</tr>
-			</thead>
-			<tbody>
-				<?php foreach ( $log as $entry ) : ?>
-					<tr>
-						<td><?php echo esc_html( wp_date( $format, (int) $entry['time'] ) ); ?></td>
-						<td>
-							<?php
-							if ( 'unpaired' === ( $entry['event'] ?? 'paired' ) ) {
-								/* translators: %s: who unpaired, e.g. "admin in wp-admin" */
-								echo esc_html( sprintf( __( 'Unpaired by %s', 'igsync-bridge' ), (string) ( $entry['by'] ?? '' ) ) );
-							} else {
-								echo esc_html( empty( $entry['sandbox'] ) ? __( 'Paired', 'igsync-bridge' ) : __( 'Paired, sandbox mode', 'igsync-bridge' ) );
-							}
-							?>
-						</td>
-						<td><?php echo esc_html( '' !== (string) $entry['host'] ? (string) $entry['host'] : '—' ); ?></td>
-						<td><code><?php echo esc_html( (string) $entry['daemon_url'] ); ?></code></td>
-					</tr>
-				<?php endforeach; ?>
-			</tbody>
-		</table>
-		<?php
-	}
-
-	/**
 	 * Settings > igsync > Test connection (admin-post.php): the round trip, then back.
 	 */
 	public static function test_connection(): void {
@@ -415,9 +177,28 @@ final class Igsync_Settings_Page {
 	}
 
 	/**
+	 * Restore leads from the daemon: the button, and what the last click did.
+	 */
+	private static function render_restore(): void {
+		$report = isset( $_GET['igsync-restored'] ) ? Igsync_Reconcile::last_report() : null; // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only, after the redirect.
+		?>
+		<h3 id="igsync-restore"><?php esc_html_e( 'Restore leads from the daemon', 'igsync-bridge' ); ?></h3>
+		<?php if ( null !== $report ) : ?>
+			<div class="notice <?php echo esc_attr( '' === $report['error'] ? 'notice-success' : 'notice-warning' ); ?> inline" id="igsync-restore-result"><p><?php echo esc_html( Igsync_Reconcile::words( $report ) ); ?></p></div>
+		<?php endif; ?>
+		<p class="description"><?php esc_html_e( 'After this site\'s database was restored from an older backup: the igsync daemon sends every lead it delivered again. Leads still here stay as they are; restored leads send no email and give no second reward. Leads you erased here while the daemon could not be told come back too: erase them again.', 'igsync-bridge' ); ?></p>
+		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+			<input type="hidden" name="action" value="<?php echo esc_attr( Igsync_Reconcile::ACTION ); ?>">
+			<?php wp_nonce_field( Igsync_Reconcile::ACTION ); ?>
+			<?php submit_button( __( 'Restore leads', 'igsync-bridge' ), 'secondary', 'igsync-restore-leads', true, Igsync_Pairing::is_paired() ? array() : array( 'disabled' => 'disabled' ) ); ?>
+		</form>
+		<?php
+	}
+
+	/**
 	 * The Connection section: the last test, the queue, the last lead, and the test button.
 	 */
-	private static function render_health(): void {
+	public static function render_health(): void {
 		$last    = Igsync_Health::last();
 		$pairing = Igsync_Pairing::log_entries()[0] ?? null;
 		if ( Igsync_Pairing::is_paired() && null !== $pairing && 'paired' === ( $pairing['event'] ?? 'paired' ) && ( null === $last || (int) $last['checked_at'] < (int) $pairing['time'] ) ) {
@@ -510,6 +291,7 @@ final class Igsync_Settings_Page {
 			<?php wp_nonce_field( 'igsync_test_connection' ); ?>
 			<?php submit_button( __( 'Test connection', 'igsync-bridge' ), 'secondary', 'igsync-test-connection' ); ?>
 		</form>
+		<?php self::render_restore(); ?>
 		<h2><?php esc_html_e( 'Settings', 'igsync-bridge' ); ?></h2>
 		<?php
 	}

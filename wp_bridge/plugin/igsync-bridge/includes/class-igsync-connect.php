@@ -15,7 +15,6 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Connect {
 
 	const RETURN_COOKIE = 'igsync_return';
-	const STATUS_TTL    = 3600; // A code dies after an hour: "connecting" cannot outlive it.
 
 	const BLOCK_EDITOR_SCRIPT = 'igsync-connect-editor';
 
@@ -77,11 +76,11 @@ final class Igsync_Connect {
 			return $html;
 		}
 		$user   = get_current_user_id();
-		$status = $user ? self::status( $user ) : '';
-		if ( 'needs_reconnect' === $status ) {
+		$status = $user ? Igsync_Shopper_Status::get( $user ) : '';
+		if ( Igsync_Status::NEEDS_RECONNECT === $status ) {
 			$label = __( 'Reconnect Instagram', 'igsync-bridge' );
 		}
-		if ( 'connecting' === $status ) {
+		if ( Igsync_Status::CONNECTING === $status ) {
 			// The page shows the connection by itself once the lead is in: no reload by hand.
 			wp_enqueue_script( 'igsync-connecting', plugins_url( 'assets/igsync-connecting.js', IGSYNC_BRIDGE_FILE ), array(), IGSYNC_BRIDGE_VERSION, true );
 		}
@@ -122,24 +121,6 @@ final class Igsync_Connect {
 		 *                                   label, button_class.
 		 */
 		return $html . (string) apply_filters( 'igsync_connect_button_html', Igsync_Template::render( 'connect', $args ), $args );
-	}
-
-	/**
-	 * A customer's connection as far as WordPress knows it: 'connected' once the lead arrived,
-	 * 'connecting' from the callback until then (at most a code's hour), else ''.
-	 *
-	 * @param int $user_id The customer.
-	 * @return string
-	 */
-	public static function status( int $user_id ): string {
-		$status = (string) get_user_meta( $user_id, 'igsync_status', true );
-		if ( 'connecting' === $status && (int) get_user_meta( $user_id, 'igsync_status_at', true ) < time() - self::STATUS_TTL ) {
-			$status = '';
-		}
-		if ( '' === $status && '' !== (string) get_user_meta( $user_id, 'igsync_ig_username', true ) ) {
-			$status = 'connected'; // Leads stored by version 0.1, before the status was kept.
-		}
-		return $status;
 	}
 
 	/**
@@ -266,9 +247,8 @@ final class Igsync_Connect {
 	 * @return WP_REST_Response
 	 */
 	private static function back( string $url, string $notice, int $user_id = 0 ): WP_REST_Response {
-		if ( $user_id && 'connected' !== self::status( $user_id ) ) {
-			update_user_meta( $user_id, 'igsync_status', 'connecting' );
-			update_user_meta( $user_id, 'igsync_status_at', time() );
+		if ( $user_id ) {
+			Igsync_Shopper_Status::set_unless_connected( $user_id, Igsync_Status::CONNECTING );
 		}
 		Igsync_Shopper_Notices::leave( $notice );
 		return self::redirect( $url );

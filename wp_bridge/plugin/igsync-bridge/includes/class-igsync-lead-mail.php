@@ -34,7 +34,7 @@ final class Igsync_Lead_Mail {
 		$user = $wp_user_id ? get_userdata( (int) $wp_user_id ) : false;
 		/* translators: 1: site name, 2: Instagram username */
 		$subject = sprintf( __( '[%1$s] New Instagram lead: @%2$s', 'igsync-bridge' ), $site, (string) $lead['username'] );
-		if ( Igsync_Leads::is_sandbox_lead( $lead ) ) {
+		if ( Igsync_Lead_Format::is_sandbox_lead( $lead ) ) {
 			/* translators: 1: site name, 2: Instagram username */
 			$subject = sprintf( __( '[%1$s] New sandbox lead (not Instagram): @%2$s', 'igsync-bridge' ), $site, (string) $lead['username'] );
 		}
@@ -55,7 +55,7 @@ final class Igsync_Lead_Mail {
 			sprintf( __( 'All leads: %s', 'igsync-bridge' ), admin_url( 'admin.php?page=igsync-leads' ) ),
 			__( 'You receive this because "New lead emails" is on under Settings > igsync.', 'igsync-bridge' ),
 		);
-		if ( Igsync_Leads::is_sandbox_lead( $lead ) ) {
+		if ( Igsync_Lead_Format::is_sandbox_lead( $lead ) ) {
 			array_splice( $lines, 1, 0, array( __( 'Sandbox mode: this account was made up on the igsync sandbox\'s page, not on Instagram.', 'igsync-bridge' ) ) );
 		}
 		wp_mail( (string) get_option( 'admin_email' ), $subject, implode( "\n", $lines ) );

@@ -15,6 +15,9 @@ final class Igsync_Rest {
 
 	const NS = 'igsync/v1';
 
+	/** The 4xx answers a client retries (the daemon's wp_bridge/wordpress.py names the same). */
+	const RETRYABLE_CLIENT_STATUSES = array( 408, 409, 425, 429 );
+
 	/**
 	 * Every answer of this plugin's routes says it checks bound signatures, so that a daemon
 	 * learns to drop the unbound one it adds while it does not know (Igsync_Signature).
@@ -163,7 +166,7 @@ final class Igsync_Rest {
 				'callback'            => array( __CLASS__, 'lead' ),
 				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
 				// No 'args': WordPress would check them before the signature. The handler
-				// validates against Igsync_Leads::schema() and answers 422 naming the field.
+				// validates against Igsync_Lead_Schema::schema() and answers 422 naming the field.
 			)
 		);
 		register_rest_route(
@@ -303,7 +306,7 @@ final class Igsync_Rest {
 	 */
 	public static function lead( WP_REST_Request $request ) {
 		$lead = json_decode( $request->get_body(), true );
-		$ok   = Igsync_Leads::validate( $lead );
+		$ok   = Igsync_Lead_Schema::validate( $lead );
 		if ( is_wp_error( $ok ) ) {
 			return self::refused( $ok );
 		}
@@ -335,7 +338,7 @@ final class Igsync_Rest {
 	private static function refused( WP_Error $error ): WP_Error {
 		$data   = $error->get_error_data();
 		$status = is_array( $data ) ? (int) ( $data['status'] ?? 0 ) : 0;
-		if ( $status >= 400 && $status < 500 && ! in_array( $status, array( 408, 409, 425, 429 ), true ) ) {
+		if ( $status >= 400 && $status < 500 && ! in_array( $status, self::RETRYABLE_CLIENT_STATUSES, true ) ) {
 			Igsync_Health::lead_refused( $error->get_error_message() );
 		}
 		return $error;
@@ -356,9 +359,8 @@ final class Igsync_Rest {
 			return new WP_REST_Response( array( 'status' => 'unknown' ), 200 ); // Nothing here to tell.
 		}
 		$user_id = (int) ( $context['wp_user_id'] ?? 0 );
-		if ( $user_id && get_userdata( $user_id ) && 'connected' !== Igsync_Connect::status( $user_id ) ) {
-			update_user_meta( $user_id, 'igsync_status', 'interrupted' );
-			update_user_meta( $user_id, 'igsync_status_at', time() );
+		if ( $user_id && get_userdata( $user_id ) ) {
+			Igsync_Shopper_Status::set_unless_connected( $user_id, Igsync_Status::INTERRUPTED );
 		}
 		/**
 		 * Fires when a shopper's connection could not be finished and they must connect again

@@ -15,7 +15,7 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Uninstaller {
 
 	const TABLES  = array( 'igsync_codes', 'igsync_leads', 'igsync_seen', 'igsync_meta' );
-	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log', 'woocommerce_igsync_reward_settings', 'igsync_secrets', 'igsync_instagram', 'igsync_go_live' );
+	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log', 'woocommerce_igsync_reward_settings', 'igsync_secrets', 'igsync_instagram', 'igsync_go_live', 'igsync_reconcile_cursor' );
 	const HOOKS   = array( 'igsync_prune' );
 
 	/**
@@ -35,7 +35,6 @@ final class Igsync_Uninstaller {
 	 */
 	public static function site(): void {
 		global $wpdb;
-		require_once dirname( __DIR__ ) . '/woocommerce/class-igsync-reward.php';
 		Igsync_Reward::scrub(); // Reward coupons stay in the shop's books, naming nobody.
 		foreach ( self::TABLES as $table ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery.SchemaChange -- our own tables go with the plugin.

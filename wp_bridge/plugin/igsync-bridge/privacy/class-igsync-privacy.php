@@ -83,7 +83,7 @@ final class Igsync_Privacy {
 				if ( null !== $lead[ $column ] && '' !== $lead[ $column ] ) {
 					$fields[] = array(
 						'name'  => $label,
-						'value' => 'status' === $column ? Igsync_Leads::status_label( (string) $lead[ $column ] ) : (string) $lead[ $column ],
+						'value' => 'status' === $column ? Igsync_Status::label( (string) $lead[ $column ] ) : (string) $lead[ $column ],
 					);
 				}
 			}

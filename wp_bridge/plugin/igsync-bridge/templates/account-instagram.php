@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
 	<?php if ( '' !== $picture ) : ?>
 		<img class="igsync-account__picture" src="<?php echo esc_url( $picture ); ?>" alt="" width="64" height="64">
 	<?php endif; ?>
-	<?php if ( 'disconnected' === $status ) : ?>
+	<?php if ( Igsync_Status::DISCONNECTED === $status ) : ?>
 		<p class="igsync-status igsync-status--disconnected"><?php esc_html_e( 'You disconnected your Instagram account. Connect it again whenever you like.', 'igsync-bridge' ); ?></p>
 	<?php endif; ?>
 	<?php if ( '' !== $offer ) : ?>

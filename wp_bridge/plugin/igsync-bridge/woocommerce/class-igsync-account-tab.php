@@ -80,7 +80,7 @@ final class Igsync_Account_Tab {
 	 */
 	public static function render(): void {
 		$user_id = get_current_user_id();
-		$status  = Igsync_Connect::status( $user_id );
+		$status  = Igsync_Shopper_Status::get( $user_id );
 		wc_get_template(
 			'account-instagram.php',
 			array(
@@ -89,13 +89,13 @@ final class Igsync_Account_Tab {
 				'picture'    => (string) get_user_meta( $user_id, 'igsync_ig_picture', true ),
 				'since'      => (string) get_user_meta( $user_id, 'igsync_connected_at', true ),
 				'connect'    => Igsync_Connect::render(
-					'needs_reconnect' === $status ? __( 'Reconnect Instagram', 'igsync-bridge' ) : __( 'Connect with Instagram', 'igsync-bridge' ),
+					Igsync_Status::NEEDS_RECONNECT === $status ? __( 'Reconnect Instagram', 'igsync-bridge' ) : __( 'Connect with Instagram', 'igsync-bridge' ),
 					'my-account-tab',
 					'woocommerce-button button wp-element-button'
 				),
-				'disconnect' => in_array( $status, array( 'connected', 'needs_reconnect' ), true ),
+				'disconnect' => in_array( $status, array( Igsync_Status::CONNECTED, Igsync_Status::NEEDS_RECONNECT ), true ),
 				// What connecting earns, said before the button (not once connected).
-				'offer'      => 'connected' === $status ? '' : Igsync_Reward::offer(),
+				'offer'      => Igsync_Status::CONNECTED === $status ? '' : Igsync_Reward::offer(),
 				/**
 				 * Filters what the tab shows under the connection (the reward for connecting, or
 				 * anything a shop adds).
@@ -151,9 +151,9 @@ final class Igsync_Account_Tab {
 			wc_add_notice( __( 'Your Instagram account is disconnected, and its details are erased from this shop.', 'igsync-bridge' ), 'success' );
 			return;
 		}
-		$done = Igsync_Leads::set_status( $ig_user_id, 'disconnected', __( 'disconnected by the customer', 'igsync-bridge' ) );
+		$done = Igsync_Leads::set_status( $ig_user_id, Igsync_Status::DISCONNECTED, __( 'disconnected by the customer', 'igsync-bridge' ) );
 		if ( is_wp_error( $done ) ) {
-			update_user_meta( $user_id, 'igsync_status', 'disconnected' );
+			Igsync_Shopper_Status::set( $user_id, Igsync_Status::DISCONNECTED );
 		}
 		wc_add_notice( __( 'Your Instagram account is disconnected. We no longer have access to it.', 'igsync-bridge' ), 'success' );
 	}

@@ -57,15 +57,15 @@ final class Igsync_Orders {
 		$at     = empty( $lead['connected_at'] ) ? false : strtotime( $lead['connected_at'] . ' UTC' );
 		$status = (string) $lead['status'];
 		$handle = '<strong>@' . esc_html( (string) $lead['username'] ) . '</strong>';
-		if ( ! Igsync_Leads::is_sandbox_lead( $lead ) ) {
+		if ( ! Igsync_Lead_Format::is_sandbox_lead( $lead ) ) {
 			$handle = '<a href="' . esc_url( 'https://www.instagram.com/' . rawurlencode( (string) $lead['username'] ) . '/' ) . '" target="_blank" rel="noopener noreferrer">' . $handle . '</a>';
 		}
-		echo '<p class="igsync-order-handle">' . $handle . Igsync_Leads::sandbox_tag( $lead ) . ( empty( $lead['name'] ) ? '' : '<br>' . esc_html( (string) $lead['name'] ) ) . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- each part escaped above.
-		$followers = Igsync_Leads::followers_html( $lead );
+		echo '<p class="igsync-order-handle">' . $handle . Igsync_Lead_Format::sandbox_tag( $lead ) . ( empty( $lead['name'] ) ? '' : '<br>' . esc_html( (string) $lead['name'] ) ) . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- each part escaped above.
+		$followers = Igsync_Lead_Format::followers_html( $lead );
 		if ( '' !== $followers ) {
 			echo '<p class="igsync-order-followers">' . $followers . '</p>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped by followers_html().
 		}
-		echo '<p class="igsync-order-status"><span class="igsync-lead-status igsync-lead-status--' . esc_attr( $status ) . '">' . esc_html( Igsync_Leads::status_label( $status ) ) . '</span>';
+		echo '<p class="igsync-order-status"><span class="igsync-lead-status igsync-lead-status--' . esc_attr( $status ) . '">' . esc_html( Igsync_Status::label( $status ) ) . '</span>';
 		if ( $at ) {
 			/* translators: %s: date */
 			echo '<br><span class="description">' . esc_html( sprintf( __( 'Since %s', 'igsync-bridge' ), wp_date( (string) get_option( 'date_format' ), $at ) ) ) . '</span>';
@@ -86,7 +86,7 @@ final class Igsync_Orders {
 	 * @return array<string, mixed>|null
 	 */
 	public static function lead_of( WC_Order $order ): ?array {
-		return Igsync_Leads::newest_matching( $order->get_id(), $order->get_customer_id() );
+		return Igsync_Order_Leads::newest_matching( $order->get_id(), $order->get_customer_id() );
 	}
 
 	/**
@@ -100,7 +100,7 @@ final class Igsync_Orders {
 	public static function link_order( $order_id, $order = null ): void {
 		$order = $order instanceof WC_Order ? $order : wc_get_order( (int) $order_id );
 		if ( $order instanceof WC_Order && $order->get_customer_id() > 0 ) {
-			Igsync_Leads::link_order_leads( $order->get_id(), $order->get_customer_id() );
+			Igsync_Order_Leads::link_order_leads( $order->get_id(), $order->get_customer_id() );
 		}
 	}
 }

@@ -57,7 +57,7 @@ final class Igsync_Reward {
 	 * @param int                  $wp_user_id Its customer, 0 for a guest.
 	 */
 	public static function grant( $lead, $wp_user_id ): void {
-		if ( '1' !== Igsync_Settings::get( 'reward_enabled' ) || ! is_array( $lead ) || 'connected' !== ( $lead['status'] ?? '' ) ) {
+		if ( '1' !== Igsync_Settings::get( 'reward_enabled' ) || ! is_array( $lead ) || Igsync_Status::CONNECTED !== ( $lead['status'] ?? '' ) ) {
 			return;
 		}
 		if ( Igsync_Settings::is_sandbox() && '1' !== Igsync_Settings::get( 'reward_sandbox' ) ) {
@@ -109,7 +109,7 @@ final class Igsync_Reward {
 			return;
 		}
 		$order = $order instanceof WC_Order ? $order : wc_get_order( (int) $order_id );
-		$lead  = $order instanceof WC_Order ? Igsync_Leads::newest_matching( $order->get_id(), $order->get_customer_id() ) : null;
+		$lead  = $order instanceof WC_Order ? Igsync_Order_Leads::newest_matching( $order->get_id(), $order->get_customer_id() ) : null;
 		if ( null !== $lead ) {
 			self::grant( $lead, (int) ( $lead['wp_user_id'] ?? 0 ) );
 		}
@@ -414,7 +414,6 @@ final class Igsync_Reward {
 	 * @return array<string, WC_Email>
 	 */
 	public static function add_email( $emails ): array {
-		require_once __DIR__ . '/class-igsync-email-reward.php';
 		$emails                        = is_array( $emails ) ? $emails : array();
 		$emails['Igsync_Email_Reward'] = new Igsync_Email_Reward();
 		return $emails;

@@ -33,10 +33,10 @@ final class Igsync_Thank_You {
 			return;
 		}
 		$user_id = get_current_user_id();
-		if ( $user_id && 'connected' === Igsync_Connect::status( $user_id ) ) {
+		if ( $user_id && Igsync_Status::CONNECTED === Igsync_Shopper_Status::get( $user_id ) ) {
 			return; // Already connected: nothing to ask.
 		}
-		$lead = Igsync_Leads::newest_matching( $order->get_id(), 0 ); // By the order alone.
+		$lead = Igsync_Order_Leads::newest_matching( $order->get_id(), 0 ); // By the order alone.
 		if ( null !== $lead ) {
 			printf(
 				'<section class="igsync-thank-you"><p class="igsync-status igsync-status--connected">%s</p></section>',

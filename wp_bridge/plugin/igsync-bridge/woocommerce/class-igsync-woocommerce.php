@@ -20,14 +20,11 @@ final class Igsync_WooCommerce {
 	public static function register(): void {
 		add_action( 'woocommerce_account_dashboard', array( __CLASS__, 'my_account' ) );
 		add_filter( 'igsync_shopper_notice_html', array( __CLASS__, 'notice_html' ), 10, 3 );
-		require_once __DIR__ . '/class-igsync-account-tab.php';
-		require_once __DIR__ . '/class-igsync-thank-you.php';
-		require_once __DIR__ . '/class-igsync-orders.php';
-		require_once __DIR__ . '/class-igsync-reward.php';
 		Igsync_Account_Tab::register();
 		Igsync_Thank_You::register();
 		Igsync_Orders::register();
 		Igsync_Reward::register();
+		Igsync_Wc_Settings::register();
 		add_action( 'init', array( __CLASS__, 'add_setup_task' ) );
 	}
 
@@ -38,8 +35,6 @@ final class Igsync_WooCommerce {
 		if ( ! class_exists( 'Automattic\WooCommerce\Admin\Features\OnboardingTasks\TaskLists' ) || ! class_exists( 'Automattic\WooCommerce\Admin\Features\OnboardingTasks\Task' ) ) {
 			return;
 		}
-		require_once dirname( __DIR__ ) . '/admin/class-igsync-setup-checklist.php';
-		require_once __DIR__ . '/class-igsync-setup-task.php';
 		Igsync_Setup_Task::register();
 	}
 

@@ -1,0 +1,126 @@
+<?php
+/**
+ * The owner's reads of the leads table: the list screen's page of leads (search, filters,
+ * sorting), the counts by status, the export's batches.
+ *
+ * @package igsync-bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Reads of the leads table for wp-admin.
+ */
+final class Igsync_Leads_Query {
+
+	/**
+	 * One page of leads for the Leads screen, and how many match.
+	 *
+	 * @param array{search?: string, status?: string, orderby?: string, order?: string, page?: int, per_page?: int} $query What to show.
+	 * @return array{rows: array<int, array<string, mixed>>, total: int}
+	 */
+	public static function query( array $query ): array {
+		global $wpdb;
+		$table    = Igsync_Schema::table( 'leads' );
+		$where    = array( '1 = 1' );
+		$search   = trim( (string) ( $query['search'] ?? '' ) );
+		$status   = (string) ( $query['status'] ?? '' );
+		$per_page = max( 1, (int) ( $query['per_page'] ?? 20 ) );
+		$offset   = ( max( 1, (int) ( $query['page'] ?? 1 ) ) - 1 ) * $per_page;
+		if ( '' !== $search ) {
+			$like    = '%' . $wpdb->esc_like( ltrim( $search, '@' ) ) . '%';
+			$where[] = $wpdb->prepare( '(username LIKE %s OR name LIKE %s OR email LIKE %s)', $like, $like, $like );
+		}
+		if ( in_array( $status, Igsync_Status::LEAD, true ) ) {
+			$where[] = $wpdb->prepare( 'status = %s', $status );
+		}
+		$columns = array(
+			'username'     => 'username',
+			'name'         => 'name',
+			'email'        => 'email',
+			'status'       => 'status',
+			'connected_at' => 'connected_at',
+			'followers'    => 'followers_count',
+			'engagement'   => 'engagement_rate',
+		);
+		$orderby = $columns[ (string) ( $query['orderby'] ?? '' ) ] ?? 'id';
+		$order   = 'asc' === strtolower( (string) ( $query['order'] ?? '' ) ) ? 'ASC' : 'DESC';
+		$where   = implode( ' AND ', $where );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; the conditions are prepared above, the order is from a fixed list.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$table} WHERE {$where} ORDER BY {$orderby} {$order}, id {$order} LIMIT %d OFFSET %d", $per_page, $offset ), ARRAY_A );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- as above.
+		$total = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$table} WHERE {$where}" );
+		return array(
+			'rows'  => (array) $rows,
+			'total' => $total,
+		);
+	}
+
+	/**
+	 * Whether any lead carries an engagement rate (the daemon measures it only when asked to).
+	 *
+	 * @return bool
+	 */
+	public static function any_engagement(): bool {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'leads' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table.
+		return null !== $wpdb->get_var( "SELECT id FROM {$table} WHERE engagement_rate IS NOT NULL LIMIT 1" );
+	}
+
+	/**
+	 * How many leads have each status.
+	 *
+	 * @return array<string, int>
+	 */
+	public static function count_by_status(): array {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'leads' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- live counts of our own table.
+		$rows   = (array) $wpdb->get_results( "SELECT status, COUNT(*) AS leads FROM {$table} GROUP BY status", ARRAY_A );
+		$counts = array_fill_keys( Igsync_Status::LEAD, 0 );
+		foreach ( $rows as $row ) {
+			$counts[ (string) $row['status'] ] = (int) $row['leads'];
+		}
+		return $counts;
+	}
+
+	/**
+	 * The Instagram accounts of some leads (by row id), for erasing them.
+	 *
+	 * @param array<int, int> $ids Lead row ids.
+	 * @return array<int, string>
+	 */
+	public static function instagram_users_of( array $ids ): array {
+		global $wpdb;
+		$ids = array_values( array_filter( array_map( 'intval', $ids ) ) );
+		if ( ! $ids ) {
+			return array();
+		}
+		$table = Igsync_Schema::table( 'leads' );
+		$marks = implode( ', ', array_fill( 0, count( $ids ), '%d' ) );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare -- one %d per id.
+		return array_map( 'strval', (array) $wpdb->get_col( $wpdb->prepare( "SELECT DISTINCT ig_user_id FROM {$table} WHERE id IN ({$marks})", $ids ) ) );
+	}
+
+	/**
+	 * Every lead in id order, a batch at a time (CSV export).
+	 *
+	 * @param int $batch Rows per query.
+	 * @return Generator<int, array<string, mixed>>
+	 */
+	public static function all( int $batch = 500 ): Generator {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'leads' );
+		$last  = 0;
+		do {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+			$rows = (array) $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$table} WHERE id > %d ORDER BY id LIMIT %d", $last, $batch ), ARRAY_A );
+			foreach ( $rows as $row ) {
+				$last = (int) $row['id'];
+				yield $row;
+			}
+			$full = count( $rows ) === $batch;
+		} while ( $full );
+	}
+}
