@@ -106,6 +106,8 @@ final class Igsync_Connect {
 			/**
 			 * Filters the connect button's text.
 			 *
+			 * @since 0.3.0
+			 *
 			 * @param string $label  The text.
 			 * @param string $source Which button: "block", "shortcode", "my-account",
 			 *                       "my-account-tab" or "thank-you".
@@ -115,6 +117,8 @@ final class Igsync_Connect {
 		);
 		/**
 		 * Filters the connect block's markup (status and button) before it is shown.
+		 *
+		 * @since 0.3.0
 		 *
 		 * @param string               $html The markup.
 		 * @param array<string, mixed> $args What it was made from: status, username, start_url,
@@ -162,6 +166,8 @@ final class Igsync_Connect {
 		 * Filters what WordPress vouches for about this connection besides the logged-in user:
 		 * "email" and "wc_order_id" (the WooCommerce integration fills them from an order whose
 		 * key the start link carries). Anything else is dropped.
+		 *
+		 * @since 0.3.0
 		 *
 		 * @param array           $context Empty.
 		 * @param WP_REST_Request $request The start request.

@@ -32,6 +32,8 @@ final class Igsync_Consent {
 		 * with every connection; raise the version (igsync_consent_version) when you change what
 		 * it means.
 		 *
+		 * @since 0.4.0
+		 *
 		 * @param string $text The text (plain, no HTML).
 		 */
 		return wp_strip_all_tags( (string) apply_filters( 'igsync_consent_text', $text ) );
@@ -45,6 +47,8 @@ final class Igsync_Consent {
 	public static function current(): array {
 		/**
 		 * Filters the consent text's version, recorded with every connection.
+		 *
+		 * @since 0.4.0
 		 *
 		 * @param string $version The plugin's own text's version.
 		 */

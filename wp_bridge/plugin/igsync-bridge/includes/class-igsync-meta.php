@@ -138,6 +138,8 @@ final class Igsync_Meta {
 		/**
 		 * How many Meta callbacks may wait for the daemon at once.
 		 *
+		 * @since 0.3.0
+		 *
 		 * @param int $cap The cap.
 		 */
 		$cap = (int) apply_filters( 'igsync_meta_queue_cap', self::META_QUEUE_CAP );

@@ -366,6 +366,8 @@ final class Igsync_Rest {
 		 * Fires when a shopper's connection could not be finished and they must connect again
 		 * (their code's exchange was interrupted; it is never sent twice).
 		 *
+		 * @since 0.3.0
+		 *
 		 * @param int                  $user_id The WordPress user, 0 for a guest.
 		 * @param array<string, mixed> $context What the code was forwarded with (email, return_url, …).
 		 * @param string               $reason  Why, from the daemon.

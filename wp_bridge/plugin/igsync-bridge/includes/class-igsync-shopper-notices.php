@@ -106,6 +106,8 @@ final class Igsync_Shopper_Notices {
 		/**
 		 * Filters a shopper notice's markup (the WooCommerce integration uses WooCommerce's).
 		 *
+		 * @since 0.2.0
+		 *
 		 * @param string $html Markup, '' for the plugin's own.
 		 * @param string $text The notice (plain text).
 		 * @param string $kind success, info or error.

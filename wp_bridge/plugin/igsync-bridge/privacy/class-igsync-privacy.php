@@ -90,6 +90,8 @@ final class Igsync_Privacy {
 			/**
 			 * What else the export says of a person's Instagram connection (the reward coupon).
 			 *
+			 * @since 0.3.0
+			 *
 			 * @param array<int, array{name: string, value: string}> $fields The fields so far.
 			 * @param array<string, mixed>                           $lead   The lead.
 			 */

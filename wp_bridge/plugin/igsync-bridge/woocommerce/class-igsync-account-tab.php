@@ -100,6 +100,8 @@ final class Igsync_Account_Tab {
 				 * Filters what the tab shows under the connection (the reward for connecting, or
 				 * anything a shop adds).
 				 *
+				 * @since 0.3.0
+				 *
 				 * @param string $html    Markup.
 				 * @param int    $user_id The customer.
 				 */

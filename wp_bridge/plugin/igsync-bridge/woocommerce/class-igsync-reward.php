@@ -85,6 +85,8 @@ final class Igsync_Reward {
 		 * Fires once the reward coupon for a new Instagram connection exists (and before its
 		 * email is sent).
 		 *
+		 * @since 0.3.0
+		 *
 		 * @param int                  $coupon_id The coupon.
 		 * @param array<string, mixed> $lead      The lead that earned it.
 		 */

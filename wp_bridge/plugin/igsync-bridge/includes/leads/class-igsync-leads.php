@@ -114,6 +114,8 @@ final class Igsync_Leads {
 			/**
 			 * Fires once a new lead from the igsync daemon is stored (and read back).
 			 *
+			 * @since 0.3.0
+			 *
 			 * @param array<string, mixed> $lead       The stored lead (a row of the leads table).
 			 * @param int                  $wp_user_id The WordPress user it belongs to, 0 for a guest.
 			 */
@@ -121,6 +123,8 @@ final class Igsync_Leads {
 		} else {
 			/**
 			 * Fires when the daemon sends a lead again or updates it (stored and read back).
+			 *
+			 * @since 0.3.0
 			 *
 			 * @param array<string, mixed> $lead       The stored lead.
 			 * @param int                  $wp_user_id The WordPress user it belongs to, 0 for a guest.
@@ -208,6 +212,8 @@ final class Igsync_Leads {
 				 * Fires when a connection is lost: the person's token died (a password change,
 				 * the app removed on Instagram, an expiry), so the shop may ask them to
 				 * connect again. Fires once per lead, not again for a retried push.
+				 *
+				 * @since 0.3.0
 				 *
 				 * @param array<string, mixed> $lead       The stored lead; status_reason says why.
 				 * @param int                  $wp_user_id The WordPress user it belongs to, 0 for a guest.
@@ -397,6 +403,8 @@ final class Igsync_Leads {
 		 * Fires when a person's Instagram connection is erased here (Meta's data deletion, the
 		 * privacy eraser, the shopper's "also erase", the Leads screen): whatever else names the
 		 * account goes too (the reward coupon does).
+		 *
+		 * @since 0.3.0
 		 *
 		 * @param string $ig_user_id Instagram user id.
 		 */
