@@ -113,7 +113,9 @@ class Clients:
     def from_settings(cls, settings: Settings, clock: Clock) -> Clients:
         store = Store(settings.database_url)
         signer = Signer(settings.shared_secret.reveal())
-        pool = settings.concurrency + 4
+        # Connections per upstream: every pool that calls it (codes, and half as many each for
+        # refreshes and syncs, or for leads) plus the timed jobs, so none is opened and dropped.
+        pool = 2 * settings.concurrency + 4
         budget = ApiBudget(settings.api_budget_percent)
         metrics = Metrics()
         metrics.watch_store(store, clock)

@@ -259,8 +259,12 @@ def test_parked_deliveries_are_shown_and_replayed(filled: Filled) -> None:
         )
     code, out, _ = filled.run("deliveries", "list", "--parked")
     assert code == 0 and "@lenny.k" in out and "parked" in out
+    _, out, _ = filled.run("doctor")
+    assert re.search(r"^FAIL leads +1 lead\(s\) parked: .*igsync deliveries replay", out, re.M), out
     code, out, _ = filled.run("deliveries", "replay")
     assert code == 0 and "1 parked delivery(ies) queued again, in order" in out
+    _, out, _ = filled.run("doctor")
+    assert re.search(r"^ok +leads +none parked, none refused", out, re.M), out
     _, out, _ = filled.run("deliveries", "list", "--parked")
     assert "No parked deliveries." in out
     with store.read() as session:

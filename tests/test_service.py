@@ -204,6 +204,7 @@ def test_doctor_gives_a_verdict_per_check(settings: Settings, tmp_path: Path) ->
         "database": "ok",
         "encryption keys": "ok",
         "permissions": "ok",
+        "leads": "ok",
         "wordpress": "ok",
         "instagram oauth": "ok",
         "instagram graph": "ok",

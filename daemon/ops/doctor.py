@@ -13,18 +13,18 @@ from datetime import date
 from pathlib import Path
 
 import requests
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, text
 from sqlmodel import SQLModel, col, select
 
-from daemon.clock import utcnow
+from daemon.clock import isoformat_utc, utcnow
 from daemon.crypto import CipherError, TokenCipher
 from daemon.graph_versions import judge_version
 from daemon.instagram.credentials import Verdict
 from daemon.ops.golive import probe_credentials, requested_scopes
 from daemon.settings import Settings, SettingsError, load_settings
 from daemon.store.database import Store
-from daemon.store.models import Token
-from daemon.store.statuses import TokenStatus
+from daemon.store.models import Delivery, Token
+from daemon.store.statuses import DeliveryStatus, TokenStatus
 from wp_bridge.signing import Signer
 from wp_bridge.wordpress import (
     QUEUE_ROUTE,
@@ -61,6 +61,7 @@ def run_checks(load: Callable[[], Settings] = load_settings) -> Iterator[Check]:
         if usable:
             yield _keys(store, TokenCipher(settings.encryption_keys))
             yield _permissions(store, requested_scopes(settings))
+            yield _leads(store)
         else:
             yield Check("encryption keys", OK, "valid Fernet keys (no stored token to try yet)")
     finally:
@@ -181,6 +182,42 @@ def _permissions(store: Store, requested: tuple[str, ...]) -> Check:
         f"asked for {asked}, not all granted ({said}): a permission needs Advanced Access "
         "(App Review) before shoppers who are not testers can grant it",
     )
+
+
+def _leads(store: Store) -> Check:
+    """Leads that are not on their way: parked (WordPress took none of their pushes for
+    IGSYNC_PARK_AFTER_HOURS) or refused by WordPress."""
+    waiting = (DeliveryStatus.PARKED, DeliveryStatus.FAILED)
+    with store.read() as session:
+        counts = dict(
+            session.execute(
+                select(col(Delivery.status), func.count())
+                .where(col(Delivery.status).in_(waiting))
+                .group_by(col(Delivery.status))
+            ).all()
+        )
+        since = session.execute(
+            select(func.min(col(Delivery.failing_since))).where(
+                col(Delivery.status) == DeliveryStatus.PARKED
+            )
+        ).scalar()
+    parked, refused = counts.get(DeliveryStatus.PARKED, 0), counts.get(DeliveryStatus.FAILED, 0)
+    if parked:
+        when = f" since {isoformat_utc(since)}" if since is not None else ""
+        return Check(
+            "leads",
+            FAIL,
+            f"{parked} lead(s) parked: WordPress has taken none of their pushes{when}; once it "
+            "answers (the wordpress check), `igsync deliveries replay` sends them again, in order",
+        )
+    if refused:
+        return Check(
+            "leads",
+            WARN,
+            f"{refused} lead(s) refused by WordPress: `igsync deliveries list --failed` says "
+            "why; fix it, then `igsync deliveries retry`",
+        )
+    return Check("leads", OK, "none parked, none refused")
 
 
 def scopes_not_granted(requested: tuple[str, ...], granted: Iterable[str | None]) -> dict[str, int]:
