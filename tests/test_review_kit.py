@@ -44,6 +44,7 @@ def test_the_inventory_names_every_stored_field_of_the_daemon_and_the_plugin(
             assert re.search(rf"### `wp_igsync_{table}`[^#]*\| `{column}` \|", inventory)
     php = "\n".join(p.read_text() for p in PLUGIN.rglob("*.php"))
     user_meta = set(re.findall(r"_user_meta\( [^,]+, '(igsync_\w+)'", php))
+    user_meta |= set(re.findall(r"const META\w* += '(igsync_\w+)';", php))  # Igsync_Shopper_Status
     assert user_meta >= {"igsync_ig_user_id", "igsync_status"}
     for key in user_meta:
         assert f"| `{key}` |" in inventory, key

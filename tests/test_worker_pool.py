@@ -125,3 +125,35 @@ def test_a_stop_finishes_the_row_in_hand_and_starts_none_of_those_waiting(
     pool.join(time.monotonic() + 5)
     assert in_flight.wait(time.monotonic() + 5) == 0
     assert worker.ran == [0]
+
+
+class RetryDuringClaim(CountingWorker):
+    """On its second claim, another worker schedules a retry due 10 ms later, and the claim is
+    still under way when that time comes (it found nothing due: it looked too early)."""
+
+    pool: WorkerPool | None = None
+
+    def claim_due(self, limit: int) -> list[int]:
+        taken = super().claim_due(limit)
+        if self.looks == 2 and self.pool is not None:
+            due = time.monotonic() + 0.01
+            self.pool.kick(in_seconds=0.01)
+            while time.monotonic() <= due + 0.06:  # the retry comes due during this claim
+                threading.Event().wait(0.01)
+        return taken
+
+
+def test_a_wake_up_that_comes_due_during_a_claim_gets_a_claim_of_its_own(
+    in_flight: InFlight, stop_after: list[WorkerPool]
+) -> None:
+    """A claim that began before the retry's time may have found it not yet due: the wake-up
+    is answered by the next claim, not dropped until the sweep."""
+    worker = RetryDuringClaim()
+    pool = WorkerPool("test", worker, 1, sweep_interval=600, in_flight=in_flight)
+    worker.pool = pool
+    pool.start()
+    stop_after.append(pool)
+    assert worker.wait_for_looks(1, timeout=10)
+    pool.kick()
+    assert worker.wait_for_looks(2, timeout=10)
+    assert worker.wait_for_looks(3, timeout=10)  # not 600 s later

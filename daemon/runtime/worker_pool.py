@@ -100,6 +100,7 @@ class WorkerPool:
         self._in_hand = 0  # claimed and not yet finished (queued or running)
         self._claim_asked = False  # a kick or a freed place since the last look
         self._wake_times: list[float] = []  # time.monotonic() of the wake-ups noted for later
+        self._claimed_at = 0.0  # when the last claim began: wake-ups before it are answered
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -151,6 +152,7 @@ class WorkerPool:
         taken (more may be due), "done" otherwise."""
         with self._lock:
             free = self.places - self._in_hand
+            self._claimed_at = time.monotonic()
         claimed: list[int] = []
         if free > 0:
             try:
@@ -170,11 +172,12 @@ class WorkerPool:
         word on when it may start again (the API budget's pace)."""
         soon = self.sweep_interval
         with self._lock:
-            now = time.monotonic()
-            while self._wake_times and self._wake_times[0] <= now:
+            # A wake-up is answered by a claim that began after its time, not by one that was
+            # under way when it came due (that claim may have found the row not yet due).
+            while self._wake_times and self._wake_times[0] <= self._claimed_at:
                 heapq.heappop(self._wake_times)
             if self._wake_times:
-                soon = min(soon, self._wake_times[0] - now)
+                soon = min(soon, self._wake_times[0] - time.monotonic())
         hint = getattr(self.worker, "wake_in", None)
         paced = hint() if callable(hint) else None
         if paced is not None:
