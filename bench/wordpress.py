@@ -1,5 +1,5 @@
 """What the shop's WordPress pays per request (issue 28), on nginx + PHP-FPM
-(bench/wordpress_site.py): the boot floor (an unsigned push, refused), a signed lead push, the
+(tests/fpm.py): the boot floor (an unsigned push, refused), a signed lead push, the
 shopper's return from Instagram (the callback) with the daemon answering at once, in 2 s, hung
 or down, and a logged-in My Account page. One client, requests in turn; wall p50/p99 and the PHP
 and database CPU per request, with the ratios to the floor and to the callback with a prompt
@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from bench.wordpress_site import ServedShop, serve
+from tests.fpm import ServedShop, serve
 from tests.wordpress import SHOPPER, free_port
 from tests.wp.pushes import LEADS, a_lead
 from tests.wp.shopper import start_flow

@@ -44,7 +44,7 @@ def test_a_logged_in_customer_connects_and_the_lead_shows_in_wp_admin(
     # The daemon is not running yet: the page must say "connecting" until the lead is in.
     _, landing = connect(wp, shopper, "lena.bakes")
     assert landing.url == wp.page_url  # back where they started, nothing added to the address
-    assert landing.notice == "queued"
+    assert landing.notice == "connecting"
     assert "Connecting your Instagram account" in landing.page
     assert "Connected to Instagram" not in landing.page
     again = shopper.get(wp.page_url, timeout=30).text
@@ -201,7 +201,7 @@ def test_the_daemon_down_while_a_shopper_connects_catches_up_after_restart(
 ) -> None:
     with requests.Session() as guest:
         callback, landing = connect(configured, guest, "patient.shopper")  # no daemon is running
-    assert landing.notice == "queued"
+    assert landing.notice == "connecting"
     client = WordPressClient(configured.url, Signer(shared["secret"]))
     code = code_of(callback)
     assert [item["code"] for item in client.fetch_queue()] == [code]
@@ -227,7 +227,7 @@ def test_a_code_queued_under_a_wrong_secret_arrives_once_the_owner_fixes_it(
     try:
         with requests.Session() as guest:
             callback, landing = connect(configured, guest, "wrong.secret")
-        assert landing.notice == "queued"  # the daemon refused the forward's signature
+        assert landing.notice == "connecting"  # the daemon refused the forward's signature
         assert "@wrong.secret" not in leads_page(admin, configured)
     finally:
         fixed = configured.configure(admin, shared_secret=shared["secret"])

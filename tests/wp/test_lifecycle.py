@@ -74,7 +74,7 @@ def test_a_queued_code_no_key_opens_is_kept_and_shown_to_the_owner(
 ) -> None:
     with requests.Session() as guest:
         callback, landing = connect(configured, guest, "locked.out")  # the daemon is down
-    assert landing.notice == "queued"
+    assert landing.notice == "connecting"
     key = configured.sql(KEY_SELECT).strip()
     configured.sql(KEY_UPDATE % base64.b64encode(secrets.token_bytes(32)).decode())
     client = WordPressClient(configured.url, Signer(shared["secret"]))

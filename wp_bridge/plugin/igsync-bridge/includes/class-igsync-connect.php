@@ -215,10 +215,10 @@ final class Igsync_Connect {
 		if ( '' === $code || ! preg_match( '/^[\x21-\x7e]{1,1024}$/', $code ) ) {
 			return self::back( $return, 'error' );
 		}
-		$user      = $user_id ? get_userdata( $user_id ) : false;
-		$vouched   = is_array( $state['context'] ?? null ) ? $state['context'] : array();
-		$email     = $user && is_email( $user->user_email ) ? $user->user_email : ( $vouched['email'] ?? null );
-		$context   = array_filter(
+		$user    = $user_id ? get_userdata( $user_id ) : false;
+		$vouched = is_array( $state['context'] ?? null ) ? $state['context'] : array();
+		$email   = $user && is_email( $user->user_email ) ? $user->user_email : ( $vouched['email'] ?? null );
+		$context = array_filter(
 			array(
 				'wp_user_id'  => $user ? (int) $user->ID : null,
 				'email'       => is_string( $email ) && is_email( $email ) ? $email : null,
@@ -228,20 +228,19 @@ final class Igsync_Connect {
 			),
 			static fn( $value ) => null !== $value
 		);
-		$consent   = is_array( $vouched['consent'] ?? null ) ? $vouched['consent'] : array();
-		$queued    = Igsync_Queue::enqueue( $code, Igsync_Settings::redirect_uri(), $context, $consent );
-		$forwarded = Igsync_Forwarder::forward( $code, Igsync_Settings::redirect_uri(), $context );
-		if ( $forwarded['ok'] ) {
-			if ( null !== $queued ) {
-				Igsync_Queue::ack( array( $queued ), $forwarded['daemon_id'] );
-			}
+		$consent = is_array( $vouched['consent'] ?? null ) ? $vouched['consent'] : array();
+		$queued  = Igsync_Queue::enqueue( $code, Igsync_Settings::redirect_uri(), $context, $consent );
+		if ( null !== $queued ) {
+			// Kept here: the shopper goes back at once, the daemon is told after the answer.
+			Igsync_Forwarder::after_answer( $queued, $code, Igsync_Settings::redirect_uri(), $context );
 			return self::back( $return, 'connecting', $user_id );
 		}
-		if ( null === $queued ) {
-			return self::back( $return, 'failed' ); // Neither kept here nor taken by the daemon.
+		// Not kept here (the queue could not take it): only the daemon can keep it, now.
+		$forwarded = Igsync_Forwarder::forward( $code, Igsync_Settings::redirect_uri(), $context );
+		if ( $forwarded['ok'] ) {
+			return self::back( $return, 'connecting', $user_id );
 		}
-		Igsync_Queue::forward_failed( $queued, $forwarded['error'] );
-		return self::back( $return, 'queued', $user_id );
+		return self::back( $return, 'failed' ); // Neither kept here nor taken by the daemon.
 	}
 
 	/**

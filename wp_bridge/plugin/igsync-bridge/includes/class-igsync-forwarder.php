@@ -1,7 +1,9 @@
 <?php
 /**
- * Forwards a queued code to the daemon's intake, signed, with a short timeout: the shopper is
- * waiting, and a daemon that is down is caught up later by its poll of the queue.
+ * Forwards a queued code to the daemon's intake, signed, with a short timeout. A code kept in
+ * the queue is forwarded once the shopper has their answer (after_answer): under PHP-FPM the
+ * request is finished first (fastcgi_finish_request), so a slow or hung daemon never holds the
+ * shopper's redirect; a daemon that is down is caught up later by its poll of the queue.
  *
  * @package igsync-bridge
  */
@@ -14,6 +16,51 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Forwarder {
 
 	const TIMEOUT = 3;
+
+	/**
+	 * Forwards a queued code once the shopper's answer is sent: the code is already kept, so
+	 * the shopper need not wait for the daemon (a forward that fails leaves it to the catch-up).
+	 *
+	 * @param int                  $queued       The code's row in the queue.
+	 * @param string               $code         The authorization code.
+	 * @param string               $redirect_uri The redirect URI it was issued for.
+	 * @param array<string, mixed> $context      wp_user_id, email, return_url, source.
+	 */
+	public static function after_answer( int $queued, string $code, string $redirect_uri, array $context ): void {
+		add_action(
+			'shutdown',
+			static function () use ( $queued, $code, $redirect_uri, $context ): void {
+				self::finish_answer();
+				$forwarded = self::forward( $code, $redirect_uri, $context );
+				if ( $forwarded['ok'] ) {
+					Igsync_Queue::ack( array( $queued ), $forwarded['daemon_id'] );
+				} else {
+					Igsync_Queue::forward_failed( $queued, $forwarded['error'] );
+				}
+			},
+			PHP_INT_MAX // After every other shutdown hook: nothing is printed once the answer is finished.
+		);
+	}
+
+	/**
+	 * Sends the answer and ends the request for the client where the server can (PHP-FPM,
+	 * LiteSpeed); elsewhere the answer is at least flushed.
+	 */
+	private static function finish_answer(): void {
+		ignore_user_abort( true );
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			fastcgi_finish_request();
+			return;
+		}
+		if ( function_exists( 'litespeed_finish_request' ) ) {
+			litespeed_finish_request();
+			return;
+		}
+		while ( ob_get_level() > 0 ) {
+			ob_end_flush();
+		}
+		flush();
+	}
 
 	/**
 	 * Forwards one code.

@@ -1,6 +1,7 @@
 """A WordPress 7.0.4 + WooCommerce 10.0.2 shop served the way hosts serve it: nginx and PHP-FPM
-from Debian's packages (a static pool of 4 workers, OPcache on), each started by the benchmark
-with its own config, socket and port, on the site the test suite installs (tests/wordpress.py).
+from Debian's packages (a static pool of 4 workers, OPcache on), each started with its own
+config, socket and port, on the site the test suite installs (tests/wordpress.py). For
+bench/wordpress.py and for the tests that need a real FastCGI server.
 
 The CPU a request costs is read from /proc: the PHP-FPM workers' and the MariaDB server's
 user + system time, before and after.
@@ -124,7 +125,7 @@ def serve(work: Path, *, workers: int = 4) -> ServedShop:
     missing = [tool for tool in ("nginx", FPM) if shutil.which(tool) is None]
     if missing:
         raise RuntimeError(
-            f"missing {', '.join(missing)}: apt-get install {' '.join(PACKAGES)} (bench/run does)"
+            f"missing {', '.join(missing)}: apt-get install {' '.join(PACKAGES)} (tests/run does)"
         )
     site = start_wordpress(work, FLAVOUR)
     os.killpg(site.process.pid, signal.SIGTERM)  # the suite's server; nginx takes its place
