@@ -200,3 +200,14 @@ def test_a_lead_keeps_the_page_without_its_order_key_and_only_http_addresses(
     assert export
     exported = admin.get(html.unescape(export.group(1)), timeout=30).content.decode("utf-8-sig")
     assert "keyless.guest" in exported and "wc_order_S3cr3tK3y" not in exported
+
+
+def test_a_push_is_verified_once_and_its_answer_allows_the_post_it_answered(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """WordPress calls the permission callback again to build the Allow header: the signature
+    is not checked a second time (no second HMAC, no second write, no replay refused), so the
+    answer allows the POST it has just accepted."""
+    answer = push(configured, Signer(shared["secret"]), a_lead())
+    assert answer.status_code == 201
+    assert "POST" in [method.strip() for method in answer.headers.get("Allow", "").split(",")]

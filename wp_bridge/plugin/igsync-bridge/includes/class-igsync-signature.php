@@ -30,6 +30,15 @@ final class Igsync_Signature {
 	const HEADER       = 'igsync-signing';
 
 	/**
+	 * The signed requests verified in this PHP request (webhook-id, method and route): WordPress
+	 * calls a route's permission callback again to build the answer's Allow header, and a second
+	 * check would cost the HMACs and a database write, then take the request for a replay.
+	 *
+	 * @var array<string, true>
+	 */
+	private static $verified = array();
+
+	/**
 	 * Whether a secret has the whsec_ + base64 (24 to 64 bytes) form.
 	 *
 	 * @param string $secret Candidate secret.
@@ -183,6 +192,10 @@ final class Igsync_Signature {
 	 * @return true|WP_Error
 	 */
 	private static function verify( WP_REST_Request $request, bool $current_only ) {
+		$seen = $request->get_header( 'webhook-id' ) . ' ' . $request->get_method() . ' ' . $request->get_route();
+		if ( isset( self::$verified[ $seen ] ) ) {
+			return true;
+		}
 		$key = self::key();
 		if ( '' === $key ) {
 			return new WP_Error( 'igsync_not_configured', __( 'igsync is not configured: no shared secret.', 'igsync-bridge' ), array( 'status' => 503 ) );
@@ -233,6 +246,7 @@ final class Igsync_Signature {
 		if ( $bound ) {
 			self::learn_peer_bound();
 		}
+		self::$verified[ $seen ] = true;
 		return true;
 	}
 
