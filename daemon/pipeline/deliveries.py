@@ -45,8 +45,8 @@ _NO_OLDER_WAITING = ~exists(
 )
 DEFAULT_PARK_AFTER = timedelta(hours=72)  # as long as Stripe retries a webhook
 
-# What a push needs of its delivery, and a customer's next lead in line: built once (see
-# daemon/store/leases.py, _owned_update), run for every lead.
+# What a push needs of its delivery: built once (see daemon/store/leases.py, _owned_update),
+# run for every lead.
 _DELIVERY = select(
     _DELIVERIES.c.id,
     _DELIVERIES.c.customer_id,
@@ -55,15 +55,6 @@ _DELIVERY = select(
     _DELIVERIES.c.attempts,
     _DELIVERIES.c.failing_since,
 ).where(_DELIVERIES.c.id == bindparam("delivery_id"))
-_NEXT_OF_CUSTOMER = (
-    select(_DELIVERIES.c.id)
-    .where(
-        _DELIVERIES.c.customer_id == bindparam("customer_id"),
-        _DELIVERIES.c.status == DeliveryStatus.PENDING,
-    )
-    .order_by(_DELIVERIES.c.id)
-    .limit(1)
-)
 
 
 @dataclass(frozen=True)
@@ -126,7 +117,6 @@ class DeliveryWorker(leases.LeasedWorker):
             return None
         self.metrics.deliveries_delivered.inc()
         log.info("delivery %s: lead delivered to WordPress", delivery_id)
-        self._kick_next_of_customer(delivery.customer_id)
         return DeliveryStatus.DELIVERED
 
     def _failed(self, delivery: QueuedLead, error: WordPressError) -> str | None:
@@ -156,7 +146,6 @@ class DeliveryWorker(leases.LeasedWorker):
             return None
         if decision.give_up:
             log.warning("delivery %s: refused by WordPress: %s", delivery.id, decision.reason)
-            self._kick_next_of_customer(delivery.customer_id)
             return DeliveryStatus.FAILED
         if park:
             self.metrics.deliveries_parked.inc()
@@ -178,17 +167,6 @@ class DeliveryWorker(leases.LeasedWorker):
         if self.on_retry is not None:
             self.on_retry(delivery.id, decision.next_attempt_at)
         return DeliveryStatus.PENDING
-
-    def _kick_next_of_customer(self, customer_id: int) -> None:
-        """A customer's next lead was waiting behind this one: it may go now."""
-        if self.on_retry is None:
-            return
-        with self.store.read() as session:
-            next_id = (
-                session.connection().execute(_NEXT_OF_CUSTOMER, {"customer_id": customer_id})
-            ).scalar()
-        if next_id is not None:
-            self.on_retry(next_id, self.clock())
 
 
 def record_failed_push(

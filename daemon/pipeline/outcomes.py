@@ -60,8 +60,8 @@ class CodeOutcomes(leases.LeasedWorker):
         )
 
     def run_once(self) -> int:
-        """Tell WordPress of the codes that are due now; how many it took (the pool does this
-        continuously; tests and the CLI call it)."""
+        """Tell WordPress of the codes that are due now; how many it took (one pass of what the
+        outcomes' pool does continuously)."""
         return sum(self.run_claimed(row_id) == TOLD for row_id in self.claim_due(BATCH))
 
     def run_claimed(self, row_id: int) -> str | None:
