@@ -15,59 +15,22 @@ import json
 import secrets
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from tests.fpm import ServedShop, serve
-from tests.wordpress import SHOPPER, free_port
+from tests.fpm import ServedShop, StandInIntake, serve
+from tests.wordpress import SHOPPER
 from tests.wp.pushes import LEADS, a_lead
 from tests.wp.shopper import start_flow
 from wp_bridge.signing import Signer, generate_secret
 from wp_bridge.wordpress import LEADS_ROUTE, encode_json
 
 INSTAGRAM_AUTHORIZE = "https://www.instagram.com/oauth/authorize"
-
-
-class StandInDaemon:
-    """The daemon's intake as the plugin sees it: 202 after `delay` seconds, or never (hung)."""
-
-    def __init__(self, port: int) -> None:
-        self.delay: float | None = 0.0  # None: hung
-        self.released = threading.Event()
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if stand_in.delay is None:
-                    stand_in.released.wait(60)
-                    return
-                stand_in.released.wait(stand_in.delay)
-                body = b'{"id": 1, "status": "pending"}'
-                self.send_response(202)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.released.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def measured(
@@ -93,23 +56,22 @@ def measured(
 
 
 @contextmanager
-def shop_with_daemon(work: Path) -> Iterator[tuple[ServedShop, StandInDaemon | None, Signer, int]]:
+def shop_with_daemon(work: Path) -> Iterator[tuple[ServedShop, StandInIntake, Signer]]:
     shop = serve(work)
-    port = free_port()
-    daemon = StandInDaemon(port)
+    daemon = StandInIntake()
     secret = generate_secret()
     try:
         admin = shop.site.admin()
         saved = shop.site.configure(
             admin,
-            daemon_url=f"http://127.0.0.1:{port}",
+            daemon_url=daemon.url,
             shared_secret=secret,
             app_id="1790000000000042",
             api_flavour="instagram_login",
             authorize_url=INSTAGRAM_AUTHORIZE,
         )
         assert "Settings saved." in saved.text, saved.text[-500:]
-        yield shop, daemon, Signer(secret), port
+        yield shop, daemon, Signer(secret)
     finally:
         daemon.stop()
         shop.stop()
@@ -121,8 +83,7 @@ def main() -> None:
     options = parser.parse_args()
     n = options.requests
     with tempfile.TemporaryDirectory() as tmp, shop_with_daemon(Path(tmp)) as running:
-        shop, daemon, signer, _ = running
-        assert daemon is not None
+        shop, daemon, signer = running
         http = requests.Session()
         route = shop.site.rest(LEADS_ROUTE)
 

@@ -14,7 +14,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 from dataclasses import dataclass, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.conftest import eventually
@@ -169,3 +171,53 @@ def serve(work: Path, *, workers: int = 4) -> ServedShop:
     served = ServedShop(site, nginx, fpm, mariadb_pid())
     eventually(lambda: len(children(fpm.pid)) == workers, timeout=30, what="the FPM workers")
     return served
+
+
+class StandInIntake:
+    """The daemon's intake as the plugin sees it: `POST /v1/codes` answered 202 after `delay`
+    seconds, or, with `delay` None, held until `release()` (a hung daemon). `arrived` and
+    `answered` say how far the latest forward got."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.delay: float | None = 0.0
+        self.arrived = threading.Event()
+        self.answered = threading.Event()
+        self._released = threading.Event()
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                stand_in.arrived.set()
+                stand_in._released.wait(60 if stand_in.delay is None else stand_in.delay)
+                body = b'{"id": 7, "status": "pending"}'
+                try:
+                    self.send_response(202)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    return  # the plugin gave up waiting (its forward's timeout)
+                stand_in.answered.set()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def release(self) -> None:
+        """Answer the forwards held so far (and any to come without waiting)."""
+        self._released.set()
+
+    def stop(self) -> None:
+        self.release()
+        self.server.shutdown()
+        self.server.server_close()

@@ -6,9 +6,7 @@ serve WordPress (tests/fpm.py)."""
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,56 +14,20 @@ import pytest
 import requests
 
 from tests.conftest import eventually
-from tests.fpm import ServedShop, serve
-from tests.wordpress import free_port
+from tests.fpm import ServedShop, StandInIntake, serve
 from tests.wp.shopper import start_flow
 from wp_bridge.signing import generate_secret
 
 
-class HoldingDaemon:
-    """An intake that takes a forward and answers it only once the test releases it."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.arrived = threading.Event()
-        self.released = threading.Event()
-        self.answered = threading.Event()
-        holder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                holder.arrived.set()
-                holder.released.wait(60)
-                body = b'{"id": 7, "status": "pending"}'
-                self.send_response(202)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                holder.answered.set()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.released.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def shop(tmp_path: Path) -> Iterator[tuple[ServedShop, HoldingDaemon]]:
+def shop(tmp_path: Path) -> Iterator[tuple[ServedShop, StandInIntake]]:
     served = serve(tmp_path)
-    daemon = HoldingDaemon()
+    daemon = StandInIntake()
+    daemon.delay = None  # it holds every forward until the test releases it
     try:
         saved = served.site.configure(
             served.site.admin(),
-            daemon_url=f"http://127.0.0.1:{daemon.port}",
+            daemon_url=daemon.url,
             shared_secret=generate_secret(),
             app_id="1790000000000042",
             api_flavour="instagram_login",
@@ -79,7 +41,7 @@ def shop(tmp_path: Path) -> Iterator[tuple[ServedShop, HoldingDaemon]]:
 
 
 def test_the_shopper_has_their_answer_while_the_daemon_still_holds_the_forward(
-    shop: tuple[ServedShop, HoldingDaemon],
+    shop: tuple[ServedShop, StandInIntake],
 ) -> None:
     served, daemon = shop
     guest = requests.Session()
@@ -96,5 +58,5 @@ def test_the_shopper_has_their_answer_while_the_daemon_still_holds_the_forward(
     assert not daemon.answered.is_set()  # ...and the daemon had not answered it yet
     queued = "SELECT COUNT(*) FROM wp_igsync_codes WHERE acked_at IS NOT NULL"
     assert served.site.sql(queued).strip() == "0"  # kept, not yet taken
-    daemon.released.set()
+    daemon.release()
     eventually(lambda: served.site.sql(queued).strip() == "1", what="the code acknowledged")

@@ -4,7 +4,6 @@ without a second "new lead" hook, mail or reward."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from tests.conftest import eventually
-from tests.wordpress import ADMIN, WordPress
+from tests.wordpress import ADMIN, WordPress, php_json
 from tests.wp.admin_forms import SETTINGS, press
 from tests.wp.browser import chromium, log_in, screenshot, submit
 from tests.wp.conftest import RunningDaemon
@@ -54,8 +53,12 @@ def listener(configured: WordPress) -> Iterator[Path]:
 
 def told(wp: WordPress) -> list[tuple[str, str]]:
     """What the listener heard, in order: ("received" | "restored" | "mail", what)."""
-    raw = wp.sql("SELECT option_value FROM wp_options WHERE option_name = 'reconciletest_log'")
-    return re.findall(r'a:2:\{i:0;s:\d+:"([^"]*)";i:1;s:\d+:"([^"]*)";\}', raw)
+    log = php_json(
+        wp,
+        "require __DIR__ . '/wp-load.php';"
+        " echo wp_json_encode( (array) get_option( 'reconciletest_log', array() ) );",
+    )
+    return [(kind, what) for kind, what in log]
 
 
 def keys_and_statuses(wp: WordPress) -> list[str]:
@@ -106,7 +109,7 @@ def test_the_restore_button_sits_with_the_connection_tools_and_says_what_it_does
     daemon.start()
     with chromium() as browser:
         log_in(browser, wp, *ADMIN)
-        for width, name in ((1280, "desktop"), (390, "phone")):
+        for width, name in ((1280, "desktop"), (600, "narrow"), (390, "phone")):
             browser.set_window_size(width, 2400)
             browser.get(wp.url + SETTINGS)
             button = browser.find_element(By.ID, "igsync-restore-leads")
