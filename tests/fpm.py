@@ -176,12 +176,13 @@ def serve(work: Path, *, workers: int = 4) -> ServedShop:
 class StandInIntake:
     """The daemon's intake as the plugin sees it: `POST /v1/codes` answered 202 after `delay`
     seconds, or, with `delay` None, held until `release()` (a hung daemon). `arrived` and
-    `answered` say how far the latest forward got."""
+    `answered` say how far the latest forward got, `forwards` how many came."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.delay: float | None = 0.0
         self.arrived = threading.Event()
+        self.forwards = 0  # how many arrived
         self.answered = threading.Event()
         self._released = threading.Event()
         stand_in = self
@@ -189,6 +190,7 @@ class StandInIntake:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                stand_in.forwards += 1
                 stand_in.arrived.set()
                 stand_in._released.wait(60 if stand_in.delay is None else stand_in.delay)
                 body = b'{"id": 7, "status": "pending"}'

@@ -16,7 +16,7 @@ from daemon.store.models import Customer, Delivery
 from daemon.store.statuses import DeliveryStatus
 from tests.conftest import FakeClock, Shop
 from wp_bridge.signing import Signer, generate_secret
-from wp_bridge.wordpress import WordPressClient
+from wp_bridge.wordpress import LEADS_BATCH_ROUTE, LEADS_ROUTE, WordPressClient
 
 
 def add_customer(store: Store, username: str) -> int:
@@ -226,3 +226,86 @@ def test_a_lead_that_cannot_land_for_three_days_is_parked_kept_and_replayed_in_o
         "lead-second",
     ]
     assert delivery(store, first).failing_since is None
+
+
+def due_leads(store: Store, clock: FakeClock, count: int, prefix: str) -> list[int]:
+    """`count` leads of as many customers, all due now (a burst after a campaign post)."""
+    return [
+        add_delivery(store, add_customer(store, f"{prefix}{n}"), f"igsync-{prefix}-{n}", clock())
+        for n in range(count)
+    ]
+
+
+def test_leads_due_together_go_in_one_request_and_one_bad_lead_refuses_only_itself(
+    worker: DeliveryWorker, store: Store, shop: Shop, clock: FakeClock
+) -> None:
+    shop.state.batch_limit = 50
+    first = due_leads(store, clock, 1, "first")
+    assert worker.process(first[0]) == DeliveryStatus.DELIVERED  # alone: at once, and it learns
+    assert (shop.state.batches, worker.wordpress.batch_limit) == ([], 50)
+    burst = due_leads(store, clock, 6, "burst")
+    shop.state.refused_keys = {"igsync-burst-2"}
+    claimed = worker.claim_due(100)
+    assert sorted(claimed) == burst
+    worker.run_batch(claimed)
+    assert shop.state.batches == [6]  # one request for six leads
+    rows = {row_id: delivery(store, row_id) for row_id in burst}
+    assert {row_id: row.status for row_id, row in rows.items()} == {
+        row_id: "failed" if n == 2 else "delivered" for n, row_id in enumerate(burst)
+    }
+    refused = rows[burst[2]]
+    assert (refused.last_http_status, refused.last_error) == (
+        422,
+        "HTTP 422: igsync_invalid_lead: username: not a valid username",
+    )
+    assert {rows[burst[0]].last_http_status, rows[burst[5]].last_http_status} == {201}
+    assert worker.metrics.deliveries_delivered._value.get() == 6  # 1 + 5
+
+
+def test_a_batch_wordpress_did_not_take_is_sent_again_and_lands_once_per_lead(
+    worker: DeliveryWorker,
+    store: Store,
+    shop: Shop,
+    clock: FakeClock,
+    kicks: list[tuple[int, datetime]],
+) -> None:
+    shop.state.batch_limit = 50
+    worker.wordpress.batch_limit = 50  # learned from an earlier answer
+    burst = due_leads(store, clock, 3, "down")
+    shop.state.fail_next = 1
+    worker.run_batch(worker.claim_due(10))
+    assert {delivery(store, i).status for i in burst} == {"pending"}
+    assert sorted(i for i, _ in kicks) == burst  # each retry rings for its time
+    clock.now = max(delivery(store, i).next_attempt_at for i in burst)
+    worker.run_batch(worker.claim_due(10))
+    assert {delivery(store, i).status for i in burst} == {"delivered"}
+    assert shop.state.batches == [3] and set(shop.state.pushes.values()) == {1}
+    with store.write() as session:  # the answer lost: the same batch is sent again
+        for row_id in burst:
+            row = session.get(Delivery, row_id)
+            assert row is not None
+            row.status = DeliveryStatus.PENDING
+            session.add(row)
+    worker.run_batch(worker.claim_due(10))
+    assert shop.state.batches == [3, 3] and len(shop.state.leads) == 3
+    assert {delivery(store, i).last_http_status for i in burst} == {200}  # updated, not created
+
+
+def test_an_older_plugin_gets_every_lead_on_its_own(
+    worker: DeliveryWorker, store: Store, shop: Shop, clock: FakeClock
+) -> None:
+    burst = due_leads(store, clock, 3, "old")  # the stand-in as a 0.5 plugin: no batch route
+    worker.run_batch(worker.claim_due(10))
+    assert {delivery(store, i).status for i in burst} == {"delivered"}
+    assert shop.state.routes_seen == {LEADS_ROUTE: 3}  # not even a try at the batch route
+
+
+def test_a_plugin_downgraded_after_it_took_batches_gets_the_leads_one_by_one(
+    worker: DeliveryWorker, store: Store, shop: Shop, clock: FakeClock
+) -> None:
+    worker.wordpress.batch_limit = 50  # said so before the owner installed an older plugin
+    burst = due_leads(store, clock, 3, "downgraded")
+    worker.run_batch(worker.claim_due(10))
+    assert {delivery(store, i).status for i in burst} == {"delivered"}
+    assert shop.state.routes_seen == {LEADS_BATCH_ROUTE: 1, LEADS_ROUTE: 3}
+    assert worker.wordpress.batch_limit == 0  # and the next burst goes one by one at once

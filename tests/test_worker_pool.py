@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from daemon.runtime.worker_pool import InFlight, WorkerPool
+from daemon.runtime.worker_pool import InFlight, WorkerPool, handed_over
 
 
 class CountingWorker:
@@ -157,3 +157,38 @@ def test_a_wake_up_that_comes_due_during_a_claim_gets_a_claim_of_its_own(
     pool.kick()
     assert worker.wait_for_looks(2, timeout=10)
     assert worker.wait_for_looks(3, timeout=10)  # not 600 s later
+
+
+class BatchingWorker(CountingWorker):
+    """Works its claimed rows in groups of at most 50, as the leads' worker does."""
+
+    batch_size = 50
+
+    def __init__(self, due: int) -> None:
+        super().__init__(due)
+        self.groups: list[list[int]] = []
+        self.all_ran = threading.Event()
+
+    def run_batch(self, row_ids: list[int]) -> None:
+        self.groups.append(row_ids)
+        if sum(map(len, self.groups)) >= self.next_id and not self.due:
+            self.all_ran.set()
+
+
+def test_a_batch_worker_gets_its_due_rows_in_groups_shared_by_its_workers(
+    in_flight: InFlight, stop_after: list[WorkerPool]
+) -> None:
+    """130 rows due, 2 workers of 2 places each: one claim of 4 x 50 takes them all and hands
+    them over as 3 groups of at most 50 (44, 44, 42), each row once."""
+    worker = BatchingWorker(due=130)
+    stop_after.append(started(worker, in_flight, size=2))
+    assert worker.all_ran.wait(10)
+    assert worker.looks >= 1 and sorted(map(len, worker.groups)) == [42, 44, 44]
+    assert sorted(row for group in worker.groups for row in group) == list(range(130))
+    assert worker.ran == []  # never one by one
+
+
+def test_two_rows_due_go_to_both_workers_not_one_group() -> None:
+    assert handed_over([7, 8], places=4, batch_size=50, workers=2) == [[7], [8]]
+    assert handed_over([7], places=4, batch_size=50, workers=2) == [[7]]
+    assert handed_over([1, 2, 3], places=4, batch_size=1, workers=2) == [[1], [2], [3]]

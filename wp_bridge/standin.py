@@ -19,7 +19,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from wp_bridge.signing import SignatureError, Signer, to_wordpress
-from wp_bridge.wordpress import ERASE_ROUTE, LEADS_ROUTE, OUTCOME_ROUTE, PING_ROUTE, QUEUE_ROUTE
+from wp_bridge.wordpress import (
+    BATCH_HEADER,
+    ERASE_ROUTE,
+    LEADS_BATCH_ROUTE,
+    LEADS_ROUTE,
+    OUTCOME_ROUTE,
+    PING_ROUTE,
+    QUEUE_ROUTE,
+)
 
 
 @dataclass
@@ -33,6 +41,12 @@ class StandinShop:
     outcomes: dict[str, str] = field(default_factory=dict)  # code hash -> status (interrupted)
     fail_next: int = 0  # answer 503 to the next N pushes (WordPress down)
     delay_seconds: float = 0.0  # a slow WordPress
+    # How many leads the batch route takes, as the plugin announces it; 0: a plugin older than
+    # 0.6, which has no batch route and says nothing.
+    batch_limit: int = 0
+    batches: list[int] = field(default_factory=list)  # the size of each batch taken, in order
+    refused_keys: set[str] = field(default_factory=set)  # leads answered 422, as a bad lead is
+    routes_seen: Counter[str] = field(default_factory=Counter)  # requests per REST route
     _seen_ids: set[str] = field(default_factory=set)
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -56,20 +70,47 @@ class StandinShop:
             except ValueError:
                 return 400, _wp_error("igsync_bad_json", "body is not JSON", 400)
             key = headers.get("idempotency-key") or ""
-            if not key or not isinstance(lead, dict) or not lead.get("ig_user_id"):
-                return 400, _wp_error(
-                    "igsync_invalid_lead", "missing ig_user_id or Idempotency-Key", 400
-                )
-            created = key not in self.leads
-            self.pushes[key] += 1
-            self.leads[key] = lead
-            if created:
-                self.arrivals.append(key)
-            self._changed.notify_all()
-            return (201 if created else 200), {
-                "status": "created" if created else "updated",
-                "key": key,
-            }
+            return self._store(key, lead)
+
+    def receive_batch(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        """The plugin's batch route: each lead stored or refused on its own, answered in order."""
+        with self._changed:
+            self.requests_seen += 1
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return 503, _wp_error("igsync_unavailable", "Maintenance", 503)
+            request = self._signed_fields(headers, body, LEADS_BATCH_ROUTE, "leads")
+            if isinstance(request, tuple):
+                return request
+            leads = request["leads"]
+            if not isinstance(leads, list) or not 0 < len(leads) <= self.batch_limit:
+                return 413, _wp_error("igsync_batch_too_large", "too many leads", 413)
+            self.batches.append(len(leads))
+            results = []
+            for lead in leads:
+                key = lead.get("idempotency_key", "") if isinstance(lead, dict) else ""
+                status, answer = self._store(str(key), lead)
+                results.append({"key": key or None, "http_status": status, **answer})
+            return 200, {"results": results}
+
+    def _store(self, key: str, lead: Any) -> tuple[int, dict[str, Any]]:
+        """Upsert one lead by its key (the caller holds the lock)."""
+        if not key or not isinstance(lead, dict) or not lead.get("ig_user_id"):
+            return 400, _wp_error(
+                "igsync_invalid_lead", "missing ig_user_id or Idempotency-Key", 400
+            )
+        if key in self.refused_keys:
+            return 422, _wp_error("igsync_invalid_lead", "username: not a valid username", 422)
+        created = key not in self.leads
+        self.pushes[key] += 1
+        self.leads[key] = lead
+        if created:
+            self.arrivals.append(key)
+        self._changed.notify_all()
+        return (201 if created else 200), {
+            "status": "created" if created else "updated",
+            "key": key,
+        }
 
     def erase(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         """Drop the person's leads, as the plugin's erase route does."""
@@ -139,6 +180,14 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
         status, payload = shop.receive(headers, body)
         return JSONResponse(payload, status)
 
+    async def leads_batch(request: Request) -> JSONResponse:
+        if shop.delay_seconds:
+            await asyncio.sleep(shop.delay_seconds)
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status, payload = shop.receive_batch(headers, body)
+        return JSONResponse(payload, status)
+
     async def erase(request: Request) -> JSONResponse:
         body = await request.body()
         status, payload = shop.erase({k.lower(): v for k, v in request.headers.items()}, body)
@@ -167,6 +216,7 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
     routes = {
         ("GET", PING_ROUTE): ping,
         ("POST", LEADS_ROUTE): leads,
+        ("POST", LEADS_BATCH_ROUTE): leads_batch,
         ("POST", ERASE_ROUTE): erase,
         ("POST", OUTCOME_ROUTE): outcome,
         ("GET", QUEUE_ROUTE): queue,
@@ -178,9 +228,13 @@ def create_standin_app(shop: StandinShop) -> FastAPI:
         route = request.query_params.get("rest_route")
         if route is None:
             return JSONResponse({"name": "igsync WordPress stand-in"})
+        shop.routes_seen[route] += 1
         handler = routes.get((request.method, route))
-        if handler is None:
+        if handler is None or (route == LEADS_BATCH_ROUTE and not shop.batch_limit):
             return JSONResponse(_wp_error("rest_no_route", "No route was found", 404), 404)
-        return await handler(request)
+        answer = await handler(request)
+        if shop.batch_limit:
+            answer.headers[BATCH_HEADER] = str(shop.batch_limit)
+        return answer
 
     return app

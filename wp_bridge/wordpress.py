@@ -18,6 +18,9 @@ from daemon.outbound import outbound_session
 from wp_bridge.signing import Signer, to_wordpress
 
 LEADS_ROUTE = "/igsync/v1/leads"
+LEADS_BATCH_ROUTE = "/igsync/v1/leads/batch"
+BATCH_HEADER = "igsync-lead-batch"  # how many leads the plugin takes in one batch (0.6 on)
+MAX_BATCH_BYTES = 262_144  # the plugin's own bound on a batch's body
 QUEUE_ROUTE = "/igsync/v1/queue"
 ACK_ROUTE = "/igsync/v1/queue/ack"
 ERASE_ROUTE = "/igsync/v1/erase"
@@ -52,6 +55,20 @@ class WordPressRejected(WordPressError):
     """WordPress refused the lead (4xx): retrying the same request won't help."""
 
 
+class BatchesUnsupported(WordPressError):
+    """The plugin has no batch route (an older one, or one downgraded since it said it had):
+    send the leads one by one."""
+
+
+@dataclass(frozen=True)
+class LeadAnswer:
+    """WordPress's answer for one lead of a batch: its HTTP status as the single route would
+    have answered it, and the error when it was not stored (None when it was)."""
+
+    http_status: int
+    error: WordPressError | None
+
+
 def route_url(wp_url: str, route: str, **query: str | int) -> str:
     """A REST route's URL in the `?rest_route=` form, which every WordPress answers whatever its
     permalink setting (`/wp-json/` needs pretty permalinks) and under a sub-path too."""
@@ -78,6 +95,9 @@ class WordPressClient:
         self._signer = signer
         self._timeout = (3.05, timeout)
         self._session = session or outbound_session([self.wp_url], pool_size=pool_size)
+        # How many leads one batch may hold: 0 until the plugin says it takes batches (an older
+        # plugin never does, and gets every lead on its own, as before).
+        self.batch_limit = 0
 
     def push_lead(self, lead: dict[str, Any], idempotency_key: str) -> int:
         """POST the lead; the HTTP status on success, WordPressError otherwise."""
@@ -85,6 +105,20 @@ class WordPressClient:
             "POST", LEADS_ROUTE, encode_json(lead), {"Idempotency-Key": idempotency_key}
         )
         return response.status_code
+
+    def push_leads(self, leads: list[tuple[str, dict[str, Any]]]) -> list[LeadAnswer]:
+        """POST (idempotency key, lead) pairs as one batch; one answer per lead, in order.
+        WordPressError when the batch as a whole was not taken (then none of it was stored);
+        BatchesUnsupported when the plugin has no batch route."""
+        body = encode_json({"leads": [lead for _, lead in leads]})
+        try:
+            response = self._send("POST", LEADS_BATCH_ROUTE, body)
+        except WordPressRejected as error:
+            if error.http_status in (404, 405):  # rest_no_route: an older plugin
+                self.batch_limit = 0
+                raise BatchesUnsupported(error.reason, error.http_status) from None
+            raise
+        return _batch_answers(response, [key for key, _ in leads])
 
     def fetch_queue(self, limit: int = 100) -> list[dict[str, Any]]:
         """Codes the plugin queued that the daemon has not acknowledged (the catch-up poll)."""
@@ -174,6 +208,7 @@ class WordPressClient:
         except requests.RequestException as exc:
             raise WordPressUnavailable(f"connection failed ({type(exc).__name__})") from None
         self._signer.learn(response.headers)
+        self._learn_batch_limit(response.headers.get(BATCH_HEADER))
         status = response.status_code
         if 200 <= status < 300:
             return response
@@ -182,8 +217,44 @@ class WordPressClient:
             raise WordPressUnavailable(reason, status)
         raise WordPressRejected(reason, status)
 
+    def _learn_batch_limit(self, announced: str | None) -> None:
+        if announced is not None:
+            self.batch_limit = int(announced) if announced.isdigit() else 0
+
     def close(self) -> None:
         self._session.close()
+
+
+def _batch_answers(response: requests.Response, keys: list[str]) -> list[LeadAnswer]:
+    """The batch route's `results`, one per lead and in order, as LeadAnswers; a reply that is
+    not that (a proxy's page, a cut-off body) is WordPressUnavailable: the whole batch is sent
+    again, which its idempotency keys make harmless."""
+    try:
+        results = response.json()["results"]
+    except (ValueError, KeyError, TypeError):
+        raise WordPressUnavailable("the batch answer is not the expected JSON") from None
+    if not isinstance(results, list) or len(results) != len(keys):
+        raise WordPressUnavailable("the batch answer does not answer every lead") from None
+    answers = []
+    for key, result in zip(keys, results, strict=True):
+        if not isinstance(result, dict) or result.get("key") not in (key, None):
+            raise WordPressUnavailable("the batch answer names other leads than were sent")
+        status = result.get("http_status")
+        if not isinstance(status, int):
+            raise WordPressUnavailable("the batch answer has a lead without its status")
+        answers.append(LeadAnswer(status, _lead_error(status, result)))
+    return answers
+
+
+def _lead_error(status: int, result: dict[str, Any]) -> WordPressError | None:
+    """One lead's refusal, retryable or not as the same answer to a single push would be."""
+    if 200 <= status < 300:
+        return None
+    code = f"{result['code']}: " if result.get("code") else ""
+    reason = f"HTTP {status}: {code}{result.get('message') or 'no reason given'}"[:300]
+    if status >= 500 or status in RETRYABLE_CLIENT_STATUSES:
+        return WordPressUnavailable(reason, status)
+    return WordPressRejected(reason, status)
 
 
 def _wp_error_reason(response: requests.Response) -> str:

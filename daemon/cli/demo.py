@@ -95,7 +95,7 @@ def run_demo(
     shared_secret, encryption_key = generate_secret(), generate_key()
     app_id, app_secret = "1790000000000001", secrets.token_hex(16)
     signer = Signer(shared_secret)
-    shop = StandinShop(signer)
+    shop = StandinShop(signer, batch_limit=50)  # as the plugin since 0.6
 
     with ServerThread(create_standin_app(shop)) as wordpress:
         redirect_uri = wordpress.url + CALLBACK_PATH

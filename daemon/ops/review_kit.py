@@ -306,7 +306,7 @@ def plugin_columns(schema: str) -> dict[str, list[str]]:
         tables[match.group(1)] = [
             line.split()[0]
             for line in match.group(2).strip().splitlines()
-            if line.strip() and not re.match(r"\s*(PRIMARY|UNIQUE|KEY)\b", line)
+            if line.strip() and not re.match(r"\s*(PRIMARY|UNIQUE|FULLTEXT|KEY)\b", line)
         ]
     return tables
 

@@ -4,6 +4,12 @@ A delivery is claimed only when no older delivery of the same customer is still 
 WordPress sees a customer's leads in the order they were made. Unreachable WordPress and 5xx
 answers are retried with backoff forever (nothing acknowledged is dropped); a 4xx is a
 refusal, recorded as failed with WordPress's reason for `igsync deliveries` to show.
+
+The leads that are due together go to WordPress together: the pool hands this worker up to
+BATCH_SIZE of them at once, and once the plugin has said it takes batches they travel in one
+signed request (one WordPress boot instead of one per lead), each still upserted by its own
+idempotency key and answered on its own, so that one refused lead refuses only itself. A lead
+due alone, and every lead to a plugin that never said it takes batches, goes on its own.
 """
 
 from __future__ import annotations
@@ -26,7 +32,14 @@ from daemon.store.database import Store
 from daemon.store.models import Delivery, Leased, core_table
 from daemon.store.statuses import DeliveryStatus
 from wp_bridge.wire import LeadsPage
-from wp_bridge.wordpress import WordPressClient, WordPressError
+from wp_bridge.wordpress import (
+    MAX_BATCH_BYTES,
+    BatchesUnsupported,
+    LeadAnswer,
+    WordPressClient,
+    WordPressError,
+    encode_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +57,22 @@ _NO_OLDER_WAITING = ~exists(
     )
 )
 DEFAULT_PARK_AFTER = timedelta(hours=72)  # as long as Stripe retries a webhook
+BATCH_SIZE = 50  # leads per request at most (the plugin may say fewer)
 
 # What a push needs of its delivery: built once (see daemon/store/leases.py, _owned_update),
-# run for every lead.
-_DELIVERY = select(
+# run for every lead, or every batch.
+_QUEUED = select(
     _DELIVERIES.c.id,
     _DELIVERIES.c.customer_id,
     _DELIVERIES.c.idempotency_key,
     _DELIVERIES.c.payload,
     _DELIVERIES.c.attempts,
     _DELIVERIES.c.failing_since,
-).where(_DELIVERIES.c.id == bindparam("delivery_id"))
+)
+_DELIVERY = _QUEUED.where(_DELIVERIES.c.id == bindparam("delivery_id"))
+_DELIVERY_BATCH = _QUEUED.where(
+    _DELIVERIES.c.id.in_(bindparam("delivery_ids", expanding=True))
+).order_by(_DELIVERIES.c.id)
 
 
 @dataclass(frozen=True)
@@ -90,34 +108,87 @@ class DeliveryWorker(leases.LeasedWorker):
         self.on_retry = on_retry
         self.park_after = park_after  # IGSYNC_PARK_AFTER_HOURS
 
+    @property
+    def batch_size(self) -> int:
+        """How many claimed leads the pool hands over at once: BATCH_SIZE (never more than the
+        plugin takes; whatever it says, each request is cut to its bound again)."""
+        return BATCH_SIZE
+
     def run_claimed(self, delivery_id: int) -> str | None:
         with self.store.read() as session:
             found = session.connection().execute(_DELIVERY, {"delivery_id": delivery_id}).one()
-        delivery = QueuedLead(**found._asdict())
+        return self._push_one(QueuedLead(**found._asdict()))
+
+    def run_batch(self, delivery_ids: list[int]) -> None:
+        """Push claimed leads together, in requests within the plugin's bounds; each lead's
+        outcome recorded as a single push's would be."""
+        if len(delivery_ids) == 1 or not self.wordpress.batch_limit:
+            for delivery_id in delivery_ids:
+                self.run_claimed(delivery_id)
+            return
+        with self.store.read() as session:
+            found = session.connection().execute(
+                _DELIVERY_BATCH, {"delivery_ids": list(delivery_ids)}
+            )
+            queued = [QueuedLead(**row._asdict()) for row in found]
+        for batch in batches(queued, min(BATCH_SIZE, self.wordpress.batch_limit)):
+            self._push_batch(batch)
+
+    def _push_one(self, delivery: QueuedLead) -> str | None:
         try:
             http_status = self.wordpress.push_lead(delivery.payload, delivery.idempotency_key)
         except WordPressError as error:
             return self._failed(delivery, error)
+        return DeliveryStatus.DELIVERED if self._delivered([(delivery, http_status)]) else None
+
+    def _push_batch(self, batch: list[QueuedLead]) -> None:
+        if len(batch) == 1:
+            self._push_one(batch[0])
+            return
+        try:
+            answers = self.wordpress.push_leads([(d.idempotency_key, d.payload) for d in batch])
+        except BatchesUnsupported:
+            log.info("WordPress takes no batches of leads (an older plugin): one at a time")
+            for delivery in batch:
+                self._push_one(delivery)
+            return
+        except WordPressError as error:
+            answers = [LeadAnswer(error.http_status or 0, error)] * len(batch)
+        stored = [(d, a.http_status) for d, a in zip(batch, answers, strict=True) if not a.error]
+        self._delivered(stored)
+        for delivery, answer in zip(batch, answers, strict=True):
+            if answer.error is not None:
+                self._failed(delivery, answer.error)
+
+    def _delivered(self, pushed: list[tuple[QueuedLead, int]]) -> int:
+        """Record leads WordPress took, in one transaction; how many were still ours."""
+        if not pushed:
+            return 0
         now = self.clock()
+        done = 0
         with self.store.write() as session:
-            done = leases.finish(
-                session,
-                Delivery,
-                delivery_id,
-                self.owner,
-                status=DeliveryStatus.DELIVERED,
-                delivered_at=now,
-                last_http_status=http_status,
-                last_error=None,
-                attempts=delivery.attempts + 1,
-                failing_since=None,
-            )
-        if not done:
-            log.warning("delivery %s: lease lost after a successful push", delivery_id)
-            return None
-        self.metrics.deliveries_delivered.inc()
-        log.info("delivery %s: lead delivered to WordPress", delivery_id)
-        return DeliveryStatus.DELIVERED
+            for delivery, http_status in pushed:
+                if leases.finish(
+                    session,
+                    Delivery,
+                    delivery.id,
+                    self.owner,
+                    status=DeliveryStatus.DELIVERED,
+                    delivered_at=now,
+                    last_http_status=http_status,
+                    last_error=None,
+                    attempts=delivery.attempts + 1,
+                    failing_since=None,
+                ):
+                    done += 1
+                else:
+                    log.warning("delivery %s: lease lost after a successful push", delivery.id)
+        self.metrics.deliveries_delivered.inc(done)
+        if len(pushed) == 1 and done:
+            log.info("delivery %s: lead delivered to WordPress", pushed[0][0].id)
+        elif done:
+            log.info("%d leads delivered to WordPress in one request", done)
+        return done
 
     def _failed(self, delivery: QueuedLead, error: WordPressError) -> str | None:
         """Refused for a reason of the lead's own: failed. Unavailable: retried with backoff,
@@ -167,6 +238,20 @@ class DeliveryWorker(leases.LeasedWorker):
         if self.on_retry is not None:
             self.on_retry(delivery.id, decision.next_attempt_at)
         return DeliveryStatus.PENDING
+
+
+def batches(queued: list[QueuedLead], most: int) -> list[list[QueuedLead]]:
+    """`queued` cut into requests of at most `most` leads and MAX_BATCH_BYTES of body."""
+    cut: list[list[QueuedLead]] = []
+    size = 0
+    for lead in queued:
+        lead_bytes = len(encode_json(lead.payload)) + 1
+        if not cut or len(cut[-1]) >= most or size + lead_bytes > MAX_BATCH_BYTES - 16:
+            cut.append([])
+            size = 0
+        cut[-1].append(lead)
+        size += lead_bytes
+    return cut
 
 
 def record_failed_push(

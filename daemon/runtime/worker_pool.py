@@ -2,7 +2,9 @@
 
 The claim loop leases as many due rows as the pool has free places (its workers, plus one
 waiting each) in one transaction and puts their ids on a bounded in-process queue; each worker
-takes an id, runs it, and frees its place, which wakes the claim loop. A wake-up (a new code
+takes an id, runs it, and frees its place, which wakes the claim loop. A worker that works rows
+together (deliveries: one request for many leads) takes a batch per place instead: the claim
+leases up to `batch_size` rows per free place and hands them over in groups. A wake-up (a new code
 from the intake, a finished code's lead, a retry's time come) only sets an event or notes a
 time: no lock is shared with whoever rings, and no job is created per row. With nothing due
 the loop sleeps until a wake-up, the next noted time or its sweep interval.
@@ -19,7 +21,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import ParamSpec, Protocol, TypeVar
+from typing import ParamSpec, Protocol, TypeVar, runtime_checkable
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,15 @@ class Worker(Protocol):
 
     def claim_due(self, limit: int) -> list[int]: ...
     def run_claimed(self, row_id: int) -> str | None: ...
+
+
+@runtime_checkable
+class BatchWorker(Worker, Protocol):
+    """A worker that works several claimed rows together (their ids, at most `batch_size`)."""
+
+    @property
+    def batch_size(self) -> int: ...
+    def run_batch(self, row_ids: list[int]) -> None: ...
 
 
 class InFlight:
@@ -92,9 +103,13 @@ class WorkerPool:
         self.places = size * 2
         self.sweep_interval = sweep_interval
         self._in_flight = in_flight
-        self._run = in_flight.guarded(worker.run_claimed)
-        # Never more ids than places, plus one end-of-work marker per worker at the stop.
-        self._queue: queue.Queue[int | None] = queue.Queue(maxsize=self.places + size)
+        self.batch_size = 1
+        run: Callable[[list[int]], object] = self._one_at_a_time
+        if isinstance(worker, BatchWorker) and worker.batch_size > 1:
+            self.batch_size, run = worker.batch_size, worker.run_batch
+        self._run = in_flight.guarded(run)
+        # Never more groups of ids than places, plus one end-of-work marker per worker at the stop.
+        self._queue: queue.Queue[list[int] | None] = queue.Queue(maxsize=self.places + size)
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._in_hand = 0  # claimed and not yet finished (queued or running)
@@ -147,6 +162,10 @@ class WorkerPool:
                 self._claim_asked = False
                 self._wake.clear()  # from here on, a kick or a freed place wakes the wait
 
+    def _one_at_a_time(self, row_ids: list[int]) -> None:
+        for row_id in row_ids:
+            self.worker.run_claimed(row_id)
+
     def _claim(self) -> str:
         """Lease due rows for the free places and queue them: "full" when every place was
         taken (more may be due), "done" otherwise."""
@@ -156,16 +175,17 @@ class WorkerPool:
         claimed: list[int] = []
         if free > 0:
             try:
-                claimed = self.worker.claim_due(free)
+                claimed = self.worker.claim_due(free * self.batch_size)
             except Exception:
                 log.exception("claiming %s failed; trying again at the next sweep", self.name)
         if self._in_flight.stopping.is_set():
             return "done"  # claimed as the stop began: the stop hands their leases back
+        groups = handed_over(claimed, free, self.batch_size, self.size)
         with self._lock:
-            self._in_hand += len(claimed)
-        for row_id in claimed:
-            self._queue.put(row_id)
-        return "full" if claimed and len(claimed) == free else "done"
+            self._in_hand += len(groups)
+        for group in groups:
+            self._queue.put(group)
+        return "full" if claimed and len(claimed) == free * self.batch_size else "done"
 
     def _next_look(self) -> float:
         """The sweep interval, or sooner: the next wake-up noted for later, or the worker's own
@@ -185,11 +205,23 @@ class WorkerPool:
         return max(0.05, soon)
 
     def _work(self) -> None:
-        while (row_id := self._queue.get()) is not None:
+        while (row_ids := self._queue.get()) is not None:
             try:
-                self._run(row_id)
+                self._run(row_ids)
             finally:
                 with self._lock:
                     self._in_hand -= 1
                     self._claim_asked = True  # a place is free
                 self._wake.set()
+
+
+def handed_over(claimed: list[int], places: int, batch_size: int, workers: int) -> list[list[int]]:
+    """Claimed ids in groups for the free places: each at most `batch_size`, as few as that
+    allows but never fewer than there are workers to share them (two groups of 30 run side by
+    side where one of 50 and one of 10 would keep a worker waiting)."""
+    if not claimed:
+        return []
+    groups = max(-(-len(claimed) // batch_size), min(len(claimed), workers))
+    groups = min(groups, places)
+    size = -(-len(claimed) // groups)
+    return [claimed[start : start + size] for start in range(0, len(claimed), size)]

@@ -60,3 +60,31 @@ def test_the_shopper_has_their_answer_while_the_daemon_still_holds_the_forward(
     assert served.site.sql(queued).strip() == "0"  # kept, not yet taken
     daemon.release()
     eventually(lambda: served.site.sql(queued).strip() == "1", what="the code acknowledged")
+
+
+def test_after_a_forward_timed_out_the_next_codes_wait_for_the_daemons_poll(
+    shop: tuple[ServedShop, StandInIntake],
+) -> None:
+    """A hung daemon holds no more PHP workers: once one forward timed out, the codes of the
+    next 30 s are kept in the queue without a forward (the daemon's catch-up poll takes them)."""
+    served, daemon = shop
+    codes: list[str] = []
+
+    def come_back() -> int:
+        guest = requests.Session()
+        state = parse_qs(urlsplit(start_flow(served.site, guest)).query)["state"][0]
+        codes.append("AQ" + secrets.token_hex(40))
+        query = {"code": codes[-1], "state": state}
+        url = served.site.callback_url
+        return guest.get(url, params=query, allow_redirects=False, timeout=10).status_code
+
+    assert come_back() == 302
+    hung = "SELECT option_value FROM wp_options WHERE option_name = 'igsync_daemon_hung_until'"
+    eventually(lambda: served.site.sql(hung).strip() != "", what="the forward's timeout noted")
+    assert daemon.forwards == 1
+    assert come_back() == 302 and come_back() == 302
+    waiting = "SELECT COUNT(*) FROM wp_igsync_codes WHERE acked_at IS NULL AND last_error LIKE 'not forwarded:%'"  # noqa: E501
+    eventually(lambda: served.site.sql(waiting).strip() == "2", what="two codes left for the poll")
+    assert daemon.forwards == 1  # neither was sent: no worker held for the hung daemon
+    kept = "SELECT COUNT(*) FROM wp_igsync_codes WHERE acked_at IS NULL AND code_enc IS NOT NULL"
+    assert served.site.sql(kept).strip() == "3"  # every code kept for the daemon

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 from sqlmodel import col, select
@@ -643,7 +644,8 @@ def test_the_reward_is_offered_where_shoppers_decide_and_the_tab_shows_the_conne
         screenshot(browser, wp, "woocommerce-account-instagram-offer")
         browser.find_element(By.ID, "igsync-connect").click()
         allow_at_the_sandbox(browser, "sees.it.live")
-        WebDriverWait(browser, 20).until(
+        # The tab reloads itself once connected: a body read as the reload begins is stale.
+        WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda page: (
                 "Connected to Instagram as @sees.it.live"
                 in page.find_element(By.TAG_NAME, "body").text

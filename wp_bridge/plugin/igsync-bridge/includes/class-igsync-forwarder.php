@@ -3,7 +3,10 @@
  * Forwards a queued code to the daemon's intake, signed, with a short timeout. A code kept in
  * the queue is forwarded once the shopper has their answer (after_answer): under PHP-FPM the
  * request is finished first (fastcgi_finish_request), so a slow or hung daemon never holds the
- * shopper's redirect; a daemon that is down is caught up later by its poll of the queue.
+ * shopper's redirect; a daemon that is down is caught up later by its poll of the queue. A
+ * daemon that let a forward time out is left alone for HUNG_PAUSE seconds: under a campaign's
+ * load a hung daemon would otherwise hold one PHP worker per returning shopper for TIMEOUT
+ * seconds each, after their answer but while the shop's other pages queue for that worker.
  *
  * @package igsync-bridge
  */
@@ -16,6 +19,15 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Forwarder {
 
 	const TIMEOUT = 3;
+
+	/** Seconds after a timed-out forward during which codes wait in the queue for the daemon's poll. */
+	const HUNG_PAUSE = 30;
+
+	/** What a code not forwarded for that reason says in the queue. */
+	const LEFT_FOR_POLL = 'not forwarded: the daemon let a forward time out moments ago; waiting for its poll';
+
+	/** Until when (a Unix time) the daemon is taken for hung. */
+	const HUNG_UNTIL_OPTION = 'igsync_daemon_hung_until';
 
 	/**
 	 * Forwards a queued code once the shopper's answer is sent: the code is already kept, so
@@ -31,6 +43,11 @@ final class Igsync_Forwarder {
 			'shutdown',
 			static function () use ( $queued, $code, $redirect_uri, $context ): void {
 				self::finish_answer();
+				if ( (int) get_option( self::HUNG_UNTIL_OPTION, 0 ) > time() ) {
+					// Kept in the queue: the daemon's catch-up poll takes it once it answers.
+					Igsync_Queue::left_for_poll( $queued, self::LEFT_FOR_POLL );
+					return;
+				}
 				$forwarded = self::forward( $code, $redirect_uri, $context );
 				if ( $forwarded['ok'] ) {
 					Igsync_Queue::ack( array( $queued ), $forwarded['daemon_id'] );
@@ -71,6 +88,7 @@ final class Igsync_Forwarder {
 	 * @return array{ok: bool, daemon_id: int|null, error: string}
 	 */
 	public static function forward( string $code, string $redirect_uri, array $context ): array {
+		$started  = microtime( true );
 		$response = Igsync_Daemon::post_signed(
 			'/v1/codes',
 			array(
@@ -82,6 +100,9 @@ final class Igsync_Forwarder {
 			self::TIMEOUT
 		);
 		Igsync_Health::observe_forward( $response );
+		if ( is_wp_error( $response ) && microtime( true ) - $started >= self::TIMEOUT - 0.5 ) {
+			update_option( self::HUNG_UNTIL_OPTION, time() + self::HUNG_PAUSE, false ); // Timed out, not refused.
+		}
 		if ( is_wp_error( $response ) ) {
 			return array(
 				'ok'        => false,

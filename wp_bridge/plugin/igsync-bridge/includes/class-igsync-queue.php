@@ -177,6 +177,20 @@ final class Igsync_Queue {
 	}
 
 	/**
+	 * Records why a code was not forwarded at all (the daemon was taken for hung): it waits
+	 * for the catch-up poll, no attempt counted.
+	 *
+	 * @param int    $id     Queue row id.
+	 * @param string $reason Why.
+	 */
+	public static function left_for_poll( int $id, string $reason ): void {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'codes' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+		$wpdb->query( $wpdb->prepare( "UPDATE {$table} SET last_error = %s WHERE id = %d", substr( $reason, 0, 250 ), $id ) );
+	}
+
+	/**
 	 * Erases codes past their hour that nobody fetched (they cannot be exchanged any more; the
 	 * row stays a while, with the reason, for the admin's counts), and deletes rows older than
 	 * KEPT_DAYS: their context names the shopper (an email), and by then their lead has long

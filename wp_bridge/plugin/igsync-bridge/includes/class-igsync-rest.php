@@ -18,6 +18,15 @@ final class Igsync_Rest {
 	/** The 4xx answers a client retries (the daemon's wp_bridge/wordpress.py names the same). */
 	const RETRYABLE_CLIENT_STATUSES = array( 408, 409, 425, 429 );
 
+	/** The header every answer carries to say how many leads one POST leads/batch may hold. */
+	const BATCH_HEADER = 'igsync-lead-batch';
+
+	/** At most this many leads in one batch (the daemon sends fewer when it has fewer). */
+	const BATCH_MAX_LEADS = 50;
+
+	/** And at most this many bytes of body: a page of leads, never a PHP memory limit. */
+	const BATCH_MAX_BYTES = 262144;
+
 	/**
 	 * Every answer of this plugin's routes says it checks bound signatures, so that a daemon
 	 * learns to drop the unbound one it adds while it does not know (Igsync_Signature).
@@ -30,6 +39,8 @@ final class Igsync_Rest {
 	public static function announce_signing( $response, $server, $request ) {
 		if ( $response instanceof WP_HTTP_Response && $request instanceof WP_REST_Request && 0 === strpos( $request->get_route(), '/' . self::NS . '/' ) ) {
 			$response->header( Igsync_Signature::HEADER, 'bound' );
+			// A daemon that has seen this sends due leads together; an older plugin never says it.
+			$response->header( self::BATCH_HEADER, (string) self::BATCH_MAX_LEADS );
 		}
 		return $response;
 	}
@@ -171,6 +182,16 @@ final class Igsync_Rest {
 		);
 		register_rest_route(
 			self::NS,
+			'/leads/batch',
+			array(
+				'methods'             => 'POST',
+				'callback'            => array( __CLASS__, 'leads_batch' ),
+				'permission_callback' => array( 'Igsync_Signature', 'verify_request' ),
+				// {"leads": [lead, ...]}: each lead as the single route takes it, answered one by one.
+			)
+		);
+		register_rest_route(
+			self::NS,
 			'/codes/outcome',
 			array(
 				'methods'             => 'POST',
@@ -305,27 +326,84 @@ final class Igsync_Rest {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function lead( WP_REST_Request $request ) {
-		$lead = json_decode( $request->get_body(), true );
-		$ok   = Igsync_Lead_Schema::validate( $lead );
-		if ( is_wp_error( $ok ) ) {
-			return self::refused( $ok );
-		}
-		$key    = (string) $lead['idempotency_key'];
-		$header = (string) $request->get_header( 'idempotency-key' );
-		if ( '' !== $header && ! hash_equals( $key, $header ) ) {
-			return self::refused( new WP_Error( 'igsync_key_mismatch', 'Idempotency-Key header and idempotency_key differ', array( 'status' => 400 ) ) );
-		}
-		$result = Igsync_Leads::store( $lead );
+		$lead   = json_decode( $request->get_body(), true );
+		$result = self::store_lead( $lead, (string) $request->get_header( 'idempotency-key' ) );
 		if ( is_wp_error( $result ) ) {
-			return self::refused( $result );
+			return $result;
 		}
 		return new WP_REST_Response(
 			array(
 				'status' => $result,
-				'key'    => $key,
+				'key'    => (string) $lead['idempotency_key'],
 			),
 			'created' === $result ? 201 : 200
 		);
+	}
+
+	/**
+	 * POST igsync/v1/leads/batch: the leads the daemon had due together, in one signed request
+	 * (one WordPress boot for all of them). Each is validated and upserted by its own
+	 * idempotency key exactly as the single route does it, and answered in its place in
+	 * `results`: stored ("created", "updated", "ignored"), or refused with its HTTP status and
+	 * reason (a 4xx of its own; 503 or 409: send it again later). One bad lead refuses only
+	 * itself. The batch as a whole is refused (4xx) only when it is not a list of leads.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public static function leads_batch( WP_REST_Request $request ) {
+		if ( strlen( $request->get_body() ) > self::BATCH_MAX_BYTES ) {
+			return new WP_Error( 'igsync_batch_too_large', sprintf( 'a batch holds at most %d bytes; send fewer leads at a time', self::BATCH_MAX_BYTES ), array( 'status' => 413 ) );
+		}
+		$body  = json_decode( $request->get_body(), true );
+		$leads = is_array( $body ) ? ( $body['leads'] ?? null ) : null;
+		if ( ! is_array( $leads ) || array_values( $leads ) !== $leads || ! $leads ) {
+			return new WP_Error( 'igsync_invalid_batch', 'the body must be {"leads": [lead, ...]} with at least one lead', array( 'status' => 422 ) );
+		}
+		if ( count( $leads ) > self::BATCH_MAX_LEADS ) {
+			return new WP_Error( 'igsync_batch_too_large', sprintf( 'a batch holds at most %d leads', self::BATCH_MAX_LEADS ), array( 'status' => 413 ) );
+		}
+		$results = array();
+		foreach ( $leads as $lead ) {
+			$key    = is_array( $lead ) && is_string( $lead['idempotency_key'] ?? null ) ? $lead['idempotency_key'] : null;
+			$result = self::store_lead( $lead );
+			if ( is_wp_error( $result ) ) {
+				$data      = $result->get_error_data();
+				$results[] = array(
+					'key'         => $key,
+					'http_status' => is_array( $data ) ? (int) ( $data['status'] ?? 500 ) : 500,
+					'code'        => $result->get_error_code(),
+					'message'     => $result->get_error_message(),
+				);
+				continue;
+			}
+			$results[] = array(
+				'key'         => $key,
+				'http_status' => 'created' === $result ? 201 : 200,
+				'status'      => $result,
+			);
+		}
+		return new WP_REST_Response( array( 'results' => $results ), 200 );
+	}
+
+	/**
+	 * One lead of a push or a batch: validated, then stored; "created", "updated", "ignored",
+	 * or why not (refusals of its own counted for the settings page).
+	 *
+	 * @param mixed  $lead   The decoded lead.
+	 * @param string $header The single push's Idempotency-Key header, which must name the same key.
+	 * @return string|WP_Error
+	 */
+	private static function store_lead( $lead, string $header = '' ) {
+		$ok = Igsync_Lead_Schema::validate( $lead );
+		if ( is_wp_error( $ok ) ) {
+			return self::refused( $ok );
+		}
+		if ( '' !== $header && ! hash_equals( (string) $lead['idempotency_key'], $header ) ) {
+			return self::refused( new WP_Error( 'igsync_key_mismatch', 'Idempotency-Key header and idempotency_key differ', array( 'status' => 400 ) ) );
+		}
+		$result = Igsync_Leads::store( $lead );
+		return is_wp_error( $result ) ? self::refused( $result ) : $result;
 	}
 
 	/**

@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Schema {
 
-	const VERSION        = '9';
+	const VERSION        = '10';
 	const VERSION_OPTION = 'igsync_schema_version';
 
 	/**
@@ -55,6 +55,11 @@ final class Igsync_Schema {
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		$charset = $wpdb->get_charset_collate();
 		$t       = self::tables();
+		// The leads' search index keeps every word: InnoDB's stopword list would drop "com" and
+		// "de" from emails (the setting is read when the index is built, for this session only).
+		$suppress = $wpdb->suppress_errors( true );
+		$wpdb->query( 'SET SESSION innodb_ft_enable_stopword = 0' ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+		$wpdb->suppress_errors( $suppress );
 		dbDelta(
 			"CREATE TABLE {$t['codes']} (
   id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
@@ -108,7 +113,15 @@ CREATE TABLE {$t['leads']} (
   KEY ig_user_id (ig_user_id),
   KEY wp_user_id (wp_user_id),
   KEY status (status),
-  KEY wc_order_id (wc_order_id)
+  KEY wc_order_id (wc_order_id),
+  KEY username (username),
+  KEY email (email(191)),
+  KEY name (name(191)),
+  KEY updated_at (updated_at),
+  KEY connected_at (connected_at),
+  KEY followers_count (followers_count),
+  KEY engagement_rate (engagement_rate),
+  FULLTEXT KEY search (username,name,email)
 ) $charset;
 CREATE TABLE {$t['seen']} (
   webhook_id varchar(128) NOT NULL,
@@ -130,7 +143,7 @@ CREATE TABLE {$t['meta']} (
 		);
 		$complete = array() === self::missing();
 		if ( $complete ) {
-			update_option( self::VERSION_OPTION, self::VERSION, false );
+			update_option( self::VERSION_OPTION, self::VERSION, true ); // Read on every request: autoloaded.
 		}
 		return $complete;
 	}

@@ -15,7 +15,7 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Uninstaller {
 
 	const TABLES  = array( 'igsync_codes', 'igsync_leads', 'igsync_seen', 'igsync_meta' );
-	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log', 'woocommerce_igsync_reward_settings', 'igsync_secrets', 'igsync_instagram', 'igsync_go_live', 'igsync_reconcile_cursor' );
+	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log', 'woocommerce_igsync_reward_settings', 'igsync_secrets', 'igsync_instagram', 'igsync_go_live', 'igsync_reconcile_cursor', 'igsync_daemon_hung_until' );
 	const HOOKS   = array( 'igsync_prune' );
 
 	/**

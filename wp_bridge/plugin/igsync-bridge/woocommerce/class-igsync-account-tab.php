@@ -35,8 +35,9 @@ final class Igsync_Account_Tab {
 	 * request): it leaves a flag, and the first request after it flushes the rules.
 	 */
 	public static function flush_once(): void {
-		if ( get_option( self::FLUSH_OPTION ) ) {
-			delete_option( self::FLUSH_OPTION );
+		if ( '1' === get_option( self::FLUSH_OPTION ) ) {
+			// Kept, as "0": an option that does not exist costs every request a query of its own.
+			update_option( self::FLUSH_OPTION, '0', true );
 			flush_rewrite_rules( false );
 		}
 	}

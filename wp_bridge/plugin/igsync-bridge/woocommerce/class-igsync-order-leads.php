@@ -24,13 +24,14 @@ final class Igsync_Order_Leads {
 	public static function newest_matching( int $order_id, int $user_id ): ?array {
 		global $wpdb;
 		$table = Igsync_Schema::table( 'leads' );
-		$match = array( $wpdb->prepare( 'wc_order_id = %d', $order_id ) );
-		if ( $user_id ) {
-			$match[] = $wpdb->prepare( 'wp_user_id = %d', $user_id );
+		// Two reads, each along its own index (one OR ordered by id walks the whole table when
+		// nothing matches: a new customer's every order).
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table.
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$table} WHERE wc_order_id = %d ORDER BY id DESC LIMIT 1", $order_id ), ARRAY_A );
+		if ( ! is_array( $row ) && $user_id ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table.
+			$row = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$table} WHERE wp_user_id = %d ORDER BY id DESC LIMIT 1", $user_id ), ARRAY_A );
 		}
-		$match = implode( ' OR ', $match );
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table; each condition prepared above.
-		$row = $wpdb->get_row( "SELECT * FROM {$table} WHERE {$match} ORDER BY (wc_order_id = {$order_id}) DESC, id DESC LIMIT 1", ARRAY_A );
 		return is_array( $row ) ? $row : null;
 	}
 

@@ -23,6 +23,9 @@ final class Igsync_Leads {
 
 	const USER_META = array( 'igsync_ig_user_id', 'igsync_ig_username', 'igsync_connected_at', 'igsync_ig_picture' );
 
+	/** How long a push waits for another push of the same account before it is answered 409. */
+	const LOCK_WAIT_SECONDS = 5;
+
 	/**
 	 * The database's last complaint about a lead write, quoted values left out.
 	 *
@@ -56,12 +59,36 @@ final class Igsync_Leads {
 
 	/**
 	 * Stores a validated lead and reads it back: "created", "updated" or "ignored" (older than
-	 * what is stored), or why not.
+	 * what is stored), or why not. Pushes of the same Instagram account take turns (a named
+	 * database lock): two that arrive together both land, in the order they got the lock, the
+	 * newer version winning, instead of one reading back the other's write and refusing itself;
+	 * one that waits too long is answered 409, which the daemon sends again.
 	 *
 	 * @param array<string, mixed> $lead Validated lead.
 	 * @return string|WP_Error
 	 */
 	public static function store( array $lead ) {
+		global $wpdb;
+		$lock = 'igsync_lead_' . md5( DB_NAME . '|' . Igsync_Schema::table( 'leads' ) . '|' . (string) $lead['ig_user_id'] );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a lock, nothing to cache.
+		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %d)', $lock, self::LOCK_WAIT_SECONDS ) ) ) {
+			return new WP_Error( 'igsync_lead_busy', 'another push of this Instagram account is being stored; try again', array( 'status' => 409 ) );
+		}
+		try {
+			return self::store_in_turn( $lead );
+		} finally {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- the lock's release.
+			$wpdb->query( $wpdb->prepare( 'DO RELEASE_LOCK(%s)', $lock ) );
+		}
+	}
+
+	/**
+	 * The store itself, holding the account's lock.
+	 *
+	 * @param array<string, mixed> $lead Validated lead.
+	 * @return string|WP_Error
+	 */
+	private static function store_in_turn( array $lead ) {
 		$row     = self::row( $lead );
 		$event   = (string) ( $lead['event'] ?? Igsync_Status::EVENT_CONNECTED );
 		$earlier = Igsync_Status::EVENT_CONNECTED === $event ? array() : self::of_instagram_user( $row['ig_user_id'] );
