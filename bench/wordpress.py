@@ -57,6 +57,15 @@ FLOOR = "boot floor (unsigned push, 401)"
 PUSH = "a lead push (guest)"
 PROMPT = "callback, daemon answering at once"
 DOWN = "callback, daemon down"
+LEADS_SCREEN = "/wp-admin/admin.php?page=igsync-leads"
+# The Leads screen's searches: an owner looking for someone (their goal: <= 50 ms of DB), and a
+# first name a fifth of the synthetic leads share, which costs by its matches (reported).
+SEARCHES = {
+    "search, one username": "shopper_4242",
+    "search, a short word": "fa",
+    "search, a first name 20% share": "carla",
+}
+BROAD = "search, a first name 20% share"
 
 # Counts each request's queries and the options read one by one (not autoloaded), into a log:
 # installed only for the counting pass, so that it costs the timed rounds nothing.
@@ -199,7 +208,7 @@ def per_request(shop: ServedShop, daemon: StandInIntake, calls: Requests, n: int
     rows["My Account, logged in"] = measured(shop, n, lambda: None, calls.my_account)
     for label, delay in (("at once", 0.0), ("in 2 s", 2.0), ("hung", None)):
         daemon.delay = delay
-        rounds = n if delay == 0.0 else max(5, n // 10)
+        rounds = n if delay == 0.0 else max(5, n // 2)
         rows[f"callback, daemon answering {label}"] = measured(
             shop, rounds, calls.started_flow, calls.callback
         )
@@ -330,21 +339,11 @@ def at_scale(
     return {
         "customer registration": measured(shop, rounds, calls.registration_form, calls.register),
         "logged-in checkout": measured(shop, rounds, calls.filled_cart(product), calls.checkout),
-        "Leads screen": measured(
-            shop, rounds, lambda: None, calls.admin_page("/wp-admin/admin.php?page=igsync-leads")
-        ),
-        "Leads screen, search 'carla'": measured(
-            shop,
-            rounds,
-            lambda: None,
-            calls.admin_page("/wp-admin/admin.php?page=igsync-leads&s=carla"),
-        ),
-        "Leads screen, search 'sh' (short)": measured(
-            shop,
-            rounds,
-            lambda: None,
-            calls.admin_page("/wp-admin/admin.php?page=igsync-leads&s=sh"),
-        ),
+        "Leads screen": measured(shop, rounds, lambda: None, calls.admin_page(LEADS_SCREEN)),
+        **{
+            label: measured(shop, rounds, lambda: None, calls.admin_page(f"{LEADS_SCREEN}&s={s}"))
+            for label, s in SEARCHES.items()
+        },
         "dashboard (health notice)": measured(
             shop, rounds, lambda: None, calls.admin_page("/wp-admin/index.php")
         ),
@@ -470,7 +469,19 @@ def goals(run: dict[str, Any]) -> list[Goal]:
     sc = run["scale"]
     for label, empty in sc["empty"].items():
         full = sc["full"][label]
-        if label in ("customer registration", "logged-in checkout"):
+        if label == BROAD:
+            found.append(
+                (
+                    f"W3 {label}, {sc['rows']:,} leads",
+                    "reported: costs by its matches",
+                    f"DB {full['db_cpu_ms']:.0f} ms",
+                    f"empty {empty['db_cpu_ms']:.0f} ms,"
+                    f" old LIKE {sc['old_search_query_ms']:.0f} ms",
+                    "-",
+                    "-",
+                )
+            )
+        elif label in ("customer registration", "logged-in checkout"):
             ratio = _cpu(full) / _cpu(empty)
             found.append(
                 (

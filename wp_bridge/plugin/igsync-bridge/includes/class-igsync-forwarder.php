@@ -5,8 +5,9 @@
  * request is finished first (fastcgi_finish_request), so a slow or hung daemon never holds the
  * shopper's redirect; a daemon that is down is caught up later by its poll of the queue. A
  * daemon that let a forward time out is left alone for HUNG_PAUSE seconds: under a campaign's
- * load a hung daemon would otherwise hold one PHP worker per returning shopper for TIMEOUT
- * seconds each, after their answer but while the shop's other pages queue for that worker.
+ * load a hung or slow daemon would otherwise hold one PHP worker per returning shopper for
+ * AFTER_ANSWER_TIMEOUT seconds each, after their answer but while the shop's other pages queue
+ * for that worker.
  *
  * @package igsync-bridge
  */
@@ -19,6 +20,14 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Forwarder {
 
 	const TIMEOUT = 3;
+
+	/**
+	 * The wait for the daemon once the shopper has their answer: a daemon answers a forward in
+	 * milliseconds (one group commit), and one slower than this, which would hold the shop's PHP
+	 * worker meanwhile, is left to collect the code with its poll (the intake takes a code once,
+	 * however many times it arrives).
+	 */
+	const AFTER_ANSWER_TIMEOUT = 1;
 
 	/** Seconds after a timed-out forward during which codes wait in the queue for the daemon's poll. */
 	const HUNG_PAUSE = 30;
@@ -48,7 +57,7 @@ final class Igsync_Forwarder {
 					Igsync_Queue::left_for_poll( $queued, self::LEFT_FOR_POLL );
 					return;
 				}
-				$forwarded = self::forward( $code, $redirect_uri, $context );
+				$forwarded = self::forward( $code, $redirect_uri, $context, self::AFTER_ANSWER_TIMEOUT );
 				if ( $forwarded['ok'] ) {
 					Igsync_Queue::ack( array( $queued ), $forwarded['daemon_id'] );
 				} else {
@@ -85,9 +94,10 @@ final class Igsync_Forwarder {
 	 * @param string               $code         The authorization code.
 	 * @param string               $redirect_uri The redirect URI it was issued for.
 	 * @param array<string, mixed> $context      wp_user_id, email, return_url, source.
+	 * @param int                  $timeout      Seconds to wait for the daemon's answer.
 	 * @return array{ok: bool, daemon_id: int|null, error: string}
 	 */
-	public static function forward( string $code, string $redirect_uri, array $context ): array {
+	public static function forward( string $code, string $redirect_uri, array $context, int $timeout = self::TIMEOUT ): array {
 		$started  = microtime( true );
 		$response = Igsync_Daemon::post_signed(
 			'/v1/codes',
@@ -97,10 +107,10 @@ final class Igsync_Forwarder {
 				'received_at'  => gmdate( 'Y-m-d\TH:i:s\Z' ),
 				'context'      => (object) $context,
 			),
-			self::TIMEOUT
+			$timeout
 		);
 		Igsync_Health::observe_forward( $response );
-		if ( is_wp_error( $response ) && microtime( true ) - $started >= self::TIMEOUT - 0.5 ) {
+		if ( is_wp_error( $response ) && microtime( true ) - $started >= $timeout * 0.8 ) {
 			update_option( self::HUNG_UNTIL_OPTION, time() + self::HUNG_PAUSE, false ); // Timed out, not refused.
 		}
 		if ( is_wp_error( $response ) ) {
