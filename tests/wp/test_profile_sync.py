@@ -43,17 +43,17 @@ def test_a_resync_shows_growth_and_engagement_and_a_revoked_token_needs_a_reconn
     daemon.settings = replace(daemon.settings, engagement=True)
     daemon.start()
     with requests.Session() as guest:
-        connect(wp, guest, "grows.on.wp")
+        connect(wp, guest, "grows.resync")
     with requests.Session() as guest:
-        connect(wp, guest, "steady.on.wp")
+        connect(wp, guest, "steady.resync")
     admin = wp.admin()
-    eventually(lambda: len(leads_screen(admin, wp, s="on.wp")) == 2, what="both leads in wp-admin")
+    eventually(lambda: len(leads_screen(admin, wp, s="resync")) == 2, what="both leads in wp-admin")
     # With IGSYNC_ENGAGEMENT=on the first sync follows the connection at once.
     eventually(
-        lambda: all(row["engagement"].endswith("%") for row in leads_screen(admin, wp, s="on.wp")),
+        lambda: all(row["engagement"].endswith("%") for row in leads_screen(admin, wp, s="resync")),
         what="engagement rates measured and shown",
     )
-    before = row_of(admin, wp, "grows.on.wp")
+    before = row_of(admin, wp, "grows.resync")
     assert before is not None
     first_count = int(before["followers"].split()[0].replace(",", ""))
 
@@ -61,44 +61,46 @@ def test_a_resync_shows_growth_and_engagement_and_a_revoked_token_needs_a_reconn
     syncs_due_now(daemon, counted_days_ago=1)
 
     def grown() -> bool:
-        row = row_of(admin, wp, "grows.on.wp")
+        row = row_of(admin, wp, "grows.resync")
         return row is not None and "in 1 day" in row["followers"]
 
     eventually(grown, what="the new count and its trend on the Leads screen")
-    after = row_of(admin, wp, "grows.on.wp")
+    after = row_of(admin, wp, "grows.resync")
     assert after is not None
     count, trend = after["followers"].split(" ", 1)
     gained = int(count.replace(",", "")) - first_count
     assert gained > 0 and trend == f"+{gained:,} in 1 day"
 
-    rows = leads_screen(admin, wp, s="on.wp", orderby="followers", order="desc")
+    rows = leads_screen(admin, wp, s="resync", orderby="followers", order="desc")
     counts = [int(row["followers"].split()[0].replace(",", "")) for row in rows]
     assert counts == sorted(counts, reverse=True)
     rates = [
         float(row["engagement"].rstrip("%"))
-        for row in leads_screen(admin, wp, s="on.wp", orderby="engagement", order="asc")
+        for row in leads_screen(admin, wp, s="resync", orderby="engagement", order="asc")
     ]
     assert rates == sorted(rates)
     with chromium() as browser:
         log_in(browser, wp, *ADMIN)
-        browser.get(f"{wp.url}/wp-admin/admin.php?page=igsync-leads&s=on.wp&orderby=followers")
+        browser.get(f"{wp.url}/wp-admin/admin.php?page=igsync-leads&s=resync&orderby=followers")
         trend_cell = browser.find_element(By.CSS_SELECTOR, "#the-list .igsync-trend--up")
         assert trend_cell.value_of_css_property("color") == "rgba(0, 138, 32, 1)"
         screenshot(browser, wp, "wp-admin-leads-followers-trend")
 
-    ig.state.revoke_tokens_of("grows.on.wp")  # a password change on Instagram
+    ig.state.revoke_tokens_of("grows.resync")  # a password change on Instagram
     syncs_due_now(daemon)
     eventually(
         lambda: (
-            (row_of(admin, wp, "grows.on.wp") or {}).get("status", "").startswith("Needs reconnect")
+            (row_of(admin, wp, "grows.resync") or {})
+            .get("status", "")
+            .startswith("Needs reconnect")
         ),
         what="the lost connection on the Leads screen",
     )
-    assert handles(leads_screen(admin, wp, igsync_status="needs_reconnect")) == ["@grows.on.wp"]
+    assert handles(leads_screen(admin, wp, igsync_status="needs_reconnect")) == ["@grows.resync"]
     with requests.Session() as guest:
-        connect(wp, guest, "grows.on.wp")
+        connect(wp, guest, "grows.resync")
     eventually(
-        lambda: (row_of(admin, wp, "grows.on.wp") or {}).get("status") == "Connected",
+        lambda: (row_of(admin, wp, "grows.resync") or {}).get("status") == "Connected",
         what="the reconnect restoring the lead",
     )
-    assert len(leads_screen(admin, wp, s="grows.on.wp")) == 1  # the same lead, no duplicate
+    assert len(leads_screen(admin, wp, s="grows.resync")) == 1  # the same lead, no duplicate
