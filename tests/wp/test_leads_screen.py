@@ -256,6 +256,8 @@ def test_the_leads_screen_looks_like_wordpress(
         toggle.click()
         WebDriverWait(browser, 10).until(lambda _: header.is_displayed())
         browser.find_element(By.ID, "show-settings-link").click()
+        options = browser.find_element(By.ID, "screen-options-wrap")
+        WebDriverWait(browser, 10).until(lambda _: not options.is_displayed())
         ids = browser.find_elements(By.CSS_SELECTOR, "#the-list td.column-ig_user_id code")
         assert len(ids) == 2
         for element in ids:
@@ -271,6 +273,9 @@ def test_the_leads_screen_looks_like_wordpress(
             == "example"
         )
         screenshot(browser, configured, "wp-admin-leads-search-and-filter")
+        browser.set_window_size(390, 1000)
+        assert browser.find_element(By.ID, "igsync-leads-search-input").is_displayed()
+        screenshot(browser, configured, "wp-admin-leads-search-and-filter-390")
 
 
 def test_followers_and_engagement_show_their_trend_and_sort(
