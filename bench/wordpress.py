@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -88,26 +89,57 @@ register_shutdown_function( static function () {
 """
 
 
+@dataclass
+class Samples:
+    """One kind of request's timings and CPU (of the FPM workers and of `mariadbd`, from
+    /proc), sample by sample."""
+
+    walls: list[float] = field(default_factory=list)
+    php: float = 0.0
+    db: float = 0.0
+    answers: set[int] = field(default_factory=set)
+
+    def take(
+        self, shop: ServedShop, prepare: Callable[[], Any], send: Callable[[Any], int]
+    ) -> None:
+        prepared = prepare()  # not counted
+        php0, db0, started = shop.php_cpu(), shop.db_cpu(), time.perf_counter()
+        self.answers.add(send(prepared))
+        self.walls.append(time.perf_counter() - started)
+        self.php += shop.php_cpu() - php0
+        self.db += shop.db_cpu() - db0
+
+    def row(self) -> dict[str, float]:
+        walls, rounds = sorted(self.walls), len(self.walls)
+        return {
+            "p50_ms": statistics.median(walls) * 1000,
+            "p99_ms": walls[min(rounds - 1, int(rounds * 0.99))] * 1000,
+            "php_cpu_ms": self.php / rounds * 1000,
+            "db_cpu_ms": self.db / rounds * 1000,
+            "status": float(sorted(self.answers)[0]) if len(self.answers) == 1 else -1.0,
+        }
+
+
+Case = tuple[Callable[[], Any], Callable[[Any], int]]
+
+
 def measured(
     shop: ServedShop, rounds: int, prepare: Callable[[], Any], send: Callable[[Any], int]
 ) -> dict[str, float]:
-    """`rounds` of prepare (not counted) then send (timed, its CPU read from /proc)."""
-    walls, php, db, answers = [], 0.0, 0.0, set()
+    """`rounds` of prepare (not counted) then send (timed)."""
+    return interleaved(shop, rounds, {"": (prepare, send)})[""]
+
+
+def interleaved(
+    shop: ServedShop, rounds: int, cases: dict[str, Case]
+) -> dict[str, dict[str, float]]:
+    """`rounds` rounds of one request of each case in turn, so that whatever the machine does
+    meanwhile falls on every case alike and their ratios hold."""
+    samples = {label: Samples() for label in cases}
     for _ in range(rounds):
-        prepared = prepare()
-        php0, db0, started = shop.php_cpu(), shop.db_cpu(), time.perf_counter()
-        answers.add(send(prepared))
-        walls.append(time.perf_counter() - started)
-        php += shop.php_cpu() - php0
-        db += shop.db_cpu() - db0
-    walls.sort()
-    return {
-        "p50_ms": statistics.median(walls) * 1000,
-        "p99_ms": walls[min(len(walls) - 1, int(len(walls) * 0.99))] * 1000,
-        "php_cpu_ms": php / rounds * 1000,
-        "db_cpu_ms": db / rounds * 1000,
-        "status": float(sorted(answers)[0]) if len(answers) == 1 else -1.0,
-    }
+        for label, (prepare, send) in cases.items():
+            samples[label].take(shop, prepare, send)
+    return {label: taken.row() for label, taken in samples.items()}
 
 
 @contextmanager
@@ -199,18 +231,27 @@ class Requests:
 def per_request(shop: ServedShop, daemon: StandInIntake, calls: Requests, n: int) -> dict[str, Any]:
     for _ in range(10):  # OPcache warm
         calls.unsigned()
-    rows: dict[str, dict[str, float]] = {}
-    rows[FLOOR] = measured(shop, n, lambda: None, calls.unsigned)
-    rows[PUSH] = measured(shop, n, a_lead, calls.signed)
-    rows["a lead push (logged-in customer)"] = measured(
-        shop, n, lambda: a_lead(wp_user_id=calls.shopper_id), calls.signed
+    daemon.delay = 0.0
+    rows = interleaved(
+        shop,
+        n,
+        {
+            FLOOR: (lambda: None, calls.unsigned),
+            PUSH: (a_lead, calls.signed),
+            "a lead push (logged-in customer)": (
+                lambda: a_lead(wp_user_id=calls.shopper_id),
+                calls.signed,
+            ),
+            "My Account, logged in": (lambda: None, calls.my_account),
+            PROMPT: (calls.started_flow, calls.callback),
+        },
     )
-    rows["My Account, logged in"] = measured(shop, n, lambda: None, calls.my_account)
-    for label, delay in (("at once", 0.0), ("in 2 s", 2.0), ("hung", None)):
+    # A slow or hung daemon changes what the next callbacks do (a hung one is skipped for a
+    # while): these run after the others, each in its own rounds.
+    for label, delay in (("in 2 s", 2.0), ("hung", None)):
         daemon.delay = delay
-        rounds = n if delay == 0.0 else max(5, n // 2)
         rows[f"callback, daemon answering {label}"] = measured(
-            shop, rounds, calls.started_flow, calls.callback
+            shop, max(5, n // 2), calls.started_flow, calls.callback
         )
     daemon.release()
     return rows
