@@ -124,3 +124,19 @@ def order_box(page: str) -> str:
     start = page.index('id="igsync-order-instagram"')
     box = page[start : page.index("</div>\n</div>", start)]
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", box)).split())
+
+
+def instagram_tab(wp: WordPress) -> str:
+    assert wp.account_url
+    return wp.account_url.rstrip("/") + "/instagram/"
+
+
+def notices(page: str) -> list[str]:
+    """WooCommerce's notices on a page, as text."""
+    found = re.findall(
+        r'class="(?:woocommerce-(?:message|error|info)|wc-block-components-notice-banner[^"]*)"'
+        r"[^>]*>(.*?)</(?:div|ul)>",
+        page,
+        re.S,
+    )
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split()) for text in found]

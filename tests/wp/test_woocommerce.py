@@ -4,7 +4,6 @@ who buys, connects from the thank-you page and later registers; the order screen
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 from collections.abc import Iterator
@@ -32,6 +31,8 @@ from tests.wp.shop import (
     cart_with,
     checkout,
     guest_checkout,
+    instagram_tab,
+    notices,
     order_box,
     order_screen,
     set_up_shop,
@@ -52,22 +53,6 @@ def wp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPress]:
     site = start_wordpress(tmp_path_factory.mktemp(SHOP.name), SHOP)
     yield site
     site.stop()
-
-
-def instagram_tab(wp: WordPress) -> str:
-    assert wp.account_url
-    return wp.account_url.rstrip("/") + "/instagram/"
-
-
-def notices(page: str) -> list[str]:
-    """WooCommerce's notices on a page, as text."""
-    found = re.findall(
-        r'class="(?:woocommerce-(?:message|error|info)|wc-block-components-notice-banner[^"]*)"'
-        r"[^>]*>(.*?)</(?:div|ul)>",
-        page,
-        re.S,
-    )
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split()) for text in found]
 
 
 def disconnect(wp: WordPress, shopper: requests.Session, *, erase: bool = False) -> str:

@@ -1,16 +1,29 @@
 """The same shop with WooCommerce's legacy order storage (orders as posts), as shops that have
-not moved to High-Performance Order Storage run it: the thank-you prompt and the order screen's
-Instagram box work there too."""
+not moved to High-Performance Order Storage run it: the thank-you prompt, the order screen's
+Instagram box and the creator program's attribution work there too."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from tests.wordpress import FLAVOURS, WordPress, php_json, start_wordpress
 from tests.wp.conftest import RunningDaemon
-from tests.wp.shop import WC, buy_and_connect, order_box, order_screen, set_up_shop
+from tests.wp.creators import refund
+from tests.wp.pushes import a_lead, push
+from tests.wp.shop import (
+    WC,
+    apply_coupon,
+    buy_and_connect,
+    cart_with,
+    checkout,
+    order_box,
+    order_screen,
+    set_up_shop,
+)
+from wp_bridge.signing import Signer
 
 SHOP = next(flavour for flavour in FLAVOURS if flavour.woocommerce)
 
@@ -53,3 +66,30 @@ def test_the_order_screen_shows_instagram_with_orders_stored_as_posts(
     assert "post.php?post=" in screen  # orders are posts here
     box = order_box(admin.get(screen, timeout=30).text)
     assert "@pat.posts" in box and "Connected" in box
+
+
+def test_an_order_with_a_creator_code_is_attributed_with_orders_stored_as_posts(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    wp = configured
+    product = set_up_shop(wp)
+    php_json(wp, WC + "Igsync_Creator_Terms::save( array( 'enabled' => 'yes' ) ); echo 'true';")
+    lead = a_lead(username="posts.creator", wp_user_id=wp.shopper_id)
+    assert push(wp, Signer(shared["secret"]), lead).status_code == 201
+    code = php_json(
+        wp,
+        WC + "echo wp_json_encode( Igsync_Creator_Program::apply( (int) $argv[1] )['code'] );",
+        str(wp.shopper_id),
+    )
+    assert code == "POSTSCREATOR"
+    with requests.Session() as follower:
+        headers = cart_with(wp, follower, product)
+        assert apply_coupon(wp, follower, headers, code).status_code == 200
+        order = checkout(wp, follower, headers, "posts.follower@example.com")
+    meta = "SELECT meta_value FROM wp_postmeta WHERE post_id = %d AND meta_key = '%s'"
+    assert wp.sql(meta % (order["order_id"], "_igsync_creator_code")).strip() == code
+    refund(wp, order["order_id"], "2.50")
+    screen = order_screen(wp, order["order_id"])
+    assert "post.php?post=" in screen
+    box = order_box(wp.admin().get(screen, timeout=30).text)
+    assert "Creator code POSTSCREATOR of @posts.creator" in box and "Counts $20.00" in box

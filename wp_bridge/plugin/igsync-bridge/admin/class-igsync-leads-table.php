@@ -215,6 +215,16 @@ final class Igsync_Leads_Table extends WP_List_Table {
 				esc_html__( 'Erase', 'igsync-bridge' )
 			);
 		}
+		/**
+		 * Filters a lead's row actions on the Leads screen (the creator program adds "Invite as
+		 * creator").
+		 *
+		 * @since 0.7.0
+		 *
+		 * @param array<string, string> $actions Action links, by key.
+		 * @param array<string, mixed>  $lead    The lead.
+		 */
+		$actions = (array) apply_filters( 'igsync_lead_row_actions', $actions, $item );
 		return $this->row_actions( $actions );
 	}
 
@@ -272,11 +282,7 @@ final class Igsync_Leads_Table extends WP_List_Table {
 	 * @return string
 	 */
 	protected function column_engagement( array $item ): string {
-		if ( null === ( $item['engagement_rate'] ?? null ) ) {
-			return '&mdash;';
-		}
-		/* translators: %s: a percentage, e.g. 3.45 */
-		return esc_html( sprintf( __( '%s%%', 'igsync-bridge' ), number_format_i18n( (float) $item['engagement_rate'], 2 ) ) );
+		return Igsync_Lead_Format::engagement_html( $item );
 	}
 
 	/**

@@ -79,8 +79,8 @@ final class Igsync_Settings_Page {
 		$clean['thank_you_prompt'] = empty( $input['thank_you_prompt'] ) ? '' : '1';
 		$clean['reward_enabled']   = empty( $input['reward_enabled'] ) ? '' : '1';
 		$clean['reward_type']      = 'fixed_cart' === ( $input['reward_type'] ?? '' ) ? 'fixed_cart' : 'percent';
-		$clean['reward_amount']    = self::decimal( $input['reward_amount'] ?? '', '10' );
-		$clean['reward_minimum']   = self::decimal( $input['reward_minimum'] ?? '', '' );
+		$clean['reward_amount']    = Igsync_Settings::decimal( $input['reward_amount'] ?? '', '10' );
+		$clean['reward_minimum']   = Igsync_Settings::decimal( $input['reward_minimum'] ?? '', '' );
 		$clean['reward_days']      = (string) max( 1, min( 3650, absint( $input['reward_days'] ?? 30 ) ) );
 		$clean['reward_paid_only'] = empty( $input['reward_paid_only'] ) ? '' : '1';
 		$clean['reward_sandbox']   = empty( $input['reward_sandbox'] ) ? '' : '1';
@@ -98,18 +98,6 @@ final class Igsync_Settings_Page {
 		$still_sandbox    = '' !== (string) ( $old['sandbox'] ?? '' ) && (string) ( $old['authorize_url'] ?? '' ) === $clean['authorize_url'];
 		$clean['sandbox'] = $still_sandbox ? '1' : '';
 		return Igsync_Settings::keep_secrets( $clean ); // The secrets go to their own option.
-	}
-
-	/**
-	 * A non-negative amount as WooCommerce stores it, or the default when it is not one.
-	 *
-	 * @param mixed  $value    Submitted.
-	 * @param string $fallback What to keep instead.
-	 * @return string
-	 */
-	private static function decimal( $value, string $fallback ): string {
-		$value = trim( (string) $value );
-		return preg_match( '/^\d{1,9}(\.\d{1,2})?$/', $value ) ? $value : $fallback;
 	}
 
 	/**

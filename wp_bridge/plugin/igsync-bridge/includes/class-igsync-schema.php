@@ -1,7 +1,8 @@
 <?php
 /**
- * The plugin's tables: the code queue, the leads, the replay memory of signed requests, and
- * Meta's callbacks kept while the daemon was unreachable.
+ * The plugin's tables: the code queue, the leads, the replay memory of signed requests, Meta's
+ * callbacks kept while the daemon was unreachable, and the creator program's creators, their
+ * attributed orders and their history.
  *
  * Created with dbDelta at activation, again whenever the stored schema version differs from
  * this file's (a plugin update without re-activation), and repaired when a write finds a table
@@ -17,21 +18,25 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Schema {
 
-	const VERSION        = '10';
+	const VERSION        = '11';
 	const VERSION_OPTION = 'igsync_schema_version';
 
 	/**
 	 * Table names, by role.
 	 *
-	 * @return array{codes: string, leads: string, seen: string, meta: string}
+	 * @return array{codes: string, leads: string, seen: string, meta: string, creators: string, creator_orders: string, creator_events: string, creator_followers: string}
 	 */
 	public static function tables(): array {
 		global $wpdb;
 		return array(
-			'codes' => $wpdb->prefix . 'igsync_codes',
-			'leads' => $wpdb->prefix . 'igsync_leads',
-			'seen'  => $wpdb->prefix . 'igsync_seen',
-			'meta'  => $wpdb->prefix . 'igsync_meta',
+			'codes'             => $wpdb->prefix . 'igsync_codes',
+			'leads'             => $wpdb->prefix . 'igsync_leads',
+			'seen'              => $wpdb->prefix . 'igsync_seen',
+			'meta'              => $wpdb->prefix . 'igsync_meta',
+			'creators'          => $wpdb->prefix . 'igsync_creators',
+			'creator_orders'    => $wpdb->prefix . 'igsync_creator_orders',
+			'creator_events'    => $wpdb->prefix . 'igsync_creator_events',
+			'creator_followers' => $wpdb->prefix . 'igsync_creator_followers',
 		);
 	}
 
@@ -139,6 +144,68 @@ CREATE TABLE {$t['meta']} (
   PRIMARY KEY  (id),
   KEY pending (acked_at, id),
   KEY confirmation_code (confirmation_code)
+) $charset;
+CREATE TABLE {$t['creators']} (
+  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  ig_user_id varchar(64) NOT NULL,
+  wp_user_id bigint(20) unsigned NULL,
+  username varchar(64) NOT NULL,
+  name varchar(255) NULL,
+  status varchar(20) NOT NULL,
+  tier varchar(64) NOT NULL DEFAULT '',
+  followers_count int(10) unsigned NULL,
+  followers_change int(11) NULL,
+  followers_change_days smallint(5) unsigned NULL,
+  engagement_rate decimal(9,2) unsigned NULL,
+  coupon_id bigint(20) unsigned NULL,
+  code varchar(64) NULL,
+  sandbox tinyint(1) unsigned NOT NULL DEFAULT 0,
+  orders_count int(10) unsigned NOT NULL DEFAULT 0,
+  revenue decimal(19,4) NOT NULL DEFAULT 0,
+  commission decimal(19,4) NOT NULL DEFAULT 0,
+  last_order_at datetime NULL,
+  created_at datetime NOT NULL,
+  updated_at datetime NOT NULL,
+  PRIMARY KEY  (id),
+  UNIQUE KEY ig_user_id (ig_user_id),
+  UNIQUE KEY wp_user_id (wp_user_id),
+  KEY coupon_id (coupon_id),
+  KEY status (status),
+  KEY tier (tier),
+  KEY username (username),
+  KEY code (code),
+  KEY followers_count (followers_count),
+  KEY engagement_rate (engagement_rate),
+  KEY revenue (revenue),
+  KEY last_order_at (last_order_at)
+) $charset;
+CREATE TABLE {$t['creator_followers']} (
+  creator_id bigint(20) unsigned NOT NULL,
+  day date NOT NULL,
+  followers_count int(10) unsigned NOT NULL,
+  PRIMARY KEY  (creator_id, day)
+) $charset;
+CREATE TABLE {$t['creator_orders']} (
+  order_id bigint(20) unsigned NOT NULL,
+  creator_id bigint(20) unsigned NOT NULL,
+  code varchar(64) NOT NULL,
+  order_status varchar(32) NOT NULL,
+  revenue decimal(19,4) NOT NULL DEFAULT 0,
+  commission_rate decimal(5,2) NOT NULL DEFAULT 0,
+  commission decimal(19,4) NOT NULL DEFAULT 0,
+  ordered_at datetime NOT NULL,
+  updated_at datetime NOT NULL,
+  PRIMARY KEY  (order_id),
+  KEY creator (creator_id, ordered_at)
+) $charset;
+CREATE TABLE {$t['creator_events']} (
+  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  creator_id bigint(20) unsigned NOT NULL,
+  kind varchar(32) NOT NULL,
+  detail varchar(255) NOT NULL DEFAULT '',
+  happened_at datetime NOT NULL,
+  PRIMARY KEY  (id),
+  KEY creator (creator_id, id)
 ) $charset;"
 		);
 		$complete = array() === self::missing();

@@ -162,4 +162,16 @@ final class Igsync_Settings {
 		}
 		return '' !== self::get( 'shared_secret' ); // Stored by 0.2, before the flag.
 	}
+
+	/**
+	 * A non-negative amount as WooCommerce stores it, or the default when it is not one.
+	 *
+	 * @param mixed  $value    Submitted.
+	 * @param string $fallback What to keep instead.
+	 * @return string
+	 */
+	public static function decimal( $value, string $fallback ): string {
+		$value = trim( (string) $value );
+		return preg_match( '/^\d{1,9}(\.\d{1,2})?$/', $value ) ? $value : $fallback;
+	}
 }

@@ -1,8 +1,9 @@
 <?php
 /**
- * Removes everything the plugin stored, on every site of a network; reward coupons stay in the
- * shop's books, naming nobody. Needs nothing but Igsync_Sites and Igsync_Reward::scrub():
- * WordPress runs uninstall.php with the plugin not loaded.
+ * Removes everything the plugin stored, on every site of a network; reward coupons and used
+ * creator codes stay in the shop's books, naming nobody. Needs nothing but Igsync_Sites,
+ * Igsync_Reward::scrub() and Igsync_Creator_Program::uninstall(): WordPress runs uninstall.php
+ * with the plugin not loaded (the autoloader finds them).
  *
  * @package igsync-bridge
  */
@@ -14,8 +15,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Uninstaller {
 
-	const TABLES  = array( 'igsync_codes', 'igsync_leads', 'igsync_seen', 'igsync_meta' );
-	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log', 'woocommerce_igsync_reward_settings', 'igsync_secrets', 'igsync_instagram', 'igsync_go_live', 'igsync_reconcile_cursor', 'igsync_daemon_hung_until' );
+	const TABLES  = array( 'igsync_codes', 'igsync_leads', 'igsync_seen', 'igsync_meta', 'igsync_creators', 'igsync_creator_orders', 'igsync_creator_events', 'igsync_creator_followers' );
+	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log', 'woocommerce_igsync_reward_settings', 'igsync_secrets', 'igsync_instagram', 'igsync_go_live', 'igsync_reconcile_cursor', 'igsync_daemon_hung_until', 'igsync_creators' );
 	const HOOKS   = array( 'igsync_prune' );
 
 	/**
@@ -36,6 +37,7 @@ final class Igsync_Uninstaller {
 	public static function site(): void {
 		global $wpdb;
 		Igsync_Reward::scrub(); // Reward coupons stay in the shop's books, naming nobody.
+		Igsync_Creator_Program::uninstall(); // So do creators' used codes, expired.
 		foreach ( self::TABLES as $table ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery.SchemaChange -- our own tables go with the plugin.
 			$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}{$table}" );

@@ -49,7 +49,27 @@ final class Igsync_Orders {
 	 */
 	public static function render_box( $order_or_post ): void {
 		$order = $order_or_post instanceof WC_Order ? $order_or_post : wc_get_order( $order_or_post->ID ?? 0 );
-		$lead  = $order instanceof WC_Order ? self::lead_of( $order ) : null;
+		if ( ! $order instanceof WC_Order ) {
+			return;
+		}
+		self::render_lead( self::lead_of( $order ) );
+		/**
+		 * Fires at the end of the order screen's Instagram box (the creator program says there
+		 * which creator's code the order used).
+		 *
+		 * @since 0.7.0
+		 *
+		 * @param WC_Order $order The order.
+		 */
+		do_action( 'igsync_order_box', $order );
+	}
+
+	/**
+	 * The customer's Instagram in the box: handle, followers, status, since when.
+	 *
+	 * @param array<string, mixed>|null $lead The order's lead.
+	 */
+	private static function render_lead( ?array $lead ): void {
 		if ( null === $lead ) {
 			echo '<p class="igsync-order-none">' . esc_html__( 'No Instagram account is connected to this customer.', 'igsync-bridge' ) . '</p>';
 			return;

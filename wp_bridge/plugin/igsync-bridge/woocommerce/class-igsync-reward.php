@@ -293,17 +293,27 @@ final class Igsync_Reward {
 		if ( '1' !== Igsync_Settings::get( 'reward_enabled' ) || ( Igsync_Settings::is_sandbox() && '1' !== Igsync_Settings::get( 'reward_sandbox' ) ) ) {
 			return '';
 		}
-		$terms  = self::terms();
-		$amount = 'percent' === $terms['type']
-			? wc_format_decimal( $terms['amount'], 2, true ) . '%'
-			: wp_strip_all_tags( wc_price( (float) $terms['amount'] ) );
+		$terms = self::terms();
 		/* translators: %s: an amount, "10%" or "$5.00" */
-		$text = sprintf( __( 'Connect and get %s off your next order.', 'igsync-bridge' ), $amount );
+		$text = sprintf( __( 'Connect and get %s off your next order.', 'igsync-bridge' ), self::amount_text( $terms['type'], (string) $terms['amount'] ) );
 		if ( (float) $terms['minimum'] > 0 ) {
 			/* translators: %s: the minimum spend */
 			$text .= ' ' . sprintf( __( '(Orders of %s or more.)', 'igsync-bridge' ), wp_strip_all_tags( wc_price( (float) $terms['minimum'] ) ) );
 		}
 		return $text;
+	}
+
+	/**
+	 * A coupon's amount as shoppers read it: "10%" or "$5.00".
+	 *
+	 * @param string $type   percent or fixed_cart.
+	 * @param string $amount The amount.
+	 * @return string
+	 */
+	public static function amount_text( string $type, string $amount ): string {
+		return 'percent' === $type
+			? wc_format_decimal( $amount, 2, true ) . '%'
+			: wp_strip_all_tags( wc_price( (float) $amount ) );
 	}
 
 	/**
@@ -313,11 +323,8 @@ final class Igsync_Reward {
 	 * @return string
 	 */
 	public static function describe( WC_Coupon $coupon ): string {
-		$amount = 'percent' === $coupon->get_discount_type()
-			? wc_format_decimal( $coupon->get_amount(), 2, true ) . '%'
-			: wp_strip_all_tags( wc_price( (float) $coupon->get_amount() ) );
 		/* translators: %s: an amount, "10%" or "$5.00" */
-		$text    = sprintf( __( '%s off your next order', 'igsync-bridge' ), $amount );
+		$text    = sprintf( __( '%s off your next order', 'igsync-bridge' ), self::amount_text( $coupon->get_discount_type(), (string) $coupon->get_amount() ) );
 		$minimum = (float) $coupon->get_minimum_amount();
 		if ( $minimum > 0 ) {
 			/* translators: %s: the minimum spend */

@@ -25,6 +25,7 @@ final class Igsync_WooCommerce {
 		Igsync_Orders::register();
 		Igsync_Reward::register();
 		Igsync_Wc_Settings::register();
+		Igsync_Creator_Program::register();
 		add_action( 'init', array( __CLASS__, 'add_setup_task' ) );
 	}
 

@@ -50,6 +50,20 @@ final class Igsync_Lead_Format {
 	}
 
 	/**
+	 * The engagement rate as a list cell ("3.45%"), or a dash when not measured.
+	 *
+	 * @param array<string, mixed> $row A lead or a creator.
+	 * @return string Escaped.
+	 */
+	public static function engagement_html( array $row ): string {
+		if ( null === ( $row['engagement_rate'] ?? null ) ) {
+			return '&mdash;';
+		}
+		/* translators: %s: a percentage, e.g. 3.45 */
+		return esc_html( sprintf( __( '%s%%', 'igsync-bridge' ), number_format_i18n( (float) $row['engagement_rate'], 2 ) ) );
+	}
+
+	/**
 	 * Whether a lead came while the site was paired in sandbox mode: an account made up on the
 	 * sandbox's page, which must never pass for a real one (no link to instagram.com, where a
 	 * stranger may own the name).

@@ -111,6 +111,20 @@ final class Igsync_Leads_Query {
 	}
 
 	/**
+	 * One lead by its row id.
+	 *
+	 * @param int $id The lead's row id.
+	 * @return array<string, mixed>|null
+	 */
+	public static function by_id( int $id ): ?array {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'leads' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- by primary key.
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$table} WHERE id = %d", $id ), ARRAY_A );
+		return is_array( $row ) ? $row : null;
+	}
+
+	/**
 	 * The Instagram accounts of some leads (by row id), for erasing them.
 	 *
 	 * @param array<int, int> $ids Lead row ids.
