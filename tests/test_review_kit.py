@@ -37,7 +37,16 @@ def test_the_inventory_names_every_stored_field_of_the_daemon_and_the_plugin(
         for column in columns:
             assert re.search(rf"### `{table}`[^#]*\| `{column}` \|", inventory), (table, column)
     plugin = plugin_columns(PLUGIN_SCHEMA.read_text())
-    assert set(plugin) == {"codes", "leads", "seen", "meta"}
+    assert set(plugin) == {
+        "codes",
+        "leads",
+        "seen",
+        "meta",
+        "creators",
+        "creator_orders",
+        "creator_events",
+        "creator_followers",
+    }
     assert "consent_hash" in plugin["leads"] and "permissions" in plugin["leads"]
     for table, columns in plugin.items():
         for column in columns:

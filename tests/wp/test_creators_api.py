@@ -65,7 +65,7 @@ def test_creators_are_read_through_rest_by_managers_only_and_absent_without_wooc
 
     listed = admin.get(
         wp.rest("/igsync/v1/creators"),
-        params={"search": "api.", "per_page": 1, "orderby": "followers"},
+        params={"search": "api.", "per_page": "1", "orderby": "followers"},
         headers={"X-WP-Nonce": nonce},
         timeout=30,
     )
