@@ -291,6 +291,7 @@ PLUGIN_TABLES: dict[str, Table] = {
             "orders_count": "paid orders with their code",
             "revenue": "those orders' sales",
             "commission": "commission accrued",
+            "commission_paid": "commission paid as store credit",
             "last_order_at": "when their code was last used",
             "created_at": "when they applied or were invited",
             "updated_at": "last change",

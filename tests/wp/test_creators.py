@@ -141,6 +141,44 @@ def test_a_customer_becomes_a_creator_and_the_orders_with_their_code_are_theirs(
     assert "Creator code CARLACRAFTS of @carla.crafts" in box
     assert "Counts $12.50, commission $0.63" in box
 
+    # The owner pays the commission as store credit, once however often the link is followed.
+    admin = wp.admin()
+    page = admin.get(creator_page(creators_screen(admin, wp), "carla.crafts"), timeout=30).text
+    pay = re.search(r'id="igsync-pay-credit" class="page-title-action" href="([^"]+)"', page)
+    assert pay and "Pay $0.63 as store credit" in html.unescape(page)
+    with chromium() as browser:
+        log_in(browser, wp, *ADMIN)
+        browser.get(creator_page(creators_screen(admin, wp), "carla.crafts"))
+        for width in (1280, 390):
+            browser.set_window_size(width, 1100)
+            browser.find_element(By.ID, "igsync-pay-credit")
+            screenshot(browser, wp, f"wp-admin-creator-payout-{width}")
+    paid = admin.get(html.unescape(pay.group(1)), timeout=30)
+    assert "Commission paid as store credit" in paid.text and "igsync-pay-credit" not in paid.text
+    again = admin.get(html.unescape(pay.group(1)), timeout=30)
+    assert "Nothing was paid: nothing is due" in again.text
+    credit = re.search(
+        r'class="igsync-creator__credit">(CREDIT-[A-Z0-9]+)<',
+        shopper.get(instagram_tab(wp), timeout=30).text,
+    )
+    assert credit, "no store credit on the tab"
+    coupon = php_json(
+        wp,
+        WC
+        + "$c = new WC_Coupon( $argv[1] ); echo wp_json_encode( array( $c->get_amount(),"
+        + " $c->get_email_restrictions(), $c->get_usage_limit() ) );",
+        credit.group(1),
+    )
+    assert coupon == ["0.63", ["shopper@example.com"], 1]
+    with chromium() as browser:
+        log_in(browser, wp, *SHOPPER)
+        for width in (1280, 390):
+            browser.set_window_size(width, 1400)
+            browser.get(instagram_tab(wp))
+            credit_code = browser.find_element(By.CSS_SELECTOR, ".igsync-creator__credit")
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", credit_code)
+            screenshot(browser, wp, f"woocommerce-account-creator-credit-{width}")
+
     # A second follower through the classic checkout; then cancelled, it counts nothing.
     classic = classic_checkout_page(wp)
     with requests.Session() as second:

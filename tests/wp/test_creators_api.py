@@ -74,6 +74,7 @@ def test_creators_are_read_through_rest_by_managers_only_and_absent_without_wooc
     [creator] = listed.json()
     assert creator["username"] == "api.maker" and creator["code"] == "APIMAKER"
     assert creator["followers_count"] == 4321 and creator["revenue"] == "0.00"
+    assert creator["commission_due"] == "0.00"
     assert creator["customer_id"] == wp.shopper_id and creator["status"] == "active"
     one = admin.get(creator["_links"]["self"][0]["href"], headers={"X-WP-Nonce": nonce}, timeout=30)
     assert one.status_code == 200 and one.json()["id"] == creator["id"]

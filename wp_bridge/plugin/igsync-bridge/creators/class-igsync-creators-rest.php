@@ -154,6 +154,7 @@ final class Igsync_Creators_Rest extends WP_REST_Controller {
 			'orders_count'     => (int) $item['orders_count'],
 			'revenue'          => wc_format_decimal( (string) $item['revenue'], wc_get_price_decimals() ),
 			'commission'       => wc_format_decimal( (string) $item['commission'], wc_get_price_decimals() ),
+			'commission_due'   => wc_format_decimal( Igsync_Creator_Payouts::due( $item ), wc_get_price_decimals() ),
 			'last_order_gmt'   => empty( $item['last_order_at'] ) ? null : mysql_to_rfc3339( (string) $item['last_order_at'] ),
 			'date_created_gmt' => mysql_to_rfc3339( (string) $item['created_at'] ),
 			'sandbox'          => ! empty( $item['sandbox'] ),
@@ -245,6 +246,7 @@ final class Igsync_Creators_Rest extends WP_REST_Controller {
 					'orders_count'     => $int,
 					'revenue'          => $string,
 					'commission'       => $string,
+					'commission_due'   => $string,
 					'last_order_gmt'   => array_merge(
 						$string,
 						array(

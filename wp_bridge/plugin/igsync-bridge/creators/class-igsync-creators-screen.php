@@ -88,6 +88,16 @@ final class Igsync_Creators_Screen {
 	}
 
 	/**
+	 * The link of "Pay as store credit".
+	 *
+	 * @param int $creator_id The creator.
+	 * @return string
+	 */
+	public static function payout_url( int $creator_id ): string {
+		return wp_nonce_url( admin_url( 'admin.php?page=' . self::SLUG . '&action=payout&creator=' . $creator_id ), 'igsync_creator_payout_' . $creator_id );
+	}
+
+	/**
 	 * Before any output: carries out Invite, Approve or Decline, then redirects; the per-page
 	 * option.
 	 */
@@ -103,6 +113,14 @@ final class Igsync_Creators_Screen {
 			}
 			$done = Igsync_Creator_Program::invite( $lead_id );
 			wp_safe_redirect( add_query_arg( 'done', is_wp_error( $done ) ? 'invite_failed' : 'invite', admin_url( 'admin.php?page=' . self::SLUG ) ) );
+			exit;
+		}
+		if ( 'payout' === $action ) {
+			if ( ! current_user_can( self::MANAGE_CAPABILITY ) || ! check_admin_referer( 'igsync_creator_payout_' . $creator_id ) ) {
+				wp_die( esc_html__( 'You are not allowed to do this.', 'igsync-bridge' ), 403 );
+			}
+			$paid = Igsync_Creator_Payouts::store_credit( $creator_id );
+			wp_safe_redirect( add_query_arg( 'done', is_wp_error( $paid ) ? 'payout_failed' : 'payout', self::creator_url( $creator_id ) ) );
 			exit;
 		}
 		if ( in_array( $action, array( 'approve', 'decline' ), true ) ) {
@@ -186,7 +204,7 @@ final class Igsync_Creators_Screen {
 	/**
 	 * After Approve or Decline: what was done.
 	 */
-	private static function render_outcome(): void {
+	public static function render_outcome(): void {
 		$done = isset( $_GET['done'] ) ? sanitize_key( $_GET['done'] ) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only, after the redirect.
 		$text = array(
 			'approve'       => __( 'Creator approved: their code works now.', 'igsync-bridge' ),
@@ -194,9 +212,11 @@ final class Igsync_Creators_Screen {
 			'failed'        => __( 'That application could not be approved (it may have been already).', 'igsync-bridge' ),
 			'invite'        => __( 'Invitation sent: the customer sees it on My Account > Instagram and accepts it there.', 'igsync-bridge' ),
 			'invite_failed' => __( 'That lead cannot be invited (it needs a connected customer account, and an open program).', 'igsync-bridge' ),
+			'payout'        => __( 'Commission paid as store credit: the coupon is on the creator\'s My Account > Instagram, for their email only.', 'igsync-bridge' ),
+			'payout_failed' => __( 'Nothing was paid: nothing is due, or the creator has no customer account.', 'igsync-bridge' ),
 		);
 		if ( isset( $text[ $done ] ) ) {
-			printf( '<div class="notice notice-%1$s is-dismissible"><p>%2$s</p></div>', in_array( $done, array( 'failed', 'invite_failed' ), true ) ? 'warning' : 'success', esc_html( $text[ $done ] ) );
+			printf( '<div class="notice notice-%1$s is-dismissible"><p>%2$s</p></div>', in_array( $done, array( 'failed', 'invite_failed', 'payout_failed' ), true ) ? 'warning' : 'success', esc_html( $text[ $done ] ) );
 		}
 	}
 
@@ -236,6 +256,8 @@ final class Igsync_Creators_Screen {
 			'orders_count'    => __( 'Orders', 'igsync-bridge' ),
 			'revenue'         => __( 'Sales', 'igsync-bridge' ),
 			'commission'      => __( 'Commission', 'igsync-bridge' ),
+			'commission_paid' => __( 'Commission paid', 'igsync-bridge' ),
+			'due'             => __( 'Commission due', 'igsync-bridge' ),
 			'last_order_at'   => __( 'Last order (UTC)', 'igsync-bridge' ),
 			'wp_user_id'      => __( 'WordPress user id', 'igsync-bridge' ),
 			'created_at'      => __( 'Creator since (UTC)', 'igsync-bridge' ),
@@ -243,7 +265,8 @@ final class Igsync_Creators_Screen {
 		echo "\xEF\xBB\xBF"; // UTF-8's byte order mark, for Excel.
 		echo Igsync_Leads_Screen::csv_line( array_values( $headings ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
 		foreach ( Igsync_Creators_Query::each( Igsync_Creators_Table::filters() ) as $creator ) {
-			$cells = array();
+			$cells          = array();
+			$creator['due'] = wc_format_decimal( Igsync_Creator_Payouts::due( $creator ), 2 );
 			foreach ( array_keys( $headings ) as $column ) {
 				$cells[] = (string) ( $creator[ $column ] ?? '' );
 			}

@@ -257,6 +257,10 @@ final class Igsync_Creators {
 			case 'code':
 				/* translators: %s: a coupon code */
 				return sprintf( __( 'Code is now %s.', 'igsync-bridge' ), $detail );
+			case 'payout':
+				$parts = array_pad( explode( ' ', $detail, 2 ), 2, '' );
+				/* translators: 1: an amount, 2: a coupon code */
+				return sprintf( __( 'Paid %1$s as store credit (%2$s).', 'igsync-bridge' ), wp_strip_all_tags( wc_price( (float) $parts[0] ) ), $parts[1] );
 			case 'tier':
 				/* translators: %s: a tier's name */
 				return sprintf( __( 'Moved to the %s tier.', 'igsync-bridge' ), (string) Igsync_Creator_Terms::tier( $detail )['name'] );

@@ -163,6 +163,7 @@ CREATE TABLE {$t['creators']} (
   orders_count int(10) unsigned NOT NULL DEFAULT 0,
   revenue decimal(19,4) NOT NULL DEFAULT 0,
   commission decimal(19,4) NOT NULL DEFAULT 0,
+  commission_paid decimal(19,4) NOT NULL DEFAULT 0,
   last_order_at datetime NULL,
   created_at datetime NOT NULL,
   updated_at datetime NOT NULL,

@@ -68,6 +68,9 @@ $igsync_rate   = (float) $tier['commission'];
 				<?php if ( $igsync_rate > 0 || (float) $creator['commission'] > 0 ) : ?>
 					<tr><th scope="row"><?php esc_html_e( 'Your commission', 'igsync-bridge' ); ?></th><td><?php echo wp_kses_post( wc_price( (float) $creator['commission'] ) ); ?></td></tr>
 				<?php endif; ?>
+				<?php foreach ( Igsync_Creator_Payouts::credits( (int) $creator['id'] ) as $igsync_credit ) : ?>
+					<tr><th scope="row"><?php esc_html_e( 'Paid as store credit', 'igsync-bridge' ); ?></th><td><?php echo wp_kses_post( wc_price( (float) $igsync_credit['amount'] ) ); ?> <code class="igsync-creator__credit"><?php echo esc_html( $igsync_credit['code'] ); ?></code></td></tr>
+				<?php endforeach; ?>
 			</tbody>
 		</table>
 		<p class="igsync-creator__privacy"><?php esc_html_e( 'What the shop sees: your Instagram username, your follower count and engagement rate, and the orders placed with your code. Erasing your Instagram details ends your creator code.', 'igsync-bridge' ); ?></p>

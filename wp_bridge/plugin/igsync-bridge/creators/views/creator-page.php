@@ -22,7 +22,17 @@ $igsync_chart = Igsync_Follower_Chart::svg( $history, $chart_title );
 		<a class="page-title-action" href="<?php echo esc_url( (string) get_edit_post_link( (int) $creator['coupon_id'] ) ); ?>"><?php esc_html_e( 'Edit code', 'igsync-bridge' ); ?></a>
 	<?php endif; ?>
 	<a class="page-title-action" href="<?php echo esc_url( admin_url( 'admin.php?page=' . Igsync_Creators_Screen::SLUG ) ); ?>"><?php esc_html_e( 'All creators', 'igsync-bridge' ); ?></a>
+	<?php $igsync_due = Igsync_Creator_Payouts::due( $creator ); ?>
+	<?php if ( $igsync_due >= 0.01 && ! empty( $creator['wp_user_id'] ) && current_user_can( Igsync_Creators_Screen::MANAGE_CAPABILITY ) ) : ?>
+		<a id="igsync-pay-credit" class="page-title-action" href="<?php echo esc_url( Igsync_Creators_Screen::payout_url( (int) $creator['id'] ) ); ?>">
+			<?php
+			/* translators: %s: an amount */
+			echo esc_html( sprintf( __( 'Pay %s as store credit', 'igsync-bridge' ), wp_strip_all_tags( wc_price( $igsync_due ) ) ) );
+			?>
+		</a>
+	<?php endif; ?>
 	<hr class="wp-header-end">
+	<?php Igsync_Creators_Screen::render_outcome(); ?>
 	<div class="igsync-creator-page__figures">
 		<?php
 		$igsync_figures = array(
@@ -32,6 +42,7 @@ $igsync_chart = Igsync_Follower_Chart::svg( $history, $chart_title );
 			__( 'Orders', 'igsync-bridge' )     => esc_html( number_format_i18n( (int) $creator['orders_count'] ) ),
 			__( 'Sales', 'igsync-bridge' )      => wp_kses_post( wc_price( (float) $creator['revenue'] ) ),
 			__( 'Commission', 'igsync-bridge' ) => wp_kses_post( wc_price( (float) $creator['commission'] ) ),
+			__( 'Due', 'igsync-bridge' )        => wp_kses_post( wc_price( $igsync_due ) ),
 		);
 		foreach ( $igsync_figures as $igsync_label => $igsync_value ) :
 			?>
