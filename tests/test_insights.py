@@ -6,11 +6,15 @@ place. The sandbox answers in Meta's shape and can retire a metric from a versio
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
+import requests
 from sqlmodel import select
 
+from daemon.cli.render import audience_cell
 from daemon.instagram import InstagramClient, RequestRejected
+from daemon.instagram.audience import audience_due, read_breakdown, top_group
 from daemon.instagram.client import RetiredFields
 from daemon.instagram.insights import INSIGHTS_SCOPE, read_insights
 from daemon.pipeline.exchange import CodePipeline
@@ -105,7 +109,102 @@ def test_the_profile_sync_stores_insights_only_where_they_were_granted(
             if d.payload.get("event") == "updated"
         ]
     granted = json.loads(customers["granted.creator"].insights or "null")
-    assert set(granted) == {"reach", "follower_count"} and isinstance(granted["reach"], int)
+    assert set(granted) == {"reach", "follower_count", "audience"}
+    assert isinstance(granted["reach"], int)
+    audience = granted["audience"]
+    assert audience["read_on"] == world.clock().date().isoformat()
+    assert {"country", "age", "gender"} <= set(audience) and audience["country"]
+    assert all(isinstance(n, int) for n in audience["country"].values())
     assert customers["plain.creator"].insights is None  # not granted: not asked, not stored
     pushed = [u for u in updates if u["username"] == "granted.creator"]
     assert pushed and pushed[-1]["insights"] == granted
+
+    # Demographics move slowly: the next days' syncs keep the week's audience, a week on it
+    # is read again (three calls, one per breakdown).
+    reads = sandbox.state.insight_reads["follower_demographics"]
+    assert reads == 3
+    for _ in range(3):
+        world.advance(2 * DAY)
+        world.run_due(syncer)
+    assert sandbox.state.insight_reads["follower_demographics"] == 3
+    kept = json.loads(world.customer(customers["granted.creator"].id).insights or "null")
+    assert kept["audience"] == audience and kept["reach"] != "suppressed"
+    world.advance(2 * DAY)
+    world.run_due(syncer)
+    assert sandbox.state.insight_reads["follower_demographics"] == 6
+    again = json.loads(world.customer(customers["granted.creator"].id).insights or "null")
+    assert again["audience"]["read_on"] == world.clock().date().isoformat()
+
+
+def test_an_audience_is_read_in_meta_shape_and_withheld_is_not_empty() -> None:
+    answer = {
+        "data": [
+            {
+                "name": "follower_demographics",
+                "period": "lifetime",
+                "total_value": {
+                    "breakdowns": [
+                        {
+                            "dimension_keys": ["country"],
+                            "results": [
+                                {"dimension_values": ["US"], "value": 310},
+                                {"dimension_values": ["DE"], "value": 95},
+                            ],
+                        }
+                    ]
+                },
+            }
+        ]
+    }
+    assert read_breakdown(answer, "country") == {"US": 310, "DE": 95}
+    assert top_group({"US": 310, "DE": 95}) == "US" and top_group("suppressed") is None
+    assert read_breakdown(answer, "age") == "suppressed"  # not the breakdown asked for
+    assert read_breakdown({"data": []}, "country") == "suppressed"  # Meta's empty data set
+    shown = audience_cell(
+        {
+            "country": {"US": 310, "DE": 95},
+            "age": "suppressed",
+            "gender": "unavailable",
+            "read_on": "2026-12-03",
+        }
+    )  # `igsync customers show`
+    assert shown == "country US 77%, age suppressed, gender unavailable (read 2026-12-03)"
+    today = date(2026, 12, 3)
+    assert audience_due(None, today) and audience_due({"read_on": "2026-11-26"}, today)
+    assert not audience_due({"read_on": "2026-11-27"}, today)
+
+
+def test_the_sandbox_serves_demographics_as_meta_does(sandbox: Sandbox) -> None:
+    client = sandbox.client()
+    big = token_for(sandbox, "big.creator", (BASIC, INSIGHTS_SCOPE))
+    followers = client.profile(big).followers_count
+    assert followers is not None and followers >= 100
+    audience = client.audience(big, followers)
+    assert set(audience) == {"country", "age", "gender"}
+    countries = audience["country"]
+    assert isinstance(countries, dict) and 0 < sum(countries.values()) < followers
+    assert set(audience["gender"]) <= {"F", "M", "U"}
+    small = token_for(sandbox, "small.creator", (BASIC, INSIGHTS_SCOPE))
+    few = client.profile(small).followers_count
+    calls = sandbox.state.graph_calls
+    assert client.audience(small, few) == dict.fromkeys(("country", "age", "gender"), "suppressed")
+    assert sandbox.state.graph_calls == calls  # nothing spent on what Instagram withholds
+    graph = sandbox.endpoints().graph("me/insights")
+    withheld = requests.get(graph, params=demographics("country", small), timeout=5)
+    assert withheld.status_code == 200 and withheld.json() == {"data": []}
+    daily = requests.get(graph, params={**demographics("age", big), "period": "day"}, timeout=5)
+    assert daily.status_code == 400 and "period=lifetime" in daily.json()["error"]["message"]
+    sandbox.state.retire_field("follower_demographics", "v25.0")
+    assert client.audience(big, followers) == dict.fromkeys(
+        ("country", "age", "gender"), "unavailable"
+    )
+
+
+def demographics(breakdown: str, token: str) -> dict[str, str]:
+    return {
+        "metric": "follower_demographics",
+        "period": "lifetime",
+        "metric_type": "total_value",
+        "breakdown": breakdown,
+        "access_token": token,
+    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -156,7 +156,10 @@ def customer_detail(view: CustomerView) -> Pairs:
         if key == "followers_count":
             detail.pairs.append(("followers", followers_cell(view)))
         elif key == "insights" and value:
-            detail.pairs.append((key, ", ".join(f"{m} {v}" for m, v in sorted(value.items()))))
+            daily = {m: v for m, v in value.items() if m != "audience"}
+            detail.pairs.append((key, ", ".join(f"{m} {v}" for m, v in sorted(daily.items()))))
+            if "audience" in value:
+                detail.pairs.append(("audience", audience_cell(value["audience"])))
         elif key == "engagement_rate" and value is not None:
             detail.pairs.append((key, f"{value:.2f}% (likes + comments per post, per follower)"))
         elif key not in ("followers_change", "followers_change_days"):
@@ -164,6 +167,22 @@ def customer_detail(view: CustomerView) -> Pairs:
     if view.token is not None and view.token.last_error:
         detail.pairs.append(("token_last_error", view.token.last_error))
     return detail
+
+
+def audience_cell(audience: dict[str, Any]) -> str:
+    """Pure: each breakdown's largest group and its share, or why there is none."""
+    from daemon.instagram.audience import BREAKDOWNS, READ_ON, top_group  # only for `show`
+
+    parts = []
+    for breakdown in BREAKDOWNS:
+        groups = audience.get(breakdown)
+        top = top_group(groups) if isinstance(groups, dict) else None
+        if isinstance(groups, dict) and top is not None:
+            share = 100 * groups[top] / sum(groups.values())
+            parts.append(f"{breakdown} {top} {share:.0f}%")
+        else:
+            parts.append(f"{breakdown} {groups}")
+    return ", ".join(parts) + f" (read {audience.get(READ_ON, '-')})"
 
 
 def status_table(counts: StatusCounts) -> Pairs:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from daemon.instagram.insights import Insight
 from daemon.instagram.types import Profile
 from daemon.store.models import PROFILE_DETAILS, Customer
 
@@ -15,7 +14,7 @@ def profile_changes(
     customer: Customer,
     profile: Profile,
     engagement: float | None = None,
-    insights: dict[str, Insight] | None = None,
+    insights: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What the fresh profile changes on the stored customer. A field Instagram left out this
     time (not granted, not measured, a username Instagram would not allow) changes nothing;
@@ -46,7 +45,7 @@ def apply_profile(
     customer: Customer,
     profile: Profile,
     engagement: float | None = None,
-    insights: dict[str, Insight] | None = None,
+    insights: dict[str, Any] | None = None,
 ) -> list[str]:
     """Write the fresh profile on the customer; the names of the fields it changed."""
     changes = profile_changes(customer, profile, engagement, insights)

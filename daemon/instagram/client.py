@@ -19,6 +19,14 @@ import requests
 import urllib3
 
 from daemon.graph_versions import DEFAULT_VERSION
+from daemon.instagram.audience import (
+    BREAKDOWNS,
+    DEMOGRAPHICS,
+    Audience,
+    every_breakdown,
+    read_breakdown,
+    withheld,
+)
 from daemon.instagram.errors import (
     InstagramError,
     RequestRejected,
@@ -27,7 +35,14 @@ from daemon.instagram.errors import (
     refused_field,
 )
 from daemon.instagram.flavours import FLAVOURS, Flavour, MalformedAnswer, count_or_none
-from daemon.instagram.insights import METRICS, Insight, read_insights, refused_metric
+from daemon.instagram.insights import (
+    METRICS,
+    SUPPRESSED,
+    UNAVAILABLE,
+    Insight,
+    read_insights,
+    refused_metric,
+)
 from daemon.instagram.types import LongLivedToken, Post, Profile, ShortLivedToken
 from daemon.instagram.usage import Usage, read_usage
 from daemon.outbound import outbound_session
@@ -216,6 +231,29 @@ class InstagramClient:
             "me/insights", "metric", METRICS, access_token, refused=refused_metric, period="day"
         )
         return read_insights(payload, asked, frozenset(METRICS) - frozenset(asked), followers)
+
+    def audience(self, access_token: str, followers: int | None) -> Audience:
+        """GET /me/insights?metric=follower_demographics, once per breakdown (country, age,
+        gender), each a map of groups, "suppressed" or "unavailable"
+        (daemon.instagram.audience). No call for an account Instagram withholds them from."""
+        if withheld(followers):
+            return every_breakdown(SUPPRESSED)
+        audience: Audience = {}
+        for breakdown in BREAKDOWNS:
+            payload, asked = self._read_served(
+                "me/insights",
+                "metric",
+                (DEMOGRAPHICS,),
+                access_token,
+                refused=refused_metric,
+                period="lifetime",
+                metric_type="total_value",
+                breakdown=breakdown,
+            )
+            if not asked:  # the pinned version no longer serves the metric
+                return every_breakdown(UNAVAILABLE)
+            audience[breakdown] = read_breakdown(payload, breakdown)
+        return audience
 
     def recent_media(self, access_token: str, limit: int = 25) -> list[Post]:
         """GET /me/media: the newest posts' like and comment counts, in one call."""

@@ -78,8 +78,9 @@ DAEMON_TABLES: dict[str, Table] = {
             "updated_at": "last change",
             "connected_at": "when the current connection began",
             "unavailable_fields": "profile fields the Graph API version no longer serves",
-            "insights": "daily reach and new followers, where insights are asked for (a number, "
-            "suppressed or unavailable)",
+            "insights": "daily reach and new followers, and once a week the followers by "
+            "country, age and gender, where insights are asked for (a number, suppressed or "
+            "unavailable)",
         },
     ),
     "tokens": Table(
@@ -226,6 +227,8 @@ PLUGIN_TABLES: dict[str, Table] = {
             "sandbox": "made up on the igsync sandbox, not Instagram",
             "permissions": "the permissions Instagram granted",
             "unavailable_fields": "profile fields the Graph API version no longer serves",
+            "insights": "reach, new followers and followers by country, age and gender, as the "
+            "daemon pushed them (with instagram_business_manage_insights)",
             "consent_version": "the version of the consent text the shopper saw",
             "consent_hash": "SHA-256 of that text",
             "consented_at": "when the shopper agreed (came back with a code)",
@@ -292,6 +295,8 @@ PLUGIN_TABLES: dict[str, Table] = {
             "revenue": "those orders' sales",
             "commission": "commission accrued",
             "commission_paid": "commission paid as store credit",
+            "top_country": "the country most of the creator's followers are in (with "
+            "instagram_business_manage_insights)",
             "last_order_at": "when their code was last used",
             "created_at": "when they applied or were invited",
             "updated_at": "last change",

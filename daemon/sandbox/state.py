@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.graph_versions import VERSION, graph_version, is_known, version_number
+from daemon.sandbox.demographics import DEMOGRAPHIC_METRICS, GROUPS, demographics_answer
 from daemon.settings import ApiFlavour
 from daemon.store.ownership import give_to_folder_owner
 
@@ -248,6 +249,7 @@ class SandboxState:
     _app_calls: deque[float] = field(default_factory=deque)
     rate_limited: int = 0  # answers refused for a spent budget
     graph_calls: int = 0  # every Graph call made with a token, refused ones included
+    insight_reads: Counter[str] = field(default_factory=Counter)  # per metric asked
     exchange_requests_received: int = 0  # exchanges arrived, answered or still being delayed
     exchange_attempts: Counter[str] = field(default_factory=Counter)
     exchanges: Counter[str] = field(default_factory=Counter)
@@ -476,15 +478,20 @@ class SandboxState:
         if "instagram_business_manage_insights" not in issued.scopes:
             raise graph_error("(#10) Application does not have permission for this action", 10)
         asked = [m for m in params.get("metric", "").split(",") if m]
+        with self._lock:
+            self.insight_reads.update(asked)
+        metrics = INSIGHT_METRICS + DEMOGRAPHIC_METRICS
         for place, metric in enumerate(asked):
-            if metric not in INSIGHT_METRICS or self._retired(metric, version):
-                served = ", ".join(m for m in INSIGHT_METRICS if not self._retired(m, version))
+            if metric not in metrics or self._retired(metric, version):
+                served = ", ".join(m for m in metrics if not self._retired(m, version))
                 raise graph_error(
                     f"(#100) metric[{place}] must be one of the following values: {served}", 100
                 )
-        if not asked or params.get("period") != "day":
-            raise graph_error("(#100) The value must be a valid insights metric and period", 100)
         audience = self._audience(issued.account, "")
+        if asked == ["follower_demographics"]:
+            return self._demographics(issued.account, audience["followers_count"], params), usage
+        if not asked or params.get("period") != "day" or set(asked) & set(DEMOGRAPHIC_METRICS):
+            raise graph_error("(#100) The value must be a valid insights metric and period", 100)
         seed = int(hashlib.sha256(b"insights:" + issued.account.username.encode()).hexdigest(), 16)
         daily = {
             "reach": audience["followers_count"] * (20 + seed % 60) // 100,
@@ -504,6 +511,22 @@ class SandboxState:
             if not (metric == "follower_count" and audience["followers_count"] < 100)
         ]
         return {"data": data}, usage
+
+    @staticmethod
+    def _demographics(account: Account, followers: int, params: dict[str, str]) -> dict[str, Any]:
+        """follower_demographics: lifetime, total_value, one breakdown per request."""
+        if params.get("period") != "lifetime" or params.get("metric_type") != "total_value":
+            raise graph_error(
+                "(#100) follower_demographics is only available with period=lifetime and "
+                "metric_type=total_value",
+                100,
+            )
+        breakdown = params.get("breakdown", "")
+        if breakdown not in GROUPS:
+            raise graph_error(
+                "(#100) breakdown must be one of the following values: " + ", ".join(GROUPS), 100
+            )
+        return demographics_answer(account.user_id, account.username, followers, breakdown)
 
     def _audience(self, account: Account, pictures_url: str) -> dict[str, Any]:
         """A professional account's public figures, growing with the sandbox's clock (a few

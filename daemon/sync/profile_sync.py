@@ -9,10 +9,11 @@ Instagram reports is kept to (daemon/sync/budget.py); a dead token loses the con
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Unpack
 
 from sqlalchemy import select, update
@@ -27,8 +28,9 @@ from daemon.customers.leads import connection_event
 from daemon.customers.profiles import apply_profile
 from daemon.customers.schedule import next_sync_due
 from daemon.instagram import InstagramClient, InstagramError, RateLimited, TokenInvalid
+from daemon.instagram.audience import AUDIENCE, READ_ON, audience_due
 from daemon.instagram.errors import RATE_LIMIT_MIN_WAIT_SECONDS
-from daemon.instagram.insights import INSIGHTS_SCOPE, Insight
+from daemon.instagram.insights import INSIGHTS_SCOPE
 from daemon.instagram.types import Profile
 from daemon.pipeline.backoff import REFRESH_BACKOFF
 from daemon.pipeline.retry import decide_retry
@@ -125,17 +127,31 @@ class ProfileSyncer(leases.LeasedWorker):
                 engagement = engagement_rate(posts, profile.followers_count)
             insights = None
             if self.insights and INSIGHTS_SCOPE in (token.permissions or "").split(","):
-                insights = self.client.insights(access_token, profile.followers_count)
+                insights = self._insights(access_token, customer, profile, now)
         except (InstagramError, CipherError) as error:
             return self._failed(sync, customer, error)
         return self._store(sync, profile, engagement, insights)
+
+    def _insights(
+        self, access_token: str, customer: Customer, profile: Profile, now: datetime
+    ) -> dict[str, Any]:
+        """The day's reach and new followers; the audience once a week, kept in between."""
+        insights: dict[str, Any] = dict(self.client.insights(access_token, profile.followers_count))
+        stored = json.loads(customer.insights).get(AUDIENCE) if customer.insights else None
+        today = to_utc(now).date()
+        if audience_due(stored, today):
+            audience = self.client.audience(access_token, profile.followers_count)
+            insights[AUDIENCE] = {**audience, READ_ON: today.isoformat()}
+        elif stored is not None:
+            insights[AUDIENCE] = stored
+        return insights
 
     def _store(
         self,
         sync: ProfileSync,
         profile: Profile,
         engagement: float | None,
-        insights: dict[str, Insight] | None = None,
+        insights: dict[str, Any] | None = None,
     ) -> str:
         assert sync.id is not None
         sync_id, customer_id = sync.id, sync.customer_id

@@ -353,6 +353,36 @@ def creator_page(screen: str, username: str) -> str:
     return html.unescape(found.group(1))
 
 
+# A week's audience as the daemon pushes it with instagram_business_manage_insights.
+JO_INSIGHTS = {
+    "reach": 2100,
+    "follower_count": 31,
+    "audience": {
+        "country": {"FR": 3200, "US": 1200, "BE": 400},
+        "age": {"25-34": 2640, "18-24": 1440, "35-44": 720},
+        "gender": {"F": 3360, "M": 1200, "U": 240},
+        "read_on": "2026-12-01",
+    },
+}
+WITHHELD_INSIGHTS = {
+    "reach": "suppressed",
+    "follower_count": "suppressed",
+    "audience": {
+        "country": "suppressed",
+        "age": "suppressed",
+        "gender": "suppressed",
+        "read_on": "2026-12-01",
+    },
+}
+
+
+def audience_box(page: str) -> str:
+    """The text of a creator page's Audience box, spaces collapsed."""
+    found = re.search(r'<div class="postbox igsync-audience".*?\n</div>\n', page, re.S)
+    assert found, "no Audience box"
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(0))).split())
+
+
 def handles(rows: list[dict[str, str]]) -> list[str]:
     return [row["username"].split()[0] for row in rows]
 
@@ -390,10 +420,13 @@ def test_the_creators_screen_invites_lists_filters_exports_and_charts_a_creator(
         followers_change=2200,
         followers_change_days=7,
         engagement_rate=3.4,
+        insights=JO_INSIGHTS,
     )
     assert push(wp, signer, grown).status_code == 200
     kim_id, kim = new_customer(wp, "kim")
-    connected_customer(wp, signer, "kim.knits", kim_id, followers_count=900)
+    connected_customer(
+        wp, signer, "kim.knits", kim_id, followers_count=900, insights=WITHHELD_INSIGHTS
+    )
     kim_code = code_on(apply_as_creator(wp, kim))
     order = order_with_code(wp, product, kim_code, "kim.follower@example.com")
 
@@ -402,6 +435,7 @@ def test_the_creators_screen_invites_lists_filters_exports_and_charts_a_creator(
     jo_row, kim_row = rows
     assert jo_row["tier"] == "Micro" and jo_row["followers"] == "6,200 +2,200 in 7 days"
     assert jo_row["engagement"] == "3.40%" and jo_row["code"] == "JOJEWELS"
+    assert jo_row["country"] == "FR" and kim_row["country"] == "Withheld"
     assert kim_row["orders"] == "1" and kim_row["revenue"] == "$22.50"
     assert handles(parse_rows(creators_screen(admin, wp, orderby="revenue"))) == [
         "@kim.knits",
@@ -410,6 +444,10 @@ def test_the_creators_screen_invites_lists_filters_exports_and_charts_a_creator(
     assert handles(parse_rows(creators_screen(admin, wp, s="kim"))) == ["@kim.knits"]
     assert handles(parse_rows(creators_screen(admin, wp, s="JOJ"))) == ["@jo.jewels"]
     assert handles(parse_rows(creators_screen(admin, wp, tier="micro"))) == ["@jo.jewels"]
+    by_country = creators_screen(admin, wp, country="FR")
+    assert "<option value=\"FR\" selected='selected'>France</option>" in by_country
+    assert handles(parse_rows(by_country)) == ["@jo.jewels"]
+    assert parse_rows(creators_screen(admin, wp, country="US")) == []  # second, not top
 
     screen = creators_screen(admin, wp)
     export = re.search(
@@ -428,6 +466,12 @@ def test_the_creators_screen_invites_lists_filters_exports_and_charts_a_creator(
     chart = re.search(r'<polyline class="igsync-chart__line" fill="none" points="([^"]+)"', page)
     assert chart and len(chart.group(1).split()) == 2  # a week ago and today
     assert "Moved to the Micro tier." in page and "Invited by the shop." in page
+    audience = audience_box(page)
+    assert "France 67%" in audience and "United States (US) 25%" in audience
+    assert "Women 70%" in audience and "25-34 55%" in audience
+    assert "Reached 2,100 accounts" in audience and "as read on December 1, 2026" in audience
+    kim_audience = audience_box(admin.get(creator_page(screen, "kim.knits"), timeout=30).text)
+    assert kim_audience.count("Withheld by Instagram") == 3
     kim_page = admin.get(creator_page(screen, "kim.knits"), timeout=30).text
     assert f"#{order['order_id']}" in kim_page and "Processing" in kim_page
 
@@ -441,6 +485,10 @@ def test_the_creators_screen_invites_lists_filters_exports_and_charts_a_creator(
             browser.get(jo_page)
             assert browser.find_element(By.CSS_SELECTOR, "svg.igsync-chart").is_displayed()
             screenshot(browser, wp, f"wp-admin-creator-page-{width}")
+            box = browser.find_element(By.ID, "igsync-audience")
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+            assert "France" in box.text
+            screenshot(browser, wp, f"wp-admin-creator-audience-{width}")
             browser.get(order_screen(wp, order["order_id"]))
             box = browser.find_element(By.ID, "igsync-order-instagram")
             browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)

@@ -47,7 +47,13 @@ def test_creators_are_read_through_rest_by_managers_only_and_absent_without_wooc
     assert screen.status_code == 200 and "Instagram creators" in screen.text
     php_json(wp, TERMS)
     signer = Signer(shared["secret"])
-    lead = a_lead(username="api.maker", wp_user_id=wp.shopper_id, followers_count=4321)
+    audience = {"country": {"DE": 900, "AT": 300}, "age": "suppressed", "read_on": "2026-12-01"}
+    lead = a_lead(
+        username="api.maker",
+        wp_user_id=wp.shopper_id,
+        followers_count=4321,
+        insights={"reach": 800, "audience": audience},
+    )
     assert push(wp, signer, lead).status_code == 201
     assert php_json(wp, APPLY, str(wp.shopper_id)) == "APIMAKER"
 
@@ -74,7 +80,15 @@ def test_creators_are_read_through_rest_by_managers_only_and_absent_without_wooc
     [creator] = listed.json()
     assert creator["username"] == "api.maker" and creator["code"] == "APIMAKER"
     assert creator["followers_count"] == 4321 and creator["revenue"] == "0.00"
-    assert creator["commission_due"] == "0.00"
+    assert creator["commission_due"] == "0.00" and creator["top_country"] == "DE"
+    for country, found in (("DE", "1"), ("AT", "0")):
+        by_country = admin.get(
+            wp.rest("/igsync/v1/creators"),
+            params={"country": country},
+            headers={"X-WP-Nonce": nonce},
+            timeout=30,
+        )
+        assert by_country.headers["X-WP-Total"] == found, (country, by_country.text)
     assert creator["customer_id"] == wp.shopper_id and creator["status"] == "active"
     one = admin.get(creator["_links"]["self"][0]["href"], headers={"X-WP-Nonce": nonce}, timeout=30)
     assert one.status_code == 200 and one.json()["id"] == creator["id"]

@@ -66,6 +66,10 @@ def test_a_field_wordpress_cannot_store_is_refused_by_name_and_stores_nothing(
         ("username", "bad=name|!"),
         ("wp_user_id", "twelve"),
         ("connected_at", "yesterday"),
+        ("insights", {"reach": -1}),
+        ("insights", {"reach": "zero"}),  # only "suppressed" or "unavailable" stand for none
+        ("insights", {"audience": {"country": {"<script>": 5}}}),
+        ("insights", {"audience": {"age": {"18-24": "many"}}}),
     ):
         lead = a_lead(**{field: value})
         answer = push(configured, signer, lead)

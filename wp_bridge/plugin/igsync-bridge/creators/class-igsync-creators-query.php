@@ -31,7 +31,7 @@ final class Igsync_Creators_Query {
 	/**
 	 * A page of creators.
 	 *
-	 * @param array{search?: string, status?: string, tier?: string, orderby?: string, order?: string, page?: int, per_page?: int} $args What to read.
+	 * @param array{search?: string, status?: string, tier?: string, country?: string, orderby?: string, order?: string, page?: int, per_page?: int} $args What to read.
 	 * @return array{rows: array<int, array<string, mixed>>, total: int}
 	 */
 	public static function query( array $args ): array {
@@ -55,7 +55,7 @@ final class Igsync_Creators_Query {
 	/**
 	 * Every creator matching the filters, for the export (in pages of 500).
 	 *
-	 * @param array{search?: string, status?: string, tier?: string} $args Filters.
+	 * @param array{search?: string, status?: string, tier?: string, country?: string} $args Filters.
 	 * @return Generator<int, array<string, mixed>>
 	 */
 	public static function each( array $args ): Generator {
@@ -102,9 +102,22 @@ final class Igsync_Creators_Query {
 	}
 
 	/**
+	 * The top countries creators have, for the filter (from the index alone).
+	 *
+	 * @return array<int, string>
+	 */
+	public static function top_countries(): array {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'creators' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our table; a filter's options are read live.
+		$codes = $wpdb->get_col( "SELECT DISTINCT top_country FROM {$table} WHERE top_country IS NOT NULL AND CHAR_LENGTH(top_country) = 2 ORDER BY top_country" );
+		return array_values( array_filter( array_map( 'strval', (array) $codes ), static fn( string $code ): bool => (bool) preg_match( '/^[A-Z]{2}$/', $code ) ) );
+	}
+
+	/**
 	 * The WHERE clause of the filters, values prepared.
 	 *
-	 * @param array{search?: string, status?: string, tier?: string} $args Filters.
+	 * @param array{search?: string, status?: string, tier?: string, country?: string} $args Filters.
 	 * @return string
 	 */
 	private static function where( array $args ): string {
@@ -117,6 +130,10 @@ final class Igsync_Creators_Query {
 		$tier = (string) ( $args['tier'] ?? '' );
 		if ( '' !== $tier ) {
 			$where[] = $wpdb->prepare( 'tier = %s', $tier );
+		}
+		$country = (string) ( $args['country'] ?? '' );
+		if ( '' !== $country ) {
+			$where[] = $wpdb->prepare( 'top_country = %s', $country );
 		}
 		$search = ltrim( trim( (string) ( $args['search'] ?? '' ) ), '@' );
 		if ( '' !== $search ) {

@@ -100,6 +100,7 @@ final class Igsync_Creators_Rest extends WP_REST_Controller {
 				'search'   => (string) $request['search'],
 				'status'   => (string) $request['status'],
 				'tier'     => (string) $request['tier'],
+				'country'  => (string) $request['country'],
 				'orderby'  => (string) $request['orderby'],
 				'order'    => (string) $request['order'],
 				'page'     => (int) $request['page'],
@@ -151,6 +152,7 @@ final class Igsync_Creators_Rest extends WP_REST_Controller {
 			'customer_id'      => (int) ( $item['wp_user_id'] ?? 0 ),
 			'followers_count'  => null === $item['followers_count'] ? null : (int) $item['followers_count'],
 			'engagement_rate'  => null === $item['engagement_rate'] ? null : (string) $item['engagement_rate'],
+			'top_country'      => isset( $item['top_country'] ) ? (string) $item['top_country'] : null,
 			'orders_count'     => (int) $item['orders_count'],
 			'revenue'          => wc_format_decimal( (string) $item['revenue'], wc_get_price_decimals() ),
 			'commission'       => wc_format_decimal( (string) $item['commission'], wc_get_price_decimals() ),
@@ -193,6 +195,11 @@ final class Igsync_Creators_Rest extends WP_REST_Controller {
 		$params['tier']    = array(
 			'description' => __( 'Limit to creators of this tier (its slug).', 'igsync-bridge' ),
 			'type'        => 'string',
+		);
+		$params['country'] = array(
+			'description' => __( 'Limit to creators whose followers are mostly in this country (ISO 3166-1 alpha-2).', 'igsync-bridge' ),
+			'type'        => 'string',
+			'pattern'     => '^[A-Z]{2}$',
 		);
 		$params['orderby'] = array(
 			'description' => __( 'Sort by this figure.', 'igsync-bridge' ),
@@ -243,6 +250,13 @@ final class Igsync_Creators_Rest extends WP_REST_Controller {
 					'customer_id'      => $int,
 					'followers_count'  => array_merge( $int, array( 'type' => array( 'integer', 'null' ) ) ),
 					'engagement_rate'  => array_merge( $string, array( 'type' => array( 'string', 'null' ) ) ),
+					'top_country'      => array_merge(
+						$string,
+						array(
+							'type'        => array( 'string', 'null' ),
+							'description' => __( 'The country most followers are in (ISO 3166-1 alpha-2), "suppressed" when Instagram withholds it, "unavailable" when the Graph API version does not serve it, null when audience insights are off.', 'igsync-bridge' ),
+						)
+					),
 					'orders_count'     => $int,
 					'revenue'          => $string,
 					'commission'       => $string,

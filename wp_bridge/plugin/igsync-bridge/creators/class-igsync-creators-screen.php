@@ -230,6 +230,8 @@ final class Igsync_Creators_Screen {
 		$history = Igsync_Creators::follower_history( (int) $creator['id'] );
 		$orders  = Igsync_Creator_Orders::of_creator( (int) $creator['id'] );
 		$events  = Igsync_Creators::history( (int) $creator['id'], 20 );
+		$leads   = Igsync_Leads::of_instagram_user( (string) $creator['ig_user_id'] );
+		$lead    = $leads ? $leads[ count( $leads ) - 1 ] : array();
 		/* translators: %s: Instagram username */
 		$chart_title = sprintf( __( 'Followers of @%s over time', 'igsync-bridge' ), (string) $creator['username'] );
 		include __DIR__ . '/views/creator-page.php';
@@ -253,6 +255,7 @@ final class Igsync_Creators_Screen {
 			'code'            => __( 'Code', 'igsync-bridge' ),
 			'followers_count' => __( 'Followers', 'igsync-bridge' ),
 			'engagement_rate' => __( 'Engagement rate (%)', 'igsync-bridge' ),
+			'top_country'     => __( 'Top country', 'igsync-bridge' ),
 			'orders_count'    => __( 'Orders', 'igsync-bridge' ),
 			'revenue'         => __( 'Sales', 'igsync-bridge' ),
 			'commission'      => __( 'Commission', 'igsync-bridge' ),

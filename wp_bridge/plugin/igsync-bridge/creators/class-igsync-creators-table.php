@@ -43,15 +43,17 @@ final class Igsync_Creators_Table extends WP_List_Table {
 	/**
 	 * The filters the request asks for.
 	 *
-	 * @return array{search: string, status: string, tier: string}
+	 * @return array{search: string, status: string, tier: string, country: string}
 	 */
 	public static function filters(): array {
 		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- a list's filters change nothing.
-		$status = isset( $_GET['creator_status'] ) ? sanitize_key( $_GET['creator_status'] ) : '';
+		$status  = isset( $_GET['creator_status'] ) ? sanitize_key( $_GET['creator_status'] ) : '';
+		$country = isset( $_GET['country'] ) ? strtoupper( sanitize_key( $_GET['country'] ) ) : '';
 		return array(
-			'search' => isset( $_REQUEST['s'] ) ? sanitize_text_field( wp_unslash( $_REQUEST['s'] ) ) : '',
-			'status' => in_array( $status, Igsync_Creators_Query::STATUSES, true ) ? $status : '',
-			'tier'   => isset( $_GET['tier'] ) ? sanitize_title( wp_unslash( $_GET['tier'] ) ) : '',
+			'search'  => isset( $_REQUEST['s'] ) ? sanitize_text_field( wp_unslash( $_REQUEST['s'] ) ) : '',
+			'status'  => in_array( $status, Igsync_Creators_Query::STATUSES, true ) ? $status : '',
+			'tier'    => isset( $_GET['tier'] ) ? sanitize_title( wp_unslash( $_GET['tier'] ) ) : '',
+			'country' => preg_match( '/^[A-Z]{2}$/', $country ) ? $country : '',
 		);
 		// phpcs:enable WordPress.Security.NonceVerification.Recommended
 	}
@@ -95,6 +97,7 @@ final class Igsync_Creators_Table extends WP_List_Table {
 			'tier'       => __( 'Tier', 'igsync-bridge' ),
 			'followers'  => __( 'Followers', 'igsync-bridge' ),
 			'engagement' => __( 'Engagement', 'igsync-bridge' ),
+			'country'    => __( 'Top country', 'igsync-bridge' ),
 			'orders'     => __( 'Orders', 'igsync-bridge' ),
 			'revenue'    => __( 'Sales', 'igsync-bridge' ),
 			'commission' => __( 'Commission', 'igsync-bridge' ),
@@ -161,6 +164,16 @@ final class Igsync_Creators_Table extends WP_List_Table {
 			printf( '<option value="%1$s"%2$s>%3$s</option>', esc_attr( (string) $tier['slug'] ), selected( $current, $tier['slug'], false ), esc_html( (string) $tier['name'] ) );
 		}
 		echo '</select>';
+		$countries = Igsync_Creators_Query::top_countries();
+		if ( $countries ) {
+			$chosen = self::filters()['country'];
+			echo '<label class="screen-reader-text" for="igsync-country-filter">' . esc_html__( 'Filter by top country', 'igsync-bridge' ) . '</label>';
+			echo '<select name="country" id="igsync-country-filter"><option value="">' . esc_html__( 'All countries', 'igsync-bridge' ) . '</option>';
+			foreach ( $countries as $code ) {
+				printf( '<option value="%1$s"%2$s>%3$s</option>', esc_attr( $code ), selected( $chosen, $code, false ), esc_html( Igsync_Audience::country_name( $code ) ) );
+			}
+			echo '</select>';
+		}
 		submit_button( __( 'Filter', 'igsync-bridge' ), '', 'filter_action', false, array( 'id' => 'igsync-creators-filter' ) );
 		echo '</div>';
 	}
@@ -247,6 +260,28 @@ final class Igsync_Creators_Table extends WP_List_Table {
 	 */
 	protected function column_engagement( array $item ): string {
 		return Igsync_Lead_Format::engagement_html( $item );
+	}
+
+	/**
+	 * The country most of their followers are in, with its share; or why it is not known.
+	 *
+	 * @param array<string, mixed> $item The creator.
+	 * @return string
+	 */
+	protected function column_country( array $item ): string {
+		$top = (string) ( $item['top_country'] ?? '' );
+		if ( preg_match( '/^[A-Z]{2}$/', $top ) ) {
+			return sprintf( '<abbr title="%1$s">%2$s</abbr>', esc_attr( Igsync_Audience::country_name( $top ) ), esc_html( $top ) );
+		}
+		$state = '' === $top ? null : $top;
+		$short = array(
+			Igsync_Audience::SUPPRESSED  => __( 'Withheld', 'igsync-bridge' ),
+			Igsync_Audience::UNAVAILABLE => __( 'Unavailable', 'igsync-bridge' ),
+		);
+		if ( isset( $short[ $state ] ) ) {
+			return sprintf( '<span class="igsync-muted" title="%1$s">%2$s</span>', esc_attr( Igsync_Audience::why_none( $state ) ), esc_html( $short[ $state ] ) );
+		}
+		return sprintf( '<span aria-hidden="true" title="%1$s">&mdash;</span><span class="screen-reader-text">%1$s</span>', esc_attr( Igsync_Audience::why_none( null ) ) );
 	}
 
 	/**

@@ -79,6 +79,7 @@ final class Igsync_Creators {
 			'followers_change'      => $number( 'followers_change' ),
 			'followers_change_days' => $number( 'followers_change_days' ),
 			'engagement_rate'       => isset( $lead['engagement_rate'] ) && '' !== $lead['engagement_rate'] ? (string) $lead['engagement_rate'] : null,
+			'top_country'           => Igsync_Audience::top_country( $lead ),
 		);
 	}
 

@@ -18,6 +18,7 @@ final class Igsync_Follower_Chart {
 	const WIDTH  = 640;
 	const HEIGHT = 200;
 	const PAD    = 36;
+	const LEFT   = 76; // Room for the counts' labels, up to "12,345,678".
 
 	/**
 	 * The chart, or '' with fewer than two points (a line needs two).
@@ -39,7 +40,7 @@ final class Igsync_Follower_Chart {
 		$width  = max( 1, (int) strtotime( end( $days ) . ' UTC' ) - $first );
 		$points = array();
 		foreach ( $history as $day => $count ) {
-			$x        = self::PAD + ( (int) strtotime( $day . ' UTC' ) - $first ) / $width * ( self::WIDTH - 2 * self::PAD );
+			$x        = self::LEFT + ( (int) strtotime( $day . ' UTC' ) - $first ) / $width * ( self::WIDTH - self::LEFT - self::PAD );
 			$y        = self::HEIGHT - self::PAD - ( $count - $low ) / $span * ( self::HEIGHT - 2 * self::PAD );
 			$points[] = round( $x, 1 ) . ',' . round( $y, 1 );
 		}
@@ -52,12 +53,12 @@ final class Igsync_Follower_Chart {
 			self::WIDTH,
 			self::HEIGHT,
 			esc_html( $title ),
-			self::PAD,
+			self::LEFT,
 			self::HEIGHT - self::PAD,
 			self::WIDTH - self::PAD,
 			esc_attr( implode( ' ', $points ) ),
-			$label( $high, self::PAD - 6, self::PAD + 4, 'end' ),
-			$label( $low, self::PAD - 6, self::HEIGHT - self::PAD, 'end' ),
+			$label( $high, self::LEFT - 8, self::PAD + 4, 'end' ),
+			$label( $low, self::LEFT - 8, self::HEIGHT - self::PAD, 'end' ),
 			self::HEIGHT - self::PAD + 18,
 			esc_html( wp_date( (string) get_option( 'date_format' ), $first ) ),
 			esc_html( wp_date( (string) get_option( 'date_format' ), $first + $width ) )

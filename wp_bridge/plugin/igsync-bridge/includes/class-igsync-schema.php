@@ -108,6 +108,7 @@ CREATE TABLE {$t['leads']} (
   sandbox tinyint(1) unsigned NOT NULL DEFAULT 0,
   permissions varchar(1024) NULL,
   unavailable_fields varchar(255) NULL,
+  insights text NULL,
   consent_version varchar(32) NULL,
   consent_hash char(64) NULL,
   consented_at datetime NULL,
@@ -164,6 +165,7 @@ CREATE TABLE {$t['creators']} (
   revenue decimal(19,4) NOT NULL DEFAULT 0,
   commission decimal(19,4) NOT NULL DEFAULT 0,
   commission_paid decimal(19,4) NOT NULL DEFAULT 0,
+  top_country varchar(16) NULL,
   last_order_at datetime NULL,
   created_at datetime NOT NULL,
   updated_at datetime NOT NULL,
@@ -178,6 +180,7 @@ CREATE TABLE {$t['creators']} (
   KEY followers_count (followers_count),
   KEY engagement_rate (engagement_rate),
   KEY revenue (revenue),
+  KEY top_country (top_country),
   KEY last_order_at (last_order_at)
 ) $charset;
 CREATE TABLE {$t['creator_followers']} (

@@ -10,6 +10,7 @@
  * @var array<int, array<string, mixed>> $orders      Their attributed orders, newest first.
  * @var array<int, array<string, mixed>> $events      Their history, newest first.
  * @var string                           $chart_title The chart's title.
+ * @var array<string, mixed>             $lead        Their newest lead (the audience is on it).
  */
 
 defined( 'ABSPATH' ) || exit;
@@ -60,6 +61,8 @@ $igsync_chart = Igsync_Follower_Chart::svg( $history, $chart_title );
 			<?php endif; ?>
 		</div>
 	</div>
+
+	<?php require __DIR__ . '/creator-audience.php'; ?>
 
 	<h2><?php esc_html_e( 'Orders with their code', 'igsync-bridge' ); ?></h2>
 	<table class="wp-list-table widefat fixed striped igsync-creator-orders">

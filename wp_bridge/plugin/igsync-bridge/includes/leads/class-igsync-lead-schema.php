@@ -127,6 +127,7 @@ final class Igsync_Lead_Schema {
 					'pattern' => '^[a-z0-9_,]{0,255}$',
 				)
 			),
+			'insights'              => $optional( self::insights_schema() ),
 			'profile_picture_url'   => $optional(
 				array(
 					'type'      => 'string',
@@ -164,6 +165,64 @@ final class Igsync_Lead_Schema {
 					'type'      => 'string',
 					'maxLength' => 255,
 				)
+			),
+		);
+	}
+
+	/**
+	 * The insights the daemon reads where instagram_business_manage_insights is granted:
+	 * the day's reach and new followers, and the audience by country, age and gender; each
+	 * a number (a map of groups), or why there is none.
+	 *
+	 * @return array<string, mixed>
+	 */
+	private static function insights_schema(): array {
+		$withheld  = array(
+			'type' => 'string',
+			'enum' => array( 'suppressed', 'unavailable' ),
+		);
+		$metric    = array(
+			'oneOf' => array(
+				array(
+					'type'    => 'integer',
+					'minimum' => 0,
+				),
+				$withheld,
+			),
+		);
+		$breakdown = array(
+			'oneOf' => array(
+				array(
+					'type'                 => 'object',
+					'maxProperties'        => 60, // Instagram returns the top 45 groups.
+					'patternProperties'    => array(
+						'^[A-Za-z0-9 ,.+-]{1,32}$' => array(
+							'type'    => 'integer',
+							'minimum' => 0,
+						),
+					),
+					'additionalProperties' => false,
+				),
+				$withheld,
+			),
+		);
+		return array(
+			'type'       => 'object',
+			'properties' => array(
+				'reach'          => $metric,
+				'follower_count' => $metric,
+				'audience'       => array(
+					'type'       => 'object',
+					'properties' => array(
+						'country' => $breakdown,
+						'age'     => $breakdown,
+						'gender'  => $breakdown,
+						'read_on' => array(
+							'type'    => 'string',
+							'pattern' => '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+						),
+					),
+				),
 			),
 		);
 	}

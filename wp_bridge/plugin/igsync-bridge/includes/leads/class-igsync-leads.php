@@ -195,6 +195,7 @@ final class Igsync_Leads {
 				'connected_at'          => gmdate( 'Y-m-d H:i:s', $at ? $at : time() ),
 				'permissions'           => self::text( $lead['permissions'] ?? null ),
 				'unavailable_fields'    => self::text( $lead['unavailable_fields'] ?? null ),
+				'insights'              => isset( $lead['insights'] ) && is_array( $lead['insights'] ) ? (string) wp_json_encode( $lead['insights'] ) : null, // Checked against the schema: numbers and group names only.
 				'consent_version'       => null,
 				'consent_hash'          => null,
 				'consented_at'          => null,
@@ -289,7 +290,7 @@ final class Igsync_Leads {
 	private static function update_in_place( array $row ): ?int {
 		global $wpdb;
 		$set = array();
-		foreach ( array( 'username', 'name', 'account_type', 'profile_picture_url', 'followers_count', 'followers_change', 'followers_change_days', 'engagement_rate', 'version', 'status', 'status_reason', 'unavailable_fields', 'permissions', 'consent_version', 'consent_hash', 'consented_at' ) as $column ) {
+		foreach ( array( 'username', 'name', 'account_type', 'profile_picture_url', 'followers_count', 'followers_change', 'followers_change_days', 'engagement_rate', 'version', 'status', 'status_reason', 'unavailable_fields', 'insights', 'permissions', 'consent_version', 'consent_hash', 'consented_at' ) as $column ) {
 			if ( null !== $row[ $column ] || in_array( $column, array( 'status_reason', 'unavailable_fields' ), true ) ) {
 				$set[ $column ] = $row[ $column ];
 			}
