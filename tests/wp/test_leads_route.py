@@ -7,15 +7,18 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 import time
 
 import requests
 from sqlmodel import col, select
 
+from daemon.instagram.insights import INSIGHTS_SCOPE
 from daemon.store.models import Delivery
 from daemon.store.statuses import DeliveryStatus
 from tests.conftest import Sandbox, eventually
+from tests.test_insights import BASIC, token_for
 from tests.wordpress import WordPress, mariadb
 from tests.wp.conftest import RunningDaemon
 from tests.wp.pushes import LEADS, a_lead, push
@@ -215,3 +218,29 @@ def test_a_push_is_verified_once_and_its_answer_allows_the_post_it_answered(
     answer = push(configured, Signer(shared["secret"]), a_lead())
     assert answer.status_code == 201
     assert "POST" in [method.strip() for method in answer.headers.get("Allow", "").split(",")]
+
+
+def test_insights_as_the_daemon_reads_them_are_stored_with_the_lead(
+    configured: WordPress, shared: dict[str, str], sandbox: Sandbox
+) -> None:
+    """The contract both ways: what the daemon reads from Instagram's shapes (here the
+    sandbox's) is what WordPress takes, for a big account and for one Instagram withholds
+    figures from."""
+    client = sandbox.client()
+    signer = Signer(shared["secret"])
+    for username in ("big.audience", "small.audience"):
+        token = token_for(sandbox, username, (BASIC, INSIGHTS_SCOPE))
+        followers = client.profile(token).followers_count
+        insights = {
+            **client.insights(token, followers),
+            "audience": {**client.audience(token, followers), "read_on": "2026-12-01"},
+        }
+        lead = a_lead(username=username, insights=insights)
+        answer = push(configured, signer, lead)
+        assert answer.status_code == 201, answer.text
+        ig_user_id = int(lead["ig_user_id"])  # digits only
+        stored = configured.sql(
+            f"SELECT insights FROM wp_igsync_leads WHERE ig_user_id = '{ig_user_id}'"  # noqa: S608
+        )
+        assert json.loads(stored) == insights
+    assert json.loads(stored)["audience"]["country"] == "suppressed"  # the small account
