@@ -19,6 +19,7 @@ from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, php_json, start
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.creators import (
     apply_as_creator,
+    block_checkout_in_chromium,
     classic_checkout,
     classic_checkout_page,
     code_on,
@@ -202,6 +203,34 @@ def test_a_customer_becomes_a_creator_and_the_orders_with_their_code_are_theirs(
     assert "Orders with your code 1" in creator_section(
         shopper.get(instagram_tab(wp), timeout=30).text
     )
+
+
+def test_a_follower_orders_with_the_code_in_the_checkout_block_itself(
+    configured: WordPress, shared: dict[str, str]
+) -> None:
+    """The block a shop's Checkout page holds since WooCommerce 8.3, driven in Chromium: the
+    code typed into "Add coupons", the order placed, and it is the creator's."""
+    wp = configured
+    product = set_up_shop(wp)
+    open_program(wp, tiers=[{"name": "Creator", "amount": "10", "commission": "5"}])
+    signer = Signer(shared["secret"])
+    uma_id, uma = new_customer(wp, "uma")
+    connected_customer(wp, signer, "uma.makes", uma_id)
+    code = code_on(apply_as_creator(wp, uma))
+    with chromium() as browser:
+        order_id = block_checkout_in_chromium(browser, wp, product, "fay@example.com", code)
+        screenshot(browser, wp, "woocommerce-block-checkout-order-received")
+    attributed = php_json(
+        wp,
+        WC
+        + "$o = wc_get_order( (int) $argv[1] ); echo wp_json_encode( array("
+        + " $o->get_meta( '_igsync_creator_code' ), $o->get_created_via(),"
+        + " (string) $o->get_discount_total() ) );",
+        str(order_id),
+    )
+    assert attributed == [code, "store-api", "2.5"]  # placed by the block, 10% of 25 off
+    section = creator_section(uma.get(instagram_tab(wp), timeout=30).text)
+    assert "Orders with your code 1" in section and "Their purchases $22.50" in section
 
 
 def test_one_code_per_account_and_per_customer_with_approval_and_none_for_made_up_accounts(
