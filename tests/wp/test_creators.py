@@ -122,6 +122,8 @@ def test_a_customer_becomes_a_creator_and_the_orders_with_their_code_are_theirs(
     section = creator_section(page)
     assert "10% off for your followers · Creator tier" in section
     assert "Use my code CARLACRAFTS for 10% off at igsync test shop:" in section
+    assert "What the shop sees: your Instagram username" in section
+    assert "it also sees your reach" not in section  # no insights asked for, none read
     assert creator_coupons(wp) == ["carlacrafts"]
 
     # A follower orders through the block checkout's API with the code, typed in lower case.
@@ -500,6 +502,8 @@ def test_the_creators_screen_invites_lists_filters_exports_and_charts_a_creator(
     assert "Women 70%" in audience and "25-34 55%" in audience
     assert "Reached 2,100 accounts" in audience and "as read on December 1, 2026" in audience
     kim_audience = audience_box(admin.get(creator_page(screen, "kim.knits"), timeout=30).text)
+    told = "it also sees your reach and how many of your followers are in each country"
+    assert told in creator_section(jo.get(instagram_tab(wp), timeout=30).text)
     assert kim_audience.count("Withheld by Instagram") == 3
     kim_page = admin.get(creator_page(screen, "kim.knits"), timeout=30).text
     assert f"#{order['order_id']}" in kim_page and "Processing" in kim_page

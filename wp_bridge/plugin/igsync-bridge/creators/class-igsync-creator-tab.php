@@ -29,10 +29,11 @@ final class Igsync_Creator_Tab {
 			return (string) $html;
 		}
 		$args = array(
-			'creator' => $creator,
-			'tier'    => Igsync_Creator_Terms::tier( (string) ( $creator['tier'] ?? '' ) ),
-			'coupon'  => null,
-			'share'   => '',
+			'creator'  => $creator,
+			'tier'     => Igsync_Creator_Terms::tier( (string) ( $creator['tier'] ?? '' ) ),
+			'coupon'   => null,
+			'share'    => '',
+			'audience' => null !== $creator && self::audience_read( (string) $creator['ig_user_id'] ),
 		);
 		if ( null !== $creator && ! empty( $creator['coupon_id'] ) ) {
 			$coupon         = new WC_Coupon( (int) $creator['coupon_id'] );
@@ -59,5 +60,16 @@ final class Igsync_Creator_Tab {
 			wp_specialchars_decode( (string) get_bloginfo( 'name' ), ENT_QUOTES ),
 			home_url( '/' )
 		);
+	}
+
+	/**
+	 * Whether the shop reads this account's audience (insights granted and read).
+	 *
+	 * @param string $ig_user_id Instagram user id.
+	 * @return bool
+	 */
+	private static function audience_read( string $ig_user_id ): bool {
+		$leads = Igsync_Leads::of_instagram_user( $ig_user_id );
+		return $leads && null !== Igsync_Audience::read_on( $leads[ count( $leads ) - 1 ] );
 	}
 }

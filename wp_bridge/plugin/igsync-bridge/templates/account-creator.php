@@ -5,7 +5,7 @@
  *
  * $args (as variables): creator (their record, null before they apply), tier (their tier, or
  * the entry tier), coupon (their WC_Coupon once they have one, else null), share (the text to
- * share, plain).
+ * share, plain), audience (whether the shop reads their followers' countries, ages and genders).
  *
  * @package igsync-bridge
  */
@@ -73,6 +73,12 @@ $igsync_rate   = (float) $tier['commission'];
 				<?php endforeach; ?>
 			</tbody>
 		</table>
-		<p class="igsync-creator__privacy"><?php esc_html_e( 'What the shop sees: your Instagram username, your follower count and engagement rate, and the orders placed with your code. Erasing your Instagram details ends your creator code.', 'igsync-bridge' ); ?></p>
+		<p class="igsync-creator__privacy">
+			<?php esc_html_e( 'What the shop sees: your Instagram username, your follower count and engagement rate, and the orders placed with your code.', 'igsync-bridge' ); ?>
+			<?php if ( ! empty( $audience ) ) : ?>
+				<?php esc_html_e( 'As you allowed on Instagram, it also sees your reach and how many of your followers are in each country, age group and gender, as totals, never who they are.', 'igsync-bridge' ); ?>
+			<?php endif; ?>
+			<?php esc_html_e( 'Erasing your Instagram details ends your creator code.', 'igsync-bridge' ); ?>
+		</p>
 	<?php endif; ?>
 </section>
