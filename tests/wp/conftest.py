@@ -84,6 +84,14 @@ class RunningDaemon:
         self.server = ServerThread(self.daemon.intake, self.settings.listen).start()
         return self
 
+    def start_intake(self) -> RunningDaemon:
+        """The intake alone: forwards are taken and kept, nothing is processed and no catch-up
+        poll fetches the queue (a test of a forward then has nothing racing it)."""
+        self.daemon = Daemon.build(self.settings)
+        self.daemon.store.migrate()
+        self.server = ServerThread(self.daemon.intake, self.settings.listen).start()
+        return self
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()

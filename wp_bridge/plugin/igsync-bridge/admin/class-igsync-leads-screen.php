@@ -269,13 +269,24 @@ final class Igsync_Leads_Screen {
 		echo "\xEF\xBB\xBF"; // UTF-8's byte order mark: without it, Excel reads accented names wrong.
 		echo self::csv_line( array_values( $headings ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
 		foreach ( Igsync_Leads_Query::all() as $lead ) {
-			$cells = array();
-			foreach ( $columns as $column ) {
-				$cells[] = 'sandbox' === $column ? ( Igsync_Lead_Format::is_sandbox_lead( $lead ) ? __( 'yes', 'igsync-bridge' ) : '' ) : (string) ( $lead[ $column ] ?? '' );
-			}
-			echo self::csv_line( $cells ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
+			echo self::csv_line( self::csv_cells( $lead, $columns ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, quoted by csv_line().
 		}
 		exit;
+	}
+
+	/**
+	 * A lead's cells in the export.
+	 *
+	 * @param array<string, mixed> $lead    The lead.
+	 * @param array<int, string>   $columns The export's columns.
+	 * @return array<int, string>
+	 */
+	public static function csv_cells( array $lead, array $columns ): array {
+		$cells = array();
+		foreach ( $columns as $column ) {
+			$cells[] = 'sandbox' === $column ? ( Igsync_Lead_Format::is_sandbox_lead( $lead ) ? __( 'yes', 'igsync-bridge' ) : '' ) : (string) ( $lead[ $column ] ?? '' );
+		}
+		return $cells;
 	}
 
 	/**
@@ -283,7 +294,7 @@ final class Igsync_Leads_Screen {
 	 *
 	 * @return array<string, string>
 	 */
-	private static function csv_headings(): array {
+	public static function csv_headings(): array {
 		return array(
 			'username'              => __( 'Instagram username', 'igsync-bridge' ),
 			'ig_user_id'            => __( 'Instagram user id', 'igsync-bridge' ),

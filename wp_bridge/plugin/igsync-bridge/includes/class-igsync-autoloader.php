@@ -16,7 +16,7 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Autoloader {
 
 	/** Where the classes are, searched in this order. */
-	const FOLDERS = array( 'includes', 'includes/leads', 'admin', 'woocommerce', 'creators', 'privacy' );
+	const FOLDERS = array( 'includes', 'includes/leads', 'admin', 'woocommerce', 'creators', 'privacy', 'cli' );
 
 	/**
 	 * Registers the autoloader (once).

@@ -42,6 +42,18 @@ final class Igsync_Pairing {
 		if ( ! current_user_can( 'manage_options' ) || ! check_admin_referer( 'igsync_pair' ) ) {
 			wp_die( esc_html__( 'You are not allowed to pair this site.', 'igsync-bridge' ), 403 );
 		}
+		self::new_code();
+		wp_safe_redirect( admin_url( 'options-general.php?page=igsync#igsync-pairing' ) );
+		exit;
+	}
+
+	/**
+	 * A new pairing code, valid for 15 minutes (the one before it no longer is), formatted
+	 * ABCD-EFGH; kept for the user who asked for it (Settings > igsync shows it again).
+	 *
+	 * @return string
+	 */
+	public static function new_code(): string {
 		$code = '';
 		for ( $i = 0; $i < 8; $i++ ) {
 			$code .= self::ALPHABET[ random_int( 0, strlen( self::ALPHABET ) - 1 ) ];
@@ -57,8 +69,7 @@ final class Igsync_Pairing {
 		);
 		// For the administrator who asked for it, sealed: the database alone does not show it.
 		set_transient( 'igsync_pairing_code_' . get_current_user_id(), self::seal( $code ), self::LIFETIME );
-		wp_safe_redirect( admin_url( 'options-general.php?page=igsync#igsync-pairing' ) );
-		exit;
+		return substr( $code, 0, 4 ) . '-' . substr( $code, 4 );
 	}
 
 	/**

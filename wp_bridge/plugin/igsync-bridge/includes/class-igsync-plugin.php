@@ -38,6 +38,9 @@ final class Igsync_Plugin {
 			}
 		);
 
+		if ( defined( 'WP_CLI' ) && WP_CLI ) {
+			Igsync_CLI::register();
+		}
 		if ( is_admin() ) {
 			Igsync_Settings_Page::register();
 			Igsync_Go_Live_Page::register();

@@ -127,6 +127,28 @@ final class Igsync_Queue {
 	}
 
 	/**
+	 * The rows of the codes still waiting for the daemon, without the codes: for `wp igsync
+	 * queue list`.
+	 *
+	 * @return array<int, array{id: int, received_at: string, forward_attempts: int, last_error: string}>
+	 */
+	public static function waiting(): array {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'codes' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- our own table name.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT id, received_at, forward_attempts, last_error FROM {$table} WHERE acked_at IS NULL AND code_enc IS NOT NULL AND received_at > %s ORDER BY id LIMIT 1000", gmdate( 'Y-m-d H:i:s', time() - self::CODE_LIFETIME ) ), ARRAY_A );
+		return array_map(
+			static fn( array $row ): array => array(
+				'id'               => (int) $row['id'],
+				'received_at'      => gmdate( 'Y-m-d\TH:i:s\Z', (int) strtotime( $row['received_at'] . ' UTC' ) ),
+				'forward_attempts' => (int) $row['forward_attempts'],
+				'last_error'       => (string) $row['last_error'],
+			),
+			(array) $rows
+		);
+	}
+
+	/**
 	 * Marks codes as held by the daemon and erases them here.
 	 *
 	 * @param array<int> $ids       Queue row ids.
