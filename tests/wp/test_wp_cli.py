@@ -133,6 +133,9 @@ def test_status_pair_test_and_the_queue(
     down = wp_cli(wp, "igsync", "test")  # the daemon is not started yet
     assert down.returncode == 1 and "Error: The daemon is not reachable" in down.stderr
 
+    unreached = wp_cli(wp, "igsync", "reconcile", "--seconds=5")
+    assert unreached.returncode == 1 and "It stopped:" in unreached.stderr
+
     queued_code = "AQD-cli-" + "x" * 24
     row = php_json(wp, ENQUEUE, queued_code)
     assert row in waiting_rows(wp)
@@ -151,3 +154,6 @@ def test_status_pair_test_and_the_queue(
     assert daemon.codes_stored() == 1 and row not in waiting_rows(wp)  # the daemon holds it
     again = wp_cli(wp, "igsync", "queue", "retry", str(row))
     assert again.returncode == 1 and "No waiting code in row" in again.stderr
+    restored = wp_cli(wp, "igsync", "reconcile")
+    assert restored.returncode == 0, restored.stderr
+    assert "Success: 0 leads restored from the igsync daemon." in restored.stdout
