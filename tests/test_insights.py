@@ -149,6 +149,7 @@ def test_an_audience_is_read_in_meta_shape_and_withheld_is_not_empty() -> None:
                             "results": [
                                 {"dimension_values": ["US"], "value": 310},
                                 {"dimension_values": ["DE"], "value": 95},
+                                {"dimension_values": ["<b>"], "value": 7},  # not a group name
                             ],
                         }
                     ]

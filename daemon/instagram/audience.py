@@ -11,6 +11,7 @@ Demographics move slowly, so they are read once a week (AUDIENCE_EVERY), not on 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -23,6 +24,9 @@ BREAKDOWNS = ("country", "age", "gender")
 AUDIENCE_EVERY = timedelta(days=7)
 AUDIENCE = "audience"  # its key among the stored insights
 READ_ON = "read_on"  # the day the audience was read, ISO 8601
+# What a group may be called (US, 25-34, 65+, F): what the WordPress plugin's lead schema takes;
+# a group named otherwise is left out rather than have WordPress refuse the whole lead.
+GROUP_NAME = re.compile(r"[A-Za-z0-9 ,.+-]{1,32}")
 
 Breakdown = dict[str, int] | str
 Audience = dict[str, Breakdown]
@@ -45,8 +49,9 @@ def read_breakdown(payload: Mapping[str, Any], breakdown: str) -> Breakdown:
             for result in results if isinstance(results, list) else []:
                 values = result.get("dimension_values") if isinstance(result, Mapping) else None
                 count = count_or_none(result.get("value")) if isinstance(result, Mapping) else None
-                if isinstance(values, list) and len(values) == 1 and count is not None:
-                    groups[str(values[0])[:32]] = count
+                group = str(values[0]) if isinstance(values, list) and len(values) == 1 else ""
+                if GROUP_NAME.fullmatch(group) and count is not None:
+                    groups[group] = count
     return groups or SUPPRESSED
 
 
