@@ -6,15 +6,27 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import requests
 
 from tests.conftest import eventually
-from tests.wordpress import WordPress, php_json
+from tests.wordpress import FLAVOURS, WordPress, php_json, start_wordpress
 from tests.wp.shopper import connect
 
 WC = "require __DIR__ . '/wp-load.php';\n"
+SHOP = next(flavour for flavour in FLAVOURS if flavour.woocommerce)
+
+
+def shop_only(tmp_path_factory: pytest.TempPathFactory, purpose: str) -> Iterator[WordPress]:
+    """For a module's `wp` fixture: only the WooCommerce site of the matrix, for what needs
+    WooCommerce."""
+    site = start_wordpress(tmp_path_factory.mktemp(f"{SHOP.name}-{purpose}"), SHOP)
+    yield site
+    site.stop()
+
 
 SET_UP_SHOP = (
     WC

@@ -15,7 +15,7 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 
-from tests.wordpress import ADMIN, FLAVOURS, SHOPPER, WordPress, php_json, start_wordpress
+from tests.wordpress import ADMIN, SHOPPER, WordPress, php_json
 from tests.wp.browser import chromium, log_in, screenshot
 from tests.wp.creators import (
     apply_as_creator,
@@ -42,10 +42,10 @@ from tests.wp.shop import (
     order_box,
     order_screen,
     set_up_shop,
+    shop_only,
 )
 from wp_bridge.signing import Signer
 
-SHOP = next(flavour for flavour in FLAVOURS if flavour.woocommerce)
 NANO = {"name": "Nano", "amount": "10"}
 MICRO = {"name": "Micro", "min_followers": 5000, "amount": "15", "commission": "5"}
 
@@ -60,9 +60,7 @@ NEW_CUSTOMER = WC + (
 @pytest.fixture(scope="module")
 def wp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPress]:
     """Only the WooCommerce site of the matrix: the program needs WooCommerce."""
-    site = start_wordpress(tmp_path_factory.mktemp(SHOP.name + "-creators"), SHOP)
-    yield site
-    site.stop()
+    yield from shop_only(tmp_path_factory, "creators")
 
 
 def connected_customer(

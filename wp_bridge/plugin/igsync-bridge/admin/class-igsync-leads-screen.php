@@ -282,8 +282,13 @@ final class Igsync_Leads_Screen {
 	 * @return array<int, string>
 	 */
 	public static function csv_cells( array $lead, array $columns ): array {
-		$cells = array();
+		$cells  = array();
+		$origin = in_array( 'origin_source_type', $columns, true ) ? Igsync_Order_Origin::of_lead( $lead ) : null;
 		foreach ( $columns as $column ) {
+			if ( 0 === strpos( $column, 'origin_' ) ) {
+				$cells[] = (string) ( $origin[ substr( $column, 7 ) ] ?? '' );
+				continue;
+			}
 			$cells[] = 'sandbox' === $column ? ( Igsync_Lead_Format::is_sandbox_lead( $lead ) ? __( 'yes', 'igsync-bridge' ) : '' ) : (string) ( $lead[ $column ] ?? '' );
 		}
 		return $cells;
@@ -318,7 +323,13 @@ final class Igsync_Leads_Screen {
 			'created_at'            => __( 'Received (UTC)', 'igsync-bridge' ),
 			'updated_at'            => __( 'Updated (UTC)', 'igsync-bridge' ),
 			'idempotency_key'       => __( 'Lead key', 'igsync-bridge' ),
-		);
+		) + ( function_exists( 'wc_get_order' ) ? array(
+			'wc_order_id'         => __( 'Order', 'igsync-bridge' ),
+			'origin_source_type'  => __( 'Order source type', 'igsync-bridge' ),
+			'origin_utm_source'   => __( 'Order source', 'igsync-bridge' ),
+			'origin_utm_medium'   => __( 'Order medium', 'igsync-bridge' ),
+			'origin_utm_campaign' => __( 'Order campaign', 'igsync-bridge' ),
+		) : array() );
 	}
 
 	/**

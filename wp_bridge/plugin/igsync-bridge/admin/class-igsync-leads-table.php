@@ -181,7 +181,16 @@ final class Igsync_Leads_Table extends WP_List_Table {
 	 * @return string
 	 */
 	protected function column_username( array $item ): string {
-		return '<strong>@' . esc_html( (string) $item['username'] ) . '</strong>' . Igsync_Lead_Format::sandbox_tag( $item );
+		$html = '<strong>@' . esc_html( (string) $item['username'] ) . '</strong>' . Igsync_Lead_Format::sandbox_tag( $item );
+		if ( ! empty( $item['wc_order_id'] ) && class_exists( 'Igsync_Order_Origin' ) && function_exists( 'wc_get_order' ) ) {
+			$origin = Igsync_Order_Origin::of_lead( $item );
+			$words  = Igsync_Order_Origin::words( $origin );
+			if ( '' !== $words ) { // Where WooCommerce's Order Attribution says the lead's order came from.
+				/* translators: %s: source / medium / campaign, as WooCommerce recorded them */
+				$html .= '<br><span class="igsync-lead-origin description">' . esc_html( sprintf( __( 'Order from %s', 'igsync-bridge' ), $words ) ) . '</span>';
+			}
+		}
+		return $html;
 	}
 
 	/**

@@ -14,8 +14,6 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Igsync_Creator_Order_Box {
 
-	/** WooCommerce's Order Attribution meta: its default prefix, and the fields shown. */
-	const ATTRIBUTION_FIELDS = array( 'utm_source', 'utm_medium', 'utm_campaign' );
 
 	/**
 	 * The part.
@@ -59,19 +57,8 @@ final class Igsync_Creator_Order_Box {
 	 * @return string
 	 */
 	public static function origin( WC_Order $order ): string {
-		$prefix = '_' . trim( (string) apply_filters( 'wc_order_attribution_tracking_field_prefix', 'wc_order_attribution_' ), '_' ) . '_'; // phpcs:ignore WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- WooCommerce's own filter, read as it reads it.
-		$parts  = array();
-		foreach ( self::ATTRIBUTION_FIELDS as $field ) {
-			$value = trim( (string) $order->get_meta( $prefix . $field ) );
-			if ( '' !== $value && '(none)' !== $value ) {
-				$parts[] = $value;
-			}
-		}
-		if ( ! $parts ) {
-			$type  = (string) $order->get_meta( $prefix . 'source_type' );
-			$parts = '' === $type ? array() : array( $type );
-		}
+		$words = Igsync_Order_Origin::words( Igsync_Order_Origin::of_order( $order ) );
 		/* translators: %s: source / medium / campaign, as WooCommerce recorded them */
-		return $parts ? sprintf( __( 'Order attribution: %s', 'igsync-bridge' ), implode( ' / ', $parts ) ) : '';
+		return '' === $words ? '' : sprintf( __( 'Order attribution: %s', 'igsync-bridge' ), $words );
 	}
 }
