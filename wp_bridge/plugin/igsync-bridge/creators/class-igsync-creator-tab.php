@@ -69,7 +69,6 @@ final class Igsync_Creator_Tab {
 	 * @return bool
 	 */
 	private static function audience_read( string $ig_user_id ): bool {
-		$leads = Igsync_Leads::of_instagram_user( $ig_user_id );
-		return $leads && null !== Igsync_Audience::read_on( $leads[ count( $leads ) - 1 ] );
+		return null !== Igsync_Audience::read_on( Igsync_Creators::newest_lead( $ig_user_id ) );
 	}
 }

@@ -230,8 +230,7 @@ final class Igsync_Creators_Screen {
 		$history = Igsync_Creators::follower_history( (int) $creator['id'] );
 		$orders  = Igsync_Creator_Orders::of_creator( (int) $creator['id'] );
 		$events  = Igsync_Creators::history( (int) $creator['id'], 20 );
-		$leads   = Igsync_Leads::of_instagram_user( (string) $creator['ig_user_id'] );
-		$lead    = $leads ? $leads[ count( $leads ) - 1 ] : array();
+		$lead    = Igsync_Creators::newest_lead( (string) $creator['ig_user_id'] );
 		/* translators: %s: Instagram username */
 		$chart_title = sprintf( __( 'Followers of @%s over time', 'igsync-bridge' ), (string) $creator['username'] );
 		include __DIR__ . '/views/creator-page.php';

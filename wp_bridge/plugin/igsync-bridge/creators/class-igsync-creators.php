@@ -84,6 +84,18 @@ final class Igsync_Creators {
 	}
 
 	/**
+	 * The newest lead of a creator's Instagram account (their figures and audience are on it),
+	 * or an empty array when WordPress holds none.
+	 *
+	 * @param string $ig_user_id Instagram user id.
+	 * @return array<string, mixed>
+	 */
+	public static function newest_lead( string $ig_user_id ): array {
+		$leads = Igsync_Leads::of_instagram_user( $ig_user_id );
+		return $leads ? $leads[ count( $leads ) - 1 ] : array();
+	}
+
+	/**
 	 * A creator by id.
 	 *
 	 * @param int $id The creator.
