@@ -2,4 +2,4 @@
 
 # The one version of igsync, the daemon and the bridge plugin alike: pyproject.toml reads it
 # (dynamic), and `igsync wp-plugin` writes it into the plugin's header and readme.
-__version__ = "0.7.0"
+__version__ = "0.8.0"

@@ -2,7 +2,7 @@
 /**
  * Plugin Name:          igsync bridge
  * Description:          Connect with Instagram: checks the OAuth state, keeps the authorization code safe and forwards it, signed, to the igsync daemon; receives the leads it sends back.
- * Version:              0.7.0
+ * Version:              0.8.0
  * Requires at least:    6.1
  * Requires PHP:         8.2
  * Author:               igsync
@@ -18,7 +18,7 @@
 
 defined( 'ABSPATH' ) || exit;
 
-define( 'IGSYNC_BRIDGE_VERSION', '0.7.0' );
+define( 'IGSYNC_BRIDGE_VERSION', '0.8.0' );
 define( 'IGSYNC_BRIDGE_FILE', __FILE__ );
 define( 'IGSYNC_BRIDGE_DIR', __DIR__ );
 

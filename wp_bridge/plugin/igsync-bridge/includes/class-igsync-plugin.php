@@ -24,6 +24,8 @@ final class Igsync_Plugin {
 		add_filter( 'rest_post_dispatch', array( 'Igsync_Rest', 'announce_signing' ), 10, 3 );
 		Igsync_Privacy::register();
 		Igsync_Lead_Mail::register();
+		Igsync_Connector::register();
+		Igsync_Abilities::register();
 		add_action( 'init', array( 'Igsync_Connect', 'register' ) );
 		add_action( Igsync_Lifecycle::PRUNE_HOOK, array( 'Igsync_Queue', 'prune' ) );
 		add_action( Igsync_Lifecycle::PRUNE_HOOK, array( 'Igsync_Throttle', 'prune' ) );

@@ -26,6 +26,8 @@ final class Igsync_WooCommerce {
 		Igsync_Reward::register();
 		Igsync_Wc_Settings::register();
 		Igsync_Creator_Program::register();
+		Igsync_Marketing::register();
+		Igsync_Inbox::register();
 		add_action( 'init', array( __CLASS__, 'add_setup_task' ) );
 	}
 

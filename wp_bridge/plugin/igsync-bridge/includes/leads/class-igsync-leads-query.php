@@ -19,7 +19,7 @@ final class Igsync_Leads_Query {
 	/**
 	 * One page of leads for the Leads screen, and how many match.
 	 *
-	 * @param array{search?: string, status?: string, orderby?: string, order?: string, page?: int, per_page?: int} $query What to show.
+	 * @param array{search?: string, status?: string, min_followers?: int, tier?: string, orderby?: string, order?: string, page?: int, per_page?: int} $query What to show.
 	 * @return array{rows: array<int, array<string, mixed>>, total: int}
 	 */
 	public static function query( array $query ): array {
@@ -35,6 +35,12 @@ final class Igsync_Leads_Query {
 		}
 		if ( in_array( $status, Igsync_Status::LEAD, true ) ) {
 			$where[] = $wpdb->prepare( 'status = %s', $status );
+		}
+		if ( isset( $query['min_followers'] ) ) {
+			$where[] = $wpdb->prepare( 'followers_count >= %d', (int) $query['min_followers'] );
+		}
+		if ( '' !== (string) ( $query['tier'] ?? '' ) ) {
+			$where[] = $wpdb->prepare( 'ig_user_id IN (SELECT ig_user_id FROM ' . Igsync_Schema::table( 'creators' ) . ' WHERE tier = %s)', (string) $query['tier'] ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- our table's name.
 		}
 		$columns = array(
 			'username'     => 'username',
@@ -121,6 +127,21 @@ final class Igsync_Leads_Query {
 		$table = Igsync_Schema::table( 'leads' );
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- by primary key.
 		$row = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$table} WHERE id = %d", $id ), ARRAY_A );
+		return is_array( $row ) ? $row : null;
+	}
+
+	/**
+	 * The newest lead of an Instagram username (a username can move to another account, and
+	 * an account can connect more than once).
+	 *
+	 * @param string $username The username, without @.
+	 * @return array<string, mixed>|null
+	 */
+	public static function by_username( string $username ): ?array {
+		global $wpdb;
+		$table = Igsync_Schema::table( 'leads' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- by the username index.
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$table} WHERE username = %s ORDER BY id DESC LIMIT 1", $username ), ARRAY_A );
 		return is_array( $row ) ? $row : null;
 	}
 
