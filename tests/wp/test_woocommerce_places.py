@@ -8,6 +8,7 @@ ones its screens call) and looked at in Chromium."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -147,6 +148,22 @@ def test_the_marketing_hub_and_the_inbox_say_what_needs_the_owner(
     daemon.start()
     assert php_json(wp, TEST_CONNECTION)["ok"] is True
     assert "igsync-connection-lost" not in owner.notes(), "removed once the daemon answers"
+
+    # The daemon pinned to a Graph API version Meta ends within 90 days (v21.0: 2027-01-21),
+    # then moved to the current one.
+    current = daemon.settings
+    daemon.stop()
+    daemon.settings = replace(current, graph_api_version="v21.0")
+    daemon.start()
+    assert php_json(wp, TEST_CONNECTION)["ok"] is True
+    ending = owner.notes()["igsync-graph-api-version"]
+    assert ending["title"] == "Graph API v21.0 is near its end"
+    assert "IGSYNC_GRAPH_API_VERSION" in ending["content"]
+    daemon.stop()
+    daemon.settings = current
+    daemon.start()
+    assert php_json(wp, TEST_CONNECTION)["ok"] is True
+    assert "igsync-graph-api-version" not in owner.notes()
 
     # Dismissed by the owner: it stays dismissed while leads still need reconnecting.
     owner.delete(f"{NOTES}/delete/{second['id']}")
