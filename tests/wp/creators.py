@@ -1,7 +1,7 @@
 """The creator program as the tests drive it: the owner's terms, a customer's application on
 My Account > Instagram, what the tab then says, and an order placed through WooCommerce's
-classic (shortcode) checkout, the form that posts to `?wc-ajax=checkout`, or through the
-Checkout block in Chromium."""
+classic (shortcode) checkout, the form that posts to `?wc-ajax=checkout` (the Checkout block's
+order is tests/wp/checkout_block.py's)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,8 @@ import re
 from typing import Any
 
 import requests
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.wordpress import WordPress, php_json
-from tests.wp.browser import screenshot
 from tests.wp.shop import WC, apply_coupon, cart_with, checkout, instagram_tab
 
 CLASSIC_CHECKOUT_PAGE = (
@@ -152,64 +146,3 @@ def refund(wp: WordPress, order_id: int, amount: str) -> None:
         str(order_id),
         amount,
     )
-
-
-def block_checkout_in_chromium(
-    browser: webdriver.Chrome, wp: WordPress, product_id: int, email: str, code: str
-) -> int:
-    """As a follower does it: the product into the cart, the shop's Checkout page (the
-    Checkout block), the code in "Add coupons", the form filled and the order placed with Cash
-    on delivery; the order's number, from the order-received page it lands on."""
-    browser.delete_all_cookies()
-    browser.get(f"{wp.url}/?add-to-cart={product_id}")
-    browser.get(str(php_json(wp, WC + "echo wp_json_encode( wc_get_checkout_url() );")))
-    wait = WebDriverWait(browser, 60)
-    try:
-        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".wp-block-woocommerce-checkout"))
-        field = wait.until(expected_conditions.element_to_be_clickable((By.ID, "email")))
-        field.send_keys(email)
-        for name, value in (
-            ("first_name", "Fay"),
-            ("last_name", "Follower"),
-            ("address_1", "1 Market Street"),
-            ("city", "San Francisco"),
-            ("postcode", "94105"),
-        ):  # the store's country, the United States (California)
-            browser.find_element(By.ID, f"billing-{name}").send_keys(value)
-        opener = browser.find_element(
-            By.CSS_SELECTOR, ".wc-block-components-totals-coupon .wc-block-components-panel__button"
-        )
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
-        opener.click()
-        coupon = wait.until(
-            expected_conditions.element_to_be_clickable(
-                (By.CSS_SELECTOR, ".wc-block-components-totals-coupon__input input")
-            )
-        )
-        coupon.send_keys(code)
-        browser.find_element(By.CSS_SELECTOR, ".wc-block-components-totals-coupon__button").click()
-        wait.until(
-            lambda b: b.find_elements(By.CSS_SELECTOR, ".wc-block-components-totals-discount")
-        )
-        place = browser.find_element(
-            By.CSS_SELECTOR, ".wc-block-components-checkout-place-order-button"
-        )
-        # The "coupon applied" notice, pinned to the window's bottom, is closed as a shopper
-        # would close it to reach the button under it.
-        for notice in browser.find_elements(
-            By.CSS_SELECTOR,
-            ".wc-block-components-notice-snackbar .wc-block-components-notice-banner__dismiss",
-        ):
-            notice.click()
-        wait.until_not(
-            lambda b: b.find_elements(By.CSS_SELECTOR, ".wc-block-components-notice-snackbar")
-        )
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", place)
-        place.click()
-        wait.until(lambda b: "order-received" in b.current_url)
-    except WebDriverException:
-        screenshot(browser, wp, "block-checkout-failed")
-        raise
-    number = re.search(r"order-received/(\d+)|order-received=(\d+)", browser.current_url)
-    assert number, browser.current_url
-    return int(number.group(1) or number.group(2))

@@ -17,9 +17,9 @@ from selenium.webdriver.common.by import By
 
 from tests.wordpress import ADMIN, SHOPPER, WordPress, php_json
 from tests.wp.browser import chromium, log_in, screenshot
+from tests.wp.checkout_block import block_checkout_in_chromium
 from tests.wp.creators import (
     apply_as_creator,
-    block_checkout_in_chromium,
     classic_checkout,
     classic_checkout_page,
     code_on,
@@ -218,7 +218,7 @@ def test_a_follower_orders_with_the_code_in_the_checkout_block_itself(
     connected_customer(wp, signer, "uma.makes", uma_id)
     code = code_on(apply_as_creator(wp, uma))
     with chromium() as browser:
-        order_id = block_checkout_in_chromium(browser, wp, product, "fay@example.com", code)
+        order_id = block_checkout_in_chromium(browser, wp, product, "fay@example.com", coupon=code)
         screenshot(browser, wp, "woocommerce-block-checkout-order-received")
     attributed = php_json(
         wp,

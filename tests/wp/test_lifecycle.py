@@ -37,6 +37,15 @@ def php_json(wp: WordPress, code: str) -> Any:
     return site_php_json(wp, WP + code)
 
 
+NOTHING: dict[str, list[str]] = {
+    "tables": [],
+    "options": [],
+    "cron": [],
+    "usermeta": [],
+    "notes": [],
+}
+
+
 def footprint(wp: WordPress) -> dict[str, list[str]]:
     """Everything of the plugin's that the database holds."""
     return {
@@ -50,6 +59,11 @@ def footprint(wp: WordPress) -> dict[str, list[str]]:
         "usermeta": wp.sql(
             "SELECT DISTINCT meta_key FROM wp_usermeta WHERE meta_key LIKE 'igsync%'"
         ).split(),
+        "notes": wp.sql(  # WooCommerce's inbox, where WooCommerce is
+            "SELECT name FROM wp_wc_admin_notes WHERE name LIKE 'igsync-%'"
+        ).split()
+        if wp.woocommerce
+        else [],
     }
 
 
@@ -119,8 +133,11 @@ def test_uninstall_as_wordpress_runs_it_leaves_nothing_behind(
     with requests.Session() as guest:
         start_flow(configured, guest)  # a state transient
     press(configured, admin, "igsync_pair")  # a pairing code, its attempts, the code shown
+    # A failed test with the daemon stopped: with WooCommerce, a note in its inbox.
+    php_json(configured, "require __DIR__ . '/wp-load.php'; Igsync_Health::test(); echo 1;")
     before = footprint(configured)
     assert before["tables"] and before["cron"] and "igsync_ig_username" in before["usermeta"]
+    assert before["notes"] == (["igsync-connection-lost"] if configured.woocommerce else [])
     assert any(name.startswith("_transient_igsync_state_") for name in before["options"])
     assert "igsync_pairing" in before["options"]
 
@@ -132,7 +149,7 @@ def test_uninstall_as_wordpress_runs_it_leaves_nothing_behind(
         " echo wp_json_encode( array( $loaded, true ) );",
     )
     assert loaded is False and uninstalled is True
-    assert footprint(configured) == {"tables": [], "options": [], "cron": [], "usermeta": []}
+    assert footprint(configured) == NOTHING
 
 
 def test_deleting_the_plugin_in_wp_admin_works_and_leaves_nothing_behind(
@@ -174,5 +191,5 @@ def test_deleting_the_plugin_in_wp_admin_works_and_leaves_nothing_behind(
         )
         screenshot(browser, configured, "wp-admin-plugin-deleted")
         assert outcome == ["igsync bridge was successfully deleted."], outcome
-    assert footprint(configured) == {"tables": [], "options": [], "cron": [], "usermeta": []}
+    assert footprint(configured) == NOTHING
     assert not (configured.root / "wp-content" / "plugins" / "igsync-bridge").exists()

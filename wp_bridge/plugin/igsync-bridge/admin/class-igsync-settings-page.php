@@ -77,6 +77,7 @@ final class Igsync_Settings_Page {
 		$clean['shared_secret']    = $secret;
 		$clean['notify_leads']     = empty( $input['notify_leads'] ) ? '' : '1';
 		$clean['thank_you_prompt'] = empty( $input['thank_you_prompt'] ) ? '' : '1';
+		$clean['checkout_field']   = empty( $input['checkout_field'] ) ? '' : '1';
 		$clean['reward_enabled']   = empty( $input['reward_enabled'] ) ? '' : '1';
 		$clean['reward_type']      = 'fixed_cart' === ( $input['reward_type'] ?? '' ) ? 'fixed_cart' : 'percent';
 		$clean['reward_amount']    = Igsync_Settings::decimal( $input['reward_amount'] ?? '', '10' );

@@ -46,6 +46,7 @@ final class Igsync_Settings {
 			'sandbox'          => '',
 			'notify_leads'     => '',
 			'thank_you_prompt' => '',
+			'checkout_field'   => '',
 			'reward_enabled'   => '',
 			'reward_type'      => 'percent',
 			'reward_amount'    => '10',

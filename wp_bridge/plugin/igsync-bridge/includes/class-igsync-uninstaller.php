@@ -2,7 +2,8 @@
 /**
  * Removes everything the plugin stored, on every site of a network; reward coupons and used
  * creator codes stay in the shop's books, naming nobody. Needs nothing but Igsync_Sites,
- * Igsync_Reward::scrub() and Igsync_Creator_Program::uninstall(): WordPress runs uninstall.php
+ * Igsync_Reward::scrub(), Igsync_Creator_Program::uninstall() and Igsync_Inbox::remove_all()
+ * (which looks for WooCommerce's inbox itself): WordPress runs uninstall.php
  * with the plugin not loaded (the autoloader finds them).
  *
  * @package igsync-bridge
@@ -16,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
 final class Igsync_Uninstaller {
 
 	const TABLES  = array( 'igsync_codes', 'igsync_leads', 'igsync_seen', 'igsync_meta', 'igsync_creators', 'igsync_creator_orders', 'igsync_creator_events', 'igsync_creator_followers' );
-	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log', 'woocommerce_igsync_reward_settings', 'igsync_secrets', 'igsync_instagram', 'igsync_go_live', 'igsync_reconcile_cursor', 'igsync_daemon_hung_until', 'igsync_creators' );
+	const OPTIONS = array( 'igsync_settings', 'igsync_schema_version', 'igsync_queue_key', 'igsync_health', 'igsync_leads_refused', 'igsync_flush_rewrite_rules', 'igsync_pairing', 'igsync_pairing_log', 'woocommerce_igsync_reward_settings', 'igsync_secrets', 'igsync_instagram', 'igsync_go_live', 'igsync_reconcile_cursor', 'igsync_daemon_hung_until', 'igsync_creators', 'igsync_inbox_synced' );
 	const HOOKS   = array( 'igsync_prune' );
 
 	/**
@@ -52,5 +53,6 @@ final class Igsync_Uninstaller {
 		foreach ( self::HOOKS as $hook ) {
 			wp_clear_scheduled_hook( $hook );
 		}
+		Igsync_Inbox::remove_all(); // WooCommerce's inbox keeps notes in its own tables.
 	}
 }

@@ -89,6 +89,20 @@ final class Igsync_Inbox {
 	}
 
 	/**
+	 * Every igsync note, gone (at uninstall; WooCommerce keeps the inbox in its own tables).
+	 */
+	public static function remove_all(): void {
+		if ( ! class_exists( Notes::class ) ) {
+			return;
+		}
+		try {
+			Notes::delete_notes_with_name( array( Igsync_Attention::CONNECTION, Igsync_Attention::RECONNECT, Igsync_Attention::GRAPH_API ) );
+		} catch ( Exception $e ) {
+			return; // No inbox tables: no notes.
+		}
+	}
+
+	/**
 	 * One note as the issue wants it: added, reworded, or removed.
 	 *
 	 * @param string                                                                  $name  The note's name.

@@ -1,7 +1,9 @@
 <?php
 /**
  * WooCommerce > order received: an optional "Connect your Instagram" prompt (Settings > igsync,
- * off by default), for customers and guests alike. The button carries the order's id and key,
+ * off by default, or for the orders whose shopper ticked the checkout's box), for customers and
+ * guests alike, on the classic page and the block order confirmation (whose Additional
+ * information block runs woocommerce_thankyou). The button carries the order's id and key,
  * so a guest's lead comes back with the order's billing email and id and is linked to the order.
  *
  * @package igsync-bridge
@@ -29,7 +31,11 @@ final class Igsync_Thank_You {
 	 */
 	public static function render( $order_id ): void {
 		$order = wc_get_order( (int) $order_id );
-		if ( '1' !== Igsync_Settings::get( 'thank_you_prompt' ) || ! $order instanceof WC_Order ) {
+		if ( ! $order instanceof WC_Order ) {
+			return;
+		}
+		$asked = Igsync_Checkout_Field::asked( $order ); // The shopper ticked the checkout's box.
+		if ( '1' !== Igsync_Settings::get( 'thank_you_prompt' ) && ! $asked ) {
 			return;
 		}
 		$user_id = get_current_user_id();
@@ -58,7 +64,9 @@ final class Igsync_Thank_You {
 		printf(
 			'<section class="igsync-thank-you"><h2 class="wp-block-heading">%1$s</h2><p>%2$s</p>%3$s%4$s</section>',
 			esc_html__( 'Connect your Instagram', 'igsync-bridge' ),
-			esc_html__( 'Connect your Instagram account to this shop: we see your public profile, never your password or your messages.', 'igsync-bridge' ),
+			$asked
+				? esc_html__( 'You asked to connect your Instagram with this order: one click, and we see your public profile, never your password or your messages.', 'igsync-bridge' )
+				: esc_html__( 'Connect your Instagram account to this shop: we see your public profile, never your password or your messages.', 'igsync-bridge' ),
 			'' === $offer ? '' : '<p class="igsync-reward-offer"><strong>' . esc_html( $offer ) . '</strong></p>',
 			$button // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped templates.
 		);

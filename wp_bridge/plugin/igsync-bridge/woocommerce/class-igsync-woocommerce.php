@@ -22,6 +22,7 @@ final class Igsync_WooCommerce {
 		add_filter( 'igsync_shopper_notice_html', array( __CLASS__, 'notice_html' ), 10, 3 );
 		Igsync_Account_Tab::register();
 		Igsync_Thank_You::register();
+		Igsync_Checkout_Field::register();
 		Igsync_Orders::register();
 		Igsync_Reward::register();
 		Igsync_Wc_Settings::register();

@@ -1,7 +1,7 @@
 <?php
 /**
- * Settings > igsync, with WooCommerce active: the thank-you prompt and the reward for
- * connecting, fields of the igsync option.
+ * Settings > igsync, with WooCommerce active: the thank-you prompt, the checkout's box and the
+ * reward for connecting, fields of the igsync option.
  *
  * @package igsync-bridge
  *
@@ -14,9 +14,13 @@ defined( 'ABSPATH' ) || exit;
 <table class="form-table" role="presentation">
 	<tr>
 		<th scope="row"><?php esc_html_e( 'Order received page', 'igsync-bridge' ); ?></th>
-		<td><label for="igsync_thank_you_prompt"><input id="igsync_thank_you_prompt" type="checkbox" name="<?php echo esc_attr( $name ); ?>[thank_you_prompt]" value="1" <?php checked( Igsync_Settings::get( 'thank_you_prompt' ), '1' ); ?>>
-		<?php esc_html_e( 'Ask customers to connect their Instagram after they order', 'igsync-bridge' ); ?></label>
-		<p class="description"><?php esc_html_e( 'A guest\'s connection is linked to their order, and to their account once that order is theirs (an email typed at checkout proves nothing).', 'igsync-bridge' ); ?></p></td>
+		<td><fieldset>
+			<label for="igsync_thank_you_prompt"><input id="igsync_thank_you_prompt" type="checkbox" name="<?php echo esc_attr( $name ); ?>[thank_you_prompt]" value="1" <?php checked( Igsync_Settings::get( 'thank_you_prompt' ), '1' ); ?>>
+			<?php esc_html_e( 'Ask customers to connect their Instagram after they order', 'igsync-bridge' ); ?></label><br>
+			<label for="igsync_checkout_field"><input id="igsync_checkout_field" type="checkbox" name="<?php echo esc_attr( $name ); ?>[checkout_field]" value="1" <?php checked( Igsync_Settings::get( 'checkout_field' ), '1' ); ?>>
+			<?php esc_html_e( 'Offer "Connect my Instagram after the order" at checkout, and ask those who tick it', 'igsync-bridge' ); ?></label>
+			<p class="description"><?php esc_html_e( 'The checkout\'s box is in the Checkout block\'s order information (the classic checkout has none). A guest\'s connection is linked to their order, and to their account once that order is theirs (an email typed at checkout proves nothing).', 'igsync-bridge' ); ?></p>
+		</fieldset></td>
 	</tr>
 	<tr>
 		<th scope="row"><?php esc_html_e( 'Reward for connecting', 'igsync-bridge' ); ?></th>
