@@ -50,3 +50,22 @@ def test_the_zip_holds_the_plugin_and_its_translation_template(tmp_path: Path) -
     pot = (PLUGIN_DIR / "languages" / "igsync-bridge.pot").read_text()
     assert 'msgid "Connect with Instagram"' in pot
     assert 'msgid "You cancelled the connection to Instagram. You can connect any time."' in pot
+
+
+def test_the_readme_meets_what_wordpress_orgs_plugin_check_reads() -> None:
+    """The rules of Plugin Check's readme and header checks that hold without WordPress.org:
+    a short description its parser does not cut, at most five tags, Tested up to the newest
+    WordPress the tests run, no Requires Plugins (WooCommerce is optional), and the External
+    services section the guidelines ask of a plugin that calls out."""
+    main = (PLUGIN_DIR / "igsync-bridge.php").read_text()
+    readme = (PLUGIN_DIR / "readme.txt").read_text()
+    short = readme.split("License URI:", 1)[1].split("\n\n", 2)[1].strip()  # under the headers
+    assert 0 < len(short) <= 150, short
+    assert len([tag for tag in header(readme, "Tags").split(",") if tag.strip()]) <= 5
+    assert header(readme, "Tested up to") == "7.0"  # WordPress 7.0.4, the newest the tests run
+    assert header(readme, "Contributors")
+    assert "Requires Plugins:" not in main
+    services = readme.split("== External services ==", 1)[1].split("\n== ", 1)[0]
+    for named in ("igsync daemon", "Instagram", "https://www.facebook.com/privacy/policy/"):
+        assert named in services
+    assert "Plugin Name:" in main and "WordPress" not in header(main, "Plugin Name")

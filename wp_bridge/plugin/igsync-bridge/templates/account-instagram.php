@@ -15,6 +15,7 @@ defined( 'ABSPATH' ) || exit;
 <div class="igsync-account">
 	<p><?php esc_html_e( 'Connect your Instagram account to this shop. We see your public profile (your username, and for business and creator accounts their public figures), never your password or your messages.', 'igsync-bridge' ); ?></p>
 	<?php if ( '' !== $picture ) : ?>
+		<?php // phpcs:ignore PluginCheck.CodeAnalysis.ImageFunctions.NonEnqueuedImage -- the shopper's Instagram picture is a remote URL, not an attachment wp_get_attachment_image() could show. ?>
 		<img class="igsync-account__picture" src="<?php echo esc_url( $picture ); ?>" alt="" width="64" height="64">
 	<?php endif; ?>
 	<?php if ( Igsync_Status::DISCONNECTED === $status ) : ?>
