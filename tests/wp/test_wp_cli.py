@@ -135,6 +135,8 @@ def test_status_pair_test_and_the_queue(
 
     unreached = wp_cli(wp, "igsync", "reconcile", "--seconds=5")
     assert unreached.returncode == 1 and "It stopped:" in unreached.stderr
+    assert "Run wp igsync reconcile again" in unreached.stderr  # a terminal has no button
+    assert "Click" not in unreached.stderr
 
     queued_code = "AQD-cli-" + "x" * 24
     row = php_json(wp, ENQUEUE, queued_code)

@@ -139,8 +139,9 @@ final class Igsync_CLI {
 	}
 
 	/**
-	 * Restores into WordPress every lead the daemon has and WordPress lost (a restored backup),
-	 * as Settings > igsync's Restore leads does.
+	 * Restores the leads WordPress lost (after a restored backup) from the daemon.
+	 *
+	 * Every lead the daemon has and WordPress lacks comes back, as with Restore leads.
 	 *
 	 * ## OPTIONS
 	 *
@@ -160,8 +161,8 @@ final class Igsync_CLI {
 	public function reconcile( $args, $assoc_args ): void {
 		$report = Igsync_Reconcile::run( max( 1, (int) ( $assoc_args['seconds'] ?? 300 ) ) );
 		if ( '' !== $report['error'] ) {
-			WP_CLI::error( Igsync_Reconcile::words( $report ) );
+			WP_CLI::error( Igsync_Reconcile::words( $report, true ) );
 		}
-		WP_CLI::success( Igsync_Reconcile::words( $report ) );
+		WP_CLI::success( Igsync_Reconcile::words( $report, true ) );
 	}
 }

@@ -131,10 +131,11 @@ final class Igsync_Reconcile {
 	/**
 	 * The report in the owner's words.
 	 *
-	 * @param array{restored: int, kept: int, refused: int, done: bool, error: string} $report What run() said.
+	 * @param array{restored: int, kept: int, refused: int, done: bool, error: string} $report   What run() said.
+	 * @param bool                                                                     $terminal For `wp igsync reconcile`, whose way on is to run it again, not a button.
 	 * @return string
 	 */
-	public static function words( array $report ): string {
+	public static function words( array $report, bool $terminal = false ): string {
 		/* translators: %d: number of leads */
 		$text = sprintf( _n( '%d lead restored from the igsync daemon.', '%d leads restored from the igsync daemon.', $report['restored'], 'igsync-bridge' ), $report['restored'] );
 		/* translators: %d: number of leads */
@@ -144,10 +145,16 @@ final class Igsync_Reconcile {
 			$text .= ' ' . sprintf( _n( '%d could not be stored as sent.', '%d could not be stored as sent.', $report['refused'], 'igsync-bridge' ), $report['refused'] );
 		}
 		if ( '' !== $report['error'] ) {
-			/* translators: %s: why the restore stopped */
-			$text .= ' ' . sprintf( __( 'It stopped: %s. Click again to go on from there.', 'igsync-bridge' ), $report['error'] );
+			$text .= ' ' . sprintf(
+				$terminal
+					/* translators: %s: why the restore stopped */
+					? __( 'It stopped: %s. Run wp igsync reconcile again to go on from there.', 'igsync-bridge' )
+					/* translators: %s: why the restore stopped */
+					: __( 'It stopped: %s. Click again to go on from there.', 'igsync-bridge' ),
+				$report['error']
+			);
 		} elseif ( ! $report['done'] ) {
-			$text .= ' ' . __( 'There are more: click again to go on.', 'igsync-bridge' );
+			$text .= ' ' . ( $terminal ? __( 'There are more: run wp igsync reconcile again to go on.', 'igsync-bridge' ) : __( 'There are more: click again to go on.', 'igsync-bridge' ) );
 		}
 		return $text;
 	}
