@@ -27,6 +27,13 @@ final class Igsync_Leads_Table extends WP_List_Table {
 	private $counts = array();
 
 	/**
+	 * Where the page's customers' orders came from (Igsync_Order_Origin::of_customers()).
+	 *
+	 * @var array<int, array<string, int>>
+	 */
+	private $customers = array();
+
+	/**
 	 * A list of leads.
 	 */
 	public function __construct() {
@@ -57,7 +64,8 @@ final class Igsync_Leads_Table extends WP_List_Table {
 			)
 		);
 		// phpcs:enable WordPress.Security.NonceVerification.Recommended
-		$this->items = $result['rows'];
+		$this->items     = $result['rows'];
+		$this->customers = class_exists( 'WooCommerce' ) ? Igsync_Order_Origin::of_customers( array_column( $this->items, 'wp_user_id' ) ) : array();
 		$this->set_pagination_args(
 			array(
 				'total_items' => $result['total'],
@@ -189,6 +197,11 @@ final class Igsync_Leads_Table extends WP_List_Table {
 				/* translators: %s: source / medium / campaign, as WooCommerce recorded them */
 				$html .= '<br><span class="igsync-lead-origin description">' . esc_html( sprintf( __( 'Order from %s', 'igsync-bridge' ), $words ) ) . '</span>';
 			}
+		}
+		$orders = Igsync_Order_Origin::counts_words( $this->customers[ (int) ( $item['wp_user_id'] ?? 0 ) ] ?? array() );
+		if ( '' !== $orders ) { // The customer's orders, by where WooCommerce says each came from.
+			/* translators: %s: how many of their orders came from where, e.g. "2 instagram / social, 1 Direct" */
+			$html .= '<br><span class="igsync-lead-orders description">' . esc_html( sprintf( __( 'Their orders: %s', 'igsync-bridge' ), $orders ) ) . '</span>';
 		}
 		return $html;
 	}

@@ -150,8 +150,8 @@ final class Igsync_CLI_Leads {
 	public function export( $args, $assoc_args ): void {
 		$headings = Igsync_Leads_Screen::csv_headings();
 		echo Igsync_Leads_Screen::csv_line( array_values( $headings ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- CSV on a terminal, quoted by csv_line().
-		foreach ( self::each( self::filter( $assoc_args ) ) as $lead ) {
-			echo Igsync_Leads_Screen::csv_line( Igsync_Leads_Screen::csv_cells( $lead, array_keys( $headings ) ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- as above.
+		foreach ( Igsync_Leads_Screen::csv_rows( self::each( self::filter( $assoc_args ) ), array_keys( $headings ) ) as $cells ) {
+			echo Igsync_Leads_Screen::csv_line( $cells ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- as above.
 		}
 	}
 

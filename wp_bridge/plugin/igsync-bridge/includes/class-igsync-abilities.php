@@ -202,6 +202,10 @@ final class Igsync_Abilities {
 				'orders' => (int) $creator['orders_count'],
 			);
 		}
+		$orders = Igsync_Order_Origin::counts_words( Igsync_Order_Origin::of_customers( array( (int) ( $lead['wp_user_id'] ?? 0 ) ) )[ (int) ( $lead['wp_user_id'] ?? 0 ) ] ?? array() );
+		if ( '' !== $orders ) {
+			$summary['customer_orders'] = $orders;
+		}
 		$origin = Igsync_Order_Origin::of_lead( $lead );
 		if ( null !== $origin ) {
 			$summary['order'] = array(
@@ -320,7 +324,7 @@ final class Igsync_Abilities {
 			'admin_url'             => array( 'type' => 'string' ),
 		);
 		if ( $detailed ) {
-			$properties['creator'] = array(
+			$properties['creator']         = array(
 				'type'       => 'object',
 				'properties' => array(
 					'status' => array( 'type' => 'string' ),
@@ -329,7 +333,11 @@ final class Igsync_Abilities {
 					'orders' => array( 'type' => 'integer' ),
 				),
 			);
-			$properties['order']   = array(
+			$properties['customer_orders'] = array(
+				'type'        => 'string',
+				'description' => __( 'The customer\'s orders by where WooCommerce says they came from, e.g. "2 instagram / social, 1 Direct".', 'igsync-bridge' ),
+			);
+			$properties['order']           = array(
 				'type'       => 'object',
 				'properties' => array(
 					'id'     => array( 'type' => 'integer' ),
