@@ -81,6 +81,22 @@ def test_leads_are_listed_shown_and_exported_as_wp_cli_prints_things(
     assert count.returncode == 0 and int(count.stdout) >= 1
     table = wp_cli(wp, "igsync", "leads", "list", "--search=cli.anna")
     assert table.returncode == 0 and "cli.anna" in table.stdout and "cli.bruno" not in table.stdout
+    # In a terminal (WP-CLI draws its box there), a lead with no name draws an empty cell and
+    # no PHP notice.
+    boxed = subprocess.run(
+        [
+            "script",
+            "-qc",
+            f"wp --path={wp.root} --allow-root igsync leads list --search=cli",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert boxed.returncode == 0 and "| cli.anna" in boxed.stdout, boxed.stdout
+    assert "Deprecated" not in boxed.stdout and "Warning" not in boxed.stdout, boxed.stdout
     yaml = wp_cli(wp, "igsync", "leads", "list", "--search=cli.anna", "--format=yaml")
     assert "username: cli.anna" in yaml.stdout
 

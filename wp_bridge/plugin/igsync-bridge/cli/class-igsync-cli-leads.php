@@ -66,7 +66,23 @@ final class Igsync_CLI_Leads {
 			WP_CLI::line( (string) Igsync_Leads_Query::query( $filter + array( 'per_page' => 1 ) )['total'] );
 			return;
 		}
-		WP_CLI\Utils\format_items( $format, self::each( $filter ), self::fields( $assoc_args ) );
+		$rows = self::each( $filter );
+		if ( in_array( $format, array( 'table', 'csv' ), true ) ) {
+			$rows = self::as_text( $rows ); // An empty cell, not null: WP-CLI's table warns of null on PHP 8.
+		}
+		WP_CLI\Utils\format_items( $format, $rows, self::fields( $assoc_args ) );
+	}
+
+	/**
+	 * Rows with every empty column as '' (JSON and YAML keep null).
+	 *
+	 * @param iterable $rows Rows of the leads table.
+	 * @return Generator<int, array<string, string>>
+	 */
+	private static function as_text( iterable $rows ): Generator {
+		foreach ( $rows as $row ) {
+			yield array_map( 'strval', (array) $row );
+		}
 	}
 
 	/**
